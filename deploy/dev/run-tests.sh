@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The whole test run (make test): lint, then the suites on SQLite, on PostgreSQL, and the
+# Kivy UI suite in its own process under Xvfb. Every suite runs; the exit code says if any failed.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+PY=.venv/bin/python
+start=$(date +%s)
+failed=()
+
+step() { local name=$1; shift; echo; echo "=== $name"; "$@" || failed+=("$name"); }
+
+step "lint (ruff, layer rules)" .venv/bin/ruff check kiosk tests
+step "migrations are up to date" env DEBUG=1 CARREFOUR_DATA_DIR="$(mktemp -d)" \
+  $PY -m kiosk.server makemigrations --check --dry-run
+
+source deploy/dev/postgres.sh
+trap pg_stop EXIT
+if pg_start; then
+  export DATABASE_URL_PG
+else
+  failed+=("postgresql start")
+fi
+
+step "suite on SQLite" $PY -m pytest tests --ignore=tests/ui -q -p no:cacheprovider
+if [ -n "${DATABASE_URL_PG:-}" ]; then
+  step "suite on PostgreSQL" env DATABASE_URL="$DATABASE_URL_PG" \
+    $PY -m pytest tests/server tests/e2e -m "not sqlite_only" -q -p no:cacheprovider
+fi
+step "kiosk UI under Xvfb" $PY -m pytest tests/ui -q -p no:cacheprovider
+
+echo
+echo "=== make test: $(( $(date +%s) - start )) s"
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "all suites passed"

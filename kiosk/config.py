@@ -1,0 +1,78 @@
+"""Kiosk configuration: one TOML file (config/kiosk.example.toml documents every key).
+
+Environment variables override the file (CARREFOUR_SERVER_URL, CARREFOUR_KIOSK_TOKEN,
+CARREFOUR_DATA_DIR), so a systemd unit can keep the token in a credentials file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class KioskConfig:
+    server_url: str = "http://127.0.0.1:8000"
+    token: str = ""
+    data_dir: Path = Path("var/kiosk")
+    language: str = "fr"
+    fullscreen: bool = True
+    # Dev mode: windowed, Escape and close allowed. Never on a kiosk in the hall.
+    dev_mode: bool = False
+    sync_interval: float = 30.0
+    request_timeout: float = 5.0
+    width: int = 1280
+    height: int = 800
+    screenshot_path: str = ""
+    assets_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "assets")
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "kiosk.sqlite3"
+
+
+def _read_secret(value: str) -> str:
+    """`file:/path` reads the secret from a file (systemd credentials, Docker secrets)."""
+    if value.startswith("file:"):
+        return Path(value[5:]).read_text(encoding="utf-8").strip()
+    return value
+
+
+def load_config(path: str | Path | None = None, **overrides) -> KioskConfig:
+    data: dict = {}
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                raw = tomllib.load(fh)
+        except FileNotFoundError as exc:
+            raise ConfigError(f"kiosk config not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"kiosk config {path} is not valid TOML: {exc}") from exc
+        for section in ("server", "kiosk", "screen"):
+            data.update(raw.get(section, {}))
+    env = {
+        "server_url": os.environ.get("CARREFOUR_SERVER_URL"),
+        "token": os.environ.get("CARREFOUR_KIOSK_TOKEN"),
+        "data_dir": os.environ.get("CARREFOUR_DATA_DIR"),
+    }
+    data.update({k: v for k, v in env.items() if v})
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name: f for f in fields(KioskConfig)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown kiosk config keys: {', '.join(unknown)}")
+    for key in ("data_dir", "assets_dir"):
+        if key in data:
+            data[key] = Path(data[key])
+    if "token" in data:
+        data["token"] = _read_secret(str(data["token"]))
+    config = KioskConfig(**data)
+    if not config.server_url.startswith(("http://", "https://")):
+        raise ConfigError(f"server_url must be http(s)://..., got {config.server_url!r}")
+    return config

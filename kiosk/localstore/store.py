@@ -1,0 +1,357 @@
+"""The kiosk's SQLite store.
+
+One file, WAL, schema versioned with PRAGMA user_version. The content snapshot and its
+cursor change in one transaction, so the cursor never claims content we do not hold; a
+payload that fails validation is rejected whole and the last good snapshot stays.
+The outbox holds writes for the server (ticket requests, later SMS opt-ins and
+contributions) with an idempotency key, so a retry never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kiosk.domain.content import ContentError, Pole, Service, parse_item
+
+SCHEMA = [
+    # version 1
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE content (
+        kind TEXT NOT NULL,
+        id TEXT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (kind, id)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        claimed_at TEXT,
+        last_error TEXT,
+        result TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    """,
+]
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # rejected by the server: retrying would not help
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    kind: str
+    idempotency_key: str
+    payload: dict
+    status: OutboxStatus
+    attempts: int
+    next_attempt_at: dt.datetime
+    last_error: str | None
+    result: dict | None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+class LocalStore:
+    """Thread-safe access to the kiosk's SQLite file (one connection, one lock)."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a write never
+        # starts as a read and fails to upgrade its lock.
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._migrate()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        with self._lock:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(SCHEMA):
+                raise RuntimeError(
+                    f"{self.path} has schema {version}, newer than this kiosk ({len(SCHEMA)})"
+                )
+            for number, script in enumerate(SCHEMA[version:], start=version + 1):
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    for statement in script.split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                    self._db.execute(f"PRAGMA user_version = {number}")
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+
+    def _write(self, fn):
+        """Run fn(db) in one BEGIN IMMEDIATE transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(self._db)
+                self._db.execute("COMMIT")
+                return result
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, tuple(params)).fetchall()
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self._read("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0][0] if rows else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._write(
+            lambda db: db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        )
+
+    def kiosk_id(self) -> str:
+        """A stable random id for this kiosk installation, created on first use."""
+        value = self.get_meta("kiosk_id")
+        if value is None:
+            value = str(uuid.uuid4())
+            self.set_meta("kiosk_id", value)
+        return value
+
+    # -- content -------------------------------------------------------------------------
+
+    def content_cursor(self) -> str | None:
+        """The server cursor of the snapshot we hold; None before the first sync."""
+        return self.get_meta("content_cursor")
+
+    def content_etag(self) -> str | None:
+        return self.get_meta("content_etag")
+
+    def apply_content(
+        self,
+        cursor: str,
+        items: list[dict],
+        deleted: list[dict],
+        full: bool = False,
+        etag: str | None = None,
+    ) -> int:
+        """Apply a content delta atomically; return the number of rows changed.
+
+        Every item is validated first: one bad item rejects the whole payload
+        (ContentError) and leaves the last good snapshot in place.
+        """
+        parsed = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise ContentError("content item must be an object")
+            kind, data = item.get("kind"), item.get("data")
+            obj = parse_item(kind, data)
+            parsed.append((kind, obj.id, json.dumps(data, ensure_ascii=False, sort_keys=True)))
+        gone = []
+        for item in deleted:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                raise ContentError("deletion must name a kind and an id")
+            gone.append((item.get("kind"), item["id"]))
+
+        def apply(db: sqlite3.Connection) -> int:
+            changed = 0
+            if full:
+                changed += db.execute("DELETE FROM content").rowcount
+            for kind, id_ in gone:
+                changed += db.execute(
+                    "DELETE FROM content WHERE kind = ? AND id = ?", (kind, id_)
+                ).rowcount
+            for kind, id_, data in parsed:
+                db.execute(
+                    "INSERT INTO content (kind, id, data) VALUES (?, ?, ?) "
+                    "ON CONFLICT (kind, id) DO UPDATE SET data = excluded.data",
+                    (kind, id_, data),
+                )
+                changed += 1
+            # The cursor moves in the same transaction as the content it describes.
+            for key, value in (("content_cursor", cursor), ("content_etag", etag or "")):
+                db.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    (key, value),
+                )
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES ('content_synced_at', ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_iso(_now()),),
+            )
+            return changed
+
+        return self._write(apply)
+
+    def _items(self, kind: str) -> list:
+        out = []
+        for (data,) in self._read("SELECT data FROM content WHERE kind = ?", (kind,)):
+            try:
+                out.append(parse_item(kind, json.loads(data)))
+            except (ContentError, ValueError):
+                continue  # validated on the way in; never let one row blank a screen
+        return out
+
+    def poles(self) -> list[Pole]:
+        return sorted(self._items("pole"), key=lambda p: (p.order, p.id))
+
+    def services(self, pole: str | None = None) -> list[Service]:
+        items = self._items("service")
+        if pole is not None:
+            items = [s for s in items if s.pole == pole]
+        return sorted(items, key=lambda s: (s.order, s.id))
+
+    def service(self, service_id: str) -> Service | None:
+        rows = self._read(
+            "SELECT data FROM content WHERE kind = 'service' AND id = ?", (service_id,)
+        )
+        return parse_item("service", json.loads(rows[0][0])) if rows else None
+
+    # -- outbox --------------------------------------------------------------------------
+
+    def enqueue(self, kind: str, payload: dict, idempotency_key: str | None = None) -> OutboxItem:
+        """Add a write for the server; the key makes every retry of it safe."""
+        key = idempotency_key or str(uuid.uuid4())
+        now = _iso(_now())
+
+        def insert(db: sqlite3.Connection) -> int:
+            return db.execute(
+                "INSERT INTO outbox (kind, idempotency_key, payload, next_attempt_at, created_at)"
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                (kind, key, json.dumps(payload, ensure_ascii=False), now, now),
+            ).fetchone()[0]
+
+        return self.outbox_item(self._write(insert))
+
+    def outbox_item(self, item_id: int) -> OutboxItem:
+        rows = self._read(
+            "SELECT id, kind, idempotency_key, payload, status, attempts, next_attempt_at,"
+            " last_error, result FROM outbox WHERE id = ?",
+            (item_id,),
+        )
+        if not rows:
+            raise KeyError(item_id)
+        return self._to_item(rows[0])
+
+    @staticmethod
+    def _to_item(row: tuple) -> OutboxItem:
+        return OutboxItem(
+            id=row[0],
+            kind=row[1],
+            idempotency_key=row[2],
+            payload=json.loads(row[3]),
+            status=OutboxStatus(row[4]),
+            attempts=row[5],
+            next_attempt_at=dt.datetime.fromisoformat(row[6]),
+            last_error=row[7],
+            result=json.loads(row[8]) if row[8] else None,
+        )
+
+    def claim_due(self, limit: int = 20, now: dt.datetime | None = None) -> list[OutboxItem]:
+        """Claim pending rows whose time has come (pending -> sending), oldest first.
+
+        A row left in 'sending' by a crash is released by `release_stuck`; since every
+        row carries its idempotency key, sending it again is safe.
+        """
+        moment = _iso(now or _now())
+
+        def claim(db: sqlite3.Connection) -> list[tuple]:
+            return db.execute(
+                "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1"
+                " WHERE id IN (SELECT id FROM outbox WHERE status = 'pending'"
+                " AND next_attempt_at <= ? ORDER BY id LIMIT ?)"
+                " RETURNING id, kind, idempotency_key, payload, status, attempts,"
+                " next_attempt_at, last_error, result",
+                (moment, moment, limit),
+            ).fetchall()
+
+        return sorted((self._to_item(r) for r in self._write(claim)), key=lambda i: i.id)
+
+    def mark_sent(self, item_id: int, result: dict) -> None:
+        self._finish(item_id, OutboxStatus.SENT, result=result)
+
+    def mark_rejected(self, item_id: int, error: str) -> None:
+        self._finish(item_id, OutboxStatus.FAILED, error=error)
+
+    def _finish(self, item_id, status, result=None, error=None) -> None:
+        self._write(
+            lambda db: db.execute(
+                "UPDATE outbox SET status = ?, result = ?, last_error = ? WHERE id = ?",
+                (status, json.dumps(result) if result is not None else None, error, item_id),
+            )
+        )
+
+    def mark_retry(self, item_id: int, error: str, next_attempt_at: dt.datetime) -> None:
+        """The send failed in a way a retry may fix: back to pending, later."""
+        self._write(
+            lambda db: db.execute(
+                "UPDATE outbox SET status = 'pending', last_error = ?, next_attempt_at = ?"
+                " WHERE id = ? AND status = 'sending'",
+                (error, _iso(next_attempt_at), item_id),
+            )
+        )
+
+    def release_stuck(self, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
+        """Rows claimed by a process that died go back to pending (their key makes resending safe)."""
+        limit = _iso(_now() - older_than)
+        return self._write(
+            lambda db: db.execute(
+                "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND claimed_at < ?",
+                (limit,),
+            ).rowcount
+        )
+
+    def outbox_depth(self) -> int:
+        return self._read(
+            "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
+        )[0][0]
+
+    def prune_outbox(self, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
+        """Forget finished rows after a day: the outbox is not an archive of visitors."""
+        limit = _iso(_now() - older_than)
+        return self._write(
+            lambda db: db.execute(
+                "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at < ?",
+                (limit,),
+            ).rowcount
+        )

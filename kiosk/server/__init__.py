@@ -1,0 +1,1 @@
+"""The central server: Django project with content, queueing, devices, API and web pages."""

@@ -1,0 +1,109 @@
+"""API v1: thin views over the content and queueing service functions."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from ninja import Header, NinjaAPI, Query, Schema
+from ninja.errors import HttpError
+
+from kiosk.server.api.auth import KioskBearer
+from kiosk.server.api.schemas import ContentOut, ErrorOut, TicketIn, TicketOut
+from kiosk.server.content.services import content_delta, current_cursor, etag_for
+from kiosk.server.queueing.models import Ticket
+from kiosk.server.queueing.services import (
+    QueueError,
+    check_service_for_ticket,
+    do_issue_ticket,
+    estimated_wait,
+    ticket_position,
+)
+
+api = NinjaAPI(
+    title="Carrefour kiosk API",
+    version="1",
+    description="Protocol v1 between the lobby kiosks and the central server (docs/protocol.md).",
+    urls_namespace="api-v1",
+    auth=KioskBearer(),
+)
+
+
+@api.exception_handler(QueueError)
+def queue_error(request, exc: QueueError):
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status)
+
+
+class ContentQuery(Schema):
+    since: int | None = None
+
+
+@api.get("/health", auth=None, response={200: dict})
+def health(request):
+    return {"status": "ok", "protocol": 1}
+
+
+@api.get("/content", response={200: ContentOut, 304: None})
+def get_content(request: HttpRequest, query: Query[ContentQuery]):
+    """Content changes since `since` (a cursor from an earlier answer); a full snapshot without it."""
+    site = request.kiosk.site
+    cursor = current_cursor(site)
+    etag = etag_for(site, cursor)
+    if query.since == cursor and request.headers.get("If-None-Match") == etag:
+        return 304, None
+    delta = content_delta(site, query.since)
+    body = ContentOut(cursor=str(delta.cursor), full=delta.full, more=delta.more,
+                      items=delta.items, deleted=delta.deleted)
+    response = api.create_response(request, body.model_dump(), status=200)
+    if not delta.more:
+        response["ETag"] = etag_for(site, delta.cursor)
+    return response
+
+
+def ticket_out(request: HttpRequest, ticket: Ticket) -> dict:
+    position = ticket_position(ticket)
+    path = reverse("phone-ticket", args=[ticket.public_token])
+    base = settings.PUBLIC_BASE_URL
+    return {
+        "id": ticket.public_token,
+        "number": ticket.display,
+        "service": ticket.service.slug,
+        "status": ticket.status,
+        "position": position,
+        "ahead": position - 1 if position else None,
+        "estimated_wait_minutes": estimated_wait(ticket, position),
+        "counter": ticket.counter.name if ticket.counter_id else None,
+        "phone_url": f"{base}{path}" if base else request.build_absolute_uri(path),
+        "created_at": ticket.created_at,
+        "called_at": ticket.called_at,
+    }
+
+
+@api.post("/tickets", response={201: TicketOut, 200: TicketOut, 404: ErrorOut, 409: ErrorOut})
+def create_ticket(
+    request: HttpRequest,
+    body: TicketIn,
+    idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
+):
+    """Issue a ticket. Sending the same Idempotency-Key again returns the same ticket (200)."""
+    service = check_service_for_ticket(request.kiosk.site, body.service)
+    ticket, created = do_issue_ticket(
+        service, language=body.language, kiosk=request.kiosk, idempotency_key=idempotency_key
+    )
+    return (201 if created else 200), ticket_out(request, ticket)
+
+
+@api.get("/tickets/{ticket_id}", response={200: TicketOut, 404: ErrorOut})
+def get_ticket(request: HttpRequest, ticket_id: str):
+    ticket = (
+        Ticket.objects.select_related("service", "counter")
+        .filter(public_token=ticket_id, site=request.kiosk.site)
+        .first()
+    )
+    if ticket is None:
+        raise HttpError(404, "no such ticket")
+    return ticket_out(request, ticket)
+
+

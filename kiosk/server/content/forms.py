@@ -1,0 +1,51 @@
+"""Admin form pieces: translated text fields edited as one input per language."""
+
+from __future__ import annotations
+
+import json
+
+from django import forms
+
+from kiosk.domain.languages import LANGUAGES
+
+
+class TranslationsWidget(forms.MultiWidget):
+    def __init__(self, textarea: bool = False, attrs=None):
+        base = forms.Textarea(attrs={"rows": 2, "cols": 60}) if textarea else forms.TextInput(
+            attrs={"size": 60}
+        )
+        widgets = {}
+        for lang in LANGUAGES:
+            widget = type(base)(attrs={**base.attrs, "placeholder": lang.native_name,
+                                        "lang": lang.code, "dir": "rtl" if lang.rtl else "ltr"})
+            widgets[lang.code] = widget
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                value = {}
+        value = value or {}
+        return [value.get(lang.code, "") for lang in LANGUAGES]
+
+
+class TranslationsField(forms.MultiValueField):
+    """{"fr": ..., "en": ...}; French required, empty languages left out (they fall back)."""
+
+    def __init__(self, textarea: bool = False, required_fr: bool = True, **kwargs):
+        fields = [forms.CharField(required=False) for _ in LANGUAGES]
+        kwargs.pop("encoder", None)
+        kwargs.pop("decoder", None)
+        kwargs.pop("max_length", None)
+        super().__init__(
+            fields, widget=TranslationsWidget(textarea), require_all_fields=False, **kwargs
+        )
+        self.required_fr = required_fr
+
+    def compress(self, data_list):
+        values = {lang.code: (text or "").strip() for lang, text in zip(LANGUAGES, data_list or [])}
+        if self.required_fr and not values.get("fr"):
+            raise forms.ValidationError("Le texte en français est obligatoire (il sert de repli).")
+        return {code: text for code, text in values.items() if text}

@@ -1,0 +1,103 @@
+"""Load (or refresh) the demo content of the 19e: site, poles, services, agent, kiosk, counters."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+DEFAULT = settings.PROJECT_DIR / "config" / "demo" / "19e.json"
+
+
+class Command(BaseCommand):
+    help = "Load the demo content (idempotent: running it twice changes nothing)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--file", default=str(DEFAULT), help="demo JSON (config/demo/19e.json)")
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise CommandError(f"demo content not found: {path}") from exc
+        except ValueError as exc:
+            raise CommandError(f"demo content is not valid JSON: {exc}") from exc
+        with transaction.atomic():
+            summary = load(data)
+        self.stdout.write(
+            self.style.SUCCESS(
+                "demo loaded: site {site}, {poles} poles, {services} services, "
+                "{counters} counters, {agents} agents, {kiosks} kiosks".format(**summary)
+            )
+        )
+
+
+def load(data: dict) -> dict:
+    from kiosk.server.accounts.models import SiteMembership
+    from kiosk.server.content.models import Pole, Service, Site
+    from kiosk.server.devices.models import Kiosk
+    from kiosk.server.queueing.models import Counter
+
+    s = data["site"]
+    site, _ = Site.objects.update_or_create(
+        slug=s["id"], defaults={"name": s["name"], "address": s.get("address", "")}
+    )
+    poles = {}
+    for p in data["poles"]:
+        fields = {k: p.get(k, d) for k, d in
+                  (("order", 0), ("color", ""), ("pictogram", ""), ("name", {}), ("summary", {}))}
+        pole = _upsert(Pole, site, p["id"], fields)
+        poles[p["id"]] = pole
+    services = {}
+    for d in data["services"]:
+        fields = {k: d[k] for k in ("order", "prefix", "pictogram", "name") if k in d}
+        fields.update({k: d.get(k, default) for k, default in (
+            ("summary", {}), ("place", {}), ("hours", []), ("documents", []),
+            ("ticketing", True), ("mean_service_minutes", 10.0))})
+        fields["pole"] = poles[d["pole"]]
+        services[d["id"]] = _upsert(Service, site, d["id"], fields)
+    for c in data.get("counters", []):
+        counter, _ = Counter.objects.update_or_create(
+            site=site, name=c["name"], defaults={"is_open": c.get("open", True)}
+        )
+        counter.services.set([services[sid] for sid in c["services"]])
+    User = get_user_model()
+    for a in data.get("agents", []):
+        user = User.objects.filter(username=a["username"]).first()
+        if user is None:
+            user = User.objects.create_user(a["username"], password=a["password"])
+        user.first_name = a.get("display_name", "")
+        user.is_staff = a.get("role") in ("admin", "editor")
+        user.is_superuser = a.get("role") == "admin"
+        user.save()
+        SiteMembership.objects.update_or_create(
+            user=user, site=site, defaults={"role": a.get("role", "counter")}
+        )
+    for k in data.get("kiosks", []):
+        Kiosk.objects.register(site, k["name"], token=k["token"])
+    return {
+        "site": site.slug, "poles": len(poles), "services": len(services),
+        "counters": len(data.get("counters", [])), "agents": len(data.get("agents", [])),
+        "kiosks": len(data.get("kiosks", [])),
+    }
+
+
+def _upsert(model, site, slug, fields):
+    """Save only when something differs, so a reload does not bump every kiosk's cursor."""
+    obj = model.objects.filter(site=site, slug=slug).first()
+    if obj is None:
+        obj = model(site=site, slug=slug, **fields)
+        obj.full_clean()
+        obj.save()
+        return obj
+    if any(getattr(obj, k) != v for k, v in fields.items()):
+        for k, v in fields.items():
+            setattr(obj, k, v)
+        obj.full_clean()
+        obj.save()
+    return obj

@@ -1,0 +1,26 @@
+from django.contrib import admin, messages
+
+from kiosk.server.devices.models import Kiosk
+
+
+@admin.register(Kiosk)
+class KioskAdmin(admin.ModelAdmin):
+    list_display = ("name", "site", "active", "token_hint", "last_seen_at")
+    list_filter = ("site", "active")
+    readonly_fields = ("token_hint", "created_at", "last_seen_at")
+    fields = ("site", "name", "active", "token_hint", "created_at", "last_seen_at")
+    actions = ("rotate_token",)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            kiosk, token = Kiosk.objects.register(obj.site, obj.name)
+            obj.pk = kiosk.pk
+            messages.warning(request, f"Jeton de la borne « {obj.name} » (affiché une seule fois) : {token}")
+            return
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Générer un nouveau jeton (l'ancien cesse de fonctionner)")
+    def rotate_token(self, request, queryset):
+        for kiosk in queryset:
+            _, token = Kiosk.objects.register(kiosk.site, kiosk.name)
+            messages.warning(request, f"Nouveau jeton de « {kiosk.name} » : {token}")

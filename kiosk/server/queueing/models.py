@@ -1,0 +1,92 @@
+"""Queues: counters, per-day ticket sequences, tickets, idempotency records."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import models
+
+from kiosk.domain.tickets import TicketStatus, format_ticket_number
+
+
+def new_public_token() -> str:
+    """128 bits of randomness: a phone link nobody can guess or enumerate."""
+    return secrets.token_urlsafe(16)
+
+
+class Counter(models.Model):
+    """A guichet: serves some services of its site; open or closed."""
+
+    site = models.ForeignKey("content.Site", on_delete=models.CASCADE, related_name="counters")
+    name = models.CharField(max_length=50)
+    services = models.ManyToManyField("content.Service", related_name="counters", blank=True)
+    is_open = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("site", "name")
+        constraints = [models.UniqueConstraint(fields=("site", "name"), name="counter_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketSequence(models.Model):
+    """The last number issued for a service on a day; bumped with F() inside the issuing transaction."""
+
+    service = models.ForeignKey("content.Service", on_delete=models.CASCADE)
+    day = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("service", "day"), name="one_sequence_per_service_day")
+        ]
+
+
+class Ticket(models.Model):
+    Status = models.TextChoices("Status", [(s.name, s.value) for s in TicketStatus])
+
+    site = models.ForeignKey("content.Site", on_delete=models.CASCADE, related_name="tickets")
+    service = models.ForeignKey("content.Service", on_delete=models.PROTECT, related_name="tickets")
+    day = models.DateField()
+    number = models.PositiveIntegerField()
+    prefix = models.CharField(max_length=1)
+    status = models.CharField(max_length=12, choices=Status.choices, default=TicketStatus.WAITING)
+    public_token = models.CharField(max_length=32, unique=True, default=new_public_token,
+                                    editable=False)
+    language = models.CharField(max_length=5, default="fr")
+    kiosk = models.ForeignKey("devices.Kiosk", null=True, blank=True, on_delete=models.SET_NULL)
+    counter = models.ForeignKey(Counter, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    called_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("day", "service", "number")
+        constraints = [
+            # The safety net under the sequence: never two C042 on one day.
+            models.UniqueConstraint(fields=("service", "day", "number"),
+                                    name="ticket_unique_number_per_day"),
+        ]
+        indexes = [models.Index(fields=("service", "day", "status"))]
+
+    def __str__(self) -> str:
+        return self.display
+
+    @property
+    def display(self) -> str:
+        return format_ticket_number(self.prefix, self.number)
+
+
+class IdempotencyRecord(models.Model):
+    """A kiosk's write, remembered by its Idempotency-Key: a replay gets the first answer."""
+
+    kiosk = models.ForeignKey("devices.Kiosk", on_delete=models.CASCADE)
+    key = models.UUIDField()
+    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=("kiosk", "key"), name="idempotency_unique_key")
+        ]

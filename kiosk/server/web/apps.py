@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class WebConfig(AppConfig):
+    name = "kiosk.server.web"
+    label = "web"
+    verbose_name = "Pages web"

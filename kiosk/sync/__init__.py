@@ -1,0 +1,1 @@
+"""Kiosk <-> server synchronisation. No Kivy here: it runs and is tested headless."""

@@ -1,0 +1,103 @@
+"""HTTP transport to the central server: bearer token, idempotency keys, timeouts."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import requests
+
+from kiosk import __version__
+
+PROTOCOL_VERSION = 1
+
+
+class TransportError(Exception):
+    """The request did not get a usable answer; retryable tells whether trying again may help."""
+
+    def __init__(self, message: str, retryable: bool = True, status: int | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ContentDelta:
+    cursor: str
+    items: list[dict]
+    deleted: list[dict]
+    full: bool
+    more: bool
+    etag: str | None
+    size: int
+
+
+def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0, rng=random.random) -> float:
+    """Full-jitter exponential backoff: a fleet of kiosks never retries in step."""
+    return rng() * min(cap, base * 2 ** max(0, attempt - 1))
+
+
+class Transport:
+    """Talks to /api/v1 with this kiosk's token. Thread-safe enough: one Session per thread."""
+
+    def __init__(self, base_url: str, token: str, timeout: float = 5.0):
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.timeout = timeout
+        self._session = requests.Session()
+        self._session.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "User-Agent": f"carrefour-kiosk/{__version__}",
+                "X-Carrefour-Protocol": str(PROTOCOL_VERSION),
+            }
+        )
+
+    def _request(self, method: str, path: str, **kwargs) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout)
+        try:
+            response = self._session.request(method, f"{self.base_url}/api/v1{path}", **kwargs)
+        except requests.RequestException as exc:
+            raise TransportError(f"{method} {path}: {exc.__class__.__name__}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise TransportError(
+                f"{method} {path}: server answered {response.status_code}",
+                status=response.status_code,
+            )
+        if response.status_code >= 400:
+            raise TransportError(
+                f"{method} {path}: {response.status_code} {response.text[:200]}",
+                retryable=False,
+                status=response.status_code,
+            )
+        return response
+
+    def get_content(self, since: str | None, etag: str | None = None) -> ContentDelta | None:
+        """The changes since `since`; None when the server says nothing changed (304)."""
+        headers = {"If-None-Match": etag} if etag else {}
+        params = {"since": since} if since else {}
+        response = self._request("GET", "/content", params=params, headers=headers)
+        if response.status_code == 304:
+            return None
+        try:
+            body = response.json()
+            return ContentDelta(
+                cursor=str(body["cursor"]),
+                items=list(body["items"]),
+                deleted=list(body["deleted"]),
+                full=bool(body["full"]),
+                more=bool(body.get("more", False)),
+                etag=response.headers.get("ETag"),
+                size=len(response.content),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TransportError(f"content payload unreadable: {exc}", retryable=True) from exc
+
+    def create_ticket(self, payload: dict, idempotency_key: str) -> dict:
+        response = self._request(
+            "POST", "/tickets", json=payload, headers={"Idempotency-Key": idempotency_key}
+        )
+        return response.json()
+
+    def ticket_status(self, ticket_id: str) -> dict:
+        return self._request("GET", f"/tickets/{ticket_id}").json()

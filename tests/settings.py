@@ -1,0 +1,13 @@
+"""Settings for the test suites: production settings with test-safe environment defaults."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-carrefour-0123456789abcdefghij")
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+os.environ.setdefault("SESSION_COOKIE_SECURE", "0")
+os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+
+from kiosk.server.settings import *  # noqa: E402,F403
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: tests only
