@@ -8,9 +8,9 @@ purpose=${1:-demo}
 
 # Debian packages. Kivy's wheel bundles SDL2; it needs mtdev and GL; Xvfb gives a screen to
 # machines without one; Noto fonts cover Latin (incl. ɛ ɔ ɲ ŋ), Arabic and CJK.
-pkgs=(xvfb xauth libmtdev1 libgl1 libegl1 fonts-noto-core fonts-noto-cjk librsvg2-bin espeak-ng)
+pkgs=(xvfb xauth libmtdev1 libgl1 libegl1 libgl1-mesa-dri fonts-noto-core fonts-noto-cjk librsvg2-bin espeak-ng)
 if [ "$purpose" = test ]; then
-  pkgs+=(postgresql chromium chromium-driver kannel)
+  pkgs+=(postgresql chromium chromium-driver kannel kannel-extras)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -72,6 +72,13 @@ def main() -> int:
         server.prepare(demo=True)
         server.start()
         say(f"server ready at {server.url} (log: {VAR / 'server' / 'server.log'})")
+        # The SMS outbox worker, on the log backend: "sent" SMS appear in its log.
+        sms_log = open(VAR / "server" / "sms.log", "ab")  # noqa: SIM115 - lives with the process
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "kiosk.server", "sms_worker"], env=server.env(),
+            stdout=sms_log, stderr=subprocess.STDOUT, start_new_session=True))
+        sms_log.close()
+        say(f"SMS worker started (log backend: {VAR / 'server' / 'sms.log'})")
         agents = ", ".join(f"{a['username']} / {a['password']} ({a['role']})" for a in demo["agents"])
         print(f"""
   Counter console  {server.url}/guichet/

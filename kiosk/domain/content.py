@@ -15,9 +15,9 @@ from kiosk.domain.languages import localized
 from kiosk.domain.tickets import validate_prefix
 
 Texts = dict[str, str]
-_COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 class ContentError(ValueError):
@@ -37,9 +37,20 @@ def _texts(data: dict, key: str, required: bool = True) -> Texts:
 
 def _slug(data: dict, key: str) -> str:
     value = data.get(key)
-    if not isinstance(value, str) or not _SLUG.match(value):
+    if not isinstance(value, str) or not _SLUG.fullmatch(value):
         raise ContentError(f"{key} must be a slug, got {value!r}")
     return value
+
+
+def _guarded(build, kind: str, data):
+    """Build an item; any malformed field (order "x", hours [1]...) becomes a ContentError,
+    so the sync keeps the last good snapshot instead of dying on a TypeError."""
+    try:
+        return build(data)
+    except ContentError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise ContentError(f"malformed {kind}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -52,13 +63,13 @@ class OpeningSlot:
     def from_wire(cls, data: dict) -> OpeningSlot:
         days = data.get("days")
         if not isinstance(days, list) or not days or not all(
-            isinstance(d, int) and 0 <= d <= 6 for d in days
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
         ):
             raise ContentError("hours.days must be a non-empty list of weekdays 0-6")
         times = []
         for key in ("open", "close"):
             value = data.get(key, "")
-            if not isinstance(value, str) or not _HHMM.match(value):
+            if not isinstance(value, str) or not _HHMM.fullmatch(value):
                 raise ContentError(f"hours.{key} must be HH:MM, got {value!r}")
             times.append(dt.time.fromisoformat(value))
         if times[0] >= times[1]:
@@ -80,8 +91,12 @@ class Pole:
 
     @classmethod
     def from_wire(cls, data: dict) -> Pole:
+        return _guarded(cls._from_wire, "pole", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> Pole:
         color = data.get("color", "")
-        if not isinstance(color, str) or not _COLOR.match(color):
+        if not isinstance(color, str) or not _COLOR.fullmatch(color):
             raise ContentError(f"pole color must be #RRGGBB, got {color!r}")
         return cls(
             id=_slug(data, "id"),
@@ -121,6 +136,10 @@ class Service:
 
     @classmethod
     def from_wire(cls, data: dict) -> Service:
+        return _guarded(cls._from_wire, "service", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> Service:
         try:
             prefix = validate_prefix(data.get("prefix", ""))
         except ValueError as exc:
@@ -129,8 +148,10 @@ class Service:
         documents = data.get("documents") or []
         if not isinstance(hours, list) or not isinstance(documents, list):
             raise ContentError("hours and documents must be lists")
+        if not isinstance(data.get("ticketing", True), bool):
+            raise ContentError("ticketing must be true or false")
         minutes = data.get("mean_service_minutes", 10)
-        if not isinstance(minutes, int | float) or not 0 < minutes <= 240:
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or not 0 < minutes <= 240:
             raise ContentError("mean_service_minutes must be in (0, 240]")
         return cls(
             id=_slug(data, "id"),

@@ -7,8 +7,8 @@ import re
 
 NUMBER_WIDTH = 3
 MAX_NUMBER = 10**NUMBER_WIDTH - 1
-_PREFIX = re.compile(r"^[A-Z]$")
-_DISPLAY = re.compile(r"^([A-Z])(\d{3})$")
+_PREFIX = re.compile(r"[A-Z]")
+_DISPLAY = re.compile(r"([A-Z])([0-9]{3})")
 
 
 class TicketStatus(enum.StrEnum):
@@ -17,18 +17,25 @@ class TicketStatus(enum.StrEnum):
     DONE = "done"
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"
+    PARKED = "parked"  # set aside at the counter (a missing paper); resumed later
 
     @property
     def is_open(self) -> bool:
         """An open ticket still occupies the queue or a counter."""
-        return self in (TicketStatus.WAITING, TicketStatus.CALLED)
+        return self in (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.PARKED)
 
 
 # Which status may follow which: anything else is a bug or a stale console.
+# CALLED -> CALLED is a recall; CALLED -> WAITING a transfer to another service's queue;
+# PARKED -> WAITING a resume (back in the queue at its original place).
 TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.WAITING: frozenset({TicketStatus.CALLED, TicketStatus.CANCELLED}),
     TicketStatus.CALLED: frozenset(
-        {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CALLED}  # CALLED again = recall
+        {TicketStatus.DONE, TicketStatus.NO_SHOW, TicketStatus.CALLED, TicketStatus.PARKED,
+         TicketStatus.WAITING}
+    ),
+    TicketStatus.PARKED: frozenset(
+        {TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.CANCELLED, TicketStatus.NO_SHOW}
     ),
     TicketStatus.DONE: frozenset(),
     TicketStatus.CANCELLED: frozenset(),
@@ -50,7 +57,7 @@ def check_transition(current: TicketStatus | str, new: TicketStatus | str) -> Ti
 
 def validate_prefix(prefix: str) -> str:
     """A service's ticket prefix is one capital letter (C, F, L, Q...)."""
-    if not _PREFIX.match(prefix or ""):
+    if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
         raise ValueError(f"ticket prefix must be one capital letter A-Z, got {prefix!r}")
     return prefix
 
@@ -65,7 +72,7 @@ def format_ticket_number(prefix: str, number: int) -> str:
 
 def parse_ticket_number(display: str) -> tuple[str, int]:
     """Inverse of format_ticket_number: 'C042' -> ('C', 42)."""
-    match = _DISPLAY.match(display or "")
+    match = _DISPLAY.fullmatch(display) if isinstance(display, str) else None
     if not match or int(match.group(2)) == 0:
         raise ValueError(f"not a ticket number: {display!r}")
     return match.group(1), int(match.group(2))

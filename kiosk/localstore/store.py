@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.domain.content import ContentError, Pole, Service, parse_item
+from kiosk.domain.content import KINDS, ContentError, Pole, Service, parse_item
 
 SCHEMA = [
     # version 1
@@ -188,8 +188,9 @@ class LocalStore:
             parsed.append((kind, obj.id, json.dumps(data, ensure_ascii=False, sort_keys=True)))
         gone = []
         for item in deleted:
-            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise ContentError("deletion must name a kind and an id")
+            if (not isinstance(item, dict) or item.get("kind") not in KINDS
+                    or not isinstance(item.get("id"), str)):
+                raise ContentError("deletion must name a known kind and an id")
             gone.append((item.get("kind"), item["id"]))
 
         def apply(db: sqlite3.Connection) -> int:
@@ -245,7 +246,12 @@ class LocalStore:
         rows = self._read(
             "SELECT data FROM content WHERE kind = 'service' AND id = ?", (service_id,)
         )
-        return parse_item("service", json.loads(rows[0][0])) if rows else None
+        if not rows:
+            return None
+        try:
+            return parse_item("service", json.loads(rows[0][0]))
+        except (ContentError, ValueError):
+            return None  # same guard as services(): a stale row is skipped, never a crash
 
     # -- outbox --------------------------------------------------------------------------
 

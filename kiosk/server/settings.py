@@ -92,6 +92,16 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 # Base of the links printed on tickets and QR codes (phones reach the server through it).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "").rstrip("/")
 
+# SMS (docs/sms.md): "log" for development, "kannel" in production.
+SMS_BACKEND = env("SMS_BACKEND", "log")
+KANNEL_SENDSMS_URL = env("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013")
+KANNEL_USERNAME = env("KANNEL_USERNAME", "carrefour")
+KANNEL_PASSWORD = env("KANNEL_PASSWORD", "")
+KANNEL_SMSC = env("KANNEL_SMSC", "")
+SMS_SENDER = env("SMS_SENDER", "")
+# Where Kannel's smsbox reaches this server for delivery reports (loopback in production).
+SMS_DLR_BASE_URL = env("SMS_DLR_BASE_URL", "http://127.0.0.1:8000")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -103,6 +113,7 @@ INSTALLED_APPS = [
     "kiosk.server.accounts",
     "kiosk.server.devices",
     "kiosk.server.queueing",
+    "kiosk.server.notifications",
     "kiosk.server.web",
 ]
 

@@ -34,7 +34,8 @@ class ContentDelta:
 
 def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0, rng=random.random) -> float:
     """Full-jitter exponential backoff: a fleet of kiosks never retries in step."""
-    return rng() * min(cap, base * 2 ** max(0, attempt - 1))
+    # The exponent is capped: a kiosk offline all night must not overflow a float.
+    return rng() * min(cap, base * 2 ** min(max(0, attempt - 1), 30))
 
 
 class Transport:

@@ -8,7 +8,7 @@ import time
 
 from tests.bench.table import render
 
-MODULES = ["tests.bench.bench_api", "tests.bench.bench_kiosk"]
+MODULES = ["tests.bench.bench_api", "tests.bench.bench_kiosk", "tests.bench.bench_wait"]
 
 
 def main() -> int:

@@ -33,7 +33,7 @@ def render(rows: list[Row]) -> str:
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
     out = []
     for n, line in enumerate(lines):
-        out.append("  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip())
+        out.append("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
         if n == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)

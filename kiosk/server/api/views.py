@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Header, NinjaAPI, Query, Schema
+from ninja import Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 
 from kiosk.server.api.auth import KioskBearer
 from kiosk.server.api.schemas import ContentOut, ErrorOut, TicketIn, TicketOut
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
-from kiosk.server.queueing.models import Ticket
+from kiosk.server.queueing.models import Ticket, is_public_token
 from kiosk.server.queueing.services import (
     QueueError,
+    check_phone,
     check_service_for_ticket,
     do_issue_ticket,
     estimated_wait,
@@ -52,7 +53,7 @@ def get_content(request: HttpRequest, query: Query[ContentQuery]):
     cursor = current_cursor(site)
     etag = etag_for(site, cursor)
     if query.since == cursor and request.headers.get("If-None-Match") == etag:
-        return 304, None
+        return Status(304, None)
     delta = content_delta(site, query.since)
     body = ContentOut(cursor=str(delta.cursor), full=delta.full, more=delta.more,
                       items=delta.items, deleted=delta.deleted)
@@ -75,13 +76,16 @@ def ticket_out(request: HttpRequest, ticket: Ticket) -> dict:
         "ahead": position - 1 if position else None,
         "estimated_wait_minutes": estimated_wait(ticket, position),
         "counter": ticket.counter.name if ticket.counter_id else None,
+        "priority": ticket.priority,
+        "sms": bool(ticket.phone),
         "phone_url": f"{base}{path}" if base else request.build_absolute_uri(path),
         "created_at": ticket.created_at,
         "called_at": ticket.called_at,
     }
 
 
-@api.post("/tickets", response={201: TicketOut, 200: TicketOut, 404: ErrorOut, 409: ErrorOut})
+@api.post("/tickets", response={201: TicketOut, 200: TicketOut, 404: ErrorOut, 409: ErrorOut,
+                                422: ErrorOut})
 def create_ticket(
     request: HttpRequest,
     body: TicketIn,
@@ -89,14 +93,18 @@ def create_ticket(
 ):
     """Issue a ticket. Sending the same Idempotency-Key again returns the same ticket (200)."""
     service = check_service_for_ticket(request.kiosk.site, body.service)
+    phone = check_phone(body.phone, body.sms_consent)
     ticket, created = do_issue_ticket(
-        service, language=body.language, kiosk=request.kiosk, idempotency_key=idempotency_key
+        service, language=body.language, kiosk=request.kiosk, idempotency_key=idempotency_key,
+        priority=body.priority, phone=phone, consent=body.sms_consent,
     )
-    return (201 if created else 200), ticket_out(request, ticket)
+    return Status(201 if created else 200, ticket_out(request, ticket))
 
 
 @api.get("/tickets/{ticket_id}", response={200: TicketOut, 404: ErrorOut})
 def get_ticket(request: HttpRequest, ticket_id: str):
+    if not is_public_token(ticket_id):
+        raise HttpError(404, "no such ticket")
     ticket = (
         Ticket.objects.select_related("service", "counter")
         .filter(public_token=ticket_id, site=request.kiosk.site)

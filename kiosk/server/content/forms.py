@@ -45,7 +45,7 @@ class TranslationsField(forms.MultiValueField):
         self.required_fr = required_fr
 
     def compress(self, data_list):
-        values = {lang.code: (text or "").strip() for lang, text in zip(LANGUAGES, data_list or [])}
+        values = {lang.code: (text or "").strip() for lang, text in zip(LANGUAGES, data_list or [], strict=False)}
         if self.required_fr and not values.get("fr"):
             raise forms.ValidationError("Le texte en français est obligatoire (il sert de repli).")
         return {code: text for code, text in values.items() if text}

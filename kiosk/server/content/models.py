@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from kiosk.domain.content import ContentError, Pole as PoleItem, Service as ServiceItem
+from kiosk.domain.content import ContentError
+from kiosk.domain.content import Pole as PoleItem
+from kiosk.domain.content import Service as ServiceItem
 from kiosk.domain.languages import DEFAULT_LANGUAGE, localized
 
 
@@ -15,6 +17,17 @@ class Site(models.Model):
     slug = models.SlugField(unique=True)
     name = models.CharField(max_length=200)
     address = models.CharField(max_length=300, blank=True)
+    sms_name = models.CharField(
+        max_length=20, blank=True, help_text="nom court dans les SMS (ex. « Mairie 19e »)")
+    # Queue settings (docs/queues.md).
+    sms_threshold_minutes = models.PositiveSmallIntegerField(
+        default=15, help_text="SMS « bientôt votre tour » quand l'attente estimée passe sous ce seuil")
+    sms_max_position = models.PositiveSmallIntegerField(
+        default=3, help_text="… ou quand il reste au plus ce nombre de personnes devant")
+    no_show_grace_seconds = models.PositiveIntegerField(
+        default=180, help_text="délai après l'appel avant de pouvoir marquer « absent »")
+    postpone_places = models.PositiveSmallIntegerField(
+        default=3, help_text="« J'ai besoin de plus de temps » recule le ticket de ces places (une fois)")
 
     class Meta:
         verbose_name = "site"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from kiosk.domain.tickets import TicketStatus, format_ticket_number
 
@@ -12,6 +15,14 @@ from kiosk.domain.tickets import TicketStatus, format_ticket_number
 def new_public_token() -> str:
     """128 bits of randomness: a phone link nobody can guess or enumerate."""
     return secrets.token_urlsafe(16)
+
+
+_PUBLIC_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,43}")
+
+
+def is_public_token(value: str) -> bool:
+    """Shape check before any query: junk (NUL bytes, huge strings) is a 404, never a 500."""
+    return isinstance(value, str) and _PUBLIC_TOKEN.fullmatch(value) is not None
 
 
 class Counter(models.Model):
@@ -43,6 +54,16 @@ class TicketSequence(models.Model):
         ]
 
 
+class Priority(models.TextChoices):
+    """Priority categories (docs/queues.md): served first, under the fair rule."""
+
+    NONE = "", "Aucune"
+    PREGNANCY = "pregnancy", "Grossesse"
+    DISABILITY = "disability", "Handicap"
+    ELDERLY = "elderly", "75 ans et plus"
+    APPOINTMENT = "appointment", "Rendez-vous"
+
+
 class Ticket(models.Model):
     Status = models.TextChoices("Status", [(s.name, s.value) for s in TicketStatus])
 
@@ -60,6 +81,21 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     called_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    priority = models.CharField(max_length=12, choices=Priority.choices, default="", blank=True)
+    # The place in the queue: the issue time, kept across a transfer or a park/resume,
+    # moved back once by "I need more time".
+    queued_at = models.DateTimeField(default=timezone.now, db_index=True)
+    parked_at = models.DateTimeField(null=True, blank=True)
+    recalls = models.PositiveSmallIntegerField(default=0)
+    postponed = models.BooleanField(default=False)
+    transferred_from = models.ForeignKey("content.Service", null=True, blank=True,
+                                         on_delete=models.SET_NULL, related_name="+")
+    estimate_at_issue = models.PositiveIntegerField(null=True, blank=True)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    # Personal data: E.164 number for the SMS, erased when the ticket closes (and nightly).
+    phone = models.CharField(max_length=16, blank=True, default="")
+    sms_consent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("day", "service", "number")

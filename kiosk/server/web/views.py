@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from kiosk.domain.tickets import TicketStatus
 from kiosk.server.accounts.models import Role, sites_where
-from kiosk.server.queueing.models import Counter, Ticket
+from kiosk.server.queueing.models import Counter, Ticket, is_public_token
 from kiosk.server.queueing.services import (
     QueueError,
     check_counter_agent,
@@ -85,14 +85,17 @@ STATUS_TEXT = {
     TicketStatus.DONE: ("Terminé", "Done"),
     TicketStatus.CANCELLED: ("Annulé", "Cancelled"),
     TicketStatus.NO_SHOW: ("Absent à l'appel", "Missed"),
+    TicketStatus.PARKED: ("En pause au guichet", "Set aside at the counter"),
 }
 
 
 def phone_ticket(request, token: str):
     """The page a phone opens from the QR code: number, position, status. No login, no personal data."""
-    ticket = Ticket.objects.select_related("service", "counter", "site").filter(
-        public_token=token
-    ).first()
+    ticket = None
+    if is_public_token(token):
+        ticket = Ticket.objects.select_related("service", "counter", "site").filter(
+            public_token=token
+        ).first()
     if ticket is None:
         raise Http404("ticket inconnu")
     position = ticket_position(ticket)

@@ -45,7 +45,8 @@ def load(data: dict) -> dict:
 
     s = data["site"]
     site, _ = Site.objects.update_or_create(
-        slug=s["id"], defaults={"name": s["name"], "address": s.get("address", "")}
+        slug=s["id"], defaults={"name": s["name"], "address": s.get("address", ""),
+                                "sms_name": s.get("sms_name", "")}
     )
     poles = {}
     for p in data["poles"]:

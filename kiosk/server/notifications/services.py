@@ -1,0 +1,159 @@
+"""The SMS outbox: enqueue (inside the queue's transaction), claim, send, record reports.
+
+A row moves pending -> sending -> sent -> delivered|failed. A send whose outcome is unknown
+(timeout after the request left) becomes `unknown` and is never sent again blindly; a
+retryable failure (gateway down) goes back to pending with a backoff. A worker that died
+mid-send leaves a `sending` row: it is marked `unknown` too, never resent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kiosk.domain.phones import mask_phone
+from kiosk.domain.sms_text import CALLED, TURN_NEAR, render_sms
+from kiosk.server.notifications.gateways import (
+    DLR_QUERY,
+    DeliveryReport,
+    KannelGateway,
+    LogGateway,
+    SmsGateway,
+)
+from kiosk.server.notifications.models import SmsMessage
+
+log = logging.getLogger("carrefour.sms")
+KINDS = {"near": TURN_NEAR, "called": CALLED}
+STUCK_AFTER = dt.timedelta(minutes=5)
+
+
+def has_sms(ticket, kind: str) -> bool:
+    return SmsMessage.objects.filter(ticket=ticket, kind=kind).exists()
+
+
+def enqueue_sms(ticket, kind: str, minutes: int | None = None, counter: str = "") -> SmsMessage | None:
+    """Insert the (ticket, kind) row once; a second call is a no-op (unique constraint)."""
+    if not ticket.phone:
+        return None
+    site = ticket.site
+    sms = render_sms(KINDS[kind], ticket.language, site=site.sms_name or site.name,
+                     ticket=ticket.display, minutes=minutes if minutes is not None else 15,
+                     counter=counter)
+    try:
+        with transaction.atomic():
+            return SmsMessage.objects.create(ticket=ticket, kind=kind, text=sms.text,
+                                             coding=sms.coding, segments=sms.segments,
+                                             estimate_minutes=minutes)
+    except IntegrityError:
+        return None
+
+
+def cancel_unsent(ticket) -> int:
+    return SmsMessage.objects.filter(ticket=ticket, status=SmsMessage.Status.PENDING).update(
+        status=SmsMessage.Status.CANCELLED, detail="ticket closed")
+
+
+def gateway_from_settings() -> SmsGateway:
+    backend = settings.SMS_BACKEND
+    if backend == "log":
+        return LogGateway()
+    if backend == "kannel":
+        template = settings.SMS_DLR_BASE_URL.rstrip("/") + "/sms/dlr/?" + DLR_QUERY
+        return KannelGateway(settings.KANNEL_SENDSMS_URL, settings.KANNEL_USERNAME,
+                             settings.KANNEL_PASSWORD, template, smsc=settings.KANNEL_SMSC or None,
+                             sender=settings.SMS_SENDER or None)
+    raise ValueError(f"unknown SMS_BACKEND {backend!r} (log or kannel)")
+
+
+def release_stuck(now: dt.datetime | None = None) -> int:
+    """A row left `sending` by a dead worker: outcome unknown, so never resent."""
+    now = now or timezone.now()
+    return SmsMessage.objects.filter(status=SmsMessage.Status.SENDING,
+                                     claimed_at__lt=now - STUCK_AFTER).update(
+        status=SmsMessage.Status.UNKNOWN, detail="worker stopped while sending")
+
+
+def claim_due(limit: int = 20) -> list[SmsMessage]:
+    """Claim pending rows with a conditional update (pending -> sending): one worker each."""
+    now = timezone.now()
+    claimed = []
+    with transaction.atomic():
+        due = SmsMessage.objects.filter(status=SmsMessage.Status.PENDING,
+                                        next_attempt_at__lte=now).order_by("next_attempt_at")
+        if transaction.get_connection().features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        for pk in list(due.values_list("pk", flat=True)[:limit]):
+            won = SmsMessage.objects.filter(pk=pk, status=SmsMessage.Status.PENDING).update(
+                status=SmsMessage.Status.SENDING, claimed_at=now)
+            if won:
+                claimed.append(pk)
+    return list(SmsMessage.objects.filter(pk__in=claimed).select_related("ticket"))
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=random.uniform(0.5, 1.0) * min(300, 5 * 2 ** min(attempts, 10)))
+
+
+def send_one(message: SmsMessage, gateway: SmsGateway) -> str:
+    """Send one claimed row; returns its new status."""
+    phone = message.ticket.phone
+    if not phone:
+        status, detail = SmsMessage.Status.CANCELLED, "number erased before sending"
+        SmsMessage.objects.filter(pk=message.pk).update(status=status, detail=detail)
+        return status
+    result = gateway.send(phone, message.text, message.coding, message.ref)
+    fields = {"attempts": message.attempts + 1, "detail": result.detail[:200]}
+    if result.accepted:
+        fields.update(status=SmsMessage.Status.SENT, sent_at=timezone.now())
+    elif result.unknown:
+        fields.update(status=SmsMessage.Status.UNKNOWN)
+    elif result.retryable:
+        fields.update(status=SmsMessage.Status.PENDING,
+                      next_attempt_at=timezone.now() + backoff(message.attempts))
+    else:
+        fields.update(status=SmsMessage.Status.FAILED)
+    # Conditional: a delivery report that raced ahead of us is never overwritten.
+    SmsMessage.objects.filter(pk=message.pk, status=SmsMessage.Status.SENDING).update(**fields)
+    log.info("sms %s %s to %s: %s", message.kind, message.ticket.display, mask_phone(phone),
+             fields["status"])
+    return fields["status"]
+
+
+def run_once(gateway: SmsGateway, limit: int = 20) -> dict[str, int]:
+    release_stuck()
+    counts: dict[str, int] = {}
+    for message in claim_due(limit):
+        status = send_one(message, gateway)
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+DLR_STATUS = {
+    "delivered": SmsMessage.Status.DELIVERED,
+    "failed": SmsMessage.Status.FAILED,
+    "rejected": SmsMessage.Status.FAILED,
+}
+
+
+def record_delivery_report(report: DeliveryReport) -> SmsMessage | None:
+    """Apply a Kannel report; intermediate ones (buffered, submitted) only note the detail."""
+    message = SmsMessage.objects.filter(ref=report.ref).first()
+    if message is None:
+        return None
+    new = DLR_STATUS.get(report.status)
+    fields = {"detail": f"dlr {report.status} {report.answer}"[:200]}
+    if new is not None and message.status not in (SmsMessage.Status.DELIVERED,):
+        fields["status"] = new
+        if new == SmsMessage.Status.DELIVERED:
+            fields["delivered_at"] = timezone.now()
+    elif new is None and message.status in (SmsMessage.Status.SENDING, SmsMessage.Status.UNKNOWN):
+        # The SMSC has it: the send went through after all.
+        fields["status"] = SmsMessage.Status.SENT
+    SmsMessage.objects.filter(pk=message.pk).update(**fields)
+    message.refresh_from_db()
+    return message

@@ -1,0 +1,15 @@
+"""End-of-day backstop (a systemd timer at night): expire yesterday's open tickets and
+erase every phone number left on a closed ticket."""
+
+from django.core.management.base import BaseCommand
+
+from kiosk.server.queueing.services import do_purge_personal_data
+
+
+class Command(BaseCommand):
+    help = "Erase the phone numbers of closed tickets and close the tickets of past days."
+
+    def handle(self, *args, **options):
+        counts = do_purge_personal_data()
+        self.stdout.write(f"purge: {counts['expired']} stale tickets closed, "
+                          f"{counts['erased']} phone numbers erased")

@@ -1,0 +1,1 @@
+"""The kiosk's Kivy user interface: the only layer that imports Kivy (see DESIGN.md, Layers)."""

@@ -1,0 +1,349 @@
+"""The kiosk application: fullscreen Kivy app over the local store, synced in the background.
+
+    carrefour-kiosk --config /etc/carrefour/kiosk.toml          # in the hall
+    python -m kiosk.ui.app --config var/demo/kiosk/kiosk.toml --dev   # on a developer's desk
+
+The visitor never waits on the network to see content: screens read the local SQLite
+snapshot; a background thread (kiosk.sync) pushes the outbox and pulls content deltas,
+and hands changes to this thread through kiosk.ui.bridge.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+
+# Process start, for "start to first frame": the launcher may pass its own start time.
+T0 = float(os.environ.get("CARREFOUR_T0") or time.time())
+
+from kiosk.config import ConfigError, KioskConfig, load_config  # noqa: E402
+from kiosk.domain.languages import get_language, localized  # noqa: E402
+from kiosk.localstore import LocalStore  # noqa: E402
+from kiosk.sync.desk import TicketDesk  # noqa: E402
+from kiosk.sync.engine import SyncEngine, SyncReport  # noqa: E402
+from kiosk.sync.transport import Transport  # noqa: E402
+
+log = logging.getLogger("carrefour.kiosk")
+REFERENCE_HEIGHT = 800  # sizes in the .kv files are for a 1280x800 screen, scaled from there
+
+
+def configure_kivy(config: KioskConfig) -> None:
+    """Settings Kivy reads once, before its window exists."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    kivy_home = Path(os.environ.get("KIVY_HOME") or Path(config.data_dir) / "kivy")
+    kivy_home.mkdir(parents=True, exist_ok=True)  # a fresh kiosk has no data dir yet
+    os.environ["KIVY_HOME"] = str(kivy_home)
+    from kivy.config import Config
+
+    dev = config.dev_mode
+    Config.set("kivy", "exit_on_escape", "1" if dev else "0")
+    Config.set("kivy", "pause_on_minimize", "0")
+    Config.set("graphics", "fullscreen", "auto" if config.fullscreen else "0")
+    Config.set("graphics", "borderless", "1" if config.fullscreen else "0")
+    Config.set("graphics", "width", str(config.width))
+    Config.set("graphics", "height", str(config.height))
+    Config.set("graphics", "show_cursor", "1" if dev else "0")
+    Config.set("graphics", "resizable", "1" if dev else "0")
+    # A touchscreen is one input device: no emulated multitouch red dots from the mouse.
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+
+
+def _kivy_app_base():
+    from kivy.app import App
+
+    return App
+
+
+def build_app_class():
+    """The App subclass, built after configure_kivy() so Kivy's config is already set."""
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+    from kivy.properties import BooleanProperty, StringProperty
+    from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+    from kiosk.ui import theme
+    from kiosk.ui.bridge import Bridge
+    from kiosk.ui.strings import t
+
+    App = _kivy_app_base()
+
+    class KioskApp(App):
+        language = StringProperty("fr")
+        font = StringProperty("Roboto")
+        rtl = BooleanProperty(False)
+        site_name = StringProperty("")
+        status_text = StringProperty("")
+        online = BooleanProperty(False)
+        first_frame_seconds = None
+
+        def __init__(
+            self,
+            settings: KioskConfig,
+            store: LocalStore,
+            transport: Transport | None = None,
+            start_sync: bool = True,
+            exit_after_screenshot: bool = False,
+            exit_after_first_frame: bool = False,
+            **kwargs,
+        ):
+            super().__init__(**kwargs)
+            self.title = "Carrefour"
+            self.settings = settings
+            self.store = store
+            self.transport = transport
+            self.desk = TicketDesk(transport) if transport else None
+            self.start_sync = start_sync
+            self.exit_after_screenshot = exit_after_screenshot
+            self.exit_after_first_frame = exit_after_first_frame
+            self.bridge = Bridge()
+            self.history: list[tuple[str, str | None]] = []
+            self.sync_reports = 0
+            self._sync_stop = threading.Event()
+            self._sync_thread: threading.Thread | None = None
+            self._ticket_request = 0
+            self._fonts: dict[str, str] = {}
+            self.scale = max(0.5, settings.height / REFERENCE_HEIGHT)
+            self.set_language(settings.language)
+
+        # -- helpers for the .kv files -------------------------------------------------
+
+        def sp(self, value: float) -> float:
+            return value * self.scale
+
+        def tr(self, key: str, **fields) -> str:
+            return t(key, self.language, **fields)
+
+        def localized(self, texts) -> str:
+            return localized(texts, self.language)
+
+        def pictogram(self, slug: str) -> str:
+            path = Path(self.settings.assets_dir) / "pictograms" / "build" / f"{slug}.png"
+            return str(path) if path.exists() else ""
+
+        def set_language(self, code: str) -> None:
+            language = get_language(code)
+            if not self._fonts:
+                self._fonts = theme.register_fonts()
+            self.language = language.code
+            self.rtl = language.rtl
+            self.font = self._fonts.get(language.code, "Roboto")
+
+        # -- life cycle ----------------------------------------------------------------
+
+        def build(self):
+            from kiosk.ui.screens.home import HomeScreen
+            from kiosk.ui.screens.pole import PoleScreen
+            from kiosk.ui.screens.service import ServiceScreen
+            from kiosk.ui.screens.ticket import TicketScreen
+
+            Window.clearcolor = theme.hex_to_rgba(theme.BACKGROUND)
+            Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard)
+            root = ScreenManager(transition=NoTransition())
+            self.screens = {
+                "home": HomeScreen(),
+                "pole": PoleScreen(),
+                "service": ServiceScreen(),
+                "ticket": TicketScreen(),
+            }
+            for screen in self.screens.values():
+                root.add_widget(screen)
+            return root
+
+        def on_start(self):
+            self.refresh_content()
+            Window.bind(on_flip=self._on_first_flip)
+            if self.start_sync and self.transport is not None:
+                self._start_sync()
+            elif self.transport is None:
+                self.status_text = self._offline_text()
+            if self.settings.screenshot_path:
+                self._screenshot_when_ready(started=time.monotonic())
+
+        def on_stop(self):
+            self._sync_stop.set()
+            if self._sync_thread is not None:
+                self._sync_thread.join(timeout=self.settings.request_timeout + 2)
+            self.bridge.shutdown()
+
+        def _on_first_flip(self, *_):
+            Window.unbind(on_flip=self._on_first_flip)
+            self.first_frame_seconds = time.time() - T0
+            print(f"carrefour-kiosk: first frame after {self.first_frame_seconds:.3f} s", flush=True)
+            if self.exit_after_first_frame:
+                self.stop()
+
+        def _on_request_close(self, *_args, **_kwargs):
+            # True = refuse: a visitor cannot close the kiosk; developers can.
+            return not self.settings.dev_mode
+
+        def _on_keyboard(self, _window, key, *_args):
+            if key == 27 and not self.settings.dev_mode:
+                return True  # Escape swallowed outside dev mode
+            return False
+
+        # -- content and sync ----------------------------------------------------------
+
+        def _start_sync(self) -> None:
+            engine = SyncEngine(
+                self.store,
+                self.transport,
+                on_content_changed=self.bridge.to_main(self.refresh_content),
+                on_status=self.bridge.to_main(self.on_sync_status),
+            )
+            self.engine = engine
+            self._sync_thread = threading.Thread(
+                target=engine.run,
+                args=(self._sync_stop, self.settings.sync_interval),
+                name="kiosk-sync",
+                daemon=True,
+            )
+            self._sync_thread.start()
+
+        def refresh_content(self) -> None:
+            self.screens["home"].refresh()
+            current = self.root.current
+            if current == "pole" and not self.screens["pole"].show(self.screens["pole"].pole_id):
+                self.go_home()
+            elif current == "service" and not self.screens["service"].show(
+                self.screens["service"].service_id
+            ):
+                self.go_home()
+
+        def on_sync_status(self, report: SyncReport) -> None:
+            self.sync_reports += 1
+            self.online = report.online
+            if report.online:
+                self.store.set_meta("last_sync_at", dt.datetime.now().isoformat(timespec="minutes"))
+                self.status_text = ""
+            else:
+                self.status_text = self._offline_text()
+
+        def _offline_text(self) -> str:
+            stamp = self.store.get_meta("last_sync_at")
+            if not stamp:
+                return self.tr("offline_never")
+            when = dt.datetime.fromisoformat(stamp).strftime("%d/%m %H:%M")
+            return self.tr("offline", when=when)
+
+        # -- navigation ----------------------------------------------------------------
+
+        def _go(self, name: str, arg: str | None = None) -> None:
+            self.history.append((self.root.current, None))
+            self.root.current = name
+
+        def open_pole(self, pole_id: str) -> None:
+            if self.screens["pole"].show(pole_id):
+                self._go("pole")
+
+        def open_service(self, service_id: str) -> None:
+            if self.screens["service"].show(service_id):
+                self._go("service")
+
+        def go_back(self) -> None:
+            if self.history:
+                self.root.current = self.history.pop()[0]
+            else:
+                self.go_home()
+
+        def go_home(self) -> None:
+            self.history.clear()
+            self._ticket_request += 1  # a ticket answer arriving after this is not shown
+            self.root.current = "home"
+
+        # -- tickets -------------------------------------------------------------------
+
+        def take_ticket(self, service_id: str) -> None:
+            service = self.store.service(service_id)
+            if service is None or not service.ticketing:
+                return
+            screen = self.screens["ticket"]
+            screen.pending(service.title(self.language))
+            self._go("ticket")
+            if self.desk is None:
+                screen.failed("no server configured")
+                return
+            self._ticket_request += 1
+            request = self._ticket_request
+            language = self.language
+
+            def done(ticket):
+                if request == self._ticket_request:
+                    screen.ready(ticket)
+
+            def error(exc):
+                if request == self._ticket_request:
+                    screen.failed(str(exc))
+
+            self.bridge.submit(lambda: self.desk.take_ticket(service_id, language), done, error)
+
+        # -- screenshots ---------------------------------------------------------------
+
+        def _screenshot_when_ready(self, started: float) -> None:
+            """Once the first sync answered (or after 8 s without a server), save the screen."""
+            if self.sync_reports == 0 and self.transport is not None and time.monotonic() - started < 8:
+                Clock.schedule_once(lambda _dt: self._screenshot_when_ready(started), 0.2)
+                return
+            Clock.schedule_once(lambda _dt: self.save_screenshot(self.settings.screenshot_path), 0.5)
+
+        def save_screenshot(self, path: str) -> str:
+            target = Path(path).resolve()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            saved = Window.screenshot(name=str(target.with_name(target.stem + "-tmp.png")))
+            os.replace(saved, target)
+            print(f"carrefour-kiosk: screenshot saved to {target}", flush=True)
+            if self.exit_after_screenshot:
+                self.stop()
+            return str(target)
+
+    return KioskApp
+
+
+def make_app(config: KioskConfig, start_sync: bool = True, **options):
+    """The kiosk app over its local store; `options` are KioskApp's exit_after_* flags."""
+    configure_kivy(config)
+    KioskApp = build_app_class()
+    store = LocalStore(config.store_path)
+    transport = None
+    if config.token:
+        transport = Transport(config.server_url, config.token, timeout=config.request_timeout)
+    return KioskApp(config, store, transport, start_sync=start_sync, **options)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="carrefour-kiosk", description="The Carrefour lobby kiosk.")
+    parser.add_argument("--config", help="kiosk TOML file (see config/kiosk.example.toml)")
+    parser.add_argument("--dev", action="store_true", help="windowed; Escape and close allowed")
+    parser.add_argument("--screenshot", help="save the home screen to this PNG once content is shown")
+    parser.add_argument("--exit-after-screenshot", action="store_true", help="quit once it is saved")
+    parser.add_argument("--exit-after-first-frame", action="store_true",
+                        help="quit once the first frame is drawn (start-up benchmark)")
+    args = parser.parse_args(argv)
+    overrides = {"screenshot_path": args.screenshot}
+    if args.dev:
+        overrides.update(dev_mode=True, fullscreen=False)
+    try:
+        config = load_config(args.config, **overrides)
+    except ConfigError as exc:
+        print(f"carrefour-kiosk: {exc}", file=sys.stderr)
+        return 2
+    if not config.token:
+        print("carrefour-kiosk: no kiosk token configured: showing the last synced content only",
+              file=sys.stderr)
+    app = make_app(config, exit_after_screenshot=args.exit_after_screenshot,
+                   exit_after_first_frame=args.exit_after_first_frame)
+    try:
+        app.run()
+    finally:
+        app.store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""One screen = one `.py` + one `.kv` side by side."""

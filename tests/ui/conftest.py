@@ -1,0 +1,74 @@
+"""Kivy UI tests: a real Xvfb screen, a real server, the kiosk app driven in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.servers import demo_server
+from tests.support.xvfb import xvfb
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture(scope="session")
+def display():
+    with xvfb() as name:
+        yield name
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    with demo_server(tmp_path_factory.mktemp("ui-server"), sqlite_only=True) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
+def write_config(path: Path, server_url: str, token: str, data_dir: Path, dev: bool = True) -> Path:
+    path.write_text(
+        "[server]\n"
+        f'server_url = "{server_url}"\n'
+        f'token = "{token}"\n'
+        "sync_interval = 5.0\nrequest_timeout = 3.0\n\n"
+        f'[kiosk]\ndata_dir = "{data_dir}"\n\n'
+        f"[screen]\nfullscreen = false\ndev_mode = {'true' if dev else 'false'}\n"
+        "width = 1280\nheight = 800\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def run_kiosk(display, shots, tmp_path):
+    """Run one driver scenario; returns its JSON result (fails the test with the app's error)."""
+
+    def run(scenario: str, config: Path, *extra: str, expect_ok: bool = True) -> dict:
+        out = tmp_path / f"{scenario}.json"
+        env = {**os.environ, "DISPLAY": display}
+        proc = subprocess.run(
+            [sys.executable, "-m", "tests.ui.driver", scenario, "--config", str(config),
+             "--out", str(out), "--shots", str(shots), *extra],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        )
+        if not out.exists():
+            pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+        result = json.loads(out.read_text(encoding="utf-8"))
+        if expect_ok and not result.get("ok"):
+            pytest.fail(f"scenario {scenario} failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+        result["stdout"] = proc.stdout
+        return result
+
+    return run

@@ -1,0 +1,115 @@
+"""The kiosk under Xvfb: home with the 19e's poles, a ticket taken with real touches, offline start."""
+
+from __future__ import annotations
+
+import re
+import socket
+
+import pytest
+import requests
+from PIL import Image
+
+from kiosk.localstore import LocalStore
+from kiosk.sync.engine import SyncEngine
+from kiosk.sync.transport import Transport
+from tests.conftest import demo_data
+from tests.ui.conftest import write_config
+
+pytestmark = pytest.mark.ui
+
+
+def demo_poles() -> list[dict]:
+    return sorted(demo_data()["poles"], key=lambda p: p["order"])
+
+
+def first_ticketing_service(pole: str) -> dict:
+    services = [s for s in demo_data()["services"] if s["pole"] == pole and s.get("ticketing", True)]
+    return sorted(services, key=lambda s: s["order"])[0]
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pixels_of(path: str, hex_color: str) -> int:
+    rgb = tuple(int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    with Image.open(path) as img:
+        return sum(count for count, colour in img.convert("RGB").getcolors(1 << 20) if colour == rgb)
+
+
+def test_home_shows_the_poles_as_pictogram_tiles(run_kiosk, server, tmp_path):
+    config = write_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token, tmp_path / "k")
+    result = run_kiosk("home", config, "--wait-sync")
+    poles = demo_poles()
+    assert result["poles"] == [f"pole-{p['id']}" for p in poles]
+    assert result["pole_labels"] == [p["name"]["fr"] for p in poles]
+    assert all(result["pole_images"]), "every pole tile shows its pictogram"
+    assert result["online"] is True and result["status_text"] == ""
+    shot = result["screenshots"]["home"]
+    with Image.open(shot) as img:
+        assert img.size == (1280, 800)
+    for pole in poles:  # each tile is drawn in its pole's colour, over a real area
+        assert pixels_of(shot, pole["color"]) > 20_000, pole["id"]
+    assert re.search(r"first frame after \d+\.\d+ s", result["stdout"])
+
+
+def test_a_visitor_takes_a_ticket_with_touches(run_kiosk, server, tmp_path):
+    pole = demo_poles()[0]["id"]
+    service = first_ticketing_service(pole)
+    config = write_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token, tmp_path / "k")
+    result = run_kiosk("ticket", config, "--pole", pole, "--service", service["id"],
+                       "--prefix", "flow-")
+    expected_services = sorted((s for s in demo_data()["services"] if s["pole"] == pole),
+                               key=lambda s: s["order"])
+    assert result["services"] == [f"service-{s['id']}" for s in expected_services]
+    assert result["service_place"] == service["place"]["fr"]
+    assert [d.lstrip("• ").strip() for d in result["service_documents"]] == [
+        d["fr"] for d in service["documents"]
+    ]
+    assert result["ticket_state"] == "ready", result["message_shown"]
+    number = result["number_shown"]
+    assert re.fullmatch(rf"{service['prefix']}\d{{3}}", number)
+    assert result["qr_size"] and result["qr_size"][0] >= 21
+    minutes = result["ticket"]["estimated_wait_minutes"]
+    if minutes is None:
+        assert "inconnue" in result["wait_shown"]
+    elif minutes <= 1:
+        assert "dans un instant" in result["wait_shown"]
+    else:
+        assert f"environ {minutes} min" in result["wait_shown"]
+    # The number on the screen is the server's ticket, and the QR points at its phone page.
+    ticket_id = result["ticket"]["id"]
+    answer = requests.get(f"{server.url}/api/v1/tickets/{ticket_id}",
+                          headers={"Authorization": f"Bearer {server.kiosk_token}"}, timeout=5)
+    assert answer.status_code == 200
+    assert answer.json()["number"] == number
+    page = requests.get(result["ticket"]["phone_url"], timeout=5)
+    assert page.status_code == 200 and number in page.text
+    assert result["back_home"] is True
+
+
+def test_the_kiosk_starts_offline_on_the_last_synced_content(run_kiosk, server, tmp_path):
+    data_dir = tmp_path / "k"
+    store = LocalStore(data_dir / "kiosk.sqlite3")
+    try:
+        SyncEngine(store, Transport(server.url, server.kiosk_token)).sync_once()
+        assert len(store.poles()) == len(demo_poles())
+    finally:
+        store.close()
+    down = f"http://127.0.0.1:{closed_port()}"
+    config = write_config(tmp_path / "kiosk.toml", down, server.kiosk_token, data_dir)
+    result = run_kiosk("home", config, "--wait-sync", "--prefix", "offline-")
+    assert result["poles"] == [f"pole-{p['id']}" for p in demo_poles()]
+    assert result["online"] is False
+    assert "Hors connexion" in result["status_text"]
+
+
+def test_escape_and_window_close_do_nothing_outside_dev_mode(run_kiosk, server, tmp_path):
+    config = write_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token, tmp_path / "k",
+                          dev=False)
+    result = run_kiosk("escape", config)
+    assert result["escape_swallowed"] is True
+    assert result["close_refused"] is True
+    assert result["still_running"] is True
