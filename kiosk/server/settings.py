@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "kiosk.server.queueing",
     "kiosk.server.notifications",
     "kiosk.server.web",
+    "kiosk.server.stats",
 ]
 
 MIDDLEWARE = [

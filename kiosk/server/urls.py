@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from kiosk.server.api.views import api
 from kiosk.server.notifications.views import delivery_report
@@ -14,9 +14,18 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("connexion/", auth_views.LoginView.as_view(), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    # Web pages (kiosk/server/web): counter console, display board, phone page.
     path("guichet/", web.console, name="console"),
     path("guichet/<int:counter_id>/", web.counter_view, name="counter"),
+    path("guichet/<int:counter_id>/etat.json", web.counter_state_json, name="counter-state"),
+    path("guichet/<int:counter_id>/ticket/", web.issue_ticket, name="counter-issue"),
     path("guichet/<int:counter_id>/<str:action>/", web.counter_action, name="counter-action"),
+    path("ecran/<slug:site_slug>/", web.board, name="board"),
+    path("ecran/<slug:site_slug>/etat.json", web.board_state_json, name="board-state"),
     path("t/<str:token>", web.phone_ticket, name="phone-ticket"),
+    path("t/<str:token>/etat.json", web.phone_state_json, name="phone-state"),
+    path("t/<str:token>/partir", web.phone_leave, name="phone-leave"),
+    path("t/<str:token>/plus-de-temps", web.phone_more_time, name="phone-more-time"),
     path("sms/dlr/", delivery_report, name="sms-dlr"),
+    path("stats/", include("kiosk.server.stats.urls")),
 ]

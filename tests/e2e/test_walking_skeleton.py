@@ -11,6 +11,7 @@ from kiosk.localstore import LocalStore
 from kiosk.sync.desk import TicketDesk, TicketUnavailable
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
+from tests.conftest import demo_data
 
 
 def _agent_session(server) -> requests.Session:
@@ -53,8 +54,12 @@ def test_a_ticket_taken_at_the_kiosk_is_called_at_the_counter_and_seen_on_the_ph
         assert first, "the pick page lists no counter"
         console = session.get(f"{server.url}{first.group(1)}", timeout=10)
     counter_url = console.url
-    served = [s for s in store.services() if s.ticketing and s.title("fr") in console.text]
+    # Guichet 1 (the first on the pick page) serves the first counter's services of the demo.
+    first_counter = demo_data()["counters"][0]
+    assert first_counter["name"] in console.text
+    served = [s for s in store.services() if s.ticketing and s.id in first_counter["services"]]
     assert served, "the demo counter serves no ticketing service"
+    assert served[0].title("fr") in console.text
     ticket = TicketDesk(transport).take_ticket(served[0].id, language="en")
     assert re.fullmatch(r"[A-Z]\d{3}", ticket["number"])
     assert ticket["status"] == "waiting" and ticket["position"] >= 1

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from kiosk.domain.phones import mask_phone
 from kiosk.domain.sms_text import CALLED, TURN_NEAR, render_sms
+from kiosk.domain.tickets import TicketStatus
 from kiosk.server.notifications.gateways import (
     DLR_QUERY,
     DeliveryReport,
@@ -26,10 +27,12 @@ from kiosk.server.notifications.gateways import (
     SmsGateway,
 )
 from kiosk.server.notifications.models import SmsMessage
+from kiosk.server.queueing.models import Ticket
 
 log = logging.getLogger("carrefour.sms")
 KINDS = {"near": TURN_NEAR, "called": CALLED}
 STUCK_AFTER = dt.timedelta(minutes=5)
+OPEN_STATUSES = [s for s in TicketStatus if s.is_open]
 
 
 def has_sms(ticket, kind: str) -> bool:
@@ -42,8 +45,8 @@ def enqueue_sms(ticket, kind: str, minutes: int | None = None, counter: str = ""
         return None
     site = ticket.site
     sms = render_sms(KINDS[kind], ticket.language, site=site.sms_name or site.name,
-                     ticket=ticket.display, minutes=minutes if minutes is not None else 15,
-                     counter=counter)
+                     ticket=ticket.display, counter=counter,
+                     **({"minutes": minutes} if minutes is not None else {}))
     try:
         with transaction.atomic():
             return SmsMessage.objects.create(ticket=ticket, kind=kind, text=sms.text,
@@ -101,7 +104,9 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def send_one(message: SmsMessage, gateway: SmsGateway) -> str:
     """Send one claimed row; returns its new status."""
-    phone = message.ticket.phone
+    # Read the number now, not from the batch: the ticket may have closed since the claim.
+    phone = (Ticket.objects.filter(pk=message.ticket_id, status__in=OPEN_STATUSES)
+             .values_list("phone", flat=True).first() or "")
     if not phone:
         status, detail = SmsMessage.Status.CANCELLED, "number erased before sending"
         SmsMessage.objects.filter(pk=message.pk).update(status=status, detail=detail)

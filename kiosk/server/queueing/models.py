@@ -69,6 +69,9 @@ class Ticket(models.Model):
 
     site = models.ForeignKey("content.Site", on_delete=models.CASCADE, related_name="tickets")
     service = models.ForeignKey("content.Service", on_delete=models.PROTECT, related_name="tickets")
+    # The service that issued the number: a transfer changes `service`, never this.
+    issued_service = models.ForeignKey("content.Service", on_delete=models.PROTECT,
+                                       related_name="+", null=True)
     day = models.DateField()
     number = models.PositiveIntegerField()
     prefix = models.CharField(max_length=1)
@@ -80,6 +83,9 @@ class Ticket(models.Model):
     counter = models.ForeignKey(Counter, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     called_at = models.DateTimeField(null=True, blank=True)
+    # When the queue drew this ticket (call next / out of turn), not re-stamped by a recall
+    # or a resume: the priority rule's history counts draws, not repetitions.
+    drawn_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     priority = models.CharField(max_length=12, choices=Priority.choices, default="", blank=True)
     # The place in the queue: the issue time, kept across a transfer or a park/resume,
@@ -101,8 +107,8 @@ class Ticket(models.Model):
         ordering = ("day", "service", "number")
         constraints = [
             # The safety net under the sequence: never two C042 on one day.
-            models.UniqueConstraint(fields=("service", "day", "number"),
-                                    name="ticket_unique_number_per_day"),
+            models.UniqueConstraint(fields=("issued_service", "day", "number"),
+                                    name="ticket_unique_issued_number_per_day"),
         ]
         indexes = [models.Index(fields=("service", "day", "status"))]
 

@@ -124,6 +124,7 @@ def do_issue_ticket(
             ticket = Ticket.objects.create(
                 site_id=service.site_id, service=service, day=day, number=number,
                 prefix=service.prefix, language=language, kiosk=kiosk, priority=priority,
+                issued_service=service,
                 queued_at=now, phone=phone, sms_consent_at=now if phone else None,
                 issued_by=issued_by,
             )
@@ -167,11 +168,11 @@ def _as_waiting(ticket: Ticket) -> WaitingTicket:
 
 
 def recent_priority_calls(site_id: int, day: dt.date, service_ids) -> list[bool]:
-    """Priority flags of the latest calls from these services, oldest first."""
+    """Priority flags of the latest draws from these services, oldest first."""
     flags = list(
         Ticket.objects.filter(site_id=site_id, day=day, service_id__in=service_ids,
-                              called_at__isnull=False)
-        .order_by("-called_at").values_list("priority", flat=True)[:4]
+                              drawn_at__isnull=False)
+        .order_by("-drawn_at").values_list("priority", flat=True)[:4]
     )
     return [bool(p) for p in reversed(flags)]
 
@@ -222,6 +223,7 @@ class _ModelCache:
     def clear(self) -> None:
         with self._lock:
             self._models.clear()
+        _estimates_cache.clear()
 
 
 MODELS = _ModelCache()
@@ -281,8 +283,28 @@ def _open_counters(site: Site) -> list[Counter]:
     return counters
 
 
-def queue_estimates(site: Site, now: dt.datetime | None = None) -> dict[int, int | None]:
-    """Whole minutes until each waiting ticket of the site is called (None: unknown)."""
+ESTIMATES_TTL_SECONDS = 1.0
+_estimates_cache: dict[int, tuple[float, dict[int, int | None]]] = {}
+
+
+def queue_estimates(site: Site, now: dt.datetime | None = None,
+                    fresh: bool = False) -> dict[int, int | None]:
+    """Whole minutes until each waiting ticket of the site is called (None: unknown).
+
+    Pages poll this (consoles every second, phones every 5 s): within a process the answer
+    is shared for ESTIMATES_TTL_SECONDS; queue changes compute it fresh (and refresh it).
+    """
+    if now is None and not fresh:
+        hit = _estimates_cache.get(site.pk)
+        if hit and time.monotonic() - hit[0] < ESTIMATES_TTL_SECONDS:
+            return hit[1]
+    result = _compute_estimates(site, now)
+    if now is None:
+        _estimates_cache[site.pk] = (time.monotonic(), result)
+    return result
+
+
+def _compute_estimates(site: Site, now: dt.datetime | None) -> dict[int, int | None]:
     model = MODELS.get(site)
     snap = snapshot(site, now)
     snap = QueueSnapshot(now=snap.now, waiting=snap.waiting, counters=snap.counters,
@@ -303,10 +325,12 @@ def refresh_notifications(site: Site) -> dict[int, int | None]:
 
     Called inside the transaction of every queue change (DESIGN.md: the state change that
     makes the rule true inserts the row). The unique (ticket, kind) makes it once per ticket.
+    A ticket already near its turn when issued gets its SMS at once: it confirms the number
+    and tells the visitor not to go far.
     """
     from kiosk.server.notifications.services import enqueue_sms, has_sms
 
-    estimates = queue_estimates(site)
+    estimates = queue_estimates(site, fresh=True)
     with_phone = [t for t in _waiting(site.pk, timezone.localdate()).exclude(phone="")]
     if not with_phone:
         return estimates
@@ -321,7 +345,8 @@ def refresh_notifications(site: Site) -> dict[int, int | None]:
             ahead[ticket.pk] = index
     for ticket in with_phone:
         minutes = estimates.get(ticket.pk)
-        if has_sms(ticket, "near"):
+        if minutes is None or has_sms(ticket, "near"):
+            # No estimate (no counter open): nobody is being called, an SMS would mislead.
             continue
         if near_turn(minutes, ahead.get(ticket.pk, 0), site.sms_threshold_minutes,
                      site.sms_max_position):
@@ -353,14 +378,17 @@ def _save(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=["status", "phone", "finished_at", *fields])
 
 
-def _call(counter: Counter, ticket: Ticket) -> Ticket:
+def _call(counter: Counter, ticket: Ticket, drawn: bool = True) -> Ticket:
+    """Call `ticket` to `counter`; `drawn` is False for a resume (not a new draw)."""
     from kiosk.server.notifications.services import enqueue_sms
 
     _transition(ticket, TicketStatus.CALLED)
     ticket.counter = counter
     ticket.called_at = timezone.now()
+    if drawn:
+        ticket.drawn_at = ticket.called_at
     ticket.parked_at = None
-    _save(ticket, "counter", "called_at", "parked_at")
+    _save(ticket, "counter", "called_at", "drawn_at", "parked_at")
     if ticket.phone:
         enqueue_sms(ticket, "called", counter=counter_label(counter))
     refresh_notifications(counter.site)
@@ -444,7 +472,8 @@ def do_finish_current(counter: Counter, status: TicketStatus = TicketStatus.DONE
 
 
 def do_recall(counter: Counter) -> Ticket:
-    """Call the current ticket again (the board and the SMS say it again)."""
+    """Call the current ticket again: the board shows and speaks it again (the "called" SMS
+    goes once per ticket, at the first call)."""
     with transaction.atomic():
         ticket = _current_for_update(counter)
         _transition(ticket, TicketStatus.CALLED)
@@ -488,6 +517,8 @@ def do_transfer(counter: Counter, service_slug: str) -> Ticket:
             raise QueueError(f"unknown service {service_slug!r}", status=404)
         if target.pk == ticket.service_id:
             raise QueueError("the ticket is already in that service", status=409)
+        if not target.ticketing:
+            raise QueueError("that service works on appointment only: no queue", status=409)
         _transition(ticket, TicketStatus.WAITING)
         ticket.transferred_from_id = ticket.service_id
         ticket.service = target
@@ -515,7 +546,7 @@ def do_resume(counter: Counter, ticket_id: int) -> Ticket:
         if ticket.status != TicketStatus.PARKED:
             raise QueueError(f"ticket {ticket.display} is not parked", status=409)
         do_finish_current(counter)
-        return _call(counter, ticket)
+        return _call(counter, ticket, drawn=False)
 
 
 def parked_tickets(counter: Counter):
@@ -545,9 +576,13 @@ def do_postpone(ticket: Ticket) -> Ticket:
             raise QueueError("only a waiting ticket can ask for more time", status=409)
         if ticket.postponed:
             raise QueueError("more time was already given once", status=409)
+        same_class = _waiting(ticket.site_id, ticket.day, [ticket.service_id])
+        # Places are counted among tickets of the same class (priority or not): the others
+        # are ordered by the priority rule, not by their place.
+        same_class = (same_class.exclude(priority="") if ticket.priority
+                      else same_class.filter(priority=""))
         behind = list(
-            _waiting(ticket.site_id, ticket.day, [ticket.service_id])
-            .filter(queued_at__gt=ticket.queued_at)
+            same_class.filter(queued_at__gt=ticket.queued_at)
             .values_list("queued_at", flat=True)[: ticket.site.postpone_places + 1]
         )
         places = ticket.site.postpone_places

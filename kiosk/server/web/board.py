@@ -1,0 +1,60 @@
+"""The display board of the waiting area: the last calls, big. A public screen, no login.
+
+It shows only ticket numbers and counters: no name, no phone, no token. The ticket's
+language travels too, so the board can say the call in that language as well.
+"""
+
+from __future__ import annotations
+
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from kiosk.server.content.models import Site
+from kiosk.server.queueing.models import Ticket
+from kiosk.server.queueing.services import counter_label
+from kiosk.server.web.console import no_store
+
+BOARD_CALLS = 6
+
+
+def board_state(site: Site) -> dict:
+    now = timezone.now()
+    calls = (
+        Ticket.objects.filter(site=site, day=timezone.localdate(now), called_at__isnull=False,
+                              counter__isnull=False)
+        .select_related("counter").order_by("-called_at", "-pk")[:BOARD_CALLS]
+    )
+    return {
+        "now": now.isoformat(),
+        "site": site.name,
+        "calls": [
+            {
+                # A recall moves called_at: a new key, so the board says it again.
+                "key": f"{t.pk}@{t.called_at.isoformat()}",
+                "number": t.display,
+                "counter": t.counter.name,
+                "counter_label": counter_label(t.counter),
+                "called_at": t.called_at.isoformat(),
+                "age_s": max(0, int((now - t.called_at).total_seconds())),
+                "recall": t.recalls > 0,
+                "language": t.language,
+            }
+            for t in calls
+        ],
+    }
+
+
+@require_safe
+def board(request, site_slug: str):
+    site = get_object_or_404(Site, slug=site_slug)
+    response = render(request, "web/board.html", {"site": site, "state": board_state(site)})
+    response["X-Robots-Tag"] = "noindex"
+    return no_store(response)
+
+
+@require_safe
+def board_state_json(request, site_slug: str):
+    site = get_object_or_404(Site, slug=site_slug)
+    return no_store(JsonResponse(board_state(site)))

@@ -1,0 +1,326 @@
+"""The counter console (agents): live state, actions, and tickets issued by a mobile agent.
+
+Progressive enhancement: every action is a plain POST form that redirects back to the
+console; the page's script sends the same forms with fetch (Accept: application/json) and
+gets {ok, message, state} back, and polls `etat.json` every second.
+Thin views: the queue logic is in kiosk.server.queueing.services.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from kiosk.domain.tickets import TicketStatus
+from kiosk.server.accounts.models import Role, sites_where
+from kiosk.server.content.models import Service
+from kiosk.server.queueing.models import Counter, Priority, Ticket, is_public_token
+from kiosk.server.queueing.services import (
+    QueueError,
+    call_order,
+    check_counter_agent,
+    check_phone,
+    check_priority,
+    check_service_for_ticket,
+    current_ticket,
+    do_call_next,
+    do_call_ticket,
+    do_finish_current,
+    do_issue_ticket,
+    do_no_show,
+    do_park,
+    do_recall,
+    do_resume,
+    do_transfer,
+    no_show_allowed_at,
+    parked_tickets,
+    queue_estimates,
+    recent_priority_calls,
+    ticket_position,
+)
+from kiosk.server.web.errors import french
+from kiosk.server.web.qr import qr_svg
+
+# What the phone field is for, shown before anyone types a number (DESIGN.md, privacy).
+PHONE_NOTICE = (
+    "Facultatif. Le numéro sert uniquement à prévenir le visiteur par SMS quand son tour "
+    "approche et quand il est appelé. Responsable : la mairie d'arrondissement (Ville de Paris). "
+    "Il est effacé dès que le ticket est terminé, annulé ou expiré, et au plus tard le soir même."
+)
+
+
+def wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _agent_counter(request, counter_id: int) -> Counter:
+    counter = get_object_or_404(Counter.objects.select_related("site"), pk=counter_id)
+    check_counter_agent(request.user, counter)
+    return counter
+
+
+def phone_url(request, ticket: Ticket) -> str:
+    path = reverse("phone-ticket", args=[ticket.public_token])
+    base = settings.PUBLIC_BASE_URL
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+# -- state --------------------------------------------------------------------------------
+
+
+def _ticket_row(ticket: Ticket) -> dict:
+    return {
+        "id": ticket.pk,
+        "number": ticket.display,
+        "service": ticket.service.text("name"),
+        "service_slug": ticket.service.slug,
+        "priority": ticket.priority,
+        "priority_label": ticket.get_priority_display() if ticket.priority else "",
+        "language": ticket.language,
+    }
+
+
+def counter_state(counter: Counter) -> dict:
+    """Everything the console shows, as JSON-ready data (no phone number, no token)."""
+    now = timezone.now()
+    day = timezone.localdate(now)
+    services = list(counter.services.order_by("pole__order", "order", "slug"))
+    service_ids = [s.pk for s in services]
+    waiting = list(
+        Ticket.objects.filter(site_id=counter.site_id, day=day, status=TicketStatus.WAITING,
+                              service_id__in=service_ids)
+        .select_related("service").order_by("queued_at", "pk")
+    )
+    ordered = call_order(waiting, recent_priority_calls(counter.site_id, day, service_ids))
+    estimates = queue_estimates(counter.site, now) if waiting else {}
+    per_service = {pk: 0 for pk in service_ids}
+    rows = []
+    for position, ticket in enumerate(ordered, start=1):
+        per_service[ticket.service_id] += 1
+        rows.append({
+            **_ticket_row(ticket),
+            "position": position,
+            "estimate": estimates.get(ticket.pk),
+            "waited_min": max(0, int((now - ticket.created_at).total_seconds() // 60)),
+            "postponed": ticket.postponed,
+            "transferred": ticket.transferred_from_id is not None,
+        })
+
+    current = current_ticket(counter)
+    current_row = None
+    if current is not None:
+        allowed = no_show_allowed_at(current)
+        current_row = {
+            **_ticket_row(current),
+            "called_at": current.called_at.isoformat(),
+            "elapsed_s": max(0, int((now - current.called_at).total_seconds())),
+            "recalls": current.recalls,
+            "no_show_in_s": max(0, math.ceil((allowed - now).total_seconds())),
+            "transferred_from": (current.transferred_from.text("name")
+                                 if current.transferred_from_id else ""),
+        }
+    parked = [
+        {**_ticket_row(t), "parked_s": max(0, int((now - t.parked_at).total_seconds()))
+         if t.parked_at else 0}
+        for t in parked_tickets(counter)
+    ]
+    targets = Service.objects.filter(site_id=counter.site_id, ticketing=True).order_by(
+        "pole__order", "order", "slug")
+    return {
+        "now": now.isoformat(),
+        "counter": {"id": counter.pk, "name": counter.name, "site": counter.site.name,
+                    "open": counter.is_open},
+        "current": current_row,
+        "waiting": rows,
+        "total_waiting": len(rows),
+        "parked": parked,
+        "services": [{"slug": s.slug, "name": s.text("name"), "prefix": s.prefix,
+                      "waiting": per_service[s.pk]} for s in services],
+        "transfer_targets": [{"slug": s.slug, "name": s.text("name"), "prefix": s.prefix}
+                             for s in targets],
+        "grace_s": counter.site.no_show_grace_seconds,
+    }
+
+
+# -- pages --------------------------------------------------------------------------------
+
+
+@login_required
+def console(request):
+    """The agent picks the counter they sit at."""
+    counters = Counter.objects.filter(site__in=sites_where(request.user, Role.COUNTER))
+    if not counters:
+        raise PermissionDenied("Aucun guichet : demandez un rôle d'agent pour votre site.")
+    if len(counters) == 1:
+        return redirect("counter", counters[0].pk)
+    return render(request, "web/console_pick.html", {"counters": counters})
+
+
+@login_required
+@require_safe
+def counter_view(request, counter_id: int):
+    counter = _agent_counter(request, counter_id)
+    state = counter_state(counter)
+    return no_store(render(request, "web/counter.html", {
+        "counter": counter, "state": state, "current": state["current"],
+    }))
+
+
+@login_required
+@require_safe
+def counter_state_json(request, counter_id: int):
+    counter = _agent_counter(request, counter_id)
+    return no_store(JsonResponse(counter_state(counter)))
+
+
+def _ticket_id(request) -> int:
+    try:
+        return int(request.POST.get("ticket", ""))
+    except ValueError:
+        raise QueueError("Choisissez un ticket.", status=400) from None
+
+
+def _run(counter: Counter, action: str, request) -> tuple[str, str]:
+    """Do one action; return (level, French message). QueueError propagates."""
+    if action == "next":
+        ticket = do_call_next(counter)
+        if ticket is None:
+            return "info", "Personne n'attend pour ce guichet."
+        return "success", f"Appel du {ticket.display}"
+    if action == "done":
+        ticket = do_finish_current(counter)
+        if ticket is None:
+            return "info", "Aucun ticket en cours."
+        return "success", f"{ticket.display} terminé."
+    if action == "recall":
+        ticket = do_recall(counter)
+        nth = "1er" if ticket.recalls == 1 else f"{ticket.recalls}e"
+        return "success", f"Rappel du {ticket.display} ({nth} rappel)"
+    if action == "absent":
+        ticket = do_no_show(counter)
+        return "success", f"{ticket.display} marqué absent."
+    if action == "park":
+        ticket = do_park(counter)
+        return "success", f"{ticket.display} mis de côté : reprenez-le quand il revient."
+    if action == "transfer":
+        slug = request.POST.get("service", "")
+        if not slug:
+            raise QueueError("Choisissez le service vers lequel transférer.", status=400)
+        ticket = do_transfer(counter, slug)
+        return "success", (f"{ticket.display} transféré vers {ticket.service.text('name')} "
+                           "(il garde sa place).")
+    if action == "call":
+        ticket = do_call_ticket(counter, _ticket_id(request))
+        return "success", f"Appel du {ticket.display} (hors tour)"
+    if action == "resume":
+        ticket = do_resume(counter, _ticket_id(request))
+        return "success", f"Reprise du {ticket.display}"
+    raise Http404(action)
+
+
+ACTIONS = ("next", "done", "recall", "absent", "park", "transfer", "call", "resume")
+
+
+@login_required
+@require_POST
+def counter_action(request, counter_id: int, action: str):
+    counter = _agent_counter(request, counter_id)
+    if action not in ACTIONS:
+        raise Http404(action)
+    status = 200
+    try:
+        level, message = _run(counter, action, request)
+    except QueueError as exc:
+        level, message, status = "error", french(str(exc)), exc.status
+    if wants_json(request):
+        return no_store(JsonResponse(
+            {"ok": level != "error", "level": level, "message": message,
+             "state": counter_state(counter)}, status=status))
+    messages.add_message(request, {"success": messages.SUCCESS, "info": messages.INFO,
+                                   "error": messages.ERROR}[level], message)
+    return redirect("counter", counter.pk)
+
+
+# -- a ticket issued by an agent (the mobile agent at the entrance) -----------------------
+
+
+class IssueForm(forms.Form):
+    service = forms.ChoiceField(label="Service")
+    language = forms.ChoiceField(label="Langue du visiteur", choices=settings.LANGUAGES,
+                                 initial="fr")
+    priority = forms.ChoiceField(label="Priorité", choices=Priority.choices, required=False,
+                                 widget=forms.RadioSelect, initial="")
+    phone = forms.CharField(label="Téléphone portable (SMS)", required=False, max_length=30,
+                            widget=forms.TextInput(attrs={
+                                "type": "tel", "autocomplete": "off", "inputmode": "tel",
+                                "placeholder": "06 12 34 56 78"}))
+    consent = forms.BooleanField(label="Le visiteur accepte de recevoir ces SMS", required=False)
+
+    def __init__(self, *args, site, counter, **kwargs):
+        super().__init__(*args, **kwargs)
+        mine = set(counter.services.values_list("pk", flat=True))
+        services = list(Service.objects.filter(site=site, ticketing=True).order_by(
+            "pole__order", "order", "slug"))
+        # The counter's own services first: the usual case at the entrance.
+        services.sort(key=lambda s: s.pk not in mine)
+        self.fields["service"].choices = [(s.slug, f"{s.prefix} — {s.text('name')}")
+                                          for s in services]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issue_ticket(request, counter_id: int):
+    counter = _agent_counter(request, counter_id)
+    site = counter.site
+    issued = None
+    if request.method == "POST":
+        form = IssueForm(request.POST, site=site, counter=counter)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                service = check_service_for_ticket(site, data["service"])
+                priority = check_priority(data["priority"])
+                phone = check_phone(data["phone"].strip(), data["consent"])
+                ticket, _ = do_issue_ticket(service, language=data["language"],
+                                            priority=priority, phone=phone,
+                                            consent=data["consent"], issued_by=request.user)
+            except QueueError as exc:
+                form.add_error(None, french(str(exc)))
+            else:
+                # Post/redirect/get: reloading the result never issues a second ticket.
+                return redirect(f"{reverse('counter-issue', args=[counter.pk])}"
+                                f"?ticket={ticket.public_token}")
+    else:
+        form = IssueForm(site=site, counter=counter)
+        token = request.GET.get("ticket", "")
+        if is_public_token(token):
+            issued = Ticket.objects.select_related("service").filter(
+                public_token=token, site=site).first()
+    context = {"counter": counter, "form": form, "phone_notice": PHONE_NOTICE}
+    if issued is not None:
+        url = phone_url(request, issued)
+        position = ticket_position(issued)
+        context["issued"] = {
+            "number": issued.display, "service": issued.service.text("name"),
+            "priority": issued.get_priority_display() if issued.priority else "",
+            "position": position,
+            "estimate": queue_estimates(site).get(issued.pk) if position else None,
+            "sms": bool(issued.phone), "url": url, "qr": qr_svg(url),
+            "status": issued.status,
+        }
+    return no_store(render(request, "web/issue_ticket.html", context))

@@ -1,0 +1,123 @@
+"""The phone page of a ticket (/t/<token>): follows the queue live, in the ticket's language.
+
+No login: the 128-bit token is the key. No personal data: the phone number is never shown
+(only "SMS planned"). The visitor can leave the queue or ask for more time (once).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from kiosk.domain.languages import get_language
+from kiosk.domain.tickets import TicketStatus
+from kiosk.server.queueing.models import Ticket, is_public_token
+from kiosk.server.queueing.services import (
+    QueueError,
+    do_cancel_by_visitor,
+    do_postpone,
+    queue_estimates,
+    ticket_position,
+)
+from kiosk.server.web.console import wants_json
+from kiosk.server.web.phone_texts import counter_name, texts
+
+
+def _ticket(token: str) -> Ticket:
+    ticket = None
+    if is_public_token(token):
+        ticket = Ticket.objects.select_related("service", "counter", "site").filter(
+            public_token=token).first()
+    if ticket is None:
+        raise Http404("ticket inconnu")
+    return ticket
+
+
+def _private(response):
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def phone_state(ticket: Ticket) -> dict:
+    t = texts(ticket.language)
+    status = TicketStatus(ticket.status)
+    position = ticket_position(ticket)
+    estimate = queue_estimates(ticket.site).get(ticket.pk) if position else None
+    at_counter = status in (TicketStatus.CALLED, TicketStatus.PARKED) and ticket.counter_id
+    return {
+        "number": ticket.display,
+        "status": status.value,
+        "status_text": t[status.value],
+        "status_fr": texts("fr")[status.value],
+        "open": status.is_open,
+        "position": position,
+        "ahead": position - 1 if position else None,
+        "estimate": estimate,
+        "estimate_text": t["minutes"].format(n=estimate) if estimate is not None else t["unknown"],
+        "counter": counter_name(ticket.counter.name, ticket.language) if at_counter else "",
+        # A recall moves called_at: a new key, the phone vibrates again.
+        "call_key": ticket.called_at.isoformat() if status == TicketStatus.CALLED else "",
+        "can_leave": status in (TicketStatus.WAITING, TicketStatus.PARKED),
+        "can_postpone": status == TicketStatus.WAITING and not ticket.postponed,
+        "postponed": ticket.postponed,
+        "sms": bool(ticket.phone) and status == TicketStatus.WAITING,
+    }
+
+
+@require_safe
+def phone_ticket(request, token: str):
+    """The page a phone opens from the QR code: number, position, status, live."""
+    ticket = _ticket(token)
+    lang = get_language(ticket.language)
+    t = texts(lang.code)
+    state = phone_state(ticket)
+    return _private(render(request, "web/phone_ticket.html", {
+        "ticket": ticket, "state": state, "t": t, "lang": lang.code,
+        "dir": "rtl" if lang.rtl else "ltr",
+        "service_name": ticket.service.text("name", lang.code),
+        "more_time_help": t["more_time_help"].format(n=ticket.site.postpone_places),
+        "messages_js": {k: t[k] for k in ("offline", "leave_confirm", "error")},
+    }))
+
+
+@require_safe
+def phone_state_json(request, token: str):
+    return _private(JsonResponse(phone_state(_ticket(token))))
+
+
+def _visitor_action(request, token: str, action):
+    ticket = _ticket(token)
+    t = texts(ticket.language)
+    status, ok = 200, True
+    try:
+        action(ticket, t)
+        message = t["left"] if action is _leave else t["more_time_done"]
+    except QueueError as exc:
+        status, ok, message = exc.status, False, t["error"]
+    ticket.refresh_from_db()
+    if wants_json(request):
+        return _private(JsonResponse({"ok": ok, "message": message,
+                                      "state": phone_state(ticket)}, status=status))
+    return redirect("phone-ticket", ticket.public_token)
+
+
+def _leave(ticket, t):
+    do_cancel_by_visitor(ticket)
+
+
+def _more_time(ticket, t):
+    do_postpone(ticket)
+
+
+@require_POST
+def phone_leave(request, token: str):
+    """"Je pars": the ticket leaves the queue (and any phone number is erased)."""
+    return _visitor_action(request, token, _leave)
+
+
+@require_POST
+def phone_more_time(request, token: str):
+    """"J'ai besoin de plus de temps": once, a few places back."""
+    return _visitor_action(request, token, _more_time)

@@ -1,0 +1,422 @@
+"""The SMS outbox (DESIGN.md, Queues): rows inserted with the queue change, sent once by the
+worker, never resent when the outcome is unknown; delivery reports; the API's phone checks.
+
+The tests build their own counter on the demo site (the demo's counters are closed), so the
+"turn is near" rule is driven by known numbers: one counter, one service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from kiosk.domain.sms_text import CALLED, TURN_NEAR, render_sms
+from kiosk.server.notifications.gateways import LogGateway, SendResult
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "+33612345678"
+
+
+@pytest.fixture(autouse=True)
+def static_root(settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+
+
+@pytest.fixture(autouse=True)
+def fresh_models():
+    from kiosk.server.queueing.services import MODELS
+
+    MODELS.clear()
+    yield
+    MODELS.clear()
+
+
+@pytest.fixture
+def q(demo):
+    """One open counter "Guichet 7" serving one service `a` (60 min a visitor by default)."""
+    from types import SimpleNamespace
+
+    from kiosk.server.queueing.models import Counter
+
+    Counter.objects.filter(site=demo).update(is_open=False)
+    a = demo.services.filter(ticketing=True).order_by("slug").first()
+    a.mean_service_minutes = 60
+    a.save()
+    g = Counter.objects.create(site=demo, name="Guichet 7")
+    g.services.set([a])
+    demo.sms_name = "Mairie 19e"
+    demo.sms_threshold_minutes = 15
+    demo.sms_max_position = 1
+    demo.save()
+    return SimpleNamespace(site=demo, a=a, g=g)
+
+
+def issue(q, *, phone="", language="fr"):
+    from kiosk.server.queueing.services import do_issue_ticket
+
+    ticket, created = do_issue_ticket(q.a, language=language, phone=phone,
+                                      consent=bool(phone))
+    assert created
+    return ticket
+
+
+def rows(ticket=None, kind=None):
+    from kiosk.server.notifications.models import SmsMessage
+
+    qs = SmsMessage.objects.all()
+    if ticket is not None:
+        qs = qs.filter(ticket=ticket)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    return list(qs.order_by("pk"))
+
+
+def call_next(q):
+    from kiosk.server.queueing.services import do_call_next
+
+    return do_call_next(q.g)
+
+
+def fresh(obj):
+    obj.refresh_from_db()
+    return obj
+
+
+# -- when the rows are inserted -------------------------------------------------------------
+
+
+def test_one_near_row_when_the_position_rule_becomes_true(q):
+    from kiosk.server.queueing.services import queue_estimates
+
+    issue(q), issue(q)
+    third, fourth = issue(q, phone=PHONE), issue(q, phone=PHONE)
+    estimates = queue_estimates(q.site)
+    # Premise: 60-min visitors, so only the position rule (<= 1 ahead) can fire here.
+    assert estimates[third.pk] > q.site.sms_threshold_minutes
+    assert rows() == []  # 2 and 3 tickets ahead: not near yet
+
+    call_next(q)  # third: 1 ahead
+    assert [r.kind for r in rows(third)] == ["near"]
+    assert rows(fourth) == []
+    call_next(q)  # third: next; fourth: 1 ahead
+    assert [r.kind for r in rows(third)] == ["near"]
+    assert [r.kind for r in rows(fourth)] == ["near"]
+    call_next(q)  # third is called
+    assert sorted(r.kind for r in rows(third)) == ["called", "near"]
+    assert len(rows(fourth, "near")) == 1
+
+
+def test_a_near_row_when_the_estimate_is_under_the_threshold(q):
+    """near_turn: estimate <= threshold OR tickets ahead <= max_position (here 0)."""
+    from kiosk.server.queueing.services import queue_estimates, ticket_position
+
+    q.a.mean_service_minutes = 10
+    q.a.save()
+    q.site.sms_max_position = 0
+    q.site.save()
+    tickets = [issue(q, phone=PHONE) for _ in range(5)]
+    estimates = queue_estimates(q.site)
+    ahead = {t.pk: ticket_position(t) - 1 for t in tickets}
+    expected = {t.pk for t in tickets
+                if ahead[t.pk] <= 0 or estimates[t.pk] <= q.site.sms_threshold_minutes}
+    # Premises: the estimate rule fires for someone not next, and not for everyone.
+    assert any(ahead[pk] > 0 for pk in expected)
+    assert len(expected) < len(tickets)
+    assert {r.ticket_id for r in rows(kind="near")} == expected
+    for r in rows(kind="near"):
+        assert r.estimate_minutes is not None
+        assert r.estimate_minutes <= q.site.sms_threshold_minutes
+
+
+def test_no_row_without_a_phone(q):
+    issue(q)
+    call_next(q)
+    assert rows() == []
+
+
+def test_the_near_row_is_inserted_in_the_transaction_of_the_change(q):
+    from kiosk.server.queueing.models import Ticket
+
+    first, _ = issue(q), issue(q)
+    mine = issue(q, phone=PHONE)
+    assert rows(mine) == []
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort), transaction.atomic():
+        call_next(q)
+        assert [r.kind for r in rows(mine)] == ["near"]  # there, before the commit
+        raise Abort
+    assert rows(mine) == []  # rolled back with the call
+    assert fresh(first).status == "waiting"
+    assert not Ticket.objects.filter(status="called").exists()
+
+    call_next(q)
+    assert fresh(first).status == "called"
+    assert [r.kind for r in rows(mine)] == ["near"]
+
+
+def test_a_called_row_names_the_counter(q):
+    ticket = issue(q, phone=PHONE)
+    call_next(q)
+    (called,) = rows(ticket, "called")
+    expected = render_sms(CALLED, "fr", site="Mairie 19e", ticket=ticket.display, counter="7")
+    assert called.text == expected.text
+    assert called.text == f"Mairie 19e : ticket {ticket.display}, présentez-vous au guichet 7."
+    assert (called.coding, called.segments, called.status) == ("gsm7", 1, "pending")
+
+
+def test_the_near_text_is_the_rendered_template(q):
+    q.site.sms_name = ""  # the full name of the site then
+    q.site.save()
+    ticket = issue(q, phone=PHONE)
+    (near,) = rows(ticket, "near")
+    assert near.estimate_minutes is not None  # an open counter: the estimate is known
+    expected = render_sms(TURN_NEAR, "fr", site=q.site.name, ticket=ticket.display,
+                          minutes=near.estimate_minutes)
+    assert near.text == expected.text
+    assert ticket.display in near.text and q.site.name in near.text
+    assert (near.coding, near.segments) == ("gsm7", 1)
+
+
+def test_an_arabic_ticket_gets_ucs2_texts(q):
+    ticket = issue(q, phone=PHONE, language="ar")
+    call_next(q)
+    near, called = rows(ticket, "near")[0], rows(ticket, "called")[0]
+    assert near.text == render_sms(TURN_NEAR, "ar", site="Mairie 19e", ticket=ticket.display,
+                                   minutes=near.estimate_minutes).text
+    assert called.text == render_sms(CALLED, "ar", site="Mairie 19e", ticket=ticket.display,
+                                     counter="7").text
+    for r in (near, called):
+        assert any("\u0600" <= ch <= "\u06ff" for ch in r.text)
+        assert (r.coding, r.segments) == ("ucs2", 1)
+
+
+# -- the worker -----------------------------------------------------------------------------
+
+
+class Scripted:
+    """A gateway answering the given results in turn (the last one forever)."""
+
+    def __init__(self, *results: SendResult):
+        self.results = list(results)
+        self.calls: list[tuple[str, str, str, str]] = []
+
+    def send(self, to_e164, text, coding, ref):
+        self.calls.append((to_e164, text, coding, ref))
+        return self.results.pop(0) if len(self.results) > 1 else self.results[0]
+
+
+ACCEPTED = SendResult(True, False, None, "HTTP 202: 0: Accepted for delivery")
+RETRY = SendResult(False, True, None, "gateway unreachable")
+UNKNOWN = SendResult(False, False, None, "no answer after sending (read timeout)", True)
+REFUSED = SendResult(False, False, None, "HTTP 403: Authorization failed for sendsms")
+
+
+def make_due(message) -> None:
+    from kiosk.server.notifications.models import SmsMessage
+
+    SmsMessage.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now() - dt.timedelta(seconds=1))
+
+
+def test_the_worker_sends_pending_rows_once(q):
+    from kiosk.server.notifications.services import run_once
+
+    a, b = issue(q, phone=PHONE), issue(q, phone="+33698765432")
+    near = rows(kind="near")
+    assert {r.ticket_id for r in near} == {a.pk, b.pk}
+    gateway = LogGateway()
+    assert run_once(gateway) == {"sent": 2}
+    assert sorted((m.to, m.text, m.coding, m.ref) for m in gateway.messages) == sorted(
+        (t.phone, r.text, r.coding, r.ref) for t, r in ((a, near[0]), (b, near[1])))
+    for r in near:
+        r = fresh(r)
+        assert (r.status, r.attempts) == ("sent", 1) and r.sent_at is not None
+    assert run_once(gateway) == {}
+    assert len(gateway.messages) == 2
+
+
+def test_a_retryable_result_is_retried_later_exactly_once(q):
+    from kiosk.server.notifications.services import run_once
+
+    issue(q, phone=PHONE)
+    (row,) = rows()
+    gateway = Scripted(RETRY, ACCEPTED)
+    before = timezone.now()
+    run_once(gateway)
+    row = fresh(row)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.next_attempt_at > before
+    run_once(gateway)  # not due yet: not even tried
+    assert len(gateway.calls) == 1
+    make_due(row)
+    run_once(gateway)
+    row = fresh(row)
+    assert (row.status, row.attempts) == ("sent", 2)
+    for _ in range(3):
+        make_due(row)
+        run_once(gateway)
+    assert len(gateway.calls) == 2  # one refusal, one accepted send: never a third
+    assert fresh(row).status == "sent"
+
+
+def test_an_unknown_outcome_is_never_resent(q):
+    from kiosk.server.notifications.services import run_once
+
+    issue(q, phone=PHONE)
+    (row,) = rows()
+    gateway = Scripted(UNKNOWN, ACCEPTED)
+    run_once(gateway)
+    assert fresh(row).status == "unknown"
+    make_due(row)
+    for _ in range(3):
+        run_once(gateway)
+    assert len(gateway.calls) == 1
+    assert fresh(row).status == "unknown"
+
+
+def test_a_refused_row_fails_and_is_not_resent(q):
+    from kiosk.server.notifications.services import run_once
+
+    issue(q, phone=PHONE)
+    (row,) = rows()
+    gateway = Scripted(REFUSED, ACCEPTED)
+    run_once(gateway)
+    make_due(row)
+    run_once(gateway)
+    assert fresh(row).status == "failed" and len(gateway.calls) == 1
+
+
+def test_a_row_left_sending_by_a_dead_worker_becomes_unknown(q):
+    from kiosk.server.notifications.models import SmsMessage
+    from kiosk.server.notifications.services import run_once
+
+    issue(q, phone=PHONE)
+    issue(q, phone="+33698765432")
+    old, recent = rows()
+    SmsMessage.objects.filter(pk=old.pk).update(
+        status="sending", claimed_at=timezone.now() - dt.timedelta(minutes=30))
+    SmsMessage.objects.filter(pk=recent.pk).update(
+        status="sending", claimed_at=timezone.now() - dt.timedelta(seconds=10))
+    gateway = Scripted(ACCEPTED)
+    for _ in range(2):
+        run_once(gateway)
+    assert fresh(old).status == "unknown"
+    assert fresh(recent).status == "sending"  # another worker may still be at it
+    assert gateway.calls == []
+
+
+def test_claims_are_exclusive(q):
+    from kiosk.server.notifications.services import claim_due
+
+    issue(q, phone=PHONE)
+    first = claim_due()
+    assert len(first) == 1 and fresh(first[0]).status == "sending"
+    assert claim_due() == []
+
+
+# -- delivery reports ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def sent_row(q):
+    from kiosk.server.notifications.services import run_once
+
+    issue(q, phone=PHONE)
+    run_once(LogGateway())
+    (row,) = rows()
+    assert row.status == "sent"
+    return row
+
+
+def test_a_delivery_report_marks_delivered(client, sent_row):
+    response = client.get("/sms/dlr/", {"ref": sent_row.ref, "type": "1", "answer": "ACK/"})
+    assert response.status_code == 200
+    row = fresh(sent_row)
+    assert row.status == "delivered" and row.delivered_at is not None
+
+
+def test_an_smsc_ack_leaves_the_row_sent(client, sent_row):
+    assert client.get("/sms/dlr/", {"ref": sent_row.ref, "type": "8"}).status_code == 200
+    assert fresh(sent_row).status == "sent"
+    assert client.get("/sms/dlr/", {"ref": sent_row.ref, "type": "1"}).status_code == 200
+    # A late ack (reports may arrive out of order) does not undo the delivery.
+    assert client.get("/sms/dlr/", {"ref": sent_row.ref, "type": "8"}).status_code == 200
+    assert fresh(sent_row).status == "delivered"
+
+
+def test_an_undeliverable_report_marks_failed(client, sent_row):
+    assert client.get("/sms/dlr/", {"ref": sent_row.ref, "type": "2"}).status_code == 200
+    assert fresh(sent_row).status == "failed"
+
+
+def test_a_report_for_an_unknown_ref_is_404(client, sent_row):
+    response = client.get("/sms/dlr/", {"ref": "0" * 32, "type": "1"})
+    assert response.status_code == 404
+    assert fresh(sent_row).status == "sent"
+
+
+@pytest.mark.parametrize("query", [
+    {"type": "1"},
+    {"ref": "not a ref!", "type": "1"},
+    {"ref": "REF", "type": "delivered"},
+    {"ref": "REF"},
+    {"ref": "REF", "type": "64"},
+])
+def test_a_malformed_report_is_400(client, sent_row, query):
+    query = {k: (sent_row.ref if v == "REF" else v) for k, v in query.items()}
+    assert client.get("/sms/dlr/", query).status_code == 400
+    assert fresh(sent_row).status == "sent"
+
+
+# -- the API's checks ------------------------------------------------------------------------
+
+
+def post_ticket(api, q, **fields):
+    return api.post("/tickets", {"service": q.a.slug, **fields}, key=uuid.uuid4())
+
+
+def test_the_api_keeps_a_phone_given_with_consent(api, q):
+    from kiosk.server.queueing.models import Ticket
+
+    response = post_ticket(api, q, phone="06 12 34 56 78", sms_consent=True)
+    assert response.status_code == 201, response.content
+    assert response.json()["sms"] is True
+    ticket = Ticket.objects.get()
+    assert ticket.phone == PHONE and ticket.sms_consent_at is not None
+    assert [r.kind for r in rows(ticket)] == ["near"]  # first in line: near at once
+
+
+def test_the_api_refuses_a_phone_without_consent(api, q):
+    from kiosk.server.queueing.models import Ticket
+
+    response = post_ticket(api, q, phone="06 12 34 56 78")
+    assert response.status_code == 422
+    assert "consent" in response.json()["detail"]
+    assert not Ticket.objects.exists()
+
+
+@pytest.mark.parametrize("phone", ["0123", "01 44 52 19 19", "hello", "+33 6 12"])
+def test_the_api_refuses_a_bad_number(api, q, phone):
+    from kiosk.server.queueing.models import Ticket
+
+    response = post_ticket(api, q, phone=phone, sms_consent=True)
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert isinstance(detail, str) and "phone" in detail.lower()
+    assert not Ticket.objects.exists()
+
+
+def test_the_api_without_a_phone_sends_nothing(api, q):
+    response = post_ticket(api, q, sms_consent=True)
+    assert response.status_code == 201
+    assert response.json()["sms"] is False
+    assert rows() == []

@@ -1,0 +1,179 @@
+"""The whole SMS path with the real Kannel: API ticket with a phone -> outbox row -> worker ->
+Kannel sendsms -> fake SMSC, and back: delivery report -> the server's /sms/dlr/ -> row
+`delivered`. Gateway down: rows wait, go out when it returns, exactly once.
+
+Real processes on loopback: gunicorn (LocalServer), bearerbox + smsbox + fakesmsc
+(KannelHarness), the worker as `python -m kiosk.server sms_worker --once`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+import tests.conftest as conftest
+from kiosk.domain.sms_text import TURN_NEAR, render_sms
+from kiosk.server.launcher import LocalServer, free_port
+from tests.support.kannel import KannelHarness, KannelUnavailable
+from tests.support.servers import fresh_database_url
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+
+PHONE = "+33612345678"
+OTHER_PHONE = "+33698765432"
+
+ROWS_SCRIPT = (
+    "import json; from kiosk.server.notifications.models import SmsMessage as M; "
+    "print(json.dumps(list(M.objects.order_by('pk').values("
+    "'pk', 'kind', 'status', 'text', 'coding', 'estimate_minutes', 'attempts', "
+    "'ticket__public_token'))))"
+)
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[tuple[LocalServer, KannelHarness]]:
+    """Kannel (ports chosen up front) and a server whose SMS backend is that Kannel.
+
+    Kannel stops first: smsbox 1.4.5 panics when a dlr-url connection is reset under it.
+    """
+    try:
+        kannel = KannelHarness(tmp_path_factory.mktemp("kannel"))
+    except KannelUnavailable as exc:
+        pytest.skip(str(exc))
+    tmp = tmp_path_factory.mktemp("sms-server")
+    port = free_port()
+    url, drop = fresh_database_url(tmp)
+    server = LocalServer(data_dir=tmp, database_url=url, port=port, workers=1, threads=4,
+                         extra_env={
+                             "SMS_BACKEND": "kannel",
+                             "KANNEL_SENDSMS_URL": kannel.base_url,
+                             "KANNEL_USERNAME": kannel.username,
+                             "KANNEL_PASSWORD": kannel.password,
+                             "SMS_DLR_BASE_URL": f"http://127.0.0.1:{port}",
+                         })
+    try:
+        server.manage("migrate", "--noinput")
+        server.manage("load_demo", "--file", str(conftest.DEMO_FILE))
+        server.start()
+        kannel.start()
+        yield server, kannel
+    finally:
+        kannel.stop()
+        server.stop()
+        drop()
+
+
+def near_services() -> list[str]:
+    """Ticketing services served by an open counter (the first ticket there is near)."""
+    data = conftest.demo_data()
+    ticketing = {s["id"] for s in data["services"] if s.get("ticketing", True)}
+    served = [sid for c in data["counters"] if c.get("open", True) for sid in c["services"]]
+    return list(dict.fromkeys(s for s in served if s in ticketing))
+
+
+def take_ticket(server: LocalServer, service: str, phone: str) -> dict:
+    token = conftest.demo_data()["kiosks"][0]["token"]
+    response = requests.post(
+        f"{server.url}/api/v1/tickets",
+        json={"service": service, "language": "fr", "phone": phone, "sms_consent": True},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())},
+        timeout=10,
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["sms"] is True
+    return body
+
+
+def outbox(server: LocalServer) -> list[dict]:
+    return json.loads(server.manage("shell", "-c", ROWS_SCRIPT).strip().splitlines()[-1])
+
+
+def rows_of(server: LocalServer, ticket: dict) -> list[dict]:
+    return [r for r in outbox(server) if r["ticket__public_token"] == ticket["id"]]
+
+
+def site_label() -> str:
+    site = conftest.demo_data()["site"]
+    return site.get("sms_name") or site["name"]
+
+
+def run_worker(server: LocalServer, **env: str) -> str:
+    saved = dict(server.extra_env)
+    server.extra_env.update(env)
+    try:
+        return server.manage("sms_worker", "--once")
+    finally:
+        server.extra_env = saved
+
+
+def wait_until(predicate, timeout: float, what: str, step: float = 0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(step)
+
+
+def test_a_near_sms_reaches_the_phone_and_its_delivery_report_comes_back(stack):
+    server, kannel = stack
+    service = near_services()[0]
+    ticket = take_ticket(server, service, PHONE)
+    (near,) = rows_of(server, ticket)
+    assert (near["kind"], near["status"], near["coding"]) == ("near", "pending", "gsm7")
+    assert near["estimate_minutes"] is not None  # an open counter serves the service
+    expected = render_sms(TURN_NEAR, "fr", site=site_label(), ticket=ticket["number"],
+                          minutes=near["estimate_minutes"]).text
+    assert near["text"] == expected
+    before = len(kannel.received())
+
+    run_worker(server)
+    messages = kannel.wait_for_received(before + 1, timeout=10)
+    assert len(messages) == before + 1, kannel.log_tail()
+    got = messages[-1]
+    assert got.text == expected
+    assert got.to.lstrip("+") == PHONE.lstrip("+")
+    assert got.coding == "text"
+
+    # fakesmsc acks (8) then delivers (1); smsbox calls the server's dlr-url.
+    wait_until(lambda: rows_of(server, ticket)[0]["status"] == "delivered", 20,
+               f"the delivery report\n{kannel.log_tail()}", step=0.5)
+    run_worker(server)
+    time.sleep(0.5)
+    assert [m.text for m in kannel.received()].count(expected) == 1
+
+
+def test_gateway_down_rows_wait_then_go_out_exactly_once(stack):
+    server, kannel = stack
+    service = near_services()[-1]
+    ticket = take_ticket(server, service, OTHER_PHONE)
+    (row,) = rows_of(server, ticket)
+    before = len(kannel.received())
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    run_worker(server, KANNEL_SENDSMS_URL=closed)
+    (row,) = rows_of(server, ticket)
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    run_worker(server, KANNEL_SENDSMS_URL=closed)  # not due yet, or refused again
+    assert rows_of(server, ticket)[0]["status"] == "pending"
+    assert len(kannel.received()) == before
+
+    def sent():
+        run_worker(server)
+        return rows_of(server, ticket)[0]["status"] in ("sent", "delivered")
+
+    wait_until(sent, 25, "the row to go out once Kannel is back", step=0.5)
+    kannel.wait_for_received(before + 1, timeout=10)
+    run_worker(server)
+    time.sleep(1.0)
+    copies = [m for m in kannel.received() if m.text == row["text"]]
+    assert len(copies) == 1, copies
+    assert copies[0].to.lstrip("+") == OTHER_PHONE.lstrip("+")
