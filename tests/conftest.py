@@ -51,3 +51,17 @@ def api(client, kiosk_token):
                                headers=headers, **kw)
 
     return KioskClient()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_queue_caches():
+    """The server shares estimates per site for a second and refits models once a minute,
+    in process memory; tests roll their database back, so they start from empty caches."""
+    try:
+        from kiosk.server.queueing.services import MODELS
+    except Exception:  # the kiosk-only test modules don't load Django
+        yield
+        return
+    MODELS.clear()
+    yield
+    MODELS.clear()

@@ -130,11 +130,7 @@ def do_issue_ticket(
             )
             if idempotency_key is not None and kiosk is not None:
                 IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
-            estimates = refresh_notifications(service.site)
-            minutes = estimates.get(ticket.pk)
-            if minutes is not None:
-                ticket.estimate_at_issue = minutes
-                ticket.save(update_fields=["estimate_at_issue"])
+            refresh_notifications(service.site)
     except IntegrityError:
         # Lost a race with the same key: the other request's ticket is the answer.
         if idempotency_key is None or kiosk is None:
@@ -143,6 +139,12 @@ def do_issue_ticket(
         if record is None:
             raise
         return record.ticket, False
+    # Outside the write transaction (it holds SQLite's lock): the estimate shown at issue,
+    # kept for the statistics (estimate error).
+    minutes = estimated_wait(ticket)
+    if minutes is not None:
+        Ticket.objects.filter(pk=ticket.pk).update(estimate_at_issue=minutes)
+        ticket.estimate_at_issue = minutes
     return ticket, True
 
 
@@ -178,16 +180,23 @@ def recent_priority_calls(site_id: int, day: dt.date, service_ids) -> list[bool]
 
 
 def call_order(tickets: list[Ticket], recent: list[bool]) -> list[Ticket]:
-    """The order in which one stream of calls would take these tickets (priority rule)."""
-    pending = {str(t.pk): t for t in tickets}
-    lines = [_as_waiting(t) for t in tickets]
+    """The order in which one stream of calls would take these tickets (priority rule).
+
+    The rule only looks at the oldest priority and the oldest normal ticket, so two sorted
+    lines and their heads are enough: linear, not quadratic, in the queue's length.
+    """
+    by_id = {str(t.pk): t for t in tickets}
+    waiting = sorted((_as_waiting(t) for t in tickets), key=lambda w: (w.issued_at, int(w.ticket_id)))
+    priority = [w for w in waiting if w.priority][::-1]  # oldest last: pop() is the head
+    normal = [w for w in waiting if not w.priority][::-1]
     history = list(recent)
     ordered = []
-    while lines:
-        chosen = choose_next(lines, history)
-        lines.remove(chosen)
+    while priority or normal:
+        heads = [line[-1] for line in (priority, normal) if line]
+        chosen = choose_next(heads, history)
+        (priority if chosen.priority else normal).pop()
         history.append(chosen.priority)
-        ordered.append(pending[chosen.ticket_id])
+        ordered.append(by_id[chosen.ticket_id])
     return ordered
 
 
@@ -317,11 +326,15 @@ def _compute_estimates(site: Site, now: dt.datetime | None) -> dict[int, int | N
 def estimated_wait(ticket: Ticket, position: int | None = None) -> int | None:
     if ticket.status != TicketStatus.WAITING:
         return None
-    return queue_estimates(ticket.site).get(ticket.pk)
+    estimates = queue_estimates(ticket.site)
+    if ticket.pk not in estimates:  # newer than the shared result
+        estimates = queue_estimates(ticket.site, fresh=True)
+    return estimates.get(ticket.pk)
 
 
 def refresh_notifications(site: Site) -> dict[int, int | None]:
-    """Insert the "turn is near" SMS rows that became true; return the estimates.
+    """Insert the "turn is near" SMS rows that became true; return the estimates used
+    ({} when no waiting ticket is owed an SMS).
 
     Called inside the transaction of every queue change (DESIGN.md: the state change that
     makes the rule true inserts the row). The unique (ticket, kind) makes it once per ticket.
@@ -330,11 +343,13 @@ def refresh_notifications(site: Site) -> dict[int, int | None]:
     """
     from kiosk.server.notifications.services import enqueue_sms, has_sms
 
-    estimates = queue_estimates(site, fresh=True)
-    with_phone = [t for t in _waiting(site.pk, timezone.localdate()).exclude(phone="")]
-    if not with_phone:
-        return estimates
     day = timezone.localdate()
+    # Most changes concern no ticket with a phone still owed its SMS: then nothing to do
+    # here, and the estimate is not computed inside the write transaction.
+    with_phone = list(_waiting(site.pk, day).exclude(phone="").exclude(sms__kind="near"))
+    if not with_phone:
+        return {}
+    estimates = queue_estimates(site, fresh=True)
     by_service: dict[int, list[Ticket]] = {}
     for ticket in _waiting(site.pk, day):
         by_service.setdefault(ticket.service_id, []).append(ticket)
