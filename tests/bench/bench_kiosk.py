@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import statistics
@@ -20,6 +21,7 @@ from tests.support.xvfb import xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = 5
+NAVIGATIONS = int(os.environ.get("BENCH_NAVIGATIONS", "5000"))
 FIRST_FRAME = re.compile(r"first frame after (\d+\.\d+) s")
 
 
@@ -53,6 +55,32 @@ def run() -> list[Row]:
                                           {"KIVY_HOME": str(tmp / "kivy-hello")}))
                 kiosk.append(_first_frame(["-m", "kiosk.ui.app", "--config", str(config),
                                            "--exit-after-first-frame"], display))
+            nav = _navigations(config, display, tmp)
     k, h = statistics.median(kiosk), statistics.median(hello)
-    return [Row("kiosk start to first frame (median of 5)", k, "s", "bare Kivy hello", h,
-                "<= 1.5x", k / h <= 1.5)]
+    taps = nav["tap_to_frame_ms"]
+    p95 = statistics.quantiles(taps, n=100)[94]
+    growth = nav["rss_end_mib"] - nav["rss_after_100_mib"]
+    return [
+        Row("kiosk start to first frame (median of 5)", k, "s", "bare Kivy hello", h,
+            "<= 1.5x", k / h <= 1.5),
+        Row(f"tap -> new screen drawn, p95 ({len(taps)} taps)", p95, "ms", target="<= 50 ms",
+            ok=p95 <= 50),
+        Row("tap -> new screen drawn, median", statistics.median(taps), "ms"),
+        Row("RSS after 100 navigations", nav["rss_after_100_mib"], "MiB"),
+        Row(f"RSS growth, {nav['navigations']} vs 100 navigations", growth, "MiB",
+            target="<= +5 MiB", ok=growth <= 5),
+    ]
+
+
+def _navigations(config: Path, display: str, tmp: Path) -> dict:
+    out = tmp / "nav.json"
+    env = {**os.environ, "DISPLAY": display, "KIVY_NO_CONSOLELOG": "1"}
+    proc = subprocess.run([sys.executable, "-m", "tests.bench.kiosk_nav", "--config", str(config),
+                           "--navigations", str(NAVIGATIONS), "--out", str(out)],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    if not out.exists():
+        raise RuntimeError(f"navigation bench crashed: {proc.stdout}{proc.stderr}")
+    result = json.loads(out.read_text(encoding="utf-8"))
+    if not result.get("ok"):
+        raise RuntimeError(f"navigation bench failed: {result.get('error')}")
+    return result
