@@ -22,4 +22,4 @@ setup-test:
 	@deploy/dev/bootstrap.sh test
 
 clean:
-	rm -rf var/ tests/artifacts/ assets/pictograms/build/
+	rm -rf var/ tests/artifacts/ assets/pictograms/build/ assets/plans/build/

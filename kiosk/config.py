@@ -30,6 +30,13 @@ class KioskConfig:
     width: int = 1280
     height: int = 800
     screenshot_path: str = ""
+    # Idle reset: without a touch for idle_timeout s, back home, default language, modes off,
+    # anything typed wiped; a warning with "more time" shows idle_warning s before.
+    idle_timeout: float = 90.0
+    idle_warning: float = 20.0
+    # Accessibility: the screen's density (touch targets >= 9 mm) and the large-text factor.
+    screen_dpi: float = 96.0
+    text_scale: float = 1.3
     assets_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "assets")
 
     @property

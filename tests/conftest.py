@@ -59,9 +59,12 @@ def _fresh_queue_caches():
     in process memory; tests roll their database back, so they start from empty caches."""
     try:
         from kiosk.server.queueing.services import MODELS
+        from kiosk.server.queueing.status import clear_cache
     except Exception:  # the kiosk-only test modules don't load Django
         yield
         return
     MODELS.clear()
+    clear_cache()
     yield
     MODELS.clear()
+    clear_cache()

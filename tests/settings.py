@@ -15,3 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: t
 
 # whitenoise warns (an error under filterwarnings=error) when STATIC_ROOT does not exist yet.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# In-process tests share one local-memory cache and one client IP: the rate limiter would
+# count across unrelated tests. Its own tests (tests/security/test_ratelimit.py) turn it on.
+RATELIMIT_ENABLED = False

@@ -10,7 +10,7 @@ purpose=${1:-demo}
 # machines without one; Noto fonts cover Latin (incl. ɛ ɔ ɲ ŋ), Arabic and CJK.
 pkgs=(xvfb xauth libmtdev1 libgl1 libegl1 libgl1-mesa-dri fonts-noto-core fonts-noto-cjk librsvg2-bin espeak-ng)
 if [ "$purpose" = test ]; then
-  pkgs+=(postgresql chromium chromium-driver kannel kannel-extras)
+  pkgs+=(postgresql chromium chromium-driver kannel kannel-extras nginx-core systemd openssl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
@@ -29,6 +29,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [[ " ${missing[*]} " == *" kannel "* ]]; then
     $SUDO service kannel stop >/dev/null 2>&1 || true
   fi
+  # nginx is only there for `nginx -t` on deploy/server/nginx (tests): not left running.
+  if [[ " ${missing[*]} " == *" nginx-core "* ]] && command -v service >/dev/null; then
+    $SUDO service nginx stop >/dev/null 2>&1 || true
+  fi
 fi
 
 # Python venv in .venv, reinstalled only when pyproject.toml changes.
@@ -45,4 +49,8 @@ fi
 
 # Pictograms: SVG sources rendered to PNG at build time (skips up-to-date files).
 .venv/bin/python assets/pictograms/render.py >/dev/null
+# Kiosk texts: the six gettext catalogs compiled to .mo (stdlib only, no Babel needed).
+.venv/bin/python -m kiosk.ui.i18n compile
+# Floor plans (the service's spot is drawn by the kiosk on top), same way.
+.venv/bin/python assets/plans/render.py >/dev/null
 echo "==> ready ($purpose)"

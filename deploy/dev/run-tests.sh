@@ -25,7 +25,7 @@ fi
 step "suite on SQLite" $PY -m pytest tests --ignore=tests/ui -q -p no:cacheprovider
 if [ -n "${DATABASE_URL_PG:-}" ]; then
   step "suite on PostgreSQL" env DATABASE_URL="$DATABASE_URL_PG" \
-    $PY -m pytest tests/server tests/e2e -m "not sqlite_only" -q -p no:cacheprovider
+    $PY -m pytest tests/server tests/e2e tests/deploy/test_migrations.py -m "not sqlite_only" -q -p no:cacheprovider
 fi
 step "kiosk UI under Xvfb" $PY -m pytest tests/ui -q -p no:cacheprovider
 

@@ -1,4 +1,5 @@
-"""Content types as the kiosk reads them: poles, services, opening hours.
+"""Content types as the kiosk reads them: poles, services, opening hours, life situations,
+nearby places.
 
 The wire format (protocol v1, see docs/protocol.md) is plain JSON; `from_wire` builds
 frozen dataclasses from it and rejects what it cannot trust, so a bad payload never
@@ -122,6 +123,11 @@ class Service:
     documents: tuple[Texts, ...]
     ticketing: bool = True
     mean_service_minutes: float = 10.0
+    # The spot on a floor plan (assets/plans/build/<plan>.png): "" = no plan; x, y in 0..1
+    # from the plan's top-left corner, both set whenever a plan is.
+    plan: str = ""
+    plan_x: float | None = None
+    plan_y: float | None = None
 
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
@@ -166,13 +172,121 @@ class Service:
             documents=tuple(_texts({"d": d}, "d") for d in documents),
             ticketing=bool(data.get("ticketing", True)),
             mean_service_minutes=float(minutes),
+            **_plan_spot(data),
         )
 
 
-KINDS = {"pole": Pole, "service": Service}
+def _plan_spot(data: dict) -> dict:
+    """plan, plan_x, plan_y: a plan slug and its spot (both coordinates), or none at all."""
+    plan = data.get("plan") or ""
+    x, y = data.get("plan_x"), data.get("plan_y")
+    if not plan:
+        if x is not None or y is not None:
+            raise ContentError("plan_x and plan_y need a plan")
+        return {"plan": "", "plan_x": None, "plan_y": None}
+    plan = _slug({"plan": plan}, "plan")
+    spot = []
+    for key, value in (("plan_x", x), ("plan_y", y)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise ContentError(f"{key} must be a number in [0, 1] when a plan is set")
+        spot.append(float(value))
+    return {"plan": plan, "plan_x": spot[0], "plan_y": spot[1]}
 
 
-def parse_item(kind: str, data: dict) -> Pole | Service:
+def _int(data: dict, key: str, default: int, low: int, high: int) -> int:
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ContentError(f"{key} must be a whole number in [{low}, {high}], got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Situation:
+    """A life situation ("Je déménage"): the services it leads to, in order, and what to bring."""
+
+    id: str
+    order: int
+    pictogram: str
+    name: Texts
+    summary: Texts
+    services: tuple[str, ...]  # service ids; the kiosk skips ids it does not hold
+    documents: tuple[Texts, ...]
+
+    def title(self, lang: str) -> str:
+        return localized(self.name, lang)
+
+    @classmethod
+    def from_wire(cls, data: dict) -> Situation:
+        return _guarded(cls._from_wire, "situation", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> Situation:
+        services = data.get("services") or []
+        documents = data.get("documents") or []
+        if not isinstance(services, list) or not isinstance(documents, list):
+            raise ContentError("services and documents must be lists")
+        ids = tuple(_slug({"service": s}, "service") for s in services)
+        if len(set(ids)) != len(ids):
+            raise ContentError("a situation names each service once")
+        return cls(
+            id=_slug(data, "id"),
+            order=int(data.get("order", 0)),
+            pictogram=_slug(data, "pictogram"),
+            name=_texts(data, "name"),
+            summary=_texts(data, "summary", required=False),
+            services=ids,
+            documents=tuple(_texts({"d": d}, "d") for d in documents),
+        )
+
+
+PLACE_KINDS = ("park", "library", "cafe", "culture", "sport", "shop", "other")
+
+
+@dataclass(frozen=True)
+class NearbyPlace:
+    """Somewhere to wait near the mairie (the Buttes-Chaumont as the waiting-room annex)."""
+
+    id: str
+    order: int
+    name: Texts
+    summary: Texts
+    kind: str  # one of PLACE_KINDS
+    address: str
+    walking_minutes: int  # from the mairie's door, 0-60
+    pictogram: str
+
+    def title(self, lang: str) -> str:
+        return localized(self.name, lang)
+
+    @classmethod
+    def from_wire(cls, data: dict) -> NearbyPlace:
+        return _guarded(cls._from_wire, "place", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> NearbyPlace:
+        kind = data.get("kind", "other")
+        if kind not in PLACE_KINDS:
+            raise ContentError(f"place kind must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
+        address = data.get("address", "")
+        if not isinstance(address, str) or len(address) > 300:
+            raise ContentError("address must be a text of at most 300 characters")
+        return cls(
+            id=_slug(data, "id"),
+            order=int(data.get("order", 0)),
+            name=_texts(data, "name"),
+            summary=_texts(data, "summary", required=False),
+            kind=kind,
+            address=address,
+            walking_minutes=_int(data, "walking_minutes", 0, 0, 60),
+            pictogram=_slug(data, "pictogram"),
+        )
+
+
+KINDS = {"pole": Pole, "service": Service, "situation": Situation, "place": NearbyPlace}
+ContentItem = Pole | Service | Situation | NearbyPlace
+
+
+def parse_item(kind: str, data: dict) -> ContentItem:
     """Build the typed content item for a wire item, or raise ContentError."""
     if kind not in KINDS:
         raise ContentError(f"unknown content kind {kind!r}")

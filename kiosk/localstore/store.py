@@ -19,7 +19,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk.domain.content import KINDS, ContentError, Pole, Service, parse_item
+from kiosk.domain.content import (
+    KINDS,
+    ContentError,
+    NearbyPlace,
+    Pole,
+    Service,
+    Situation,
+    parse_item,
+)
 
 SCHEMA = [
     # version 1
@@ -92,6 +100,7 @@ class LocalStore:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
         self._migrate()
+        self._resync_if_new_kinds()
 
     def close(self) -> None:
         with self._lock:
@@ -117,6 +126,17 @@ class LocalStore:
                 except BaseException:
                     self._db.execute("ROLLBACK")
                     raise
+
+    def _resync_if_new_kinds(self) -> None:
+        """A kiosk upgraded to know new content kinds asks for a full snapshot once: the
+        items of those kinds were skipped while it did not know them."""
+        known = ",".join(sorted(KINDS))
+        if self.get_meta("known_kinds") != known:
+            def reset(db: sqlite3.Connection) -> None:
+                db.execute("DELETE FROM meta WHERE key IN ('content_cursor', 'content_etag')")
+                db.execute("INSERT INTO meta (key, value) VALUES ('known_kinds', ?) "
+                           "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (known,))
+            self._write(reset)
 
     def _write(self, fn):
         """Run fn(db) in one BEGIN IMMEDIATE transaction."""
@@ -177,21 +197,26 @@ class LocalStore:
         """Apply a content delta atomically; return the number of rows changed.
 
         Every item is validated first: one bad item rejects the whole payload
-        (ContentError) and leaves the last good snapshot in place.
+        (ContentError) and leaves the last good snapshot in place. A well-formed item of a
+        kind this kiosk does not know yet (a newer server) is skipped, not an error: a kiosk
+        one version behind keeps working (docs/protocol.md, compatibility).
         """
         parsed = []
         for item in items:
-            if not isinstance(item, dict):
-                raise ContentError("content item must be an object")
+            if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
+                raise ContentError("content item must be an object with a kind")
             kind, data = item.get("kind"), item.get("data")
+            if kind not in KINDS:
+                continue
             obj = parse_item(kind, data)
             parsed.append((kind, obj.id, json.dumps(data, ensure_ascii=False, sort_keys=True)))
         gone = []
         for item in deleted:
-            if (not isinstance(item, dict) or item.get("kind") not in KINDS
+            if (not isinstance(item, dict) or not isinstance(item.get("kind"), str)
                     or not isinstance(item.get("id"), str)):
-                raise ContentError("deletion must name a known kind and an id")
-            gone.append((item.get("kind"), item["id"]))
+                raise ContentError("deletion must name a kind and an id")
+            if item["kind"] in KINDS:
+                gone.append((item["kind"], item["id"]))
 
         def apply(db: sqlite3.Connection) -> int:
             changed = 0
@@ -242,16 +267,29 @@ class LocalStore:
             items = [s for s in items if s.pole == pole]
         return sorted(items, key=lambda s: (s.order, s.id))
 
-    def service(self, service_id: str) -> Service | None:
-        rows = self._read(
-            "SELECT data FROM content WHERE kind = 'service' AND id = ?", (service_id,)
-        )
+    def _one(self, kind: str, id_: str):
+        rows = self._read("SELECT data FROM content WHERE kind = ? AND id = ?", (kind, id_))
         if not rows:
             return None
         try:
-            return parse_item("service", json.loads(rows[0][0]))
+            return parse_item(kind, json.loads(rows[0][0]))
         except (ContentError, ValueError):
-            return None  # same guard as services(): a stale row is skipped, never a crash
+            return None  # same guard as _items(): a stale row is skipped, never a crash
+
+    def service(self, service_id: str) -> Service | None:
+        return self._one("service", service_id)
+
+    def situations(self) -> list[Situation]:
+        """Life situations, in their order. Their `services` may name a service this
+        snapshot does not hold (yet): look each up with `service()` and skip the Nones."""
+        return sorted(self._items("situation"), key=lambda s: (s.order, s.id))
+
+    def situation(self, situation_id: str) -> Situation | None:
+        return self._one("situation", situation_id)
+
+    def places(self) -> list[NearbyPlace]:
+        """Nearby places, in their order (the agents' choice, usually the nearest first)."""
+        return sorted(self._items("place"), key=lambda p: (p.order, p.walking_minutes, p.id))
 
     # -- outbox --------------------------------------------------------------------------
 

@@ -53,7 +53,8 @@ def database_from_url(url: str) -> dict:
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")),
             "USER": unquote(parsed.username or ""),
-            "PASSWORD": unquote(parsed.password or ""),
+            # DATABASE_PASSWORD(_FILE) keeps the secret out of the URL (a systemd credential).
+            "PASSWORD": env("DATABASE_PASSWORD", "") or unquote(parsed.password or ""),
             "HOST": unquote(parsed.hostname or ""),
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 60),
@@ -109,10 +110,14 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-ninja's API docs then use its bundled Swagger UI (our static files) instead of a
+    # CDN: works offline, no third party, and within the Content-Security-Policy.
+    "ninja",
     "kiosk.server.content",
     "kiosk.server.accounts",
     "kiosk.server.devices",
     "kiosk.server.queueing",
+    "kiosk.server.assistance",
     "kiosk.server.notifications",
     "kiosk.server.web",
     "kiosk.server.stats",
@@ -128,6 +133,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "kiosk.server.security.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "kiosk.server.urls"
@@ -191,9 +197,54 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy of every page (kiosk/server/security.py): scripts only from our own
+# static files, images from us or data: URLs (QR codes), no framing. Replace it whole with
+# CONTENT_SECURITY_POLICY (env) if a site needs more; empty turns it off.
+CONTENT_SECURITY_POLICY = env("CONTENT_SECURITY_POLICY", "default")
+
+# Cache: the rate limiter's counters (kiosk/server/ratelimit.py). "locmem://" (default) keeps
+# them in each process: several gunicorn workers then each count separately. Production uses
+# "db://carrefour_cache" (the table is created by `python -m kiosk.server createcachetable`,
+# on SQLite and PostgreSQL alike) so that limits hold across workers (deploy/README.md).
+CACHE_URL = env("CACHE_URL", "locmem://")
+
+
+def cache_from_url(url: str) -> dict:
+    parsed = urlparse(url)
+    if parsed.scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": parsed.netloc or "carrefour"}
+    if parsed.scheme == "db":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": parsed.netloc or "carrefour_cache"}
+    if parsed.scheme == "file":
+        return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": unquote(parsed.path)}
+    if parsed.scheme == "dummy":
+        return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    raise ValueError(f"CACHE_URL scheme not supported: {parsed.scheme!r}")
+
+
+CACHES = {"default": cache_from_url(CACHE_URL)}
+
+# Rate limits (kiosk/server/ratelimit.py): per kiosk for the API's writes, per client IP for
+# the public phone actions and the login form. 429 + Retry-After beyond them.
+RATELIMIT_ENABLED = envbool("RATELIMIT_ENABLED", True)
+RATELIMITS = {
+    "tickets": env("RATELIMIT_TICKETS", "60/m"),  # per kiosk
+    "assistance": env("RATELIMIT_ASSISTANCE", "6/m"),  # per kiosk
+    "phone": env("RATELIMIT_PHONE", "10/m"),  # per IP: "I'm leaving", "more time"
+    "login": env("RATELIMIT_LOGIN", "10/m"),  # per IP: login attempts
+}
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks). nginx on the same
+# machine: 127.0.0.1. Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
 
 # Content changes older than this are compacted; a kiosk further behind gets a full snapshot.
 CONTENT_DELTA_PAGE = envint("CONTENT_DELTA_PAGE", 500)
+# A kiosk's "call an agent" nobody answered within this many minutes expires (the visitor
+# has gone); the kiosk may then ask again.
+ASSISTANCE_EXPIRY_MINUTES = envint("ASSISTANCE_EXPIRY_MINUTES", 30)
 
 LOGGING = {
     "version": 1,

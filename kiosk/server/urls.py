@@ -4,15 +4,18 @@ from django.urls import include, path
 
 from kiosk.server.api.views import api
 from kiosk.server.notifications.views import delivery_report
+from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web import views as web
 
 admin.site.site_header = "Carrefour — back-office"
 admin.site.site_title = "Carrefour"
+admin.site.login = ratelimit("login")(admin.site.login)  # the back-office's login form too
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("connexion/", auth_views.LoginView.as_view(), name="login"),
+    # Login attempts are limited per client IP (kiosk/server/ratelimit.py).
+    path("connexion/", ratelimit("login")(auth_views.LoginView.as_view()), name="login"),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     # Web pages (kiosk/server/web): counter console, display board, phone page.
     path("guichet/", web.console, name="console"),

@@ -18,13 +18,25 @@ class TicketDesk:
         self.deadline = deadline
         self.pause = pause
 
-    def take_ticket(self, service_id: str, language: str = "fr") -> dict:
+    def take_ticket(
+        self,
+        service_id: str,
+        language: str = "fr",
+        priority: str = "",
+        phone: str | None = None,
+        sms_consent: bool = False,
+    ) -> dict:
         """Ask the server for a ticket; retries reuse one Idempotency-Key, so one ticket at most.
 
-        Blocking: call it from a worker thread.
+        `priority` is a category of TicketIn ("" for none); `phone` (E.164) travels only with
+        `sms_consent`, for the "your turn is near" SMS. Blocking: call it from a worker thread.
         """
         key = str(uuid.uuid4())
-        payload = {"service": service_id, "language": language}
+        payload: dict = {"service": service_id, "language": language}
+        if priority:
+            payload["priority"] = priority
+        if phone and sms_consent:
+            payload.update(phone=phone, sms_consent=True)
         give_up = time.monotonic() + self.deadline
         while True:
             try:

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 # Which transport call sends which kind of outbox row.
 SENDERS: dict[str, Callable[[Transport, OutboxItem], dict]] = {
     "ticket": lambda t, item: t.create_ticket(item.payload, item.idempotency_key),
+    "assistance": lambda t, item: t.request_assistance(item.payload, item.idempotency_key),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from urllib.parse import quote
 
 import requests
 
@@ -102,3 +103,28 @@ class Transport:
 
     def ticket_status(self, ticket_id: str) -> dict:
         return self._request("GET", f"/tickets/{ticket_id}").json()
+
+    def request_assistance(self, payload: dict, idempotency_key: str) -> dict:
+        """Call an agent to the kiosk: {"language": "fr", "note": ""} -> the request
+        ({"id", "status": "open"|"handled"|"expired", "agent", ...}). While one is open, the
+        server answers that one: asking twice never alerts the agents twice."""
+        response = self._request(
+            "POST", "/assistance", json=payload, headers={"Idempotency-Key": idempotency_key}
+        )
+        return response.json()
+
+    def assistance_status(self, request_id: str) -> dict:
+        """The state of a request made by this kiosk ("handled": an agent is coming)."""
+        return self._request("GET", f"/assistance/{quote(request_id, safe='')}").json()
+
+    def queue_status(self) -> dict:
+        """{"services": {"<service id>": {"waiting", "estimated_wait_minutes", "open_counters"}},
+        "at": "<ISO datetime>"}; estimated_wait_minutes is null when unknown."""
+        response = self._request("GET", "/queues")
+        try:
+            body = response.json()
+            if not isinstance(body.get("services"), dict):
+                raise ValueError("services must be an object")
+            return body
+        except (ValueError, AttributeError) as exc:
+            raise TransportError(f"queue status unreadable: {exc}", retryable=True) from exc

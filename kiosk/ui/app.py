@@ -70,11 +70,14 @@ def build_app_class():
 
     from kiosk.ui import theme
     from kiosk.ui.bridge import Bridge
-    from kiosk.ui.strings import t
+    from kiosk.ui.flows import FlowsMixin
+    from kiosk.ui.modes import KioskModes
 
     App = _kivy_app_base()
 
-    class KioskApp(App):
+    # KioskModes: app.tr, app.sp, app.palette and the accessibility modes (kiosk/ui/modes.py).
+    # FlowsMixin: the visitor journeys, read-aloud, call an agent, idle reset (kiosk/ui/flows.py).
+    class KioskApp(FlowsMixin, KioskModes, App):
         language = StringProperty("fr")
         font = StringProperty("Roboto")
         rtl = BooleanProperty(False)
@@ -110,15 +113,10 @@ def build_app_class():
             self._ticket_request = 0
             self._fonts: dict[str, str] = {}
             self.scale = max(0.5, settings.height / REFERENCE_HEIGHT)
+            self.init_modes()
             self.set_language(settings.language)
 
         # -- helpers for the .kv files -------------------------------------------------
-
-        def sp(self, value: float) -> float:
-            return value * self.scale
-
-        def tr(self, key: str, **fields) -> str:
-            return t(key, self.language, **fields)
 
         def localized(self, texts) -> str:
             return localized(texts, self.language)
@@ -157,7 +155,13 @@ def build_app_class():
             return root
 
         def on_start(self):
+            from kiosk.ui.idle import IdleWatcher
+
             self.refresh_content()
+            self.idle = IdleWatcher(self, self.settings.idle_timeout, self.settings.idle_warning,
+                                    on_touch=self.stop_speech)
+            self.idle.start()
+            self._start_devices()
             Window.bind(on_flip=self._on_first_flip)
             if self.start_sync and self.transport is not None:
                 self._start_sync()
@@ -165,6 +169,15 @@ def build_app_class():
                 self.status_text = self._offline_text()
             if self.settings.screenshot_path:
                 self._screenshot_when_ready(started=time.monotonic())
+
+        def _start_devices(self) -> None:
+            from kiosk.ui.device_hooks import setup_devices
+
+            try:
+                setup_devices(self, getattr(self, "device_config_path", None))
+            except Exception as exc:  # a device mistake must not leave the hall without a kiosk
+                log.error("devices not started: %s", exc)
+                self.device_faults["devices"] = str(exc)
 
         def on_stop(self):
             self._sync_stop.set()
@@ -215,6 +228,7 @@ def build_app_class():
                 self.screens["service"].service_id
             ):
                 self.go_home()
+            self.refresh_flows()
 
         def on_sync_status(self, report: SyncReport) -> None:
             self.sync_reports += 1
@@ -305,15 +319,19 @@ def build_app_class():
     return KioskApp
 
 
-def make_app(config: KioskConfig, start_sync: bool = True, **options):
-    """The kiosk app over its local store; `options` are KioskApp's exit_after_* flags."""
+def make_app(config: KioskConfig, start_sync: bool = True, device_config: str | Path | None = None,
+             **options):
+    """The kiosk app over its local store; `options` are KioskApp's exit_after_* flags.
+    `device_config`: the TOML whose [printer]/[speech]/[watchdog]/[agent_exit] sections apply."""
     configure_kivy(config)
     KioskApp = build_app_class()
     store = LocalStore(config.store_path)
     transport = None
     if config.token:
         transport = Transport(config.server_url, config.token, timeout=config.request_timeout)
-    return KioskApp(config, store, transport, start_sync=start_sync, **options)
+    app = KioskApp(config, store, transport, start_sync=start_sync, **options)
+    app.device_config_path = device_config
+    return app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -336,7 +354,8 @@ def main(argv: list[str] | None = None) -> int:
     if not config.token:
         print("carrefour-kiosk: no kiosk token configured: showing the last synced content only",
               file=sys.stderr)
-    app = make_app(config, exit_after_screenshot=args.exit_after_screenshot,
+    app = make_app(config, device_config=args.config,
+                   exit_after_screenshot=args.exit_after_screenshot,
                    exit_after_first_frame=args.exit_after_first_frame)
     try:
         app.run()

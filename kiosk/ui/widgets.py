@@ -1,19 +1,102 @@
-"""Shared widgets: large buttons and tiles with a stable `tid` (for read-aloud and tests)."""
+"""Shared widgets: large buttons and tiles with a stable `tid` (for read-aloud and tests).
+
+Every text goes through ScriptLabel, which draws each run of text with a font that has it
+and lays Arabic out right to left, line by line (kiosk.ui.text). Colours come from
+`app.palette` and sizes from `app.sp`, so the modes (large text, high contrast) apply to
+every screen. MirrorBox lays its children out right to left when `app.rtl`.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.app import App
+from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
-from kivy.properties import ColorProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
+from kivy.utils import get_hex_from_color
 
-Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+from kiosk.ui.text import display_markup, escape_markup
+
+_MEASURERS: dict[tuple, CoreLabel] = {}
 
 
-class Text(Label):
+class ScriptLabel(Label):
+    """A label whose text is drawn run by run in a font that has it, right to left in Arabic.
+
+    Set `text` as for any Label (plain text: markup characters are escaped); what is drawn
+    is the markup kiosk.ui.text.display_markup builds for the app's current language, or for
+    `lang` when set (a text always in one language, like a language's own name).
+    """
+
+    lang = StringProperty("")
+
+    def _measure(self, chunk: str, font: str) -> float:
+        key = (font, float(self.font_size), self.bold, self.font_direction, self.font_script_name)
+        core = _MEASURERS.get(key)
+        if core is None:
+            core = CoreLabel(font_name=font, font_size=self.font_size, bold=self.bold,
+                             font_direction=self.font_direction,
+                             font_script_name=self.font_script_name)
+            _MEASURERS[key] = core
+        return core.get_extents(chunk)[0]
+
+    def display_text(self) -> str:
+        app = App.get_running_app()
+        if app is None or not hasattr(app, "chain_for") or not self.text:
+            return escape_markup(self.text)
+        chain = app.chain_for(self.font_name)
+        width = None
+        if self.text_size[0] is not None:
+            width = self.text_size[0] - self.padding[0] - self.padding[2] - 4
+        rtl = self.font_direction == "rtl"
+        return display_markup(self.text, chain, rtl=rtl, width=width, measure=self._measure)
+
+    def texture_update(self, *largs):
+        # Kivy's Label.texture_update (markup branch), drawing display_text() instead of text.
+        if not self.markup:
+            return super().texture_update(*largs)
+        self.texture = None
+        shown = self.display_text()
+        if not shown.strip():
+            self.texture_size = (0, 0)
+            self.is_shortened = False
+            self.refs, self._label._refs = {}, {}
+            self.anchors, self._label._anchors = {}, {}
+            return
+        colour = self.disabled_color if self.disabled else self.color
+        self._label.text = f"[color={get_hex_from_color(colour)}]{shown}[/color]"
+        self._label.refresh()
+        if self._label.texture:
+            self._label.texture.bind()
+        self.refs = self._label.refs
+        self.anchors = self._label.anchors
+        texture = self._label.texture
+        if texture is not None:
+            self.texture = texture
+            self.texture_size = list(texture.size)
+        self.is_shortened = self._label.is_shortened
+
+
+class MirrorBox(BoxLayout):
+    """A horizontal BoxLayout that lays its children out right to left when `mirrored`."""
+
+    mirrored = BooleanProperty(False)
+
+    def on_mirrored(self, *_):
+        self._trigger_layout()
+
+    def do_layout(self, *largs):
+        super().do_layout(*largs)
+        if self.mirrored and self.orientation == "horizontal":
+            for child in self.children:
+                child.x = self.x + self.right - child.right
+
+
+class Text(ScriptLabel):
     """A label that wraps to its width and grows to its text's height."""
 
 
@@ -21,10 +104,20 @@ class Title(Text):
     pass
 
 
-class BigButton(ButtonBehavior, Label):
+class Caption(ScriptLabel):
+    """A single-area label (tile names, header titles): sized by its parent."""
+
+
+class BigButton(ButtonBehavior, ScriptLabel):
     tid = StringProperty("")
     bg = ColorProperty("#1D3A8A")
     fg = ColorProperty("#FFFFFF")
+
+
+class ChoiceButton(BigButton):
+    """A mode or language button: `active` shows it is the current choice."""
+
+    active = BooleanProperty(False)
 
 
 class Tile(ButtonBehavior, BoxLayout):
@@ -37,8 +130,8 @@ class Tile(ButtonBehavior, BoxLayout):
     alt = StringProperty("")
 
 
-class Row(ButtonBehavior, BoxLayout):
-    """A full-width list entry: pictogram, name, summary."""
+class Row(ButtonBehavior, MirrorBox):
+    """A full-width list entry: pictogram, name, summary (pictogram on the right in Arabic)."""
 
     tid = StringProperty("")
     bg = ColorProperty("#1D3A8A")
@@ -47,6 +140,11 @@ class Row(ButtonBehavior, BoxLayout):
     detail = StringProperty("")
 
 
-class Header(BoxLayout):
+class Header(MirrorBox):
+    """Back, title, home; mirrored in Arabic; pushed down in the lower-reach layout."""
+
     title = StringProperty("")
     bg = ColorProperty("#1D3A8A")
+
+
+Builder.load_file(str(Path(__file__).with_suffix(".kv")))

@@ -157,7 +157,7 @@ def test_an_update_replaces_the_stored_item(store):
     [
         pole(color="red"),
         service(prefix="cc"),
-        {"kind": "announcement", "data": {"id": "x"}},
+        {"kind": None, "data": {"id": "x"}},
         {"kind": "pole", "data": None},
         {"kind": "pole"},
         "not an object",
@@ -188,6 +188,18 @@ def test_a_deletion_without_a_valid_kind_is_rejected(store):
     store.apply_content("5", [pole()], [])
     with pytest.raises(ContentError):
         store.apply_content("6", [], [{"id": "citoyennete"}])
+    with pytest.raises(ContentError):
+        store.apply_content("6", [], [{"kind": 3, "id": "citoyennete"}])
+
+
+def test_kinds_from_a_newer_server_are_skipped_not_fatal(store):
+    """A kiosk one version behind keeps applying the kinds it knows."""
+    store.apply_content("5", [pole()], [])
+    store.apply_content("6", [service(), {"kind": "hologram", "data": {"id": "x"}}],
+                        [{"kind": "hologram", "id": "y"}])
+    assert store.content_cursor() == "6"
+    assert [s.id for s in store.services()] == [service()["data"]["id"]]
+    assert [p.id for p in store.poles()] == [pole()["data"]["id"]]
 
 
 def test_a_failure_inside_the_transaction_rolls_back(store, monkeypatch):
@@ -455,3 +467,20 @@ def test_two_stores_on_one_file_never_claim_the_same_row(path):
     assert raw(path, "SELECT COUNT(*) FROM outbox WHERE status = 'sending' AND attempts = 1") == [
         (300,)
     ]
+
+
+def test_a_kiosk_that_learns_new_kinds_resyncs_from_scratch(tmp_path, monkeypatch):
+    from kiosk.localstore import store as store_module
+
+    path = tmp_path / "kiosk.sqlite3"
+    old = LocalStore(path)
+    old.apply_content("7", [pole()], [], etag='"e7"')
+    old.close()
+    again = LocalStore(path)  # same version: keeps its cursor
+    assert again.content_cursor() == "7"
+    again.close()
+    monkeypatch.setitem(store_module.KINDS, "hologram", object)
+    upgraded = LocalStore(path)  # knows one more kind: asks for a full snapshot
+    assert upgraded.content_cursor() is None and upgraded.content_etag() in (None, "")
+    assert [p.id for p in upgraded.poles()] == ["citoyennete"]  # content kept meanwhile
+    upgraded.close()

@@ -105,7 +105,10 @@ def test_without_cursor_the_answer_is_a_full_snapshot(api, demo):
     assert int(body["cursor"]) > 0
     assert ids(body, "pole") == {p["id"] for p in data["poles"]}
     assert ids(body, "service") == {s["id"] for s in data["services"]}
-    assert len(body["items"]) == len(data["poles"]) + len(data["services"])
+    assert ids(body, "situation") == {s["id"] for s in data["situations"]}
+    assert ids(body, "place") == {p["id"] for p in data["places"]}
+    assert len(body["items"]) == sum(len(data[k]) for k in ("poles", "services", "situations",
+                                                             "places"))
     assert response["ETag"]
 
 
@@ -194,7 +197,11 @@ def test_a_deleted_service_appears_in_deleted(api, demo):
     get_service(demo, slug).delete()
     body = api.get(f"/content?since={cursor}").json()
     assert body["deleted"] == [{"kind": "service", "id": slug}]
-    assert body["items"] == []
+    # The life situations that named it are resent without it; nothing else changed.
+    naming = {s["id"] for s in demo_data()["situations"] if slug in s["services"]}
+    assert {i["kind"] for i in body["items"]} <= {"situation"}
+    assert {i["data"]["id"] for i in body["items"]} == naming
+    assert all(slug not in i["data"]["services"] for i in body["items"])
     full = api.get("/content").json()
     assert slug not in ids(full, "service")
 
@@ -221,7 +228,12 @@ def test_a_renamed_slug_is_a_deletion_plus_a_new_item(api, demo):
     service.save()
     body = api.get(f"/content?since={cursor}").json()
     assert body["deleted"] == [{"kind": "service", "id": old}]
-    assert [i["data"]["id"] for i in body["items"]] == ["nouveau-service"]
+    assert [i["data"]["id"] for i in body["items"] if i["kind"] == "service"] == ["nouveau-service"]
+    # Situations name services by slug: they follow the rename.
+    naming = {s["id"] for s in demo_data()["situations"] if old in s["services"]}
+    situations = [i["data"] for i in body["items"] if i["kind"] == "situation"]
+    assert {s["id"] for s in situations} == naming
+    assert all("nouveau-service" in s["services"] and old not in s["services"] for s in situations)
 
 
 def test_a_renamed_pole_resends_its_services(api, demo):
@@ -332,4 +344,6 @@ def test_a_full_snapshot_is_not_paged(api, demo, settings):
     settings.CONTENT_DELTA_PAGE = 1
     body = api.get("/content").json()
     assert body["more"] is False
-    assert len(body["items"]) == len(demo_data()["poles"]) + len(demo_data()["services"])
+    data = demo_data()
+    assert len(body["items"]) == sum(len(data[k]) for k in ("poles", "services", "situations",
+                                                             "places"))

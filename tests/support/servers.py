@@ -34,10 +34,12 @@ def fresh_database_url(tmp_path: Path, sqlite_only: bool = False) -> tuple[str, 
 
 
 @contextmanager
-def demo_server(tmp_path: Path, sqlite_only: bool = False) -> Iterator[LocalServer]:
-    """The server with the 19e demo content; `.kiosk_token` and `.agent` from the demo file."""
+def demo_server(tmp_path: Path, sqlite_only: bool = False,
+                extra_env: dict | None = None) -> Iterator[LocalServer]:
+    """The server with the 19e demo content; `.kiosk_token` and `.agent` from the demo file.
+    `extra_env`: settings for this server only (e.g. RATELIMIT_ENABLED=0)."""
     url, drop = fresh_database_url(tmp_path, sqlite_only=sqlite_only)
-    srv = LocalServer(data_dir=tmp_path, database_url=url)
+    srv = LocalServer(data_dir=tmp_path, database_url=url, extra_env=dict(extra_env or {}))
     try:
         srv.prepare(demo=True)
         srv.start()

@@ -91,6 +91,8 @@ async def scenario_ticket(app, args, result):
     result["service_documents"] = [w.text for w in screen.ids.documents.children[::-1]]
     await shot(app, args.shots, args.prefix + "service", result)
     await tap(app, "take-ticket")
+    await tap(app, "priority-none")  # the ticket flow asks first: priority? SMS?
+    await tap(app, "sms-no")
     ticket_screen = app.screens["ticket"]
     await wait_until(lambda: ticket_screen.state != "pending", what="ticket answer")
     result["ticket_state"] = ticket_screen.state
@@ -117,7 +119,393 @@ async def scenario_escape(app, args, result):
     result["still_running"] = app.root is not None and app.root.current == "home"
 
 
-SCENARIOS = {"home": scenario_home, "ticket": scenario_ticket, "escape": scenario_escape}
+# -- the visitor journeys (tests/ui/test_flows.py) ---------------------------------------
+
+
+def find_anywhere(app, tid: str):
+    """Like find(), but also in popups (the idle warning is a ModalView over the screens)."""
+    from kivy.core.window import Window
+
+    for root in [app.root, *[w for w in Window.children if w is not app.root]]:
+        for widget in root.walk():
+            if getattr(widget, "tid", None) == tid and widget.get_root_window() is not None:
+                return widget
+    return None
+
+
+async def tap_anywhere(app, tid: str):
+    from kivy.tests.common import UnitTestTouch
+
+    widget = await wait_until(lambda: find_anywhere(app, tid), what=f"widget {tid!r}")
+    await asyncio.sleep(0.1)
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    await asyncio.sleep(0.08)
+    touch.touch_up()
+    await asyncio.sleep(0.15)
+    return widget
+
+
+async def on_screen(app, name: str, timeout: float = 20.0):
+    await wait_until(lambda: app.root.current == name, timeout=timeout, what=f"screen {name!r}")
+    await asyncio.sleep(0.15)
+
+
+async def press_digits(app, digits: str):
+    for digit in digits:
+        await tap(app, "pad-plus" if digit == "+" else f"pad-{digit}")
+
+
+async def type_letters(app, word: str):
+    for letter in word:
+        await tap(app, "key-space" if letter == " " else f"key-{letter}")
+
+
+def params(args) -> dict:
+    return dict(item.split("=", 1) for item in (args.param or []))
+
+
+async def ticket_answer(app) -> dict:
+    screen = app.screens["ticket"]
+    await wait_until(lambda: screen.state != "pending", what="ticket answer")
+    if screen.state == "ready" and app.printer is not None:
+        await wait_until(lambda: screen.print_message, timeout=8, what="printer answer")
+    return {"state": screen.state, "ticket": screen.ticket, "number": screen.ids.number.text,
+            "sms_line": screen.ids.sms_line.text, "print_line": screen.ids.print_line.text}
+
+
+async def scenario_situation_ticket(app, args, result):
+    """Home → life situations → one situation → its service → priority, SMS (no) → ticket."""
+    p = params(args)
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await tap(app, "entry-situations")
+    await on_screen(app, "situations")
+    await wait_until(lambda: all_tids(app, "situation-"), what="situation tiles")
+    result["situations"] = all_tids(app, "situation-")
+    await shot(app, args.shots, "flows-situations", result)
+    await tap(app, f"situation-{p['situation']}")
+    await on_screen(app, "situation")
+    result["situation_services"] = all_tids(app, "service-")
+    result["situation_documents"] = [w.text for w in app.screens["situation"].ids.documents.children[::-1]]
+    result["gentle"] = app.screens["situation"].ids.gentle.text
+    await shot(app, args.shots, f"flows-situation-{p['situation']}", result)
+    if p.get("gentle"):
+        await tap(app, "back")
+        await on_screen(app, "situations")
+        await tap(app, f"situation-{p['gentle']}")
+        await on_screen(app, "situation")
+        result["gentle_other"] = app.screens["situation"].ids.gentle.text
+        await shot(app, args.shots, f"flows-situation-{p['gentle']}", result)
+        await tap(app, "back")
+        await tap(app, f"situation-{p['situation']}")
+        await on_screen(app, "situation")
+    await tap(app, f"service-{p['service']}")
+    await on_screen(app, "service")
+    screen = app.screens["service"]
+    screen.ids.scroll.scroll_to(find(app, "doc-0"), animate=False)  # the list is below the plan
+    await asyncio.sleep(0.2)
+    await tap(app, "doc-0")
+    result["doc0_checked"] = find(app, "doc-0").checked
+    result["checklist_count"] = screen.ids.checklist_count.text
+    await wait_until(lambda: screen.ids.wait.text != app.tr("wait_loading"), what="current wait")
+    result["service_wait"] = screen.ids.wait.text
+    result["plan_source"] = screen.ids.plan.source
+    result["qr"] = bool(screen.ids.qr.texture)
+    await shot(app, args.shots, "flows-service", result)
+    await tap(app, "take-ticket")
+    await on_screen(app, "priority")
+    await shot(app, args.shots, "flows-priority", result)
+    await tap(app, "priority-none")
+    await on_screen(app, "sms_offer")
+    await shot(app, args.shots, "flows-sms-offer", result)
+    await tap(app, "sms-no")
+    result.update(await ticket_answer(app))
+    await shot(app, args.shots, "flows-ticket", result)
+    await tap(app, "while-waiting")
+    await on_screen(app, "wait_info")
+    result["places"] = all_tids(app, "place-")
+    result["waitinfo_intro"] = app.screens["wait_info"].ids.intro.text
+    await shot(app, args.shots, "flows-wait-info", result)
+    await tap(app, "back")
+    await on_screen(app, "ticket")
+    await tap(app, "ticket-done")
+    await on_screen(app, "home")
+    result["home_after"] = True
+
+
+async def scenario_priority_sms(app, args, result):
+    """A priority category and the SMS opt-in: a wrong number first, then a right one."""
+    p = params(args)
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await tap(app, f"pole-{args.pole}")
+    await tap(app, f"service-{args.service}")
+    await on_screen(app, "service")
+    await tap(app, "take-ticket")
+    await on_screen(app, "priority")
+    await tap(app, f"priority-{p['priority']}")
+    await on_screen(app, "sms_offer")
+    await tap(app, "sms-yes")
+    await on_screen(app, "sms_phone")
+    phone = app.screens["sms_phone"]
+    await press_digits(app, p["bad"])
+    await tap(app, "sms-consent")
+    await tap(app, "sms-send")
+    await asyncio.sleep(0.3)
+    result["bad_error"] = phone.error
+    result["bad_screen"] = app.root.current
+    result["requests_after_bad"] = app.ticket_requests
+    await shot(app, args.shots, "flows-sms-error", result)
+    for _ in p["bad"]:
+        await tap(app, "pad-erase")
+    await press_digits(app, p["good"])
+    result["typed"] = phone.ids.display.text
+    await shot(app, args.shots, "flows-sms-phone", result)
+    await tap(app, "sms-send")
+    result.update(await ticket_answer(app))
+    result["requests_after_good"] = app.ticket_requests
+    result["keypad_after"] = phone.ids.keypad.text
+    await shot(app, args.shots, "flows-ticket-sms", result)
+
+
+async def scenario_search(app, args, result):
+    """Search by keyword with the on-screen keyboard; then Chinese chips and Arabic letters."""
+    p = params(args)
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await tap(app, "entry-search")
+    await on_screen(app, "search")
+    await type_letters(app, p["word"])
+    screen = app.screens["search"]
+    result["query"] = screen.query
+    result["results"] = all_tids(app, "result-")
+    await shot(app, args.shots, "flows-search", result)
+    await tap(app, f"result-service-{p['service']}")
+    await on_screen(app, "service")
+    result["opened"] = app.screens["service"].service_id
+    await tap(app, "home")
+    await on_screen(app, "home")
+    app.set_language("zh")
+    await asyncio.sleep(0.3)
+    await tap(app, "entry-search")
+    await on_screen(app, "search")
+    result["zh_chips"] = all_tids(app, "chip-")
+    result["zh_keyboard_shown"] = screen.ids.keyboard.opacity > 0
+    await tap(app, f"chip-{p['chip']}")
+    result["zh_results"] = all_tids(app, "result-")
+    await shot(app, args.shots, "flows-search-zh", result)
+    await tap(app, "home")
+    await on_screen(app, "home")
+    app.set_language("ar")
+    await asyncio.sleep(0.3)
+    await tap(app, "entry-search")
+    await on_screen(app, "search")
+    await type_letters(app, p["ar_word"])
+    result["ar_results"] = all_tids(app, "result-")
+    await shot(app, args.shots, "flows-search-ar", result)
+
+
+async def scenario_assist(app, args, result):
+    """Call an agent from a service page."""
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await tap(app, f"pole-{args.pole}")
+    await on_screen(app, "pole")
+    await tap(app, "call-agent")
+    await on_screen(app, "assist")
+    screen = app.screens["assist"]
+    await wait_until(lambda: screen.state != "sending", what="assistance answer")
+    result["state"] = screen.state
+    result["request_id"] = screen.request_id
+    result["detail"] = screen.ids.detail.text
+    await shot(app, args.shots, args.prefix + "flows-assist", result)
+
+
+async def scenario_idle(app, args, result):
+    """A half-typed phone number, the warning, "more time", then the reset wipes it."""
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    app.set_language("en")
+    await asyncio.sleep(0.2)
+    await tap(app, f"pole-{args.pole}")
+    await tap(app, f"service-{args.service}")
+    await tap(app, "take-ticket")
+    await tap(app, "priority-none")
+    await tap(app, "sms-yes")
+    await on_screen(app, "sms_phone")
+    await press_digits(app, "0612")
+    phone = app.screens["sms_phone"]
+    result["typed_before"] = phone.ids.keypad.text
+    await wait_until(lambda: find_anywhere(app, "idle-more"), timeout=15, what="idle warning")
+    result["warning_text"] = app.idle.dialog.seconds if app.idle.dialog else None
+    await shot(app, args.shots, "flows-idle-warning", result)
+    await tap_anywhere(app, "idle-more")
+    await asyncio.sleep(0.3)
+    result["after_more_screen"] = app.root.current
+    result["after_more_typed"] = phone.ids.keypad.text
+    result["after_more_dialog"] = app.idle.dialog is not None
+    started = time.monotonic()
+    await wait_until(lambda: app.root.current == "home", timeout=20, what="idle reset")
+    result["reset_after_seconds"] = time.monotonic() - started
+    await asyncio.sleep(0.3)
+    result["typed_after"] = phone.ids.keypad.text
+    result["language_after"] = app.language
+    result["resets"] = app.idle.resets
+    result["ticket_after"] = app.screens["ticket"].ticket
+
+
+# -- languages and accessibility (tests/ui/test_languages.py, test_accessibility.py) -----
+
+KIOSK_LANGUAGES = ("fr", "en", "ar", "zh", "wo", "bm")
+
+
+def _shown(widget) -> bool:
+    while widget is not None:
+        if getattr(widget, "opacity", 1) <= 0 or getattr(widget, "disabled", False):
+            return False
+        widget = widget.parent if widget.parent is not widget else None
+    return True
+
+
+def touch_targets(app) -> list[dict]:
+    """Every touch target (ButtonBehavior widget) shown on the current screen, in window px."""
+    from kivy.uix.behaviors import ButtonBehavior
+
+    screen = app.root.current_screen
+    targets = []
+    for widget in screen.walk():
+        if isinstance(widget, ButtonBehavior) and widget.get_root_window() is not None \
+                and _shown(widget):
+            x, y = widget.to_window(widget.x, widget.y)
+            targets.append({"screen": screen.name, "tid": getattr(widget, "tid", "") or
+                            type(widget).__name__, "width": widget.width, "height": widget.height,
+                            "x": x, "y": y, "top": y + widget.height})
+    return targets
+
+
+def _caption_of(header):
+    from kiosk.ui.widgets import Caption
+
+    return next(w for w in header.children if isinstance(w, Caption))
+
+
+async def _walk_to_ticket(app, args, entry: dict, prefix: str):
+    """home -> pole -> service -> ticket, with screenshots <prefix>{service,ticket}."""
+    await tap(app, f"pole-{args.pole}")
+    await wait_until(lambda: app.root.current == "pole", what="pole screen")
+    await asyncio.sleep(0.2)
+    entry.setdefault("targets", []).extend(touch_targets(app))
+    await tap(app, f"service-{args.service}")
+    await wait_until(lambda: app.root.current == "service", what="service screen")
+    await asyncio.sleep(0.2)
+    header = app.screens["service"].ids.header
+    back, home, caption = find(app, "back"), find(app, "home"), _caption_of(header)
+    entry["service_title"] = header.title
+    entry["back_x"] = back.to_window(*back.center)[0]
+    entry["home_x"] = home.to_window(*home.center)[0]
+    entry["title_x"] = caption.to_window(*caption.center)[0]
+    entry["take_ticket_text"] = find(app, "take-ticket").text
+    entry["targets"].extend(touch_targets(app))
+    await shot(app, args.shots, prefix + "service", entry)
+    await tap(app, "take-ticket")
+    for step in ("priority-none", "sms-no"):  # the ticket flow asks first: priority? SMS?
+        if await _maybe(app, step):
+            entry["targets"].extend(touch_targets(app))
+            await tap(app, step)
+    ticket_screen = app.screens["ticket"]
+    await wait_until(lambda: app.root.current == "ticket" and ticket_screen.state != "pending",
+                     what="ticket answer")
+    await asyncio.sleep(0.2)
+    entry["ticket_state"] = ticket_screen.state
+    entry["number"] = ticket_screen.ids.number.text
+    entry["message"] = ticket_screen.ids.message.text
+    entry["targets"].extend(touch_targets(app))
+    await shot(app, args.shots, prefix + "ticket", entry)
+    app.go_home()
+    await wait_until(lambda: app.root.current == "home", what="back home")
+
+
+async def _maybe(app, tid: str, timeout: float = 3.0):
+    try:
+        return await wait_until(lambda: find(app, tid), timeout=timeout, what=tid)
+    except TimeoutError:
+        return None
+
+
+async def scenario_languages(app, args, result):
+    """Each of the six languages, switched by touch: home, service and ticket screenshots."""
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    result["languages"] = {}
+    for code in KIOSK_LANGUAGES:
+        entry: dict = {"targets": []}
+        await tap(app, f"lang-{code}")
+        await wait_until(lambda c=code: app.language == c, what=f"language {code}")
+        await asyncio.sleep(0.3)  # the screens relocalize on the next frame
+        home = app.screens["home"]
+        entry["title"] = home.ids.title.text
+        entry["pole_labels"] = [find(app, tid).label for tid in all_tids(app, "pole-")]
+        entry["font"], entry["rtl"] = app.font, app.rtl
+        entry["font_direction"] = home.ids.title.font_direction
+        entry["targets"].extend(touch_targets(app))
+        await shot(app, args.shots, f"lang-{code}-home", entry)
+        await _walk_to_ticket(app, args, entry, f"lang-{code}-")
+        entry.pop("screenshots", None)
+        result["languages"][code] = entry
+    await tap(app, "lang-fr")
+
+
+async def scenario_accessibility(app, args, result):
+    """Large text, high contrast, lower reach: switched by touch, walked, then reset."""
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await asyncio.sleep(0.2)
+    result["min_target"] = app.min_target
+    result["screen_dpi"] = app.settings.screen_dpi
+    targets = touch_targets(app)
+    size_before = app.screens["home"].ids.title.font_size
+    await tap(app, "mode-large-text")
+    await wait_until(lambda: app.large_text, what="large text")
+    await asyncio.sleep(0.2)
+    result["title_size"] = [size_before, app.screens["home"].ids.title.font_size]
+    targets += touch_targets(app)
+    await shot(app, args.shots, "a11y-large-home", result)
+    entry: dict = {"targets": []}
+    await _walk_to_ticket(app, args, entry, "a11y-large-")
+    targets += entry["targets"]
+    await tap(app, "mode-large-text")
+    await tap(app, "mode-contrast")
+    await wait_until(lambda: app.contrast, what="high contrast")
+    result["contrast_palette"] = {k: list(v) if v else None for k, v in app.palette.items()}
+    targets += touch_targets(app)
+    await shot(app, args.shots, "a11y-contrast-home", result)
+    entry = {"targets": []}
+    await _walk_to_ticket(app, args, entry, "a11y-contrast-")
+    targets += entry["targets"]
+    await tap(app, "mode-contrast")
+    await tap(app, "mode-lower-reach")
+    await wait_until(lambda: app.lower_reach, what="lower reach")
+    await asyncio.sleep(0.2)
+    lower = touch_targets(app)
+    await shot(app, args.shots, "a11y-lower-home", result)
+    entry = {"targets": []}
+    await _walk_to_ticket(app, args, entry, "a11y-lower-")
+    lower += entry["targets"]
+    result["lower_targets"] = lower
+    result["window_height"] = app.root.get_root_window().height
+    targets += lower
+    result["targets"] = targets
+    # Everything on, then the idle reset: a new visitor finds the kiosk as it was.
+    await tap(app, "mode-large-text")
+    await tap(app, "mode-contrast")
+    await tap(app, "lang-ar")
+    await wait_until(lambda: app.language == "ar", what="arabic")
+    result["before_reset"] = [app.language, app.large_text, app.contrast, app.lower_reach]
+    (getattr(app, "idle_reset", None) or app.reset_modes)()
+    await asyncio.sleep(0.3)
+    result["after_reset"] = [app.language, app.large_text, app.contrast, app.lower_reach]
+    result["title_after_reset"] = app.screens["home"].ids.title.text
+
+
+SCENARIOS = {"home": scenario_home, "ticket": scenario_ticket, "escape": scenario_escape,
+             "situation_ticket": scenario_situation_ticket, "priority_sms": scenario_priority_sms,
+             "search": scenario_search, "assist": scenario_assist, "idle": scenario_idle,
+             "languages": scenario_languages, "accessibility": scenario_accessibility}
 
 
 def main() -> int:
@@ -130,12 +518,13 @@ def main() -> int:
     parser.add_argument("--pole", default="")
     parser.add_argument("--service", default="")
     parser.add_argument("--wait-sync", action="store_true")
+    parser.add_argument("--param", action="append", help="key=value for a scenario")
     args = parser.parse_args()
 
     from kiosk.config import load_config
     from kiosk.ui.app import make_app
 
-    app = make_app(load_config(args.config))
+    app = make_app(load_config(args.config), device_config=args.config)
     result: dict = {"scenario": args.scenario}
 
     async def drive():

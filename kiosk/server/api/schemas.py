@@ -7,14 +7,17 @@ from typing import Literal
 
 from ninja import Field, Schema
 
+ContentKind = Literal["pole", "service", "situation", "place"]
+Language = Literal["fr", "en", "ar", "zh", "wo", "bm"]
+
 
 class ContentItem(Schema):
-    kind: Literal["pole", "service"]
+    kind: ContentKind
     data: dict
 
 
 class ContentDeletion(Schema):
-    kind: Literal["pole", "service"]
+    kind: ContentKind
     id: str
 
 
@@ -29,7 +32,7 @@ class ContentOut(Schema):
 
 class TicketIn(Schema):
     service: str = Field(min_length=1, max_length=64, description="service id (slug)")
-    language: Literal["fr", "en", "ar", "zh", "wo", "bm"] = "fr"
+    language: Language = "fr"
     priority: Literal["", "pregnancy", "disability", "elderly", "appointment"] = Field(
         "", description="priority category (docs/queues.md); empty for none")
     phone: str | None = Field(None, max_length=32,
@@ -55,3 +58,33 @@ class TicketOut(Schema):
 
 class ErrorOut(Schema):
     detail: str
+
+
+class AssistanceIn(Schema):
+    language: Language = Field("fr", description="the visitor's language, for the agent")
+    note: str = Field("", max_length=200, description="short and optional; no personal data")
+
+
+class AssistanceOut(Schema):
+    id: str = Field(description="Public id of the request")
+    status: Literal["open", "handled", "expired"] = Field(
+        description="open: agents are alerted; handled: an agent is coming; "
+                    "expired: nobody answered in time, the kiosk may ask again")
+    language: str
+    note: str
+    created_at: dt.datetime
+    handled_at: dt.datetime | None
+    agent: str | None = Field(description="first name of the agent who is coming, if any")
+
+
+class QueueStatus(Schema):
+    waiting: int = Field(description="tickets waiting for this service now")
+    estimated_wait_minutes: int | None = Field(
+        description="estimated wait of a ticket taken now; null: no open counter serves it, "
+                    "or appointment only")
+    open_counters: int = Field(description="open counters serving this service")
+
+
+class QueuesOut(Schema):
+    services: dict[str, QueueStatus] = Field(description="by service id (slug)")
+    at: dt.datetime

@@ -11,7 +11,17 @@ from ninja import Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 
 from kiosk.server.api.auth import KioskBearer
-from kiosk.server.api.schemas import ContentOut, ErrorOut, TicketIn, TicketOut
+from kiosk.server.api.schemas import (
+    AssistanceIn,
+    AssistanceOut,
+    ContentOut,
+    ErrorOut,
+    QueuesOut,
+    TicketIn,
+    TicketOut,
+)
+from kiosk.server.assistance.models import AssistanceRequest
+from kiosk.server.assistance.services import do_request_assistance, effective_status
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
 from kiosk.server.queueing.models import Ticket, is_public_token
 from kiosk.server.queueing.services import (
@@ -22,6 +32,8 @@ from kiosk.server.queueing.services import (
     estimated_wait,
     ticket_position,
 )
+from kiosk.server.queueing.status import queue_status
+from kiosk.server.ratelimit import ratelimit
 
 api = NinjaAPI(
     title="Carrefour kiosk API",
@@ -85,7 +97,8 @@ def ticket_out(request: HttpRequest, ticket: Ticket) -> dict:
 
 
 @api.post("/tickets", response={201: TicketOut, 200: TicketOut, 404: ErrorOut, 409: ErrorOut,
-                                422: ErrorOut})
+                                422: ErrorOut, 429: ErrorOut})
+@ratelimit("tickets", key="kiosk")  # 429 + Retry-After beyond settings.RATELIMITS
 def create_ticket(
     request: HttpRequest,
     body: TicketIn,
@@ -115,3 +128,51 @@ def get_ticket(request: HttpRequest, ticket_id: str):
     return ticket_out(request, ticket)
 
 
+@api.get("/queues", response={200: QueuesOut})
+def get_queues(request: HttpRequest):
+    """Per service of the kiosk's site: tickets waiting, the estimated wait of a ticket taken
+    now, open counters. Shared between kiosks for a few seconds."""
+    at, services = queue_status(request.kiosk.site)
+    return {"services": services, "at": at}
+
+
+def assistance_out(item: AssistanceRequest) -> dict:
+    agent = item.handled_by
+    return {
+        "id": str(item.public_id),
+        "status": effective_status(item),
+        "language": item.language,
+        "note": item.note,
+        "created_at": item.created_at,
+        "handled_at": item.handled_at,
+        "agent": (agent.first_name or agent.get_username()) if agent else None,
+    }
+
+
+@api.post("/assistance", response={201: AssistanceOut, 200: AssistanceOut, 422: ErrorOut,
+                                   429: ErrorOut})
+@ratelimit("assistance", key="kiosk")
+def request_assistance(
+    request: HttpRequest,
+    body: AssistanceIn,
+    idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
+):
+    """Call an agent to the kiosk. The same Idempotency-Key again answers the same request
+    (200); while this kiosk has a request open, any new call answers that one (200)."""
+    item, created = do_request_assistance(
+        request.kiosk, key=idempotency_key, language=body.language, note=body.note)
+    return Status(201 if created else 200, assistance_out(item))
+
+
+@api.get("/assistance/{request_id}", response={200: AssistanceOut, 404: ErrorOut})
+def get_assistance(request: HttpRequest, request_id: str):
+    """The state of one of this kiosk's requests (poll it to say "an agent is coming")."""
+    try:
+        public_id = uuid.UUID(request_id)
+    except ValueError:
+        raise HttpError(404, "no such assistance request") from None
+    item = (AssistanceRequest.objects.select_related("handled_by")
+            .filter(public_id=public_id, kiosk=request.kiosk).first())
+    if item is None:
+        raise HttpError(404, "no such assistance request")
+    return assistance_out(item)

@@ -1,7 +1,8 @@
+from django import forms
 from django.contrib import admin
 
-from kiosk.server.content.forms import TranslationsField
-from kiosk.server.content.models import Pole, Service, Site
+from kiosk.server.content.forms import SlugListField, TranslationsField
+from kiosk.server.content.models import NearbyPlace, Pole, Service, Site, Situation
 
 
 def translated(textarea_fields=(), optional=()):
@@ -40,3 +41,44 @@ class ServiceAdmin(admin.ModelAdmin):
     formfield_for_dbfield = translated(
         textarea_fields=("summary",), optional=("summary", "place")
     )
+    fieldsets = (
+        (None, {"fields": ("site", "pole", "slug", "order", "prefix", "pictogram", "name",
+                           "summary", "hours", "documents", "ticketing",
+                           "mean_service_minutes")}),
+        ("Où aller", {"fields": ("place", "plan", "plan_x", "plan_y"),
+                      "description": "Le lieu en toutes lettres, et le point sur le plan d'étage "
+                                     "(x et y de 0 à 1 depuis le coin haut gauche ; les deux, "
+                                     "ou aucun sans plan)."}),
+    )
+
+
+class SituationForm(forms.ModelForm):
+    services = SlugListField(
+        required=False, label="Services",
+        help_text="Identifiants des services, dans l'ordre, séparés par des virgules "
+                  "(ex. « naissance, relais-familles »).")
+
+    class Meta:
+        model = Situation
+        fields = "__all__"
+
+
+@admin.register(Situation)
+class SituationAdmin(admin.ModelAdmin):
+    form = SituationForm
+    list_display = ("__str__", "site", "order", "pictogram", "service_list")
+    list_filter = ("site",)
+    search_fields = ("slug", "name")
+    formfield_for_dbfield = translated(textarea_fields=("summary",), optional=("summary",))
+
+    @admin.display(description="services")
+    def service_list(self, obj):
+        return ", ".join(obj.services)
+
+
+@admin.register(NearbyPlace)
+class NearbyPlaceAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "site", "kind", "walking_minutes", "order")
+    list_filter = ("site", "kind")
+    search_fields = ("slug", "name", "address")
+    formfield_for_dbfield = translated(textarea_fields=("summary",), optional=("summary",))

@@ -49,3 +49,25 @@ class TranslationsField(forms.MultiValueField):
         if self.required_fr and not values.get("fr"):
             raise forms.ValidationError("Le texte en français est obligatoire (il sert de repli).")
         return {code: text for code, text in values.items() if text}
+
+
+class SlugListField(forms.CharField):
+    """An ordered list of slugs, typed as "naissance, relais-familles"."""
+
+    def prepare_value(self, value):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return value
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value or ""
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+    def has_changed(self, initial, data):
+        before = initial if isinstance(initial, list) else self.to_python(initial)
+        return before != self.to_python(data)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 
-from kiosk.domain.content import ContentError
+from kiosk.domain.content import PLACE_KINDS, ContentError
+from kiosk.domain.content import NearbyPlace as PlaceItem
 from kiosk.domain.content import Pole as PoleItem
 from kiosk.domain.content import Service as ServiceItem
+from kiosk.domain.content import Situation as SituationItem
 from kiosk.domain.languages import DEFAULT_LANGUAGE, localized
 
 
@@ -47,6 +50,8 @@ class TranslatedModel(models.Model):
 
 
 class Pole(TranslatedModel):
+    KIND = "pole"  # the content kind on the wire (docs/protocol.md)
+
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="poles")
     slug = models.SlugField()
     order = models.PositiveSmallIntegerField(default=0)
@@ -80,6 +85,8 @@ class Pole(TranslatedModel):
 
 
 class Service(TranslatedModel):
+    KIND = "service"
+
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="services")
     pole = models.ForeignKey(Pole, on_delete=models.CASCADE, related_name="services")
     slug = models.SlugField()
@@ -96,6 +103,13 @@ class Service(TranslatedModel):
     documents = models.JSONField(default=list, blank=True, help_text='[{"fr": "...", "en": "..."}]')
     ticketing = models.BooleanField(default=True, help_text="Visitors can take a ticket")
     mean_service_minutes = models.FloatField(default=10.0)
+    plan = models.SlugField(
+        blank=True, default="",
+        help_text="Plan d'étage (assets/plans : rdc, etage1) ; vide : pas de plan")
+    plan_x = models.FloatField(null=True, blank=True,
+                               help_text="Position sur le plan, de 0 (gauche) à 1 (droite)")
+    plan_y = models.FloatField(null=True, blank=True,
+                               help_text="Position sur le plan, de 0 (haut) à 1 (bas)")
 
     class Meta:
         ordering = ("site", "pole__order", "order", "slug")
@@ -120,6 +134,9 @@ class Service(TranslatedModel):
             "documents": self.documents,
             "ticketing": self.ticketing,
             "mean_service_minutes": self.mean_service_minutes,
+            "plan": self.plan,
+            "plan_x": self.plan_x,
+            "plan_y": self.plan_y,
         }
 
     def clean(self) -> None:
@@ -127,6 +144,116 @@ class Service(TranslatedModel):
             raise ValidationError("the pole belongs to another site")
         try:
             ServiceItem.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Situation(TranslatedModel):
+    """A life situation ("Je déménage") leading to several services, in order.
+
+    `services` is an ordered JSON list of service slugs rather than a many-to-many: the
+    order matters (the first step first), it is exactly the wire shape, and one save is one
+    change-log row (an M2M is written after the save, by separate signals). Integrity is
+    kept by hand: `clean()` checks every slug against the site's services, and the content
+    signals rewrite the lists when a service is renamed or deleted.
+    """
+
+    KIND = "situation"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="situations")
+    slug = models.SlugField()
+    order = models.PositiveSmallIntegerField(default=0)
+    pictogram = models.SlugField()
+    name = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict, blank=True)
+    services = models.JSONField(
+        default=list, blank=True,
+        help_text='Identifiants des services, dans l\'ordre : ["naissance", "relais-familles"]')
+    documents = models.JSONField(default=list, blank=True, help_text='[{"fr": "...", "en": "..."}]')
+
+    class Meta:
+        ordering = ("site", "order", "slug")
+        verbose_name = "situation de vie"
+        verbose_name_plural = "situations de vie"
+        constraints = [
+            models.UniqueConstraint(fields=("site", "slug"), name="situation_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.text("name")
+
+    def to_wire(self) -> dict:
+        return {
+            "id": self.slug,
+            "order": self.order,
+            "pictogram": self.pictogram,
+            "name": self.name,
+            "summary": self.summary,
+            "services": self.services,
+            "documents": self.documents,
+        }
+
+    def clean(self) -> None:
+        try:
+            SituationItem.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError(str(exc)) from exc
+        if self.site_id:
+            known = set(Service.objects.filter(site_id=self.site_id).values_list("slug", flat=True))
+            unknown = [s for s in self.services if s not in known]
+            if unknown:
+                raise ValidationError(
+                    {"services": f"services inconnus sur ce site : {', '.join(unknown)}"})
+
+
+PLACE_KIND_LABELS = {"park": "parc", "library": "bibliothèque", "cafe": "café",
+                     "culture": "culture", "sport": "sport", "shop": "commerce", "other": "autre"}
+
+
+class NearbyPlace(TranslatedModel):
+    """Somewhere pleasant to wait near the mairie, with its walking time."""
+
+    KIND = "place"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="places")
+    slug = models.SlugField()
+    order = models.PositiveSmallIntegerField(default=0)
+    name = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(max_length=10, default="other",
+                            choices=[(k, PLACE_KIND_LABELS[k]) for k in PLACE_KINDS])
+    address = models.CharField(max_length=300, blank=True)
+    walking_minutes = models.PositiveSmallIntegerField(
+        default=5, validators=[MaxValueValidator(60)],
+        help_text="À pied depuis la porte de la mairie, en minutes (0 à 60)")
+    pictogram = models.SlugField()
+
+    class Meta:
+        ordering = ("site", "order", "walking_minutes", "slug")
+        verbose_name = "lieu à proximité"
+        verbose_name_plural = "lieux à proximité"
+        constraints = [
+            models.UniqueConstraint(fields=("site", "slug"), name="place_unique_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.text("name")
+
+    def to_wire(self) -> dict:
+        return {
+            "id": self.slug,
+            "order": self.order,
+            "name": self.name,
+            "summary": self.summary,
+            "kind": self.kind,
+            "address": self.address,
+            "walking_minutes": self.walking_minutes,
+            "pictogram": self.pictogram,
+        }
+
+    def clean(self) -> None:
+        try:
+            PlaceItem.from_wire(self.to_wire())
         except ContentError as exc:
             raise ValidationError(str(exc)) from exc
 

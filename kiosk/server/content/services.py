@@ -8,9 +8,19 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
-from kiosk.server.content.models import ContentChange, ContentVersion, Pole, Service, Site
+from kiosk.server.content.models import (
+    ContentChange,
+    ContentVersion,
+    NearbyPlace,
+    Pole,
+    Service,
+    Site,
+    Situation,
+)
 
-KIND_MODELS = {"pole": Pole, "service": Service}
+# In the order a delta lists them: poles first (a service names its pole), services before
+# the situations that name them.
+KIND_MODELS = {m.KIND: m for m in (Pole, Service, Situation, NearbyPlace)}
 
 
 def do_record_change(site_id: int, kind: str, key: str, deleted: bool = False) -> int:
@@ -59,7 +69,7 @@ def content_delta(site: Site, since: int | None) -> Delta:
         # No cursor, or one from another server life: start over from a full snapshot.
         with transaction.atomic():
             cursor = current_cursor(site)
-            items = _items(site, "pole") + _items(site, "service")
+            items = [item for kind in KIND_MODELS for item in _items(site, kind)]
         return Delta(cursor=cursor, items=items, deleted=[], full=True, more=False)
 
     page = settings.CONTENT_DELTA_PAGE
@@ -77,7 +87,7 @@ def content_delta(site: Site, since: int | None) -> Delta:
     for _, kind, key in changes:
         touched.setdefault(kind, set()).add(key)
     items, deleted = [], []
-    for kind in ("pole", "service"):  # poles first: a service names its pole
+    for kind in KIND_MODELS:  # poles first: a service names its pole
         keys = touched.get(kind, set())
         if not keys:
             continue

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kiosk.domain.tickets import TicketStatus
 from kiosk.server.accounts.models import Role, sites_where
+from kiosk.server.assistance.services import do_handle_assistance, open_requests
 from kiosk.server.content.models import Service
 from kiosk.server.queueing.models import Counter, Priority, Ticket, is_public_token
 from kiosk.server.queueing.services import (
@@ -154,7 +155,19 @@ def counter_state(counter: Counter) -> dict:
         "transfer_targets": [{"slug": s.slug, "name": s.text("name"), "prefix": s.prefix}
                              for s in targets],
         "grace_s": counter.site.no_show_grace_seconds,
+        # Visitors at a kiosk asking for an agent (the mobile agent answers "J'y vais").
+        "assistance": [
+            {"id": r.pk, "kiosk": r.kiosk.name, "language": r.language,
+             "language_label": LANGUAGE_NAMES.get(r.language, r.language), "note": r.note,
+             "waiting_seconds": max(0, int((now - r.created_at).total_seconds()))}
+            for r in open_requests(counter.site_id, now)
+        ],
     }
+
+
+# The visitor's language, as the agents say it.
+LANGUAGE_NAMES = {"fr": "français", "en": "anglais", "ar": "arabe", "zh": "chinois",
+                  "wo": "wolof", "bm": "bambara"}
 
 
 # -- pages --------------------------------------------------------------------------------
@@ -230,10 +243,18 @@ def _run(counter: Counter, action: str, request) -> tuple[str, str]:
     if action == "resume":
         ticket = do_resume(counter, _ticket_id(request))
         return "success", f"Reprise du {ticket.display}"
+    if action == "assist":
+        try:
+            request_id = int(request.POST.get("request", ""))
+        except ValueError:
+            raise QueueError("Choisissez une demande d'aide.", status=400) from None
+        help_request = do_handle_assistance(counter.site_id, request_id, request.user)
+        return "success", (f"C'est noté : vous allez à la borne « {help_request.kiosk.name} » "
+                           "(la borne annonce votre arrivée).")
     raise Http404(action)
 
 
-ACTIONS = ("next", "done", "recall", "absent", "park", "transfer", "call", "resume")
+ACTIONS = ("next", "done", "recall", "absent", "park", "transfer", "call", "resume", "assist")
 
 
 @login_required

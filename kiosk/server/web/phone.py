@@ -20,6 +20,7 @@ from kiosk.server.queueing.services import (
     queue_estimates,
     ticket_position,
 )
+from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web.console import wants_json
 from kiosk.server.web.phone_texts import counter_name, texts
 
@@ -112,12 +113,14 @@ def _more_time(ticket, t):
 
 
 @require_POST
+@ratelimit("phone")  # per client IP
 def phone_leave(request, token: str):
     """"Je pars": the ticket leaves the queue (and any phone number is erased)."""
     return _visitor_action(request, token, _leave)
 
 
 @require_POST
+@ratelimit("phone")  # per client IP
 def phone_more_time(request, token: str):
     """"J'ai besoin de plus de temps": once, a few places back."""
     return _visitor_action(request, token, _more_time)

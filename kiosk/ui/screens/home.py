@@ -1,7 +1,14 @@
-"""Home: the service poles as large pictogram tiles, and the connection state."""
+"""Home: the service poles as large pictogram tiles, the language switch, the modes.
+
+The language buttons name each language in its own script (Français, العربية, 中文...);
+the mode buttons switch large text, high contrast and the lower-reach layout.
+"""
 
 from __future__ import annotations
 
+from kivy.properties import NumericProperty
+
+import kiosk.ui.flow_widgets  # noqa: F401  (HomeEntries)
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import Tile
 
@@ -9,6 +16,8 @@ load_kv(__file__)
 
 
 class HomeScreen(KioskScreen):
+    count = NumericProperty(0)  # poles shown
+
     def refresh(self) -> None:
         app = self.app
         grid = self.ids.poles
@@ -24,5 +33,5 @@ class HomeScreen(KioskScreen):
             )
             tile.bind(on_release=lambda _w, pid=pole.id: app.open_pole(pid))
             grid.add_widget(tile)
-        grid.cols = 2 if len(poles) != 3 else 3
+        self.count = len(poles)
         self.ids.empty.opacity = 0 if poles else 1

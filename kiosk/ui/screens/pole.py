@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import kiosk.ui.flow_widgets  # noqa: F401  (FlowFooter)
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import Row
 
@@ -33,3 +34,7 @@ class PoleScreen(KioskScreen):
             rows.add_widget(row)
         self.ids.scroll.scroll_y = 1
         return True
+
+    def speech_text(self) -> str:
+        rows = [w for w in self.ids.rows.children[::-1]]
+        return ". ".join([self.ids.header.title] + [f"{r.label}: {r.detail}" for r in rows])

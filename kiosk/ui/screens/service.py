@@ -1,11 +1,15 @@
-"""A service: where to go, today's hours, documents to bring, and the ticket button."""
+"""A service: where to go (floor plan, spot marked), today's hours, the documents as a
+checklist, the current wait, take a ticket, and this page on the phone (QR)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
+import kiosk.ui.flow_widgets  # noqa: F401  (PlanView, CheckRow, Panel, FlowFooter)
+from kiosk.ui.flow_widgets import CheckRow
+from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import Text
 
 load_kv(__file__)
 
@@ -23,6 +27,34 @@ def next_opening(service, today: dt.date) -> tuple[dt.date, list[str]] | None:
     return None
 
 
+def plan_image(app, service) -> str:
+    """The floor plan's file for this service, or "" (no plan set, or not built yet)."""
+    slug = getattr(service, "plan", "") or ""
+    if not slug:
+        return ""
+    path = Path(app.settings.assets_dir) / "plans" / "build" / f"{slug}.png"
+    return str(path) if path.exists() else ""
+
+
+def service_page_url(app, service_id: str) -> str:
+    """The service's public page, to carry its information away on a phone."""
+    if not getattr(app, "transport", None):
+        return ""
+    return f"{app.settings.server_url.rstrip('/')}/s/{service_id}"
+
+
+def wait_text(app, status: dict | None) -> str:
+    if not isinstance(status, dict) or status.get("waiting") is None:
+        return app.tr("wait_unknown_offline")
+    waiting = int(status.get("waiting") or 0)
+    minutes = status.get("estimated_wait_minutes")
+    if waiting == 0:
+        return app.tr("wait_nobody")
+    if minutes is None:
+        return app.tr("wait_people_unknown", waiting=waiting)
+    return app.tr("wait_people", waiting=waiting, minutes=minutes)
+
+
 class ServiceScreen(KioskScreen):
     service_id = None
 
@@ -32,12 +64,14 @@ class ServiceScreen(KioskScreen):
         if service is None:
             return False
         pole = next((p for p in app.store.poles() if p.id == service.pole), None)
+        same = service_id == self.service_id
         self.service_id = service_id
         self.ids.header.title = service.title(app.language)
         if pole is not None:
             self.ids.header.bg = pole.color
         self.ids.summary.text = app.localized(service.summary)
         self.ids.place.text = app.localized(service.place) or "—"
+        self._show_plan(service)
         today = today or dt.date.today()
         slots = hours_today(service, today)
         if slots:
@@ -50,13 +84,88 @@ class ServiceScreen(KioskScreen):
                 name = app.tr("weekdays").split(",")[day.weekday()]
                 text += "\n" + app.tr("next_opening", day=name, hours="   ".join(hours))
             self.ids.hours.text = text
-        docs = self.ids.documents
-        docs.clear_widgets()
-        for doc in service.documents:
-            docs.add_widget(Text(text=f"•  {app.localized(doc)}"))
-        self.ids.documents_title.opacity = 1 if service.documents else 0
+        self._show_documents(service, keep_ticks=same)
         self.ids.ticket.disabled = not service.ticketing
         self.ids.ticket.opacity = 1 if service.ticketing else 0
         self.ids.appointment.text = "" if service.ticketing else app.tr("by_appointment")
-        self.ids.scroll.scroll_y = 1
+        url = service_page_url(app, service_id)
+        self.ids.qr.texture = qr_texture(url) if url else None
+        self.ids.phone_panel.opacity = 1 if url else 0
+        self.ids.wait.text = app.tr("wait_loading")
+        app.queue_status(lambda services, sid=service_id: self._show_wait(sid, services))
+        if not same:
+            self.ids.scroll.scroll_y = 1
+        self._order_columns()
         return True
+
+    def _order_columns(self) -> None:
+        """Right-to-left languages read the page from the right: the columns swap."""
+        body, scroll, side = self.ids.body, self.ids.scroll, self.ids.side
+        wanted = [side, scroll] if self.app.rtl else [scroll, side]
+        if list(reversed(body.children)) != wanted:
+            body.clear_widgets()
+            for widget in wanted:
+                body.add_widget(widget)
+
+    def _show_plan(self, service) -> None:
+        app, plan = self.app, self.ids.plan
+        plan.source = plan_image(app, service)
+        plan.spot_x = float(getattr(service, "plan_x", 0.5) or 0.5)
+        plan.spot_y = float(getattr(service, "plan_y", 0.5) or 0.5)
+        self.ids.plan_alt.text = app.tr("plan_alt") if plan.source else ""
+        if plan.source:
+            plan.start_pulse()
+        else:
+            plan.stop_pulse()
+
+    def _show_documents(self, service, keep_ticks: bool) -> None:
+        app, docs = self.app, self.ids.documents
+        ticked = {row.tid for row in docs.children if row.checked} if keep_ticks else set()
+        docs.clear_widgets()
+        for index, doc in enumerate(service.documents):
+            row = CheckRow(tid=f"doc-{index}", text=app.localized(doc), checked=f"doc-{index}" in ticked)
+            row.bind(checked=lambda *_: self._count())
+            docs.add_widget(row)
+        present = bool(service.documents)
+        self.ids.documents_title.opacity = 1 if present else 0
+        self.ids.checklist_hint.text = app.tr("checklist_hint") if present else ""
+        self._count()
+
+    def _count(self) -> None:
+        rows = self.ids.documents.children
+        have = sum(1 for row in rows if row.checked)
+        self.ids.checklist_count.text = (
+            self.app.tr("checklist_count", have=have, total=len(rows)) if have else ""
+        )
+
+    def _show_wait(self, service_id: str, services: dict | None) -> None:
+        if service_id != self.service_id:
+            return
+        status = (services or {}).get(service_id) if isinstance(services, dict) else None
+        self.ids.wait.text = wait_text(self.app, status)
+
+    def on_leave(self, *_args):
+        self.ids.plan.stop_pulse()
+
+    def on_enter(self, *_args):
+        if self.ids.plan.source:
+            self.ids.plan.start_pulse()
+
+    def wipe(self) -> None:
+        """The idle reset: no ticks left from the previous visitor."""
+        for row in self.ids.documents.children:
+            row.checked = False
+        self.service_id = None
+
+    def speech_text(self) -> str:
+        app = self.app
+        service = app.store.service(self.service_id) if self.service_id else None
+        if service is None:
+            return ""
+        parts = [service.title(app.language), self.ids.summary.text,
+                 f"{app.tr('where')} : {self.ids.place.text}",
+                 f"{app.tr('hours_today')} : {self.ids.hours.text}", self.ids.wait.text]
+        if service.documents:
+            parts.append(app.tr("documents") + " : " + "; ".join(
+                app.localized(d) for d in service.documents))
+        return ". ".join(p.replace("\n", " ") for p in parts if p)

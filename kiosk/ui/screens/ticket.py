@@ -1,9 +1,11 @@
-"""The ticket: asked from the server on a worker thread, then number, position, wait and QR."""
+"""The ticket: asked from the server on a worker thread, then number, position, wait, QR,
+the SMS promise (masked number) and what the printer did."""
 
 from __future__ import annotations
 
-from kivy.properties import OptionProperty
+from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
+import kiosk.ui.flow_widgets  # noqa: F401  (IconButton)
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
@@ -12,17 +14,32 @@ load_kv(__file__)
 
 class TicketScreen(KioskScreen):
     state = OptionProperty("pending", options=["pending", "ready", "failed"])
+    sms_to = StringProperty("")  # masked: "+33 6 •• •• •• 78"
+    print_message = StringProperty("")
+    print_problem = BooleanProperty(False)
     ticket: dict | None = None
 
     def pending(self, service_title: str) -> None:
         self.ticket = None
         self.state = "pending"
+        self.sms_to = ""
+        self.print_message = ""
+        self.print_problem = False
         self.ids.service.text = service_title
         self.ids.number.text = ""
         self.ids.position.text = ""
         self.ids.wait.text = ""
         self.ids.qr.texture = None
         self.ids.message.text = self.app.tr("ticket_pending")
+        self._order_columns()
+
+    def _order_columns(self) -> None:
+        columns, main, qr_box = self.ids.columns, self.ids.main, self.ids.qr_box
+        wanted = [qr_box, main] if self.app.rtl else [main, qr_box]
+        if list(reversed(columns.children)) != wanted:
+            columns.clear_widgets()
+            for widget in wanted:
+                columns.add_widget(widget)
 
     def ready(self, ticket: dict) -> None:
         app = self.app
@@ -45,7 +62,41 @@ class TicketScreen(KioskScreen):
             self.ids.wait.text = app.tr("wait_estimate", minutes=minutes)
         self.ids.qr.texture = qr_texture(ticket["phone_url"])
         self.ids.message.text = app.tr("follow_on_phone")
+        if not ticket.get("sms"):
+            self.sms_to = ""  # the server did not keep a number: promise nothing
 
     def failed(self, reason: str) -> None:
         self.state = "failed"
+        self.sms_to = ""
         self.ids.message.text = self.app.tr("ticket_failed")
+
+    def print_state(self, status: str, detail: str) -> None:
+        """What the printer did: "ok", "none" (no printer here), or a fault status."""
+        if status == "none":
+            self.print_message, self.print_problem = "", False
+        elif status == "ok":
+            self.print_message, self.print_problem = self.app.tr("print_ok"), False
+        else:
+            key = "print_no_paper" if "paper" in status else "print_failed"
+            self.print_message, self.print_problem = self.app.tr(key), True
+
+    def wipe(self) -> None:
+        """The idle reset: the next visitor does not see this ticket (or its phone line)."""
+        self.ticket = None
+        self.sms_to = ""
+        self.print_message = ""
+        self.print_problem = False
+        self.state = "failed"
+        for name in ("number", "position", "wait", "message", "service"):
+            self.ids[name].text = ""
+        self.ids.qr.texture = None
+
+    def speech_text(self) -> str:
+        app = self.app
+        if self.state != "ready":
+            return self.ids.message.text
+        number = " ".join(self.ids.number.text)  # "C 0 4 2": read letter by letter
+        parts = [self.ids.service.text, f"{app.tr('your_number')} : {number}",
+                 self.ids.position.text, self.ids.wait.text, self.ids.sms_line.text,
+                 self.print_message]
+        return ". ".join(p for p in parts if p)

@@ -13,6 +13,16 @@ def backfill(apps, schema_editor):
     Ticket.objects.filter(drawn_at__isnull=True).update(drawn_at=F("called_at"))
 
 
+def check_constraints_now(apps, schema_editor):
+    """PostgreSQL: the backfill's UPDATE of a foreign key leaves deferred constraint checks
+    pending, and the AddConstraint below (an ALTER TABLE) then fails with "cannot ALTER TABLE
+    ... because it has pending trigger events" on any database that holds tickets. Checking
+    constraints at once for the rest of this transaction avoids it (found by
+    tests/deploy/test_migrations.py; fresh databases never noticed)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -37,6 +47,7 @@ class Migration(migrations.Migration):
             name='issued_service',
             field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='content.service'),
         ),
+        migrations.RunPython(check_constraints_now, migrations.RunPython.noop),
         migrations.RunPython(backfill, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='ticket',

@@ -1,4 +1,5 @@
-"""Load (or refresh) the demo content of the 19e: site, poles, services, agent, kiosk, counters."""
+"""Load (or refresh) the demo content of the 19e: site, poles, services, life situations,
+nearby places, agents, kiosk, counters."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "demo loaded: site {site}, {poles} poles, {services} services, "
+                "{situations} situations, {places} places, "
                 "{counters} counters, {agents} agents, {kiosks} kiosks".format(**summary)
             )
         )
@@ -39,7 +41,7 @@ class Command(BaseCommand):
 
 def load(data: dict) -> dict:
     from kiosk.server.accounts.models import SiteMembership
-    from kiosk.server.content.models import Pole, Service, Site
+    from kiosk.server.content.models import NearbyPlace, Pole, Service, Site, Situation
     from kiosk.server.devices.models import Kiosk
     from kiosk.server.queueing.models import Counter
 
@@ -59,9 +61,22 @@ def load(data: dict) -> dict:
         fields = {k: d[k] for k in ("order", "prefix", "pictogram", "name") if k in d}
         fields.update({k: d.get(k, default) for k, default in (
             ("summary", {}), ("place", {}), ("hours", []), ("documents", []),
-            ("ticketing", True), ("mean_service_minutes", 10.0))})
+            ("ticketing", True), ("mean_service_minutes", 10.0), ("plan", ""),
+            ("plan_x", None), ("plan_y", None))})
         fields["pole"] = poles[d["pole"]]
         services[d["id"]] = _upsert(Service, site, d["id"], fields)
+    situations = {}
+    for d in data.get("situations", []):  # after the services they name
+        fields = {k: d.get(k, default) for k, default in (
+            ("order", 0), ("pictogram", ""), ("name", {}), ("summary", {}), ("services", []),
+            ("documents", []))}
+        situations[d["id"]] = _upsert(Situation, site, d["id"], fields)
+    places = {}
+    for d in data.get("places", []):
+        fields = {k: d.get(k, default) for k, default in (
+            ("order", 0), ("name", {}), ("summary", {}), ("kind", "other"), ("address", ""),
+            ("walking_minutes", 5), ("pictogram", ""))}
+        places[d["id"]] = _upsert(NearbyPlace, site, d["id"], fields)
     for c in data.get("counters", []):
         counter, _ = Counter.objects.update_or_create(
             site=site, name=c["name"], defaults={"is_open": c.get("open", True)}
@@ -83,6 +98,7 @@ def load(data: dict) -> dict:
         Kiosk.objects.register(site, k["name"], token=k["token"])
     return {
         "site": site.slug, "poles": len(poles), "services": len(services),
+        "situations": len(situations), "places": len(places),
         "counters": len(data.get("counters", [])), "agents": len(data.get("agents", [])),
         "kiosks": len(data.get("kiosks", [])),
     }

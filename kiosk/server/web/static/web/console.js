@@ -13,6 +13,8 @@
   var receivedAt = performance.now();
   var seq = 0, applied = 0, failures = 0, busy = false;
   var rendered = {};
+  var announced = {}; // assistance requests already announced to screen readers
+  (state.assistance || []).forEach(function (a) { announced[a.id] = true; });
 
   function $(id) { return document.getElementById(id); }
   function esc(s) {
@@ -96,6 +98,24 @@
       }).join("") : '<li class="empty">Aucun ticket mis de côté.</li>';
       $("total-parked").textContent = s.parked.length;
     }
+    var help = s.assistance || [];
+    if (changed("assistance", help.map(function (a) { return [a.id, a.kiosk, a.language, a.note]; }))) {
+      var fresh = help.filter(function (a) { return !announced[a.id]; });
+      announced = {};
+      help.forEach(function (a) { announced[a.id] = true; });
+      $("assistance-list").innerHTML = help.map(function (a) {
+        return '<li><form method="post" action="' + esc(actionUrl.replace("ACTION", "assist")) +
+          '" data-action="assist">' + csrfInput() + '<input type="hidden" name="request" value="' + a.id + '">' +
+          '<span class="who">Borne « ' + esc(a.kiosk) + " » · " + esc(a.language_label) +
+          (a.note ? " · " + esc(a.note) : "") + '</span> <span class="waited">depuis <span id="assist-wait-' +
+          a.id + '"></span></span> <button type="submit" class="primary" data-testid="assist-' + a.id +
+          '">J\'y vais</button></form></li>';
+      }).join("");
+      $("assistance").hidden = !help.length;
+      if (fresh.length) {
+        $("assistance-status").textContent = "Un visiteur demande un agent à la borne « " + fresh[0].kiosk + " ».";
+      }
+    }
     tick();
   }
 
@@ -109,6 +129,10 @@
     var left = cur ? Math.ceil(cur.no_show_in_s - spent) : 0;
     absent.disabled = !cur || left > 0 || busy;
     $("absent-countdown").textContent = cur && left > 0 ? "dans " + duration(left) : "";
+    (state.assistance || []).forEach(function (a) {
+      var el = $("assist-wait-" + a.id);
+      if (el) el.textContent = duration(a.waiting_seconds + spent);
+    });
   }
 
   function apply(s, mySeq) {

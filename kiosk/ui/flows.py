@@ -1,0 +1,388 @@
+"""The visitor journeys, as methods of the kiosk app (mixed into KioskApp).
+
+    service ─▶ priority category ─▶ SMS? ─(yes)▶ privacy notice + keypad + consent ─┐
+                                        └─(no)──────────────────────────────────────┴▶ ticket
+    ticket (number, wait, QR, printed) ─▶ while you wait (nearby places) ─▶ home
+    home ─▶ life situations ─▶ a situation ─▶ service      home ─▶ search ─▶ service/situation
+    any screen ─▶ call an agent ─▶ "an agent is coming" (status polled) | "go to reception"
+
+The phone number is asked BEFORE the ticket is issued: protocol v1 takes it with the
+ticket request (POST /tickets: phone + sms_consent) and has no call to attach a phone to
+an existing ticket, so one request carries everything and nothing personal is queued or
+retried separately. The number lives in the flow only until that request is built.
+
+Screens other than home/pole/service/ticket are created on first use (start-up stays fast).
+Blocking calls (network, printer) run on the bridge's workers; results come back on the
+Kivy thread. Features whose back-end is not there (no server, older server, no printer)
+degrade to words that tell the visitor what to do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+
+from kiosk.domain.phones import PhoneError, mask_phone, normalize_phone
+
+log = logging.getLogger("carrefour.kiosk.flows")
+
+# name -> (module, class); imported on first use.
+FLOW_SCREENS = {
+    "situations": ("kiosk.ui.screens.situations", "SituationsScreen"),
+    "situation": ("kiosk.ui.screens.situation", "SituationScreen"),
+    "search": ("kiosk.ui.screens.search", "SearchScreen"),
+    "assist": ("kiosk.ui.screens.assist", "AssistScreen"),
+    "priority": ("kiosk.ui.screens.priority", "PriorityScreen"),
+    "sms_offer": ("kiosk.ui.screens.sms_optin", "SmsOfferScreen"),
+    "sms_phone": ("kiosk.ui.screens.sms_optin", "SmsPhoneScreen"),
+    "wait_info": ("kiosk.ui.screens.wait_info", "WaitInfoScreen"),
+}
+# Steps of the ticket flow: once the ticket exists, "back" never returns into them.
+TICKET_STEPS = ("priority", "sms_offer", "sms_phone")
+PRIORITIES = ("pregnancy", "disability", "elderly", "appointment")
+QUEUE_STATUS_TTL = 15.0
+ASSIST_POLL_SECONDS = 3.0
+
+
+class FlowsMixin:
+    """Journeys of KioskApp. Expects: store, transport, desk, bridge, screens, root, _go."""
+
+    ticket_draft: dict | None = None
+    ticket_requests = 0  # how many ticket requests left the kiosk (tests: "nothing sent")
+    assistance_requests = 0
+    printer = None
+    speaker = None
+
+    # -- screens ---------------------------------------------------------------------------
+
+    def flow_screen(self, name: str):
+        """The screen called `name`, created (and added to the manager) on first use."""
+        if name not in self.screens:
+            import importlib
+
+            module, cls = FLOW_SCREENS[name]
+            screen = getattr(importlib.import_module(module), cls)()
+            self.screens[name] = screen
+            self.root.add_widget(screen)
+        return self.screens[name]
+
+    def refresh_flows(self) -> None:
+        """Content changed: redraw the journey screen on show (ids that vanished go home)."""
+        current = self.root.current
+        screen = self.screens.get(current)
+        if current in ("situations", "situation", "search") and hasattr(screen, "refresh"):
+            if screen.refresh() is False:
+                self.go_home()
+
+    # -- life situations and search ------------------------------------------------------
+
+    def situations(self) -> list:
+        getter = getattr(self.store, "situations", None)
+        return list(getter()) if getter else []
+
+    def situation(self, situation_id: str):
+        getter = getattr(self.store, "situation", None)
+        if getter is not None:
+            return getter(situation_id)
+        return next((s for s in self.situations() if s.id == situation_id), None)
+
+    def places(self) -> list:
+        getter = getattr(self.store, "places", None)
+        return list(getter()) if getter else []
+
+    def open_situations(self) -> None:
+        self.flow_screen("situations").show()
+        self._go("situations")
+
+    def open_situation(self, situation_id: str) -> None:
+        if self.flow_screen("situation").show(situation_id):
+            self._go("situation")
+
+    def open_search(self) -> None:
+        self.flow_screen("search").show()
+        self._go("search")
+
+    def open_result(self, kind: str, item_id: str) -> None:
+        if kind == "situation":
+            self.open_situation(item_id)
+        else:
+            self.open_service(item_id)
+
+    # -- current wait of a service ---------------------------------------------------------
+
+    def queue_status(self, on_result) -> None:
+        """Call on_result({service id: {...}} or None when unknown), on the Kivy thread."""
+        call = getattr(self.transport, "queue_status", None)
+        if call is None:
+            on_result(None)
+            return
+        cached = getattr(self, "_queue_cache", None)
+        if cached and time.monotonic() - cached[0] < QUEUE_STATUS_TTL:
+            on_result(cached[1])
+            return
+
+        def done(answer):
+            services = (answer or {}).get("services") if isinstance(answer, dict) else None
+            if isinstance(services, dict):
+                self._queue_cache = (time.monotonic(), services)
+            on_result(services if isinstance(services, dict) else None)
+
+        self.bridge.submit(call, done, lambda _exc: on_result(None))
+
+    # -- ticket flow -------------------------------------------------------------------------
+
+    def start_ticket(self, service_id: str) -> None:
+        service = self.store.service(service_id)
+        if service is None or not service.ticketing:
+            return
+        self.ticket_draft = {"service": service_id, "priority": "", "phone": None}
+        self.flow_screen("priority").show(service)
+        self._go("priority")
+
+    def choose_priority(self, priority: str) -> None:
+        if self.ticket_draft is None:
+            return self.go_home()
+        self.ticket_draft["priority"] = priority if priority in PRIORITIES else ""
+        self.flow_screen("sms_offer").show()
+        self._go("sms_offer")
+
+    def sms_accept(self) -> None:
+        if self.ticket_draft is None:
+            return self.go_home()
+        self.flow_screen("sms_phone").show()
+        self._go("sms_phone")
+
+    def sms_decline(self) -> None:
+        self.issue_ticket(phone=None)
+
+    def sms_submit(self, typed: str, consent: bool) -> str | None:
+        """Validate the typed number; on success issue the ticket. Returns the error key."""
+        if self.ticket_draft is None:
+            self.go_home()
+            return None
+        try:
+            phone = normalize_phone(typed)
+        except PhoneError as exc:
+            return f"phone_error_{exc.code}"
+        if not consent:
+            return "sms_need_consent"
+        self.issue_ticket(phone=phone)
+        return None
+
+    def issue_ticket(self, phone: str | None) -> None:
+        draft, self.ticket_draft = self.ticket_draft, None
+        if draft is None:
+            return self.go_home()
+        service = self.store.service(draft["service"])
+        if service is None or not service.ticketing:
+            return self.go_home()
+        for name in TICKET_STEPS:  # the number is there: "back" never reopens these steps
+            screen = self.screens.get(name)
+            if screen is not None and hasattr(screen, "wipe"):
+                screen.wipe()
+        self.history = [h for h in self.history if h[0] not in TICKET_STEPS]
+        screen = self.screens["ticket"]
+        screen.pending(service.title(self.language))
+        screen.sms_to = mask_phone(phone) if phone else ""
+        if self.root.current in TICKET_STEPS:
+            self.root.current = "ticket"
+        else:
+            self._go("ticket")
+        if self.desk is None:
+            screen.failed("no server configured")
+            return
+        self._ticket_request += 1
+        request = self._ticket_request
+        language, priority = self.language, draft["priority"]
+        self.ticket_requests += 1
+
+        def ask():
+            return self.desk.take_ticket(
+                service.id, language, priority=priority, phone=phone, sms_consent=bool(phone)
+            )
+
+        def done(ticket):
+            if request == self._ticket_request:
+                screen.ready(ticket)
+                self.print_ticket(ticket, service)
+
+        def error(exc):
+            if request == self._ticket_request:
+                screen.failed(str(exc))
+
+        self.bridge.submit(ask, done, error)
+
+    def open_wait_info(self) -> None:
+        ticket = self.screens["ticket"].ticket
+        self.flow_screen("wait_info").show(ticket, sms=bool(self.screens["ticket"].sms_to))
+        self._go("wait_info")
+
+    # -- printing --------------------------------------------------------------------------
+
+    def print_ticket(self, ticket: dict, service) -> None:
+        """Print on a worker; the screen says what to do if the printer cannot."""
+        printer = self.printer
+        screen = self.screens["ticket"]
+        if printer is None:
+            screen.print_state("none", "")  # no printer at this kiosk: the QR and the screen
+            return
+        from kiosk.devices.printer import TicketPrint
+
+        job = TicketPrint(
+            site_name=self.site_name or "Mairie du 19e arrondissement",
+            number=ticket.get("number", ""),
+            service_name=service.title(self.language),
+            service_name_fr=service.title("fr"),
+            issued_at=dt.datetime.now(),
+            language=self.language,
+            estimate_minutes=ticket.get("estimated_wait_minutes"),
+            position=ticket.get("position"),
+            phone_url=ticket.get("phone_url", ""),
+        )
+
+        def done(result):
+            ok = bool(getattr(result, "ok", False))
+            status = str(getattr(result, "status", "") or "error")
+            # Kept for the heartbeat (agents see the fleet's printers).
+            self.device_faults["printer"] = "" if ok else f"{status}: {getattr(result, 'message', '')}"
+            screen.print_state("ok" if ok else status, getattr(result, "message", ""))
+
+        def error(exc):
+            self.device_faults["printer"] = f"error: {exc}"
+            screen.print_state("error", str(exc))
+
+        self.bridge.submit(lambda: printer.print_ticket(job), done, error)
+
+    @property
+    def device_faults(self) -> dict:
+        faults = self.__dict__.get("_device_faults")
+        if faults is None:
+            faults = self.__dict__["_device_faults"] = {}
+        return faults
+
+    # -- read aloud ------------------------------------------------------------------------
+
+    def screen_speech(self) -> str:
+        screen = self.screens.get(self.root.current)
+        speech = getattr(screen, "speech_text", None)
+        if speech is not None:
+            return speech()
+        if self.root.current == "home":
+            names = ", ".join(p.title(self.language) for p in self.store.poles())
+            return f"{self.tr('welcome')}. {self.tr('what_for')}. {names}."
+        return ""
+
+    def read_aloud(self) -> None:
+        text = self.screen_speech()
+        speaker = self.speaker
+        if speaker is None or not text:
+            log.info("read-aloud: no speaker (%s chars)", len(text))
+            return
+        try:
+            speaker.say(text, self.language)
+        except Exception as exc:  # a speech fault never breaks the screen
+            log.warning("read-aloud failed: %s", exc)
+
+    def stop_speech(self) -> None:
+        if self.speaker is not None:
+            try:
+                self.speaker.stop()
+            except Exception as exc:
+                log.warning("stopping speech failed: %s", exc)
+
+    # -- call an agent ---------------------------------------------------------------------
+
+    def call_agent(self) -> None:
+        screen = self.flow_screen("assist")
+        if self.root.current == "assist" and screen.state in ("sending", "sent", "taken"):
+            return  # one request at a time from one visitor
+        context = {
+            "screen": self.root.current,
+            "service": getattr(self.screens.get("service"), "service_id", None) or "",
+            "language": self.language,
+        }
+        screen.sending()
+        self._go("assist")
+        call = getattr(self.transport, "request_assistance", None)
+        if call is None:
+            screen.failed()
+            return
+        self.assistance_requests += 1
+        key = str(uuid.uuid4())
+        attempt = self._assist_attempt = getattr(self, "_assist_attempt", 0) + 1
+
+        def ask():
+            from kiosk.sync.transport import TransportError
+
+            for tries in range(2):  # same key: a retry never calls two agents
+                try:
+                    return call(context, key)
+                except TransportError as exc:
+                    if not exc.retryable or tries:
+                        raise
+                    time.sleep(0.5)
+
+        def done(answer):
+            if attempt == self._assist_attempt:
+                screen.sent(answer if isinstance(answer, dict) else {})
+                self._poll_assistance(attempt)
+
+        def error(_exc):
+            if attempt == self._assist_attempt:
+                screen.failed()
+
+        self.bridge.submit(ask, done, error)
+
+    def _poll_assistance(self, attempt: int) -> None:
+        from kivy.clock import Clock
+
+        screen = self.screens["assist"]
+        status = getattr(self.transport, "assistance_status", None)
+        if status is None or not screen.request_id:
+            return
+
+        def tick(_dt):
+            if attempt != self._assist_attempt or self.root.current != "assist":
+                return
+            if screen.state not in ("sent", "taken"):
+                return
+
+            def done(answer):
+                if attempt == self._assist_attempt and isinstance(answer, dict):
+                    screen.update(answer)
+                Clock.schedule_once(tick, ASSIST_POLL_SECONDS)
+
+            self.bridge.submit(lambda: status(screen.request_id), done,
+                               lambda _e: Clock.schedule_once(tick, ASSIST_POLL_SECONDS))
+
+        Clock.schedule_once(tick, ASSIST_POLL_SECONDS)
+
+    # -- idle reset ------------------------------------------------------------------------
+
+    def is_pristine(self) -> bool:
+        """Nothing for the idle reset to do: home, default language, no mode on."""
+        modes = getattr(self, "modes_active", None)
+        active = modes() if callable(modes) else bool(modes)
+        return (self.root.current == "home" and self.language == self.settings.language
+                and not active and self.ticket_draft is None)
+
+    def idle_reset(self) -> None:
+        """Back home as a new visitor would find it: default language, modes off, nothing personal."""
+        self.stop_speech()
+        self._assist_attempt = getattr(self, "_assist_attempt", 0) + 1
+        self.ticket_draft = None
+        for screen in list(self.screens.values()):
+            wipe = getattr(screen, "wipe", None)
+            if wipe is not None:
+                wipe()
+        for name in ("reset_modes", "reset_accessibility"):
+            reset = getattr(self, name, None)
+            if callable(reset):
+                reset()
+                break
+        if self.language != self.settings.language:
+            self.set_language(self.settings.language)
+        self.go_home()
+        self.screens["home"].refresh()

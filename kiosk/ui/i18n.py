@@ -1,0 +1,262 @@
+"""The kiosk's own words in six languages: gettext catalogs, keyed by a stable string key.
+
+    python -m kiosk.ui.i18n extract   # kiosk/ui/**.py|kv -> locale/kiosk.pot (needs Babel, dev extra)
+    python -m kiosk.ui.i18n update    # merge the template into the six .po files (Babel)
+    python -m kiosk.ui.i18n compile   # .po -> .mo (stdlib only: runs at set-up on the kiosk)
+    python -m kiosk.ui.i18n check     # every key used in the code translated in all six: exit 1 if not
+
+A msgid is the key the code passes to `app.tr(<key>, **fields)` (e.g. "take_ticket"); the
+French catalog is the reference text, the others translate it; `{name}` fields are filled by
+str.format after translation. Lookup falls back per string: language -> French -> the key.
+Keys the code uses that are not in the catalogs yet (kiosk/ui/strings_flows.py, while a
+feature is being written) are looked up there before falling back to the key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import gettext
+import logging
+import re
+import struct
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from kiosk.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
+
+log = logging.getLogger(__name__)
+
+DOMAIN = "kiosk"
+UI_DIR = Path(__file__).resolve().parent
+LOCALE_DIR = UI_DIR / "locale"
+TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
+CODES = tuple(lang.code for lang in LANGUAGES)
+
+# tr(<key>) / app.tr(<key>, ...) / t(<key>, lang), the key a quoted literal, in .py and .kv files.
+_CALL = re.compile(r"""(?<![\w.])(?:app\.|self\.|self\.app\.|root\.app\.)?(?:tr|t)\(\s*(['"])([a-z][a-z0-9_.]*)\1""")
+
+
+def po_path(code: str) -> Path:
+    return LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def mo_path(code: str) -> Path:
+    return po_path(code).with_suffix(".mo")
+
+
+# -- reading .po, writing .mo (stdlib only) ----------------------------------------------
+
+
+def read_po(path: Path) -> dict[str, str]:
+    """msgid -> msgstr of a .po file (header, fuzzy and obsolete entries left out)."""
+    messages: dict[str, str] = {}
+    for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
+        fuzzy = False
+        parts: dict[str, str] = {}
+        field = None
+        for line in block.splitlines():
+            line = line.strip()
+            if line.startswith("#,") and "fuzzy" in line:
+                fuzzy = True
+            elif line.startswith(("msgid ", "msgstr ")):
+                field, _, value = line.partition(" ")
+                parts[field] = ast.literal_eval(value)
+            elif line.startswith('"') and field:
+                parts[field] += ast.literal_eval(line)
+            elif line.startswith("#"):
+                field = None  # comments, and obsolete "#~" entries
+        if parts.get("msgid") and "msgstr" in parts and not fuzzy:
+            messages[parts["msgid"]] = parts["msgstr"]
+    return messages
+
+
+def write_mo(messages: dict[str, str], path: Path) -> None:
+    """A GNU .mo file (what gettext.GNUTranslations reads), untranslated entries left out."""
+    entries = {"": "Content-Type: text/plain; charset=UTF-8\n"}
+    entries.update({k: v for k, v in messages.items() if v})
+    keys = sorted(entries)
+    ids = [k.encode("utf-8") for k in keys]
+    strs = [entries[k].encode("utf-8") for k in keys]
+    n = len(keys)
+    table_start = 7 * 4
+    data_start = table_start + n * 16
+    offsets_ids, offsets_strs, blob = [], [], b""
+    for raw in ids:
+        offsets_ids.append((len(raw), data_start + len(blob)))
+        blob += raw + b"\0"
+    for raw in strs:
+        offsets_strs.append((len(raw), data_start + len(blob)))
+        blob += raw + b"\0"
+    header = struct.pack("<7I", 0x950412DE, 0, n, table_start, table_start + n * 8, 0, 0)
+    tables = b"".join(struct.pack("<2I", *o) for o in offsets_ids)
+    tables += b"".join(struct.pack("<2I", *o) for o in offsets_strs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".mo.tmp")
+    tmp.write_bytes(header + tables + blob)
+    tmp.replace(path)
+
+
+# -- lookup at run time ------------------------------------------------------------------
+
+_catalogs: dict[str, dict[str, str]] = {}
+
+
+def _load(code: str) -> dict[str, str]:
+    if code not in _catalogs:
+        messages: dict[str, str] = {}
+        try:
+            with open(mo_path(code), "rb") as fh:
+                translations = gettext.GNUTranslations(fh)
+            messages = dict(translations._catalog)  # noqa: SLF001 - the parsed catalog itself
+            messages.pop("", None)
+        except FileNotFoundError:
+            if po_path(code).exists():
+                log.warning("%s not compiled: run `python -m kiosk.ui.i18n compile`", po_path(code))
+                messages = {k: v for k, v in read_po(po_path(code)).items() if v}
+        _catalogs[code] = messages
+    return _catalogs[code]
+
+
+def reload() -> None:
+    """Forget the loaded catalogs (after a compile)."""
+    _catalogs.clear()
+
+
+def _pending(key: str, code: str) -> str:
+    """Strings of features not yet merged into the catalogs (strings_flows.py)."""
+    try:
+        from kiosk.ui.strings_flows import STRINGS_FLOWS
+    except ImportError:
+        return ""
+    return (STRINGS_FLOWS.get(key) or {}).get(code) or ""
+
+
+def translate(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The text of `key` in `lang`; French when that language lacks it; the key as a last resort."""
+    for code in dict.fromkeys((lang, DEFAULT_LANGUAGE)):
+        text = _load(code).get(key) or _pending(key, code)
+        if text:
+            return text
+    log.warning("no text for key %r", key)
+    return key
+
+
+def has(key: str, lang: str) -> bool:
+    return bool(_load(lang).get(key))
+
+
+# -- extraction ----------------------------------------------------------------------------
+
+
+def keys_in(text: str) -> Iterator[tuple[int, str]]:
+    for match in _CALL.finditer(text):
+        yield text.count("\n", 0, match.start()) + 1, match.group(2)
+
+
+def extract_tr(fileobj, keywords, comment_tags, options):
+    """Babel extractor for .py and .kv files: yields the key of every tr(<key>) call."""
+    text = fileobj.read().decode(options.get("encoding", "utf-8"))
+    for lineno, key in keys_in(text):
+        yield lineno, None, key, []
+
+
+def used_keys(root: Path = UI_DIR) -> dict[str, list[str]]:
+    """key -> the files that use it, for every .py/.kv under kiosk/ui."""
+    found: dict[str, list[str]] = {}
+    for path in sorted([*root.rglob("*.py"), *root.rglob("*.kv")]):
+        if path.name in ("i18n.py",):
+            continue
+        for _line, key in keys_in(path.read_text(encoding="utf-8")):
+            found.setdefault(key, []).append(str(path.relative_to(root.parent.parent)))
+    return found
+
+
+def _extract() -> int:
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import write_po
+
+    catalog = Catalog(project="Carrefour kiosk", charset="utf-8")
+    method_map = [("**.py", "kiosk.ui.i18n:extract_tr"), ("**.kv", "kiosk.ui.i18n:extract_tr")]
+    for filename, lineno, key, _comments, _context in extract_from_dir(UI_DIR, method_map):
+        catalog.add(key, locations=[(f"kiosk/ui/{filename}", lineno)])
+    for key in _flows_keys():
+        catalog.add(key, locations=[("kiosk/ui/strings_flows.py", 0)])
+    with open(TEMPLATE, "wb") as fh:
+        write_po(fh, catalog, width=100, omit_header=False, sort_output=True)
+    print(f"{len(catalog)} keys -> {TEMPLATE}")
+    return 0
+
+
+def _update() -> int:
+    from babel.messages.pofile import read_po as babel_read_po
+    from babel.messages.pofile import write_po
+
+    with open(TEMPLATE, "rb") as fh:
+        template = babel_read_po(fh)
+    french = read_po(po_path(DEFAULT_LANGUAGE))
+    for code in CODES:
+        path = po_path(code)
+        with open(path, "rb") as fh:
+            catalog = babel_read_po(fh, locale=code)
+        catalog.update(template, no_fuzzy_matching=True)
+        for message in catalog:
+            if message.id and code != DEFAULT_LANGUAGE and french.get(message.id):
+                message.auto_comments = [f"fr: {french[message.id]}"]
+        with open(path, "wb") as fh:
+            write_po(fh, catalog, width=100, sort_output=True, ignore_obsolete=True)
+        print(f"updated {path}")
+    return 0
+
+
+def compile_all() -> int:
+    for code in CODES:
+        messages = read_po(po_path(code))
+        write_mo(messages, mo_path(code))
+    reload()
+    return 0
+
+
+def _flows_keys() -> list[str]:
+    try:
+        from kiosk.ui.strings_flows import STRINGS_FLOWS
+    except ImportError:
+        return []
+    return sorted(STRINGS_FLOWS)
+
+
+def missing() -> dict[str, list[str]]:
+    """language -> keys used in the code (or in strings_flows) without a translation there."""
+    keys = sorted(set(used_keys()) | set(_flows_keys()))
+    out = {}
+    for code in CODES:
+        messages = read_po(po_path(code)) if po_path(code).exists() else {}
+        lacking = [k for k in keys if not messages.get(k, "").strip()]
+        if lacking:
+            out[code] = lacking
+    return out
+
+
+def _check() -> int:
+    lacking = missing()
+    if not lacking:
+        print(f"all {len(set(used_keys()) | set(_flows_keys()))} keys translated in {', '.join(CODES)}")
+        return 0
+    for code, keys in lacking.items():
+        print(f"{code}: {len(keys)} missing: {', '.join(keys)}")
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk.ui.i18n")
+    parser.add_argument("command", choices=["extract", "update", "compile", "check"])
+    args = parser.parse_args(argv)
+    return {"extract": _extract, "update": _update, "compile": compile_all, "check": _check}[
+        args.command
+    ]()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

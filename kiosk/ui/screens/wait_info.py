@@ -1,0 +1,52 @@
+"""While you wait: places nearby with their walking time (the Buttes-Chaumont, a café, the
+library...), and the reminder that an SMS (or the QR) tells when to come back."""
+
+from __future__ import annotations
+
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import Row, Text
+
+load_kv(__file__)
+
+PLACE_COLOR = "#2E5E3A"
+
+
+def place_detail(app, place) -> str:
+    parts = []
+    minutes = getattr(place, "walking_minutes", None)
+    if minutes is not None:
+        parts.append(app.tr("walking_minutes", minutes=minutes))
+    summary = app.localized(getattr(place, "summary", None))
+    if summary:
+        parts.append(summary)
+    address = app.localized(getattr(place, "address", None))
+    if address:
+        parts.append(address)
+    return "  ·  ".join(parts)
+
+
+class WaitInfoScreen(KioskScreen):
+    def show(self, ticket: dict | None, sms: bool) -> None:
+        app = self.app
+        number = (ticket or {}).get("number", "")
+        self.ids.number.text = f"{app.tr('your_number')} : {number}" if number else ""
+        self.ids.intro.text = app.tr("waitinfo_sms" if sms else "waitinfo_qr")
+        grid = self.ids.places
+        grid.clear_widgets()
+        places = app.places()  # in the agents' order (usually the nearest first)
+        for place in places:
+            name = app.localized(place.name)
+            grid.add_widget(Row(tid=f"place-{place.id}", bg=PLACE_COLOR,
+                                image=app.pictogram(getattr(place, "pictogram", "") or "quartier"),
+                                label=name, detail=place_detail(app, place)))
+        if not places:
+            grid.add_widget(Text(text=app.tr("waitinfo_empty"), halign="center"))
+        self.ids.scroll.scroll_y = 1
+
+    def wipe(self) -> None:
+        self.ids.number.text = ""
+
+    def speech_text(self) -> str:
+        rows = [w for w in self.ids.places.children[::-1] if hasattr(w, "label")]
+        return ". ".join([self.ids.number.text, self.ids.intro.text]
+                         + [f"{r.label}, {r.detail}" for r in rows])

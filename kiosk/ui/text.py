@@ -1,0 +1,226 @@
+"""Text as the kiosk draws it: a font per run of text, and right-to-left lines for Arabic.
+
+Kivy has no font fallback: a Label draws every character with one font, and Noto Naskh
+Arabic has no Latin letters ("C042", "PACS" would be boxes). So a text is cut into runs,
+each drawn with the first font that has its characters, as Kivy markup `[font=...]` runs.
+
+Arabic is shaped by HarfBuzz: Kivy 2.3's SDL2_ttf is built with it, and a label with
+`font_direction="rtl"` and `font_script_name="Arab"` joins the letters. HarfBuzz lays a
+run out right to left without any bidi algorithm, so digits and Latin words would come out
+backwards. Hence, for a right-to-left language, the kiosk:
+
+1. wraps the text into lines itself (measuring each run with its own font),
+2. reorders each wrapped line with python-bidi's `get_display` (per line, never the whole
+   paragraph: a paragraph reordered before wrapping puts its end on the first line),
+3. cuts the visual line into font runs and hands each run to HarfBuzz reversed (so its
+   right-to-left layout gives back the visual order); an Arabic run reversed is in logical
+   order again, which is what the shaper needs. Bracket pairs are pre-mirrored, since
+   HarfBuzz mirrors them in a right-to-left run and get_display already did.
+
+No Kivy import here: the widgets (kiosk.ui.widgets.ScriptLabel) pass a measuring function.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bidi import get_display
+
+Measure = Callable[[str, str], float]  # (text, font name) -> width in pixels
+
+_MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+
+
+# -- which characters a font has --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The code points a font maps to a glyph, as sorted inclusive ranges."""
+
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+
+    def __contains__(self, char: str) -> bool:
+        code = ord(char)
+        i = bisect.bisect_right(self.starts, code) - 1
+        return i >= 0 and code <= self.ends[i]
+
+    @classmethod
+    def everything(cls) -> Coverage:
+        return cls((0,), (0x10FFFF,))
+
+
+@lru_cache(maxsize=16)
+def font_coverage(path: str | Path) -> Coverage:
+    """Read the cmap of a .ttf/.otf (or the first font of a .ttc): formats 4 and 12."""
+    data = Path(path).read_bytes()
+    base = 0
+    if data[:4] == b"ttcf":
+        base = struct.unpack_from(">I", data, 12)[0]
+    num_tables = struct.unpack_from(">H", data, base + 4)[0]
+    cmap = None
+    for i in range(num_tables):
+        tag, _check, offset, _length = struct.unpack_from(">4sIII", data, base + 12 + 16 * i)
+        if tag == b"cmap":
+            cmap = offset
+    if cmap is None:
+        return Coverage.everything()
+    count = struct.unpack_from(">H", data, cmap + 2)[0]
+    subtables = {}
+    for i in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHI", data, cmap + 4 + 8 * i)
+        fmt = struct.unpack_from(">H", data, cmap + offset)[0]
+        subtables[(platform, encoding, fmt)] = cmap + offset
+    ranges: list[tuple[int, int]] = []
+    table12 = next((o for (p, _e, f), o in subtables.items() if f == 12 and p in (0, 3)), None)
+    table4 = next((o for (p, _e, f), o in subtables.items() if f == 4 and p in (0, 3)), None)
+    if table12 is not None:
+        groups = struct.unpack_from(">I", data, table12 + 12)[0]
+        for g in range(groups):
+            start, end, _glyph = struct.unpack_from(">III", data, table12 + 16 + 12 * g)
+            ranges.append((start, end))
+    elif table4 is not None:
+        segments = struct.unpack_from(">H", data, table4 + 6)[0] // 2
+        ends = struct.unpack_from(f">{segments}H", data, table4 + 14)
+        starts = struct.unpack_from(f">{segments}H", data, table4 + 16 + 2 * segments)
+        ranges.extend((s, e) for s, e in zip(starts, ends, strict=True) if s != 0xFFFF)
+    else:
+        return Coverage.everything()
+    ranges.sort()
+    merged: list[list[int]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return Coverage(tuple(r[0] for r in merged), tuple(r[1] for r in merged))
+
+
+# -- runs ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FontChain:
+    """A language's font, then the fonts tried for the characters it lacks."""
+
+    fonts: tuple[tuple[str, Coverage], ...]
+
+    @property
+    def primary(self) -> str:
+        return self.fonts[0][0]
+
+    def font_for(self, char: str) -> str:
+        if char.isspace():
+            return self.primary
+        for name, coverage in self.fonts:
+            if char in coverage:
+                return name
+        return self.primary
+
+    def covers_all(self, text: str) -> bool:
+        coverage = self.fonts[0][1]
+        return all(c.isspace() or c in coverage for c in text)
+
+
+def runs(text: str, chain: FontChain) -> list[tuple[str, str]]:
+    """(font name, chunk) runs. Spaces, digits and punctuation stay in the run they follow
+    when its font has them, so "C042" is drawn in one font, not a Latin C and Arabic digits."""
+    coverage = dict(chain.fonts)
+    out: list[list[str]] = []
+    for char in text:
+        if out and (char.isspace() or (not char.isalpha() and char in coverage[out[-1][0]])):
+            font = out[-1][0]
+        else:
+            font = chain.font_for(char)
+        if out and out[-1][0] == font:
+            out[-1][1] += char
+        else:
+            out.append([font, char])
+    return [(font, chunk) for font, chunk in out]
+
+
+def escape_markup(text: str) -> str:
+    return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+
+
+def markup_runs(pieces: Sequence[tuple[str, str]], primary: str) -> str:
+    return "".join(
+        escape_markup(chunk) if font == primary else f"[font={font}]{escape_markup(chunk)}[/font]"
+        for font, chunk in pieces
+    )
+
+
+# -- wrapping and right-to-left lines ----------------------------------------------------
+
+
+def measure_runs(text: str, chain: FontChain, measure: Measure) -> float:
+    return sum(measure(chunk, font) for font, chunk in runs(text, chain))
+
+
+def wrap(text: str, width: float | None, measure_line: Callable[[str], float]) -> list[str]:
+    """Greedy word wrap of logical text to `width`; explicit newlines kept; long words cut."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if width is None or not paragraph:
+            lines.append(paragraph)
+            continue
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if measure_line(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            line = word
+            while len(line) > 1 and measure_line(line) > width:  # a word wider than the line
+                cut = len(line) - 1
+                while cut > 1 and measure_line(line[:cut]) > width:
+                    cut -= 1
+                lines.append(line[:cut])
+                line = line[cut:]
+        lines.append(line)
+    return lines
+
+
+_RTL_LETTER = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
+
+
+def rtl_line_markup(line: str, chain: FontChain, base_dir: str = "R") -> str:
+    """One wrapped logical line -> markup that HarfBuzz (direction rtl) draws in visual order."""
+    visual = get_display(line, base_dir=base_dir)
+    pieces = [(font, chunk[::-1].translate(_MIRROR)) for font, chunk in runs(visual, chain)]
+    return markup_runs(pieces, chain.primary)
+
+
+def display_markup(
+    text: str,
+    chain: FontChain,
+    *,
+    rtl: bool,
+    width: float | None = None,
+    measure: Measure | None = None,
+) -> str:
+    """The markup a Label shows for `text`: font runs, and for rtl wrapped visual lines."""
+    if not text:
+        return ""
+    if not rtl:
+        if chain.covers_all(text):
+            return escape_markup(text)
+        return markup_runs(runs(text, chain), chain.primary)
+    measure_line = (lambda s: measure_runs(s, chain, measure)) if measure else (lambda s: 0.0)
+    out = []
+    for paragraph in text.split("\n"):
+        # A paragraph without any right-to-left letter (a French fallback, a number) keeps
+        # its left-to-right order: bidi's paragraph level comes from its first strong letter.
+        base_dir = "R" if _RTL_LETTER.search(paragraph) else "L"
+        for line in wrap(paragraph, width if measure else None, measure_line):
+            out.append(rtl_line_markup(line, chain, base_dir))
+    return "\n".join(out)

@@ -1,0 +1,183 @@
+"""The visitor journeys under Xvfb, with real touches, against the real demo server:
+life situation → service → ticket, priority category, SMS opt-in, search, call an agent,
+idle reset. Screenshots of every new screen land in tests/artifacts/screenshots/flows-*.png."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+
+from kiosk.domain.content import parse_item
+from kiosk.ui.searching import fold, search
+from tests.conftest import demo_data
+
+pytestmark = pytest.mark.ui
+
+
+def write_flow_config(path: Path, server_url: str, token: str, data_dir: Path,
+                      idle_timeout: float = 90.0, idle_warning: float = 20.0, extra: str = "") -> Path:
+    path.write_text(
+        "[server]\n"
+        f'server_url = "{server_url}"\n'
+        f'token = "{token}"\n'
+        "sync_interval = 5.0\nrequest_timeout = 3.0\n\n"
+        f'[kiosk]\ndata_dir = "{data_dir}"\n'
+        f"idle_timeout = {idle_timeout}\nidle_warning = {idle_warning}\n\n"
+        "[screen]\nfullscreen = false\ndev_mode = true\nwidth = 1280\nheight = 800\n"
+        "\n[speech]\nenabled = false\n\n" + extra,
+        encoding="utf-8",
+    )
+    return path
+
+
+def api(server, path: str) -> dict:
+    answer = requests.get(f"{server.url}/api/v1{path}",
+                          headers={"Authorization": f"Bearer {server.kiosk_token}"}, timeout=5)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def situation(situation_id: str) -> dict:
+    return next(s for s in demo_data()["situations"] if s["id"] == situation_id)
+
+
+def service(service_id: str) -> dict:
+    return next(s for s in demo_data()["services"] if s["id"] == service_id)
+
+
+@pytest.fixture
+def config(server, tmp_path):
+    return write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token, tmp_path / "k")
+
+
+def printer_section(path: Path, simulate: str = "ok") -> str:
+    return f'[printer]\nbackend = "file"\npath = "{path}"\nsimulate = "{simulate}"\n'
+
+
+def test_a_life_situation_leads_to_a_service_and_a_ticket(run_kiosk, server, tmp_path):
+    spool = tmp_path / "printer.bin"
+    config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
+                               tmp_path / "k", extra=printer_section(spool))
+    birth = situation("naissance-enfant")
+    result = run_kiosk("situation_ticket", config, "--param", "situation=naissance-enfant",
+                       "--param", "service=naissance", "--param", "gentle=deces-proche")
+    situations = sorted(demo_data()["situations"], key=lambda s: s["order"])
+    assert result["situations"] == [f"situation-{s['id']}" for s in situations]
+    assert result["situation_services"] == [f"service-{sid}" for sid in birth["services"]]
+    assert result["situation_documents"] == [d["fr"] for d in birth["documents"]]
+    assert result["gentle"] == ""  # the offer of an agent's company is for a death only
+    assert "accompagner" in result["gentle_other"]
+    # The service page: a checklist that ticks, the current wait from the server, the plan.
+    assert result["doc0_checked"] is True and result["checklist_count"].startswith("1 document")
+    assert "attente" in result["service_wait"] or "Personne" in result["service_wait"]
+    assert result["plan_source"].endswith(f"{service('naissance')['plan']}.png")
+    assert result["qr"] is True
+    assert result["state"] == "ready"
+    assert re.fullmatch(rf"{service('naissance')['prefix']}\d{{3}}", result["number"])
+    on_server = api(server, f"/tickets/{result['ticket']['id']}")
+    assert on_server["number"] == result["number"]
+    assert on_server["priority"] == "" and on_server["sms"] is False
+    assert result["sms_line"] == ""
+    # Printed too: the number is in the bytes sent to the (file) printer.
+    assert "Prenez votre ticket" in result["print_line"]
+    assert result["number"].encode() in spool.read_bytes()
+    assert result["places"][0] == "place-parc-buttes-chaumont"
+    assert "code QR" in result["waitinfo_intro"]
+    assert result["home_after"] is True
+
+
+def test_priority_and_sms_opt_in_reach_the_server(run_kiosk, server, tmp_path):
+    config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
+                               tmp_path / "k", extra=printer_section(tmp_path / "p", "paper_out"))
+    target = service("naissance")
+    result = run_kiosk("priority_sms", config, "--pole", target["pole"], "--service", target["id"],
+                       "--param", "priority=pregnancy", "--param", "bad=0123",
+                       "--param", "good=0612345678")
+    # A wrong number: a clear error, still on the keypad, no ticket asked for.
+    assert "numéro" in result["bad_error"]
+    assert result["bad_screen"] == "sms_phone"
+    assert result["requests_after_bad"] == 0
+    assert result["typed"] == "06 12 34 56 78"
+    # The right one: one ticket, with its priority and its SMS, on the server.
+    assert result["state"] == "ready"
+    assert result["requests_after_good"] == 1
+    on_server = api(server, f"/tickets/{result['ticket']['id']}")
+    assert on_server["priority"] == "pregnancy"
+    assert on_server["sms"] is True
+    assert "+33 6" in result["sms_line"] and "78" in result["sms_line"]
+    assert "12 34 56" not in result["sms_line"]  # the number is shown masked
+    assert result["keypad_after"] == ""  # nothing of the number left on the keypad
+    # Out of paper: the visitor is told what to do, the number stays on the screen.
+    assert "Plus de papier" in result["print_line"] and result["number"]
+
+
+def test_search_finds_the_service_in_three_scripts(run_kiosk, config):
+    result = run_kiosk("search", config, "--param", "word=naissance", "--param", "service=naissance",
+                       "--param", "chip=naissance", "--param", "ar_word=ولادة")
+    assert result["query"] == "naissance"
+    assert "result-service-naissance" in result["results"][:2]
+    assert "result-situation-naissance-enfant" in result["results"]
+    assert result["opened"] == "naissance"
+    assert "chip-naissance" in result["zh_chips"] and result["zh_keyboard_shown"] is False
+    assert "result-service-naissance" in result["zh_results"]
+    assert "result-service-naissance" in result["ar_results"]
+
+
+def test_search_is_accent_and_case_insensitive():
+    items = [("service", parse_item("service", s)) for s in demo_data()["services"]]
+    assert fold("Décès") == "deces"
+    assert search("DECES", items, "fr")[0].id == "deces"
+    assert search("déclaration naissance", items, "fr")[0].id == "naissance"
+    assert search("birth", items, "en")[0].id == "naissance"
+    assert search("", items, "fr") == []
+
+
+def test_calling_an_agent_creates_a_request_on_the_server(run_kiosk, server, config):
+    pole = sorted(demo_data()["poles"], key=lambda p: p["order"])[0]["id"]
+    result = run_kiosk("assist", config, "--pole", pole)
+    assert result["state"] in ("sent", "taken"), result["detail"]
+    assert result["request_id"]
+    request = api(server, f"/assistance/{result['request_id']}")
+    assert request["status"] in ("open", "handled")
+
+
+def test_the_assist_screen_sends_to_reception_without_a_server(run_kiosk, server, tmp_path):
+    # A kiosk with content but a server that went away: "go to the reception desk".
+    from kiosk.localstore import LocalStore
+    from kiosk.sync.engine import SyncEngine
+    from kiosk.sync.transport import Transport
+    from tests.ui.test_kiosk_ui import closed_port
+
+    store = LocalStore(tmp_path / "k" / "kiosk.sqlite3")
+    try:
+        SyncEngine(store, Transport(server.url, server.kiosk_token)).sync_once()
+    finally:
+        store.close()
+    config = write_flow_config(tmp_path / "kiosk.toml", f"http://127.0.0.1:{closed_port()}",
+                               server.kiosk_token, tmp_path / "k")
+    pole = sorted(demo_data()["poles"], key=lambda p: p["order"])[0]["id"]
+    result = run_kiosk("assist", config, "--pole", pole, "--prefix", "offline-")
+    assert result["state"] == "failed"
+    assert "accueil" in result["detail"]
+
+
+def test_idle_reset_warns_gives_more_time_then_wipes_the_typed_number(run_kiosk, server, tmp_path):
+    target = service("naissance")
+    config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
+                               tmp_path / "k", idle_timeout=4.0, idle_warning=2.5)
+    result = run_kiosk("idle", config, "--pole", target["pole"], "--service", target["id"])
+    assert result["typed_before"] == "0612"
+    assert result["warning_text"] and result["warning_text"] <= 3
+    # "More time": the warning goes, the visitor keeps their screen and their digits.
+    assert result["after_more_screen"] == "sms_phone"
+    assert result["after_more_typed"] == "0612"
+    assert result["after_more_dialog"] is False
+    assert result["reset_after_seconds"] >= 3.0  # the countdown started again from the touch
+    # The reset: home, default language, the half-typed number gone.
+    assert result["typed_after"] == ""
+    assert result["language_after"] == "fr"
+    assert result["resets"] == 1
+    assert result["ticket_after"] is None
