@@ -37,7 +37,12 @@ fi
 
 # Python venv in .venv, reinstalled only when pyproject.toml changes.
 extras="kiosk,server"; [ "$purpose" = test ] && extras="kiosk,server,dev"
-stamp=".venv/.carrefour-$(sha256sum pyproject.toml | cut -c1-16)-${extras//,/-}"
+hash=$(sha256sum pyproject.toml | cut -c1-16)
+stamp=".venv/.carrefour-$hash-${extras//,/-}"
+# A test install (kiosk,server,dev) also serves the demo: no reinstall when switching.
+if [ "$purpose" = demo ] && [ -f ".venv/.carrefour-$hash-kiosk-server-dev" ]; then
+  stamp=".venv/.carrefour-$hash-kiosk-server-dev"
+fi
 if [ ! -f "$stamp" ]; then
   echo "==> venv: installing carrefour[$extras] into .venv"
   [ -x .venv/bin/python ] || python3 -m venv .venv

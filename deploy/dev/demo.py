@@ -67,6 +67,8 @@ def main() -> int:
     demo = json.loads((ROOT / "config" / "demo" / "19e.json").read_text(encoding="utf-8"))
     server = LocalServer(data_dir=VAR / "server", port=PORT, workers=1, threads=8)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Ctrl-C stops everything even when started from a shell that ignores SIGINT for it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         say("preparing the database (SQLite) and the 19e demo content…")
         server.prepare(demo=True)
@@ -82,6 +84,8 @@ def main() -> int:
         agents = ", ".join(f"{a['username']} / {a['password']} ({a['role']})" for a in demo["agents"])
         print(f"""
   Counter console  {server.url}/guichet/
+  Display board    {server.url}/ecran/{demo["site"]["id"]}/
+  Statistics       {server.url}/stats/{demo["site"]["id"]}/
   Back-office      {server.url}/admin/
   API (OpenAPI)    {server.url}/api/v1/docs
   Demo logins      {agents}

@@ -6,6 +6,7 @@ from kiosk.server.api.views import api
 from kiosk.server.notifications.views import delivery_report
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web import views as web
+from kiosk.server.web.service_page import service_page
 
 admin.site.site_header = "Carrefour — back-office"
 admin.site.site_title = "Carrefour"
@@ -26,6 +27,7 @@ urlpatterns = [
     path("ecran/<slug:site_slug>/", web.board, name="board"),
     path("ecran/<slug:site_slug>/etat.json", web.board_state_json, name="board-state"),
     path("t/<str:token>", web.phone_ticket, name="phone-ticket"),
+    path("s/<slug:slug>", service_page, name="service-page"),
     path("t/<str:token>/etat.json", web.phone_state_json, name="phone-state"),
     path("t/<str:token>/partir", web.phone_leave, name="phone-leave"),
     path("t/<str:token>/plus-de-temps", web.phone_more_time, name="phone-more-time"),

@@ -40,7 +40,7 @@ def service_page_url(app, service_id: str) -> str:
     """The service's public page, to carry its information away on a phone."""
     if not getattr(app, "transport", None):
         return ""
-    return f"{app.settings.server_url.rstrip('/')}/s/{service_id}"
+    return f"{app.settings.server_url.rstrip('/')}/s/{service_id}?lang={app.language}"
 
 
 def wait_text(app, status: dict | None) -> str:
