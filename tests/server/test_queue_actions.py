@@ -69,7 +69,10 @@ def issue(service, *, priority="", at=None, phone=""):
                                       consent=bool(phone))
     assert created
     if at is not None:
+        from kiosk.server.queueing.services import invalidate_estimates
+
         Ticket.objects.filter(pk=ticket.pk).update(queued_at=at)
+        invalidate_estimates(ticket.site_id)  # a change made behind the services' back
     ticket.refresh_from_db()
     return ticket
 

@@ -130,6 +130,7 @@ def do_issue_ticket(
             )
             if idempotency_key is not None and kiosk is not None:
                 IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
+            invalidate_estimates(service.site_id)
             refresh_notifications(service.site)
     except IntegrityError:
         # Lost a race with the same key: the other request's ticket is the answer.
@@ -313,6 +314,11 @@ def queue_estimates(site: Site, now: dt.datetime | None = None,
     return result
 
 
+def invalidate_estimates(site_id: int) -> None:
+    """Every queue change drops the site's shared estimates: the next reader recomputes."""
+    _estimates_cache.pop(site_id, None)
+
+
 def _compute_estimates(site: Site, now: dt.datetime | None) -> dict[int, int | None]:
     model = MODELS.get(site)
     snap = snapshot(site, now)
@@ -391,6 +397,7 @@ def _transition(ticket: Ticket, status: TicketStatus) -> None:
 
 def _save(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=["status", "phone", "finished_at", *fields])
+    invalidate_estimates(ticket.site_id)
 
 
 def _call(counter: Counter, ticket: Ticket, drawn: bool = True) -> Ticket:
@@ -495,6 +502,7 @@ def do_recall(counter: Counter) -> Ticket:
         ticket.called_at = timezone.now()
         ticket.recalls = F("recalls") + 1
         ticket.save(update_fields=["status", "called_at", "recalls"])
+        invalidate_estimates(ticket.site_id)
         ticket.refresh_from_db()
         return ticket
 
@@ -608,6 +616,7 @@ def do_postpone(ticket: Ticket) -> Ticket:
             ticket.queued_at = behind[-1] + dt.timedelta(microseconds=1000)
         ticket.postponed = True
         ticket.save(update_fields=["queued_at", "postponed"])
+        invalidate_estimates(ticket.site_id)
         refresh_notifications(ticket.site)
         return ticket
 
