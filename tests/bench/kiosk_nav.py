@@ -17,6 +17,8 @@ import os
 import time
 from pathlib import Path
 
+TIMED = 200  # navigations whose frames are timed (400 taps)
+
 
 def rss_mib() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -73,13 +75,25 @@ def main() -> int:
             await asyncio.sleep(0.5)
             timings = []
             poles = [w.tid for w in widgets("pole-")]
+
+            started = time.perf_counter()
             for n in range(args.navigations):
                 tile = next(w for w in widgets(poles[n % len(poles)]))
-                timings.append(await tap_and_time(tile, "pole"))
-                back = next(w for w in widgets("back"))
-                timings.append(await tap_and_time(back, "home"))
+                back_expected = "home"
+                if n < TIMED:
+                    # Timed phase: wait for the frame that shows the new screen.
+                    timings.append(await tap_and_time(tile, "pole"))
+                    back = next(w for w in widgets("back"))
+                    timings.append(await tap_and_time(back, back_expected))
+                else:
+                    # Memory phase: the same real touches, one frame per screen, not timed.
+                    await tap_and_time(tile, "pole")
+                    await tap_and_time(next(w for w in widgets("back")), back_expected)
                 if n + 1 == 100:
                     result["rss_after_100_mib"] = rss_mib()
+                if (n + 1) % 500 == 0:
+                    print(f"{n + 1} navigations, {time.perf_counter() - started:.0f} s, "
+                          f"RSS {rss_mib():.1f} MiB", flush=True)
             result["rss_end_mib"] = rss_mib()
             result["navigations"] = args.navigations
             result["tap_to_frame_ms"] = timings
