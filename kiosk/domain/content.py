@@ -1,5 +1,6 @@
 """Content types as the kiosk reads them: poles, services, opening hours, life situations,
-nearby places.
+nearby places, information pages (the Carte Citoyenne), offers (Carte Citoyenne offers and
+residents' local offers).
 
 The wire format (protocol v1, see docs/protocol.md) is plain JSON; `from_wire` builds
 frozen dataclasses from it and rejects what it cannot trust, so a bad payload never
@@ -86,6 +87,7 @@ class Pole:
     pictogram: str
     name: Texts
     summary: Texts = field(default_factory=dict)
+    audio: Texts = field(default_factory=dict)
 
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
@@ -106,6 +108,7 @@ class Pole:
             pictogram=_slug(data, "pictogram"),
             name=_texts(data, "name"),
             summary=_texts(data, "summary", required=False),
+            audio=_audio(data),
         )
 
 
@@ -128,6 +131,7 @@ class Service:
     plan: str = ""
     plan_x: float | None = None
     plan_y: float | None = None
+    audio: Texts = field(default_factory=dict)  # recorded read-aloud per language (wo, bm)
 
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
@@ -173,6 +177,7 @@ class Service:
             ticketing=bool(data.get("ticketing", True)),
             mean_service_minutes=float(minutes),
             **_plan_spot(data),
+            audio=_audio(data),
         )
 
 
@@ -211,6 +216,7 @@ class Situation:
     summary: Texts
     services: tuple[str, ...]  # service ids; the kiosk skips ids it does not hold
     documents: tuple[Texts, ...]
+    audio: Texts = field(default_factory=dict)
 
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
@@ -236,6 +242,7 @@ class Situation:
             summary=_texts(data, "summary", required=False),
             services=ids,
             documents=tuple(_texts({"d": d}, "d") for d in documents),
+            audio=_audio(data),
         )
 
 
@@ -282,8 +289,244 @@ class NearbyPlace:
         )
 
 
-KINDS = {"pole": Pole, "service": Service, "situation": Situation, "place": NearbyPlace}
-ContentItem = Pole | Service | Situation | NearbyPlace
+_URL = re.compile(r"https://[^\s<>\"']{1,500}")
+_AUDIO = re.compile(r"[a-z0-9][a-z0-9._-]{0,80}\.wav")
+
+
+def _url(data: dict, key: str) -> str:
+    value = data.get(key) or ""
+    if not isinstance(value, str) or (value and not _URL.fullmatch(value)):
+        raise ContentError(f"{key} must be an https:// address, got {value!r}")
+    return value
+
+
+def _audio(data: dict) -> Texts:
+    """Recorded audio per language ({"wo": "deces-wo.wav"}): what read-aloud plays where
+    espeak-ng has no voice (Wolof, Bambara). File names only: the kiosk looks them up in
+    its assets (assets/audio/); a path or an unknown extension is refused."""
+    value = data.get("audio") or {}
+    if not isinstance(value, dict):
+        raise ContentError("audio must be a mapping language -> file name")
+    for lang, name in value.items():
+        if not isinstance(lang, str) or not isinstance(name, str) or not _AUDIO.fullmatch(name):
+            raise ContentError(f"audio[{lang!r}] must be a file name like 'x-wo.wav', got {name!r}")
+    return dict(value)
+
+
+def _date(data: dict, key: str) -> dt.date | None:
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ContentError(f"{key} must be a date YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ContentError(f"{key} must be a date YYYY-MM-DD, got {value!r}") from exc
+
+
+def _hhmm(data: dict, key: str) -> dt.time | None:
+    value = data.get(key)
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not _HHMM.fullmatch(value):
+        raise ContentError(f"{key} must be HH:MM, got {value!r}")
+    return dt.time.fromisoformat(value)
+
+
+@dataclass(frozen=True)
+class InfoPage:
+    """A page of information, such as the Carte Citoyenne-Citoyen de Paris: what it gives,
+    who may have it, how to order it, with a link the kiosk shows as a QR code."""
+
+    id: str
+    order: int
+    pictogram: str
+    title_texts: Texts
+    summary: Texts
+    body: tuple[Texts, ...]  # paragraphs
+    link: str  # https://...; "" = none
+    link_label: Texts
+    audio: Texts = field(default_factory=dict)
+
+    def title(self, lang: str) -> str:
+        return localized(self.title_texts, lang)
+
+    @classmethod
+    def from_wire(cls, data: dict) -> InfoPage:
+        return _guarded(cls._from_wire, "page", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> InfoPage:
+        body = data.get("body") or []
+        if not isinstance(body, list) or len(body) > 20:
+            raise ContentError("body must be a list of at most 20 paragraphs")
+        return cls(
+            id=_slug(data, "id"),
+            order=int(data.get("order", 0)),
+            pictogram=_slug(data, "pictogram"),
+            title_texts=_texts(data, "title"),
+            summary=_texts(data, "summary", required=False),
+            body=tuple(_texts({"p": p}, "p") for p in body),
+            link=_url(data, "link"),
+            link_label=_texts(data, "link_label", required=False),
+            audio=_audio(data),
+        )
+
+
+OFFER_SOURCES = ("carte", "local")  # a Carte Citoyenne offer; a resident's local offer
+OFFER_CATEGORIES = ("civic", "culture", "association", "sport", "food", "swap", "help", "event")
+INTEREST = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+@dataclass(frozen=True)
+class Offer:
+    """Something to do or share in the neighbourhood: a Carte Citoyenne offer (a visit of
+    the Hôtel de Ville, a concert) or a resident's local offer (AMAP basket, swap, repair
+    café), already approved by a moderator: kiosks never receive an unapproved one.
+
+    When: between `starts` and `ends` (dates, both optional) and, if `weekdays` is set, only
+    those days; `time`/`end_time` the hours. No date and no weekday: ongoing (always on).
+    """
+
+    id: str
+    order: int
+    source: str  # OFFER_SOURCES
+    category: str  # OFFER_CATEGORIES
+    pictogram: str
+    title_texts: Texts
+    summary: Texts
+    where: str
+    walking_minutes: int | None
+    starts: dt.date | None
+    ends: dt.date | None
+    weekdays: tuple[int, ...]
+    time: dt.time | None
+    end_time: dt.time | None
+    age_min: int
+    age_max: int | None
+    capacity: int | None
+    link: str
+    interests: tuple[str, ...]
+    audio: Texts = field(default_factory=dict)
+
+    def title(self, lang: str) -> str:
+        return localized(self.title_texts, lang)
+
+    @property
+    def dated(self) -> bool:
+        """Happens on given days (an event, a weekly market) rather than always on."""
+        return bool(self.starts or self.ends or self.weekdays)
+
+    def happens_on(self, day: dt.date) -> bool:
+        if self.starts and day < self.starts:
+            return False
+        if self.ends and day > self.ends:
+            return False
+        return not self.weekdays or day.weekday() in self.weekdays
+
+    def is_over(self, day: dt.date) -> bool:
+        return self.ends is not None and day > self.ends
+
+    def next_day(self, day: dt.date, horizon: int = 366) -> dt.date | None:
+        """The first day from `day` on which it happens (None: over, or beyond the horizon)."""
+        start = max(day, self.starts) if self.starts else day
+        for offset in range(horizon):
+            candidate = start + dt.timedelta(days=offset)
+            if self.ends and candidate > self.ends:
+                return None
+            if self.happens_on(candidate):
+                return candidate
+        return None
+
+    def suits_age(self, age: int | None) -> bool:
+        if age is None:
+            return True
+        return age >= self.age_min and (self.age_max is None or age <= self.age_max)
+
+    @classmethod
+    def from_wire(cls, data: dict) -> Offer:
+        return _guarded(cls._from_wire, "offer", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> Offer:
+        source = data.get("source", "local")
+        if source not in OFFER_SOURCES:
+            raise ContentError(f"offer source must be one of {', '.join(OFFER_SOURCES)}")
+        category = data.get("category", "event")
+        if category not in OFFER_CATEGORIES:
+            raise ContentError(f"offer category must be one of {', '.join(OFFER_CATEGORIES)}")
+        where = data.get("where", "")
+        if not isinstance(where, str) or len(where) > 300:
+            raise ContentError("where must be a text of at most 300 characters")
+        weekdays = data.get("weekdays") or []
+        if not isinstance(weekdays, list) or not all(
+            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays
+        ):
+            raise ContentError("weekdays must be a list of weekdays 0-6 (0 = Monday)")
+        starts, ends = _date(data, "starts"), _date(data, "ends")
+        if starts and ends and ends < starts:
+            raise ContentError("an offer cannot end before it starts")
+        time_, end_time = _hhmm(data, "time"), _hhmm(data, "end_time")
+        if time_ and end_time and end_time <= time_:
+            raise ContentError("end_time must come after time")
+        age_min = _int(data, "age_min", 0, 0, 120)
+        age_max = None if data.get("age_max") is None else _int(data, "age_max", 120, 0, 120)
+        if age_max is not None and age_max < age_min:
+            raise ContentError("age_max must be at least age_min")
+        walking = data.get("walking_minutes")
+        capacity = data.get("capacity")
+        interests = data.get("interests") or []
+        if not isinstance(interests, list) or not all(
+            isinstance(i, str) and INTEREST.fullmatch(i) for i in interests
+        ):
+            raise ContentError("interests must be a list of short slugs")
+        return cls(
+            id=_slug(data, "id"),
+            order=int(data.get("order", 0)),
+            source=source,
+            category=category,
+            pictogram=_slug(data, "pictogram"),
+            title_texts=_texts(data, "title"),
+            summary=_texts(data, "summary", required=False),
+            where=where,
+            walking_minutes=None if walking is None else _int(data, "walking_minutes", 0, 0, 120),
+            starts=starts,
+            ends=ends,
+            weekdays=tuple(sorted(set(weekdays))),
+            time=time_,
+            end_time=end_time,
+            age_min=age_min,
+            age_max=age_max,
+            capacity=None if capacity is None else _int(data, "capacity", 0, 1, 100000),
+            link=_url(data, "link"),
+            interests=tuple(interests),
+            audio=_audio(data),
+        )
+
+
+def offers_on(offers, day: dt.date, source: str | None = None) -> list[Offer]:
+    """Dated offers happening on `day` (today's events), earliest hour first."""
+    chosen = [o for o in offers if o.dated and o.happens_on(day)
+              and (source is None or o.source == source)]
+    return sorted(chosen, key=lambda o: (o.time or dt.time(0), o.order, o.id))
+
+
+def current_offers(offers, day: dt.date, source: str | None = None) -> list[Offer]:
+    """Offers not over yet, the soonest first, then the ongoing ones."""
+    chosen = [o for o in offers if not o.is_over(day) and (source is None or o.source == source)]
+    chosen = [o for o in chosen if not o.dated or o.next_day(day) is not None]
+    far = dt.date.max
+
+    def key(o: Offer):
+        return (o.next_day(day) or far) if o.dated else far, o.order, o.id
+
+    return sorted(chosen, key=key)
+
+
+KINDS = {"pole": Pole, "service": Service, "situation": Situation, "place": NearbyPlace,
+         "page": InfoPage, "offer": Offer}
+ContentItem = Pole | Service | Situation | NearbyPlace | InfoPage | Offer
 
 
 def parse_item(kind: str, data: dict) -> ContentItem:

@@ -22,7 +22,9 @@ from pathlib import Path
 from kiosk.domain.content import (
     KINDS,
     ContentError,
+    InfoPage,
     NearbyPlace,
+    Offer,
     Pole,
     Service,
     Situation,
@@ -290,6 +292,21 @@ class LocalStore:
     def places(self) -> list[NearbyPlace]:
         """Nearby places, in their order (the agents' choice, usually the nearest first)."""
         return sorted(self._items("place"), key=lambda p: (p.order, p.walking_minutes, p.id))
+
+    def page(self, page_id: str) -> InfoPage | None:
+        """An information page ("carte-citoyenne")."""
+        return self._one("page", page_id)
+
+    def offers(self, source: str | None = None) -> list[Offer]:
+        """Published offers ("carte" or "local" ones, or all), in the agents' order; what
+        happens when is the caller's business (kiosk.domain.content.current_offers)."""
+        items = self._items("offer")
+        if source is not None:
+            items = [o for o in items if o.source == source]
+        return sorted(items, key=lambda o: (o.order, o.id))
+
+    def offer(self, offer_id: str) -> Offer | None:
+        return self._one("offer", offer_id)
 
     # -- outbox --------------------------------------------------------------------------
 

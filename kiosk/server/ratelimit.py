@@ -2,7 +2,8 @@
 
 Who is counted:
 - the kiosk (``key="kiosk"``) for the API's writes: a runaway or stolen kiosk token cannot
-  flood the queue (``POST /api/v1/tickets``, ``POST /api/v1/assistance``);
+  flood the queue (``POST /api/v1/tickets``, ``POST /api/v1/assistance``) nor the fleet
+  state (``POST /api/v1/heartbeat``);
 - the client IP (``key="ip"``) for the public phone actions and the login form.
 
 Over the limit the answer is ``429 Too Many Requests`` with ``Retry-After`` (seconds to the end

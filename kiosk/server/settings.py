@@ -233,6 +233,7 @@ RATELIMIT_ENABLED = envbool("RATELIMIT_ENABLED", True)
 RATELIMITS = {
     "tickets": env("RATELIMIT_TICKETS", "60/m"),  # per kiosk
     "assistance": env("RATELIMIT_ASSISTANCE", "6/m"),  # per kiosk
+    "heartbeat": env("RATELIMIT_HEARTBEAT", "30/m"),  # per kiosk (one a minute is normal)
     "phone": env("RATELIMIT_PHONE", "10/m"),  # per IP: "I'm leaving", "more time"
     "login": env("RATELIMIT_LOGIN", "10/m"),  # per IP: login attempts
 }

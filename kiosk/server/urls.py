@@ -6,6 +6,8 @@ from kiosk.server.api.views import api
 from kiosk.server.notifications.views import delivery_report
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web import views as web
+from kiosk.server.web.fleet import fleet, fleet_state_json
+from kiosk.server.web.offer_page import carte_page, offer_page
 from kiosk.server.web.service_page import service_page
 
 admin.site.site_header = "Carrefour — back-office"
@@ -26,8 +28,12 @@ urlpatterns = [
     path("guichet/<int:counter_id>/<str:action>/", web.counter_action, name="counter-action"),
     path("ecran/<slug:site_slug>/", web.board, name="board"),
     path("ecran/<slug:site_slug>/etat.json", web.board_state_json, name="board-state"),
+    path("flotte/<slug:site_slug>/", fleet, name="fleet"),
+    path("flotte/<slug:site_slug>/etat.json", fleet_state_json, name="fleet-state"),
     path("t/<str:token>", web.phone_ticket, name="phone-ticket"),
     path("s/<slug:slug>", service_page, name="service-page"),
+    path("o/<slug:slug>", offer_page, name="offer-page"),
+    path("carte", carte_page, name="carte-page"),
     path("t/<str:token>/etat.json", web.phone_state_json, name="phone-state"),
     path("t/<str:token>/partir", web.phone_leave, name="phone-leave"),
     path("t/<str:token>/plus-de-temps", web.phone_more_time, name="phone-more-time"),

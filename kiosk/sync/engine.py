@@ -1,4 +1,5 @@
-"""The sync engine: push the outbox, then pull the content delta.
+"""The sync engine: push the outbox, then pull the content delta, then (about once a minute)
+send a heartbeat that says how the kiosk is (version, cursor, outbox, printer, last error).
 
 Runs on a background thread of the kiosk (never the Kivy thread); everything it learns
 goes to the UI through callbacks that the UI wraps with its bridge.
@@ -44,11 +45,21 @@ class SyncEngine:
         transport: Transport,
         on_content_changed: Callable[[], None] | None = None,
         on_status: Callable[[SyncReport], None] | None = None,
+        heartbeat: Callable[[SyncReport], dict] | None = None,
+        heartbeat_interval: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ):
+        """`heartbeat(report)` builds the heartbeat payload (runs on the sync thread); None
+        sends no heartbeat. One is sent after the first sync, then at most every
+        `heartbeat_interval` s."""
         self.store = store
         self.transport = transport
         self.on_content_changed = on_content_changed or (lambda: None)
         self.on_status = on_status or (lambda report: None)
+        self.heartbeat = heartbeat
+        self.heartbeat_interval = heartbeat_interval
+        self.clock = clock
+        self.last_heartbeat: float | None = None  # clock() of the last heartbeat the server took
         self._wake = threading.Event()
         self.failures = 0
 
@@ -59,20 +70,48 @@ class SyncEngine:
     def sync_once(self) -> SyncReport:
         report = SyncReport()
         self.store.release_stuck()
+        reachable = True  # the server answered something (even an error status)
         try:
             report.pushed = self.push_outbox()
             self.pull_content(report)
         except TransportError as exc:
             report.online = False
             report.error = str(exc)
+            reachable = exc.status is not None
         except ContentError as exc:
             # The server sent something we cannot trust: keep the last good snapshot.
             report.error = f"content rejected: {exc}"
             log.warning("content payload rejected, keeping last good snapshot: %s", exc)
+        # After push and pull: the heartbeat carries the new cursor and outbox depth. A server
+        # answering errors still hears about them; no network at all skips it (no 2nd timeout).
+        if reachable:
+            self.send_heartbeat(report)
         if report.content_changed:
             self.on_content_changed()
         self.on_status(report)
         return report
+
+    def send_heartbeat(self, report: SyncReport) -> bool:
+        """Send a heartbeat if one is due; True when the server took it. Never raises for the
+        network: an old server without /heartbeat (404) or a failure is logged at debug level
+        and changes nothing else (report.online stays what the sync found)."""
+        if self.heartbeat is None:
+            return False
+        now = self.clock()
+        if self.last_heartbeat is not None and now - self.last_heartbeat < self.heartbeat_interval:
+            return False
+        try:
+            payload = self.heartbeat(report)
+        except Exception:  # a bug in the payload must never stop the sync loop
+            log.exception("heartbeat payload failed")
+            return False
+        try:
+            self.transport.heartbeat(payload)
+        except TransportError as exc:
+            log.debug("heartbeat not sent: %s", exc)
+            return False
+        self.last_heartbeat = now
+        return True
 
     def push_outbox(self) -> int:
         sent = 0

@@ -128,3 +128,13 @@ class Transport:
             return body
         except (ValueError, AttributeError) as exc:
             raise TransportError(f"queue status unreadable: {exc}", retryable=True) from exc
+
+    def heartbeat(self, payload: dict) -> dict:
+        """Say how this kiosk is: {"version", "cursor", "outbox_depth", "printer": {"state",
+        "detail"} | None, "last_error"} -> {"received_at", "stale_after_seconds"}. A server
+        older than the heartbeat answers 404 (a TransportError, not retryable)."""
+        response = self._request("POST", "/heartbeat", json=payload)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise TransportError(f"heartbeat answer unreadable: {exc}", retryable=True) from exc

@@ -22,6 +22,7 @@ from pathlib import Path
 # Process start, for "start to first frame": the launcher may pass its own start time.
 T0 = float(os.environ.get("CARREFOUR_T0") or time.time())
 
+from kiosk import __version__  # noqa: E402
 from kiosk.config import ConfigError, KioskConfig, load_config  # noqa: E402
 from kiosk.domain.languages import get_language, localized  # noqa: E402
 from kiosk.localstore import LocalStore  # noqa: E402
@@ -53,6 +54,26 @@ def configure_kivy(config: KioskConfig) -> None:
     Config.set("graphics", "resizable", "1" if dev else "0")
     # A touchscreen is one input device: no emulated multitouch red dots from the mouse.
     Config.set("input", "mouse", "mouse,disable_multitouch")
+
+
+# The printer states of the heartbeat (POST /api/v1/heartbeat), as kiosk.devices.printer
+# reports them; the wire's limits (longer is refused by the server, so it is cut here).
+PRINTER_STATES = ("ok", "absent", "paper_out", "error")
+DETAIL_MAX, ERROR_MAX = 200, 300
+
+
+def printer_heartbeat(printer_configured: bool, fault: str | None) -> dict:
+    """The heartbeat's printer from the fault text kiosk.ui.flows keeps after each print:
+    "" = printed fine, "<status>: <message>" otherwise (status: absent, paper_out, error)."""
+    if not printer_configured:
+        return {"state": "unknown", "detail": ""}
+    if not fault:
+        return {"state": "ok", "detail": ""}
+    status, sep, message = fault.partition(":")
+    state = status.strip() if sep else ""
+    if state not in PRINTER_STATES:
+        state, message = "error", fault
+    return {"state": state, "detail": message.strip()[:DETAIL_MAX]}
 
 
 def _kivy_app_base():
@@ -209,6 +230,7 @@ def build_app_class():
                 self.transport,
                 on_content_changed=self.bridge.to_main(self.refresh_content),
                 on_status=self.bridge.to_main(self.on_sync_status),
+                heartbeat=self.heartbeat_payload,
             )
             self.engine = engine
             self._sync_thread = threading.Thread(
@@ -218,6 +240,19 @@ def build_app_class():
                 daemon=True,
             )
             self._sync_thread.start()
+
+        def heartbeat_payload(self, report: SyncReport) -> dict:
+            """What the kiosk tells the server about itself (agents' fleet page). Runs on the
+            sync thread: plain attributes and the store only, no widget."""
+            error = report.error
+            return {
+                "version": __version__,
+                "cursor": self.store.content_cursor(),
+                "outbox_depth": self.store.outbox_depth(),
+                "printer": printer_heartbeat(self.printer is not None,
+                                             self.device_faults.get("printer")),
+                "last_error": error[:ERROR_MAX] if error else None,
+            }
 
         def refresh_content(self) -> None:
             self.screens["home"].refresh()

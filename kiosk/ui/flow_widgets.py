@@ -39,7 +39,8 @@ class FlowFooter(BoxLayout):
 
 
 class HomeEntries(BoxLayout):
-    """The home screen's other doors: life situations, search, call an agent, listen."""
+    """The home screen's other doors: life situations, the Carte Citoyenne, the neighbourhood's
+    offers; search, call an agent, listen."""
 
 
 class CheckRow(ButtonBehavior, BoxLayout):

@@ -4,6 +4,8 @@
                                         └─(no)──────────────────────────────────────┴▶ ticket
     ticket (number, wait, QR, printed) ─▶ while you wait (nearby places) ─▶ home
     home ─▶ life situations ─▶ a situation ─▶ service      home ─▶ search ─▶ service/situation
+    home ─▶ Carte Citoyenne ─▶ offer     home ─▶ in the neighbourhood ─▶ offer
+    while you wait ─▶ today's events ─▶ offer
     any screen ─▶ call an agent ─▶ "an agent is coming" (status polled) | "go to reception"
 
 The phone number is asked BEFORE the ticket is issued: protocol v1 takes it with the
@@ -38,10 +40,17 @@ FLOW_SCREENS = {
     "sms_offer": ("kiosk.ui.screens.sms_optin", "SmsOfferScreen"),
     "sms_phone": ("kiosk.ui.screens.sms_optin", "SmsPhoneScreen"),
     "wait_info": ("kiosk.ui.screens.wait_info", "WaitInfoScreen"),
+    "carte": ("kiosk.ui.screens.offers", "CarteScreen"),
+    "offers": ("kiosk.ui.screens.offers", "OffersScreen"),
+    "offer": ("kiosk.ui.screens.offers", "OfferScreen"),
 }
+# Screens redrawn when content changes while they are shown (False from refresh: go home).
+REFRESHED = ("situations", "situation", "search", "carte", "offers", "offer")
 # Steps of the ticket flow: once the ticket exists, "back" never returns into them.
 TICKET_STEPS = ("priority", "sms_offer", "sms_phone")
 PRIORITIES = ("pregnancy", "disability", "elderly", "appointment")
+# Languages espeak-ng has no voice for: read-aloud plays the recordings content provides.
+RECORDED_ONLY = ("wo", "bm")
 QUEUE_STATUS_TTL = 15.0
 ASSIST_POLL_SECONDS = 3.0
 
@@ -72,7 +81,7 @@ class FlowsMixin:
         """Content changed: redraw the journey screen on show (ids that vanished go home)."""
         current = self.root.current
         screen = self.screens.get(current)
-        if current in ("situations", "situation", "search") and hasattr(screen, "refresh"):
+        if current in REFRESHED and hasattr(screen, "refresh"):
             if screen.refresh() is False:
                 self.go_home()
 
@@ -91,6 +100,28 @@ class FlowsMixin:
     def places(self) -> list:
         getter = getattr(self.store, "places", None)
         return list(getter()) if getter else []
+
+    def store_get(self, kind: str, item_id: str | None):
+        """One content item of `kind` from the local store, or None (an older store too)."""
+        getter = getattr(self.store, {"page": "page", "offer": "offer"}.get(kind, kind), None)
+        return getter(item_id) if (getter is not None and item_id) else None
+
+    def offers(self, source: str | None = None) -> list:
+        getter = getattr(self.store, "offers", None)
+        return list(getter(source)) if getter else []
+
+    def open_carte(self) -> None:
+        self.flow_screen("carte").show()
+        self._go("carte")
+
+    def open_offers(self, which: str | None = None) -> None:
+        self.flow_screen("offers").show(which)
+        if self.root.current != "offers":
+            self._go("offers")
+
+    def open_offer(self, offer_id: str) -> None:
+        if self.flow_screen("offer").show(offer_id):
+            self._go("offer")
 
     def open_situations(self) -> None:
         self.flow_screen("situations").show()
@@ -274,16 +305,64 @@ class FlowsMixin:
             return f"{self.tr('welcome')}. {self.tr('what_for')}. {names}."
         return ""
 
+    def screen_audio(self) -> str:
+        """The recording agents provided for what this screen shows, in the screen's
+        language (content field `audio`, files in <assets>/audio/), or ""."""
+        from pathlib import Path
+
+        current = self.root.current
+        screen = self.screens.get(current)
+        item = None
+        if current == "service":
+            item = self.store.service(getattr(screen, "service_id", None) or "")
+        elif current == "pole":
+            item = next((p for p in self.store.poles() if p.id == screen.pole_id), None)
+        elif current == "situation":
+            item = self.situation(getattr(screen, "situation_id", None) or "")
+        elif current == "carte":
+            from kiosk.ui.screens.offers import CARTE_PAGE
+
+            item = self.store_get("page", CARTE_PAGE)
+        elif current == "offer":
+            item = self.store_get("offer", getattr(screen, "offer_id", None))
+        name = (getattr(item, "audio", None) or {}).get(self.language)
+        if not name:
+            return ""
+        path = Path(self.settings.assets_dir) / "audio" / name
+        return str(path) if path.is_file() else ""
+
     def read_aloud(self) -> None:
+        """Read the screen: espeak-ng where the language has a voice; for Wolof and Bambara
+        the recording the content provides, else say plainly that there is none."""
         text = self.screen_speech()
         speaker = self.speaker
         if speaker is None or not text:
             log.info("read-aloud: no speaker (%s chars)", len(text))
             return
         try:
-            speaker.say(text, self.language)
+            if speaker.available(self.language) or self.language not in RECORDED_ONLY:
+                speaker.say(text, self.language)
+                return
+            audio = self.screen_audio()
+            if not (audio and speaker.say_file(audio)):
+                self.show_notice(self.tr("audio_missing"))
         except Exception as exc:  # a speech fault never breaks the screen
             log.warning("read-aloud failed: %s", exc)
+
+    def show_notice(self, text: str, seconds: float = 8.0) -> None:
+        """A message over the screen for a few seconds (touch it to close it)."""
+        from kivy.clock import Clock
+        from kivy.core.window import Window
+
+        from kiosk.ui.widgets import Notice
+
+        old = getattr(self, "notice", None)
+        if old is not None and old.parent is not None:
+            old.parent.remove_widget(old)
+        notice = self.notice = Notice(text=text)
+        Window.add_widget(notice)
+        Clock.schedule_once(lambda _dt: notice.parent and notice.parent.remove_widget(notice),
+                            seconds)
 
     def stop_speech(self) -> None:
         if self.speaker is not None:

@@ -120,7 +120,7 @@ class ChoiceButton(BigButton):
     active = BooleanProperty(False)
 
 
-class Tile(ButtonBehavior, BoxLayout):
+class Tile(ButtonBehavior, MirrorBox):
     """A coloured tile: pictogram above, name below. `alt` is the pictogram's text alternative."""
 
     tid = StringProperty("")
@@ -138,6 +138,15 @@ class Row(ButtonBehavior, MirrorBox):
     image = StringProperty("")
     label = StringProperty("")
     detail = StringProperty("")
+
+
+class Notice(ButtonBehavior, ScriptLabel):
+    """A short message over the whole screen (no recording in this language...): it closes
+    by itself after a few seconds, or at a touch."""
+
+    def on_release(self):
+        if self.parent is not None:
+            self.parent.remove_widget(self)
 
 
 class Header(MirrorBox):

@@ -132,3 +132,23 @@ def test_the_new_kinds_survive_a_reopen(path):
         assert [p.id for p in again.places()] == ["parc"]
     finally:
         again.close()
+
+
+def offer(id_="amap", source="local", order=1):
+    return {"kind": "offer", "data": {
+        "id": id_, "order": order, "source": source, "category": "food",
+        "pictogram": "offer-basket", "title": {"fr": id_}, "weekdays": [3]}}
+
+
+def test_offers_by_source_in_order_and_the_carte_page(store):
+    page = {"kind": "page", "data": {"id": "carte-citoyenne", "pictogram": "carte-citoyenne",
+                                     "title": {"fr": "Carte Citoyenne"}, "link": "https://x.fr"}}
+    store.apply_content("1", [offer("b", order=2), offer("a", order=1),
+                              offer("visite", source="carte"), page], [])
+    assert [o.id for o in store.offers()] == ["a", "visite", "b"]
+    assert [o.id for o in store.offers("local")] == ["a", "b"]
+    assert [o.id for o in store.offers("carte")] == ["visite"]
+    assert store.offer("b").source == "local" and store.offer("nope") is None
+    assert store.page("carte-citoyenne").link == "https://x.fr"
+    store.apply_content("2", [], [{"kind": "offer", "id": "a"}])
+    assert [o.id for o in store.offers("local")] == ["b"]

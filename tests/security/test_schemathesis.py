@@ -92,7 +92,8 @@ def realistic(case, data, made) -> None:
 
 
 def remember(label: str, response, made) -> None:
-    if response.status_code in (200, 201) and label.startswith("POST"):
+    if response.status_code in (200, 201) and label.startswith(("POST /api/v1/tickets",
+                                                                  "POST /api/v1/assistance")):
         key = "ticket_id" if "/tickets" in label else "request_id"
         made[key].append(response.json()["id"])
 

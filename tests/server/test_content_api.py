@@ -107,8 +107,8 @@ def test_without_cursor_the_answer_is_a_full_snapshot(api, demo):
     assert ids(body, "service") == {s["id"] for s in data["services"]}
     assert ids(body, "situation") == {s["id"] for s in data["situations"]}
     assert ids(body, "place") == {p["id"] for p in data["places"]}
-    assert len(body["items"]) == sum(len(data[k]) for k in ("poles", "services", "situations",
-                                                             "places"))
+    assert len(body["items"]) == sum(len(data[k]) for k in (
+        "poles", "services", "situations", "places", "pages", "offers"))
     assert response["ETag"]
 
 
@@ -345,5 +345,5 @@ def test_a_full_snapshot_is_not_paged(api, demo, settings):
     body = api.get("/content").json()
     assert body["more"] is False
     data = demo_data()
-    assert len(body["items"]) == sum(len(data[k]) for k in ("poles", "services", "situations",
-                                                             "places"))
+    assert len(body["items"]) == sum(len(data[k]) for k in (
+        "poles", "services", "situations", "places", "pages", "offers"))

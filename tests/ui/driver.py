@@ -225,6 +225,8 @@ async def scenario_situation_ticket(app, args, result):
     await tap(app, "while-waiting")
     await on_screen(app, "wait_info")
     result["places"] = all_tids(app, "place-")
+    result["events"] = all_tids(app, "offer-")
+    result["today"] = __import__("datetime").date.today().isoformat()
     result["waitinfo_intro"] = app.screens["wait_info"].ids.intro.text
     await shot(app, args.shots, "flows-wait-info", result)
     await tap(app, "back")
@@ -502,10 +504,97 @@ async def scenario_accessibility(app, args, result):
     result["title_after_reset"] = app.screens["home"].ids.title.text
 
 
+def _notice_text(app) -> str:
+    from kivy.core.window import Window
+
+    from kiosk.ui.widgets import Notice
+
+    return next((w.text for w in Window.children if isinstance(w, Notice)), "")
+
+
+async def scenario_offers(app, args, result):
+    """Home → Carte Citoyenne → one of its offers; home → in the neighbourhood → filters →
+    an offer; the Arabic Carte page; read-aloud in Wolof with and without a recording."""
+    p = params(args)
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await shot(app, args.shots, "flows-home-entries", result)
+    await tap(app, "entry-carte")
+    await on_screen(app, "carte")
+    carte = app.screens["carte"]
+    result["carte_title"] = carte.ids.header.title
+    result["carte_summary"] = carte.ids.summary.text
+    result["carte_paragraphs"] = len(carte.ids.body_text.children)
+    result["carte_qr"] = bool(carte.ids.qr.texture)
+    result["carte_offers"] = all_tids(app, "offer-")
+    await shot(app, args.shots, "flows-carte", result)
+    await tap(app, result["carte_offers"][0])
+    await on_screen(app, "offer")
+    offer = app.screens["offer"]
+    result["carte_offer_opened"] = offer.offer_id
+    result["carte_offer_source"] = offer.ids.source.text
+    await tap(app, "home")
+    await on_screen(app, "home")
+    await tap(app, "entry-offers")
+    await on_screen(app, "offers")
+    result["offers_all"] = all_tids(app, "offer-")
+    await shot(app, args.shots, "flows-offers", result)
+    await tap(app, "filter-today")
+    result["offers_today"] = all_tids(app, "offer-")
+    result["offers_today_empty"] = app.screens["offers"].ids.empty.text
+    await tap(app, "filter-week")
+    result["offers_week"] = all_tids(app, "offer-")
+    await tap(app, "filter-all")
+    app.screens["offers"].ids.scroll.scroll_to(find(app, f"offer-{p['offer']}"), animate=False)
+    await asyncio.sleep(0.2)
+    await tap(app, f"offer-{p['offer']}")
+    await on_screen(app, "offer")
+    for key in ("when", "where", "facts", "summary"):
+        result[f"offer_{key}"] = offer.ids[key].text
+    result["offer_qr"] = bool(offer.ids.qr.texture)
+    await shot(app, args.shots, "flows-offer", result)
+    # Wolof: espeak-ng has no voice; the offer has a recording in the test's assets.
+    app.set_language("wo")
+    await asyncio.sleep(0.3)
+    offer.show(offer.offer_id)
+    spoken = []
+    real_say_file = app.speaker.say_file
+    app.speaker.say_file = lambda path: spoken.append(str(path)) or True
+    await tap(app, "read-aloud")
+    result["wo_played"] = spoken
+    result["wo_notice"] = _notice_text(app)
+    app.speaker.say_file = real_say_file
+    await tap(app, "back")
+    await on_screen(app, "offers")
+    await tap(app, "read-aloud")  # a list: no recording for it
+    result["wo_list_notice"] = _notice_text(app)
+    await shot(app, args.shots, "flows-notice-wo", result)
+    from kivy.core.window import Window
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.ui.widgets import Notice
+
+    notice = next(w for w in Window.children if isinstance(w, Notice))
+    touch = UnitTestTouch(*notice.center)
+    touch.touch_down()
+    await asyncio.sleep(0.08)
+    touch.touch_up()
+    await asyncio.sleep(0.15)
+    result["notice_after_touch"] = _notice_text(app)
+    await tap(app, "home")
+    await on_screen(app, "home")
+    app.set_language("ar")
+    await asyncio.sleep(0.3)
+    await tap(app, "entry-carte")
+    await on_screen(app, "carte")
+    result["carte_title_ar"] = carte.ids.header.title
+    await shot(app, args.shots, "flows-carte-ar", result)
+
+
 SCENARIOS = {"home": scenario_home, "ticket": scenario_ticket, "escape": scenario_escape,
              "situation_ticket": scenario_situation_ticket, "priority_sms": scenario_priority_sms,
              "search": scenario_search, "assist": scenario_assist, "idle": scenario_idle,
-             "languages": scenario_languages, "accessibility": scenario_accessibility}
+             "languages": scenario_languages, "accessibility": scenario_accessibility,
+             "offers": scenario_offers}
 
 
 def main() -> int:

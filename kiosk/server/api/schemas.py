@@ -7,7 +7,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-ContentKind = Literal["pole", "service", "situation", "place"]
+ContentKind = Literal["pole", "service", "situation", "place", "page", "offer"]
 Language = Literal["fr", "en", "ar", "zh", "wo", "bm"]
 
 
@@ -88,3 +88,28 @@ class QueueStatus(Schema):
 class QueuesOut(Schema):
     services: dict[str, QueueStatus] = Field(description="by service id (slug)")
     at: dt.datetime
+
+
+class PrinterIn(Schema):
+    state: Literal["ok", "absent", "paper_out", "error", "unknown"] = Field(
+        description="ok; absent: no printer answering; paper_out; error: anything else; "
+                    "unknown: no printer configured, or not known yet")
+    detail: str = Field("", max_length=200, description="short technical detail, e.g. 'paper low'")
+
+
+class HeartbeatIn(Schema):
+    version: str = Field(max_length=40, description="kiosk software version")
+    cursor: str | None = Field(None, max_length=40,
+                               description="the content cursor the kiosk holds; null before the "
+                                           "first sync")
+    outbox_depth: int = Field(0, ge=0, le=1_000_000,
+                              description="requests (tickets, calls) waiting to be sent")
+    printer: PrinterIn | None = Field(None, description="null: not known (stored as unknown)")
+    last_error: str | None = Field(None, max_length=300,
+                                   description="the last sync error, if any; never personal data")
+
+
+class HeartbeatOut(Schema):
+    received_at: dt.datetime
+    stale_after_seconds: int = Field(
+        description="the fleet page flags the kiosk if no heartbeat comes within this delay")

@@ -16,6 +16,8 @@ from kiosk.server.api.schemas import (
     AssistanceOut,
     ContentOut,
     ErrorOut,
+    HeartbeatIn,
+    HeartbeatOut,
     QueuesOut,
     TicketIn,
     TicketOut,
@@ -23,6 +25,8 @@ from kiosk.server.api.schemas import (
 from kiosk.server.assistance.models import AssistanceRequest
 from kiosk.server.assistance.services import do_request_assistance, effective_status
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
+from kiosk.server.devices.models import STALE_AFTER_SECONDS
+from kiosk.server.devices.services import Heartbeat, record_heartbeat
 from kiosk.server.queueing.models import Ticket, is_public_token
 from kiosk.server.queueing.services import (
     QueueError,
@@ -176,3 +180,17 @@ def get_assistance(request: HttpRequest, request_id: str):
     if item is None:
         raise HttpError(404, "no such assistance request")
     return assistance_out(item)
+
+
+@api.post("/heartbeat", response={200: HeartbeatOut, 422: ErrorOut, 429: ErrorOut})
+@ratelimit("heartbeat", key="kiosk")
+def heartbeat(request: HttpRequest, body: HeartbeatIn):
+    """The kiosk says how it is (version, content cursor, outbox, printer, last error), about
+    once a minute; agents see it on the fleet page. Sending it again is harmless."""
+    printer = body.printer
+    received_at = record_heartbeat(request.kiosk, Heartbeat(
+        version=body.version, cursor=body.cursor, outbox_depth=body.outbox_depth,
+        printer_state=printer.state if printer else "unknown",
+        printer_detail=printer.detail if printer else "", last_error=body.last_error,
+    ))
+    return {"received_at": received_at, "stale_after_seconds": STALE_AFTER_SECONDS}

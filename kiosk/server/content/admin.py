@@ -1,13 +1,24 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 
 from kiosk.server.content.forms import SlugListField, TranslationsField
-from kiosk.server.content.models import NearbyPlace, Pole, Service, Site, Situation
+from kiosk.server.content.models import (
+    InfoPage,
+    NearbyPlace,
+    Offer,
+    Pole,
+    Service,
+    Site,
+    Situation,
+)
+
+TRANSLATED = ("name", "summary", "place", "title", "link_label")
 
 
 def translated(textarea_fields=(), optional=()):
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name in ("name", "summary", "place"):
+        if db_field.name in TRANSLATED:
             return TranslationsField(
                 textarea=db_field.name in textarea_fields,
                 required_fr=db_field.name not in optional,
@@ -15,6 +26,8 @@ def translated(textarea_fields=(), optional=()):
                 help_text=db_field.help_text,
                 required=db_field.name not in optional,
             )
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"  # links shown as QR codes are https only
         return super(type(self), self).formfield_for_dbfield(db_field, request, **kwargs)
 
     return formfield_for_dbfield
@@ -45,7 +58,7 @@ class ServiceAdmin(admin.ModelAdmin):
         (None, {"fields": ("site", "pole", "slug", "order", "prefix", "pictogram", "name",
                            "summary", "hours", "documents", "ticketing",
                            "mean_service_minutes")}),
-        ("Où aller", {"fields": ("place", "plan", "plan_x", "plan_y"),
+        ("Où aller", {"fields": ("place", "plan", "plan_x", "plan_y", "audio"),
                       "description": "Le lieu en toutes lettres, et le point sur le plan d'étage "
                                      "(x et y de 0 à 1 depuis le coin haut gauche ; les deux, "
                                      "ou aucun sans plan)."}),
@@ -82,3 +95,29 @@ class NearbyPlaceAdmin(admin.ModelAdmin):
     list_filter = ("site", "kind")
     search_fields = ("slug", "name", "address")
     formfield_for_dbfield = translated(textarea_fields=("summary",), optional=("summary",))
+
+
+@admin.register(InfoPage)
+class InfoPageAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "site", "slug", "order")
+    list_filter = ("site",)
+    search_fields = ("slug", "title")
+    formfield_for_dbfield = translated(textarea_fields=("summary",),
+                                       optional=("summary", "link_label"))
+
+
+@admin.register(Offer)
+class OfferAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "site", "source", "category", "starts", "ends", "published")
+    list_filter = ("site", "source", "category", "published")
+    search_fields = ("slug", "title", "where")
+    date_hierarchy = "starts"
+    formfield_for_dbfield = translated(textarea_fields=("summary",), optional=("summary",))
+    fieldsets = (
+        (None, {"fields": ("site", "slug", "source", "category", "published", "order",
+                           "pictogram", "title", "summary")}),
+        ("Quand", {"fields": ("starts", "ends", "weekdays", "time", "end_time"),
+                   "description": "Sans date ni jour : une offre permanente. Jours : 0 = lundi."}),
+        ("Où et pour qui", {"fields": ("where", "walking_minutes", "age_min", "age_max",
+                                       "capacity", "link", "interests", "audio")}),
+    )

@@ -6,12 +6,21 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 
-from kiosk.domain.content import PLACE_KINDS, ContentError
+from kiosk.domain.content import OFFER_CATEGORIES, OFFER_SOURCES, PLACE_KINDS, ContentError
+from kiosk.domain.content import InfoPage as PageItem
 from kiosk.domain.content import NearbyPlace as PlaceItem
+from kiosk.domain.content import Offer as OfferItem
 from kiosk.domain.content import Pole as PoleItem
 from kiosk.domain.content import Service as ServiceItem
 from kiosk.domain.content import Situation as SituationItem
 from kiosk.domain.languages import DEFAULT_LANGUAGE, localized
+
+
+def audio_field():
+    """Recorded read-aloud per language (Wolof, Bambara: espeak-ng has no voice for them)."""
+    return models.JSONField(
+        default=dict, blank=True,
+        help_text='Lecture enregistrée par langue, fichiers WAV de assets/audio : {"wo": "x-wo.wav"}')
 
 
 class Site(models.Model):
@@ -59,6 +68,7 @@ class Pole(TranslatedModel):
     pictogram = models.SlugField()
     name = models.JSONField(default=dict)
     summary = models.JSONField(default=dict, blank=True)
+    audio = audio_field()
 
     class Meta:
         ordering = ("site", "order", "slug")
@@ -75,6 +85,7 @@ class Pole(TranslatedModel):
             "pictogram": self.pictogram,
             "name": self.name,
             "summary": self.summary,
+            "audio": self.audio,
         }
 
     def clean(self) -> None:
@@ -110,6 +121,7 @@ class Service(TranslatedModel):
                                help_text="Position sur le plan, de 0 (gauche) à 1 (droite)")
     plan_y = models.FloatField(null=True, blank=True,
                                help_text="Position sur le plan, de 0 (haut) à 1 (bas)")
+    audio = audio_field()
 
     class Meta:
         ordering = ("site", "pole__order", "order", "slug")
@@ -137,6 +149,7 @@ class Service(TranslatedModel):
             "plan": self.plan,
             "plan_x": self.plan_x,
             "plan_y": self.plan_y,
+            "audio": self.audio,
         }
 
     def clean(self) -> None:
@@ -170,6 +183,7 @@ class Situation(TranslatedModel):
         default=list, blank=True,
         help_text='Identifiants des services, dans l\'ordre : ["naissance", "relais-familles"]')
     documents = models.JSONField(default=list, blank=True, help_text='[{"fr": "...", "en": "..."}]')
+    audio = audio_field()
 
     class Meta:
         ordering = ("site", "order", "slug")
@@ -191,6 +205,7 @@ class Situation(TranslatedModel):
             "summary": self.summary,
             "services": self.services,
             "documents": self.documents,
+            "audio": self.audio,
         }
 
     def clean(self) -> None:
@@ -254,6 +269,143 @@ class NearbyPlace(TranslatedModel):
     def clean(self) -> None:
         try:
             PlaceItem.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class InfoPage(TranslatedModel):
+    """A page of information shown from the kiosk's home, such as the Carte Citoyenne."""
+
+    KIND = "page"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="pages")
+    slug = models.SlugField(help_text="« carte-citoyenne » : la page de la Carte Citoyenne")
+    order = models.PositiveSmallIntegerField(default=0)
+    pictogram = models.SlugField()
+    title = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict, blank=True)
+    body = models.JSONField(default=list, blank=True,
+                            help_text='Paragraphes : [{"fr": "...", "en": "..."}, ...]')
+    link = models.URLField(blank=True, max_length=500,
+                           help_text="Adresse https:// montrée en QR code (commande, détails)")
+    link_label = models.JSONField(default=dict, blank=True)
+    audio = audio_field()
+
+    class Meta:
+        ordering = ("site", "order", "slug")
+        verbose_name = "page d'information"
+        verbose_name_plural = "pages d'information"
+        constraints = [models.UniqueConstraint(fields=("site", "slug"), name="page_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.text("title")
+
+    def to_wire(self) -> dict:
+        return {
+            "id": self.slug,
+            "order": self.order,
+            "pictogram": self.pictogram,
+            "title": self.title,
+            "summary": self.summary,
+            "body": self.body,
+            "link": self.link,
+            "link_label": self.link_label,
+            "audio": self.audio,
+        }
+
+    def clean(self) -> None:
+        try:
+            PageItem.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+OFFER_SOURCE_LABELS = {"carte": "Carte Citoyenne", "local": "offre locale d'habitants"}
+OFFER_CATEGORY_LABELS = {
+    "civic": "citoyenneté", "culture": "culture", "association": "vie associative",
+    "sport": "sport", "food": "alimentation (AMAP…)", "swap": "troc, échange",
+    "help": "entraide", "event": "événement"}
+
+
+class Offer(TranslatedModel):
+    """A Carte Citoyenne offer or a resident's local offer. Only published offers reach the
+    kiosks: unpublishing one removes it from every kiosk at the next sync."""
+
+    KIND = "offer"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="offers")
+    slug = models.SlugField()
+    order = models.PositiveSmallIntegerField(default=0)
+    source = models.CharField(max_length=10, default="local",
+                              choices=[(k, OFFER_SOURCE_LABELS[k]) for k in OFFER_SOURCES])
+    category = models.CharField(max_length=12, default="event",
+                                choices=[(k, OFFER_CATEGORY_LABELS[k]) for k in OFFER_CATEGORIES])
+    published = models.BooleanField(
+        default=True, help_text="Visible sur les bornes et les téléphones")
+    pictogram = models.SlugField()
+    title = models.JSONField(default=dict)
+    summary = models.JSONField(default=dict, blank=True)
+    where = models.CharField(max_length=300, blank=True, help_text="Lieu et adresse")
+    walking_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MaxValueValidator(120)],
+        help_text="À pied depuis la mairie, en minutes")
+    starts = models.DateField(null=True, blank=True, help_text="Premier jour (vide : déjà en cours)")
+    ends = models.DateField(null=True, blank=True, help_text="Dernier jour (vide : sans fin)")
+    weekdays = models.JSONField(default=list, blank=True,
+                                help_text="Jours de la semaine, 0 = lundi : [3] tous les jeudis")
+    time = models.TimeField(null=True, blank=True, help_text="Heure de début")
+    end_time = models.TimeField(null=True, blank=True, help_text="Heure de fin")
+    age_min = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(120)])
+    age_max = models.PositiveSmallIntegerField(null=True, blank=True,
+                                               validators=[MaxValueValidator(120)])
+    capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Places (vide : libre)")
+    link = models.URLField(blank=True, max_length=500, help_text="Réservation ou détails (https://)")
+    interests = models.JSONField(default=list, blank=True,
+                                 help_text='Envies : ["nature", "musique", "solidarite"]')
+    audio = audio_field()
+
+    class Meta:
+        ordering = ("site", "order", "starts", "slug")
+        verbose_name = "offre"
+        verbose_name_plural = "offres (Carte Citoyenne et habitants)"
+        constraints = [models.UniqueConstraint(fields=("site", "slug"), name="offer_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.text("title")
+
+    def to_wire(self) -> dict:
+        def hhmm(value):
+            return value.strftime("%H:%M") if value else None
+
+        return {
+            "id": self.slug,
+            "order": self.order,
+            "source": self.source,
+            "category": self.category,
+            "pictogram": self.pictogram,
+            "title": self.title,
+            "summary": self.summary,
+            "where": self.where,
+            "walking_minutes": self.walking_minutes,
+            "starts": self.starts.isoformat() if self.starts else None,
+            "ends": self.ends.isoformat() if self.ends else None,
+            "weekdays": self.weekdays,
+            "time": hhmm(self.time),
+            "end_time": hhmm(self.end_time),
+            "age_min": self.age_min,
+            "age_max": self.age_max,
+            "capacity": self.capacity,
+            "link": self.link,
+            "interests": self.interests,
+            "audio": self.audio,
+        }
+
+    def item(self) -> OfferItem:
+        return OfferItem.from_wire(self.to_wire())
+
+    def clean(self) -> None:
+        try:
+            self.item()
         except ContentError as exc:
             raise ValidationError(str(exc)) from exc
 

@@ -11,7 +11,9 @@ from django.db.models import F
 from kiosk.server.content.models import (
     ContentChange,
     ContentVersion,
+    InfoPage,
     NearbyPlace,
+    Offer,
     Pole,
     Service,
     Site,
@@ -20,7 +22,7 @@ from kiosk.server.content.models import (
 
 # In the order a delta lists them: poles first (a service names its pole), services before
 # the situations that name them.
-KIND_MODELS = {m.KIND: m for m in (Pole, Service, Situation, NearbyPlace)}
+KIND_MODELS = {m.KIND: m for m in (Pole, Service, Situation, NearbyPlace, InfoPage, Offer)}
 
 
 def do_record_change(site_id: int, kind: str, key: str, deleted: bool = False) -> int:
@@ -58,6 +60,8 @@ def _items(site: Site, kind: str, keys: set[str] | None = None) -> list[dict]:
     qs = KIND_MODELS[kind].objects.filter(site=site)
     if kind == "service":
         qs = qs.select_related("pole")
+    if kind == "offer":
+        qs = qs.filter(published=True)  # an unpublished offer reads as deleted to the kiosks
     if keys is not None:
         qs = qs.filter(slug__in=keys)
     return [{"kind": kind, "data": obj.to_wire()} for obj in qs]

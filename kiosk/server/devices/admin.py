@@ -5,10 +5,17 @@ from kiosk.server.devices.models import Kiosk
 
 @admin.register(Kiosk)
 class KioskAdmin(admin.ModelAdmin):
-    list_display = ("name", "site", "active", "token_hint", "last_seen_at")
+    list_display = ("name", "site", "active", "token_hint", "last_seen_at", "last_heartbeat_at",
+                    "version", "printer_state")
     list_filter = ("site", "active")
-    readonly_fields = ("token_hint", "created_at", "last_seen_at")
-    fields = ("site", "name", "active", "token_hint", "created_at", "last_seen_at")
+    # The heartbeat (POST /api/v1/heartbeat) is the kiosk's word: shown, never edited here.
+    HEARTBEAT = ("last_heartbeat_at", "version", "content_cursor", "outbox_depth",
+                 "printer_state", "printer_detail", "last_error", "last_error_at")
+    readonly_fields = ("token_hint", "created_at", "last_seen_at", *HEARTBEAT)
+    fieldsets = (
+        (None, {"fields": ("site", "name", "active", "token_hint", "created_at", "last_seen_at")}),
+        ("Dernières nouvelles de la borne", {"fields": HEARTBEAT}),
+    )
     actions = ("rotate_token",)
 
     def save_model(self, request, obj, form, change):

@@ -1,7 +1,9 @@
-"""Kiosks and their bearer tokens. Only a hash of the token is stored."""
+"""Kiosks and their bearer tokens (only a hash of the token is stored), and the last
+heartbeat each kiosk sent (version, content cursor, outbox depth, printer, last error)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 
@@ -29,6 +31,18 @@ class KioskManager(models.Manager):
         return self.select_related("site").filter(token_hash=hash_token(token), active=True).first()
 
 
+# A kiosk sends a heartbeat every minute or so; without news for this long it is "stale".
+STALE_AFTER_SECONDS = 180
+
+
+class PrinterState(models.TextChoices):
+    OK = "ok", "Imprimante OK"
+    ABSENT = "absent", "Imprimante absente"
+    PAPER_OUT = "paper_out", "Plus de papier"
+    ERROR = "error", "Erreur imprimante"
+    UNKNOWN = "", "Inconnu"
+
+
 class Kiosk(models.Model):
     site = models.ForeignKey("content.Site", on_delete=models.CASCADE, related_name="kiosks")
     name = models.CharField(max_length=100)
@@ -37,6 +51,19 @@ class Kiosk(models.Model):
     active = models.BooleanField(default=True, help_text="Untick to revoke the token at once")
     created_at = models.DateTimeField(auto_now_add=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # The last heartbeat (POST /api/v1/heartbeat); nothing personal in any of these.
+    last_heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
+    version = models.CharField(max_length=40, blank=True, editable=False,
+                               help_text="kiosk software version")
+    content_cursor = models.CharField(max_length=40, blank=True, editable=False,
+                                      help_text="content cursor the kiosk holds")
+    outbox_depth = models.PositiveIntegerField(default=0, editable=False,
+                                               help_text="requests waiting to be sent")
+    printer_state = models.CharField(max_length=20, blank=True, editable=False,
+                                     choices=PrinterState.choices)
+    printer_detail = models.CharField(max_length=200, blank=True, editable=False)
+    last_error = models.CharField(max_length=300, blank=True, editable=False)
+    last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = KioskManager()
 
@@ -52,3 +79,11 @@ class Kiosk(models.Model):
         if self.last_seen_at is None or (now - self.last_seen_at).total_seconds() > 60:
             Kiosk.objects.filter(pk=self.pk).update(last_seen_at=now)
             self.last_seen_at = now
+
+    def is_stale(self, now: dt.datetime | None = None,
+                 after_seconds: int = STALE_AFTER_SECONDS) -> bool:
+        """No heartbeat yet, or none for more than `after_seconds`."""
+        if self.last_heartbeat_at is None:
+            return True
+        now = now or timezone.now()
+        return (now - self.last_heartbeat_at).total_seconds() > after_seconds

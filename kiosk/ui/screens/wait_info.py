@@ -1,9 +1,14 @@
-"""While you wait: places nearby with their walking time (the Buttes-Chaumont, a café, the
-library...), and the reminder that an SMS (or the QR) tells when to come back."""
+"""While you wait: what happens today in the neighbourhood (the AMAP, a swap...), places
+nearby with their walking time (the Buttes-Chaumont, a café, the library...), and the
+reminder that an SMS (or the QR) tells when to come back."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from kiosk.domain.content import offers_on
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.screens.offers import offer_row
 from kiosk.ui.widgets import Row, Text
 
 load_kv(__file__)
@@ -26,20 +31,30 @@ def place_detail(app, place) -> str:
 
 
 class WaitInfoScreen(KioskScreen):
-    def show(self, ticket: dict | None, sms: bool) -> None:
+    def show(self, ticket: dict | None, sms: bool, today: dt.date | None = None) -> None:
         app = self.app
+        today = today or dt.date.today()
         number = (ticket or {}).get("number", "")
         self.ids.number.text = f"{app.tr('your_number')} : {number}" if number else ""
         self.ids.intro.text = app.tr("waitinfo_sms" if sms else "waitinfo_qr")
         grid = self.ids.places
         grid.clear_widgets()
+        events = offers_on(app.offers(), today)
+        if events:
+            grid.add_widget(Text(text=app.tr("waitinfo_events"), bold=True,
+                                 color=app.palette["primary"]))
+            for offer in events:
+                grid.add_widget(offer_row(app, offer, today))
         places = app.places()  # in the agents' order (usually the nearest first)
+        if places and events:
+            grid.add_widget(Text(text=app.tr("waitinfo_places"), bold=True,
+                                 color=app.palette["primary"]))
         for place in places:
             name = app.localized(place.name)
             grid.add_widget(Row(tid=f"place-{place.id}", bg=PLACE_COLOR,
                                 image=app.pictogram(getattr(place, "pictogram", "") or "quartier"),
                                 label=name, detail=place_detail(app, place)))
-        if not places:
+        if not places and not events:
             grid.add_widget(Text(text=app.tr("waitinfo_empty"), halign="center"))
         self.ids.scroll.scroll_y = 1
 

@@ -1,8 +1,9 @@
 """Load (or refresh) the demo content of the 19e: site, poles, services, life situations,
-nearby places, agents, kiosk, counters."""
+nearby places, information pages (the Carte Citoyenne), offers, agents, kiosk, counters."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "demo loaded: site {site}, {poles} poles, {services} services, "
-                "{situations} situations, {places} places, "
+                "{situations} situations, {places} places, {pages} pages, {offers} offers, "
                 "{counters} counters, {agents} agents, {kiosks} kiosks".format(**summary)
             )
         )
@@ -41,7 +42,15 @@ class Command(BaseCommand):
 
 def load(data: dict) -> dict:
     from kiosk.server.accounts.models import SiteMembership
-    from kiosk.server.content.models import NearbyPlace, Pole, Service, Site, Situation
+    from kiosk.server.content.models import (
+        InfoPage,
+        NearbyPlace,
+        Offer,
+        Pole,
+        Service,
+        Site,
+        Situation,
+    )
     from kiosk.server.devices.models import Kiosk
     from kiosk.server.queueing.models import Counter
 
@@ -77,6 +86,24 @@ def load(data: dict) -> dict:
             ("order", 0), ("name", {}), ("summary", {}), ("kind", "other"), ("address", ""),
             ("walking_minutes", 5), ("pictogram", ""))}
         places[d["id"]] = _upsert(NearbyPlace, site, d["id"], fields)
+    pages = {}
+    for d in data.get("pages", []):
+        fields = {k: d.get(k, default) for k, default in (
+            ("order", 0), ("pictogram", ""), ("title", {}), ("summary", {}), ("body", []),
+            ("link", ""), ("link_label", {}), ("audio", {}))}
+        pages[d["id"]] = _upsert(InfoPage, site, d["id"], fields)
+    offers = {}
+    for d in data.get("offers", []):
+        fields = {k: d.get(k, default) for k, default in (
+            ("order", 0), ("source", "local"), ("category", "event"), ("pictogram", ""),
+            ("title", {}), ("summary", {}), ("where", ""), ("walking_minutes", None),
+            ("weekdays", []), ("age_min", 0), ("age_max", None), ("capacity", None),
+            ("link", ""), ("interests", []), ("audio", {}), ("published", True))}
+        for key in ("starts", "ends"):
+            fields[key] = dt.date.fromisoformat(d[key]) if d.get(key) else None
+        for key in ("time", "end_time"):
+            fields[key] = dt.time.fromisoformat(d[key]) if d.get(key) else None
+        offers[d["id"]] = _upsert(Offer, site, d["id"], fields)
     for c in data.get("counters", []):
         counter, _ = Counter.objects.update_or_create(
             site=site, name=c["name"], defaults={"is_open": c.get("open", True)}
@@ -98,7 +125,8 @@ def load(data: dict) -> dict:
         Kiosk.objects.register(site, k["name"], token=k["token"])
     return {
         "site": site.slug, "poles": len(poles), "services": len(services),
-        "situations": len(situations), "places": len(places),
+        "situations": len(situations), "places": len(places), "pages": len(pages),
+        "offers": len(offers),
         "counters": len(data.get("counters", [])), "agents": len(data.get("agents", [])),
         "kiosks": len(data.get("kiosks", [])),
     }

@@ -1,0 +1,207 @@
+"""The Carte Citoyenne, the neighbourhood's offers, and one offer.
+
+    home ─▶ Carte Citoyenne (what it gives, who may have it, QR to order it, its offers) ─▶ offer
+    home ─▶ in the neighbourhood (residents' offers: all / today / this week) ─▶ offer
+    ticket ─▶ while you wait (today's events) ─▶ offer
+
+An offer's page carries a QR code of its phone page (/o/<id>): the visitor takes it along.
+Offers reach the kiosk only once a moderator has published them (server side).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter)
+from kiosk.domain.content import current_offers, offers_on
+from kiosk.ui.qr import qr_texture
+from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import Row, Text
+
+load_kv(__file__)
+
+CARTE_PAGE = "carte-citoyenne"
+CARTE_COLOR = "#0B5E6B"
+LOCAL_COLOR = "#6B3F0B"
+FILTERS = ("all", "today", "week")
+
+
+def _date(day: dt.date) -> str:
+    return f"{day:%d/%m}"
+
+
+def when_text(app, offer, today: dt.date) -> str:
+    """When an offer happens, in the screen's language: "Every Thursday, 18:30 – 20:00"."""
+    if offer.weekdays:
+        names = app.tr("weekdays").split(",")
+        days = ", ".join(names[d] for d in offer.weekdays if d < len(names))
+        text = app.tr("offer_every", days=days)
+        if offer.ends:
+            text += " · " + app.tr("offer_until", date=_date(offer.ends))
+    elif offer.starts and offer.ends and offer.starts == offer.ends:
+        text = app.tr("offer_on", date=_date(offer.starts))
+    elif offer.starts and offer.ends:
+        text = app.tr("offer_from_to", start=_date(offer.starts), end=_date(offer.ends))
+    elif offer.starts:
+        text = app.tr("offer_from", date=_date(offer.starts))
+    elif offer.ends:
+        text = app.tr("offer_until", date=_date(offer.ends))
+    else:
+        text = app.tr("offer_ongoing")
+    if offer.time:
+        text += f", {offer.time:%H:%M}" + (f" – {offer.end_time:%H:%M}" if offer.end_time else "")
+    if offer.dated and offer.happens_on(today):
+        text = f"{app.tr('filter_today')} · {text}"
+    return text
+
+
+def age_text(app, offer) -> str:
+    if offer.age_max is not None:
+        return app.tr("offer_age_range", min=offer.age_min, max=offer.age_max)
+    if offer.age_min:
+        return app.tr("offer_age_min", min=offer.age_min)
+    return ""
+
+
+def where_text(app, offer) -> str:
+    parts = [offer.where] if offer.where else []
+    if offer.walking_minutes:  # 0: here, at the town hall
+        parts.append(app.tr("walking_minutes", minutes=offer.walking_minutes))
+    return " · ".join(parts)
+
+
+def offer_row(app, offer, today: dt.date) -> Row:
+    detail = " · ".join(p for p in (when_text(app, offer, today), where_text(app, offer)) if p)
+    row = Row(tid=f"offer-{offer.id}", bg=CARTE_COLOR if offer.source == "carte" else LOCAL_COLOR,
+              image=app.pictogram(offer.pictogram) or app.pictogram("quartier"),
+              label=offer.title(app.language), detail=detail)
+    row.bind(on_release=lambda _w, oid=offer.id: app.open_offer(oid))
+    return row
+
+
+def offer_page_url(app, offer_id: str) -> str:
+    if not getattr(app, "transport", None):
+        return ""
+    return f"{app.settings.server_url.rstrip('/')}/o/{offer_id}?lang={app.language}"
+
+
+def select(offers, which: str, today: dt.date) -> list:
+    """The offers a filter chip shows: all that are not over, today's, or this week's."""
+    if which == "today":
+        return offers_on(offers, today)
+    live = current_offers(offers, today)
+    if which == "week":
+        week = [today + dt.timedelta(days=n) for n in range(7)]
+        return [o for o in live if o.dated and any(o.happens_on(d) for d in week)]
+    return live
+
+
+class CarteScreen(KioskScreen):
+    """The Carte Citoyenne-Citoyen de Paris: free, any Paris resident from 7; what it gives;
+    the QR code to order it; the offers it opens."""
+
+    def show(self, today: dt.date | None = None) -> bool:
+        app = self.app
+        today = today or dt.date.today()
+        page = app.store_get("page", CARTE_PAGE)
+        self.ids.header.title = page.title(app.language) if page else app.tr("entry_carte")
+        self.ids.summary.text = app.localized(page.summary) if page else app.tr("carte_missing")
+        body = self.ids.body_text
+        body.clear_widgets()
+        for paragraph in (page.body if page else ()):
+            body.add_widget(Text(text=app.localized(paragraph), font_size=app.sp(24)))
+        link = page.link if page else ""
+        self.ids.qr.texture = qr_texture(link) if link else None
+        self.ids.qr_panel.opacity = 1 if link else 0
+        self.ids.qr_text.text = (app.localized(page.link_label) if page and page.link_label
+                                 else app.tr("offer_link")) if link else ""
+        offers = current_offers(app.offers("carte"), today)
+        grid = self.ids.offers
+        grid.clear_widgets()
+        for offer in offers:
+            grid.add_widget(offer_row(app, offer, today))
+        self.ids.offers_title.text = app.tr("carte_offers") if offers else ""
+        self.ids.scroll.scroll_y = 1
+        return True
+
+    def refresh(self) -> bool:
+        return self.show()
+
+    def speech_text(self) -> str:
+        rows = [w for w in self.ids.offers.children[::-1] if hasattr(w, "label")]
+        paragraphs = [w.text for w in self.ids.body_text.children[::-1]]
+        return ". ".join(p for p in [self.ids.header.title, self.ids.summary.text, *paragraphs,
+                                     self.ids.offers_title.text,
+                                     *(f"{r.label}, {r.detail}" for r in rows)] if p)
+
+
+class OffersScreen(KioskScreen):
+    """What residents and associations propose nearby: AMAP, swaps, repair café..."""
+
+    which = "all"
+
+    def show(self, which: str | None = None, today: dt.date | None = None) -> bool:
+        app = self.app
+        today = today or dt.date.today()
+        if which in FILTERS:
+            self.which = which
+        for name in FILTERS:
+            self.ids[f"filter_{name}"].active = name == self.which
+        offers = select(app.offers("local"), self.which, today)
+        grid = self.ids.offers
+        grid.clear_widgets()
+        for offer in offers:
+            grid.add_widget(offer_row(app, offer, today))
+        self.ids.empty.text = "" if offers else app.tr("offers_empty")
+        self.ids.scroll.scroll_y = 1
+        return True
+
+    def refresh(self) -> bool:
+        return self.show()
+
+    def wipe(self) -> None:
+        self.which = "all"
+
+    def speech_text(self) -> str:
+        rows = [w for w in self.ids.offers.children[::-1] if hasattr(w, "label")]
+        return ". ".join(p for p in [self.app.tr("entry_offers"), self.app.tr("offers_intro"),
+                                     self.ids.empty.text,
+                                     *(f"{r.label}, {r.detail}" for r in rows)] if p)
+
+
+class OfferScreen(KioskScreen):
+    offer_id = None
+
+    def show(self, offer_id: str, today: dt.date | None = None) -> bool:
+        app = self.app
+        offer = app.store_get("offer", offer_id)
+        if offer is None:
+            return False
+        today = today or dt.date.today()
+        self.offer_id = offer_id
+        self.ids.header.title = offer.title(app.language)
+        self.ids.header.bg = CARTE_COLOR if offer.source == "carte" else LOCAL_COLOR
+        self.ids.source.text = app.tr(f"offer_source_{offer.source}")
+        self.ids.summary.text = app.localized(offer.summary)
+        self.ids.when.text = when_text(app, offer, today)
+        self.ids.where.text = where_text(app, offer) or "—"
+        facts = [age_text(app, offer)]
+        if offer.capacity:
+            facts.append(app.tr("offer_capacity", n=offer.capacity))
+        self.ids.facts.text = " · ".join(f for f in facts if f)
+        url = offer_page_url(app, offer_id)
+        self.ids.qr.texture = qr_texture(url) if url else None
+        self.ids.qr_panel.opacity = 1 if url else 0
+        self.ids.scroll.scroll_y = 1
+        return True
+
+    def refresh(self) -> bool:
+        return self.offer_id is not None and self.show(self.offer_id)
+
+    def wipe(self) -> None:
+        self.offer_id = None
+
+    def speech_text(self) -> str:
+        ids = self.ids
+        return ". ".join(p for p in (ids.header.title, ids.source.text, ids.summary.text,
+                                     ids.when.text, ids.where.text, ids.facts.text) if p)

@@ -1,0 +1,103 @@
+"""The Carte Citoyenne, the neighbourhood's offers and today's events, under Xvfb with real
+touches against the demo server; read-aloud in Wolof plays the recording content provides.
+Screenshots: tests/artifacts/screenshots/flows-{home-entries,carte,carte-ar,offers,offer,notice-wo}.png"""
+
+from __future__ import annotations
+
+import datetime as dt
+import wave
+from pathlib import Path
+
+import pytest
+
+from kiosk.domain.content import current_offers, offers_on, parse_item
+from tests.conftest import demo_data
+
+pytestmark = pytest.mark.ui
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def demo_offers():
+    return [parse_item("offer", o) for o in demo_data()["offers"]]
+
+
+def write_wav(path: Path, seconds: float = 0.2) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(b"\x00\x00" * int(16000 * seconds))
+
+
+@pytest.fixture
+def offers_config(server, tmp_path):
+    """A kiosk whose assets hold a Wolof recording of the AMAP offer, set on the server."""
+    assets = tmp_path / "assets"
+    assets.mkdir()
+    for part in ("pictograms", "plans"):
+        (assets / part).symlink_to(ROOT / "assets" / part)
+    write_wav(assets / "audio" / "amap-wo.wav")
+    server.manage("shell", "-c", (
+        "from kiosk.server.content.models import Offer; o = Offer.objects.get(slug='amap-buttes'); "
+        "o.audio = {'wo': 'amap-wo.wav'}; o.full_clean(); o.save()"))
+    config = tmp_path / "kiosk.toml"
+    config.write_text(
+        "[server]\n"
+        f'server_url = "{server.url}"\ntoken = "{server.kiosk_token}"\n'
+        "sync_interval = 5.0\nrequest_timeout = 3.0\n\n"
+        f'[kiosk]\ndata_dir = "{tmp_path / "k"}"\nassets_dir = "{assets}"\n\n'
+        "[screen]\nfullscreen = false\ndev_mode = true\nwidth = 1280\nheight = 800\n",
+        encoding="utf-8")
+    yield config
+    server.manage("shell", "-c", (
+        "from kiosk.server.content.models import Offer; o = Offer.objects.get(slug='amap-buttes'); "
+        "o.audio = {}; o.save()"))
+
+
+def test_carte_citoyenne_offers_and_wolof_recording(run_kiosk, offers_config):
+    result = run_kiosk("offers", offers_config, "--param", "offer=amap-buttes")
+    today = dt.date.today()
+    offers = demo_offers()
+    page = demo_data()["pages"][0]
+    # The Carte Citoyenne: who may have it, a QR code to order it, the offers it opens.
+    assert result["carte_title"] == page["title"]["fr"]
+    assert "7 ans" in result["carte_summary"] and "Gratuite" in result["carte_summary"]
+    assert result["carte_paragraphs"] == len(page["body"])
+    assert result["carte_qr"] is True
+    assert result["carte_offers"] == [f"offer-{o.id}" for o in current_offers(offers, today, "carte")]
+    assert result["carte_offer_opened"] == current_offers(offers, today, "carte")[0].id
+    assert result["carte_offer_source"] == "Avec la Carte Citoyenne"
+    # The neighbourhood: residents' offers only; "today" = what happens today.
+    local = current_offers(offers, today, "local")
+    assert result["offers_all"] == [f"offer-{o.id}" for o in local]
+    assert result["offers_today"] == [f"offer-{o.id}" for o in offers_on(offers, today, "local")]
+    if not result["offers_today"]:
+        assert "Rien de prévu" in result["offers_today_empty"]
+    assert set(result["offers_week"]) <= set(result["offers_all"])
+    # One offer: when (weekday and hours), where (with the walk), its phone page as a QR.
+    assert "jeudi" in result["offer_when"] and "18:30 – 20:00" in result["offer_when"]
+    assert "Armand-Carrel" in result["offer_where"] and "3" in result["offer_where"]
+    assert result["offer_qr"] is True
+    # Wolof: no espeak-ng voice; the recording the content names is played, nothing else.
+    assert [Path(p).name for p in result["wo_played"]] == ["amap-wo.wav"]
+    assert result["wo_notice"] == ""
+    # A screen without a recording says so plainly instead of staying silent.
+    assert result["wo_list_notice"].startswith("Amagul baat")
+    assert result["notice_after_touch"] == ""  # a touch closes it
+    # Arabic: the page title in Arabic.
+    assert result["carte_title_ar"] == page["title"]["ar"]
+
+
+def test_while_you_wait_shows_todays_events(run_kiosk, server, tmp_path):
+    from tests.ui.test_flows import printer_section, write_flow_config
+
+    config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
+                               tmp_path / "k", extra=printer_section(tmp_path / "p.bin"))
+    result = run_kiosk("situation_ticket", config, "--param", "situation=naissance-enfant",
+                       "--param", "service=naissance")
+    day = dt.date.fromisoformat(result["today"])
+    expected = [f"offer-{o.id}" for o in offers_on(demo_offers(), day)]
+    assert expected, "the demo content has an event every day of the week"
+    assert result["events"] == expected
+    assert result["places"][0] == "place-parc-buttes-chaumont"
