@@ -121,6 +121,7 @@ INSTALLED_APPS = [
     "kiosk.server.notifications",
     "kiosk.server.web",
     "kiosk.server.stats",
+    "kiosk.server.audit",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,8 @@ RATELIMITS = {
     "heartbeat": env("RATELIMIT_HEARTBEAT", "30/m"),  # per kiosk (one a minute is normal)
     "phone": env("RATELIMIT_PHONE", "10/m"),  # per IP: "I'm leaving", "more time"
     "login": env("RATELIMIT_LOGIN", "10/m"),  # per IP: login attempts
+    "propose": env("RATELIMIT_PROPOSE", "5/h"),  # per IP: residents' proposals (/proposer)
+    "contributions": env("RATELIMIT_CONTRIBUTIONS", "20/h"),  # per kiosk: proposals
 }
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks). nginx on the same
 # machine: 127.0.0.1. Empty: REMOTE_ADDR is the client.

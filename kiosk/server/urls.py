@@ -8,6 +8,7 @@ from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web import views as web
 from kiosk.server.web.fleet import fleet, fleet_state_json
 from kiosk.server.web.offer_page import carte_page, offer_page
+from kiosk.server.web.propose import propose
 from kiosk.server.web.service_page import service_page
 
 admin.site.site_header = "Carrefour — back-office"
@@ -34,6 +35,7 @@ urlpatterns = [
     path("s/<slug:slug>", service_page, name="service-page"),
     path("o/<slug:slug>", offer_page, name="offer-page"),
     path("carte", carte_page, name="carte-page"),
+    path("proposer", propose, name="propose"),
     path("t/<str:token>/etat.json", web.phone_state_json, name="phone-state"),
     path("t/<str:token>/partir", web.phone_leave, name="phone-leave"),
     path("t/<str:token>/plus-de-temps", web.phone_more_time, name="phone-more-time"),

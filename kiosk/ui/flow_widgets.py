@@ -24,7 +24,7 @@ from kiosk.ui.widgets import MirrorBox
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
-class IconButton(ButtonBehavior, BoxLayout):
+class IconButton(ButtonBehavior, MirrorBox):
     """A big button with a pictogram (on its colour) and a label; `alt` is the text alternative."""
 
     tid = StringProperty("")

@@ -17,7 +17,7 @@ import os
 import sys
 
 PROJECT_APPS = ("content", "accounts", "devices", "queueing", "assistance", "notifications",
-                "web", "stats")
+                "web", "stats", "audit")
 KIOSK_TOKEN = "old-release-kiosk-token-0123456789abcdefghijkl"
 
 

@@ -116,9 +116,10 @@ def test_say_file_plays_recorded_audio_or_reports_unavailable(tmp_path, speakers
     no_player = speakers(player=None)
     no_player.player = None
     assert no_player.say_file(clip) is False
-    player = speakers(player="sleep 30")  # "plays" for 30 s: a process to interrupt
+    # "Plays" for 30 s whatever the file (sh's $1): a process to interrupt.
+    player = speakers(player="sh -c 'sleep 30' player")
     assert player.say_file(clip) is True and player.speaking
-    assert player._procs[0].args == ["sleep", "30", str(clip)]
+    assert player._procs[0].args == ["sh", "-c", "sleep 30", "player", str(clip)]
     assert player.say_file(tmp_path / "missing.wav") is False and not player.speaking
 
 

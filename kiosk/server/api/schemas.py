@@ -113,3 +113,24 @@ class HeartbeatOut(Schema):
     received_at: dt.datetime
     stale_after_seconds: int = Field(
         description="the fleet page flags the kiosk if no heartbeat comes within this delay")
+
+
+class ContributionIn(Schema):
+    """A resident's local offer, proposed at the kiosk; a moderator reads it before any
+    kiosk shows it. Limits: title 80, description 500, where 120, contact 120 characters."""
+
+    title: str = Field(max_length=400, description="in the resident's words; at most 80 characters")
+    description: str = Field("", max_length=2000, description="at most 500 characters")
+    category: Literal["association", "food", "swap", "help", "event", "culture", "sport"]
+    date: dt.date | None = Field(None, description="the day, from today to one year ahead")
+    time: str | None = Field(None, max_length=5, description="HH:MM")
+    where: str = Field("", max_length=500, description="at most 120 characters")
+    contact: str = Field("", max_length=500,
+                         description="optional, only with contact_consent; seen by moderators "
+                                     "only, erased when the offer is rejected or ends")
+    contact_consent: bool = False
+
+
+class ContributionOut(Schema):
+    id: str = Field(description="The offer's id (slug); unseen by kiosks until approved")
+    status: Literal["pending", "approved", "rejected"]

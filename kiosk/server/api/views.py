@@ -15,6 +15,8 @@ from kiosk.server.api.schemas import (
     AssistanceIn,
     AssistanceOut,
     ContentOut,
+    ContributionIn,
+    ContributionOut,
     ErrorOut,
     HeartbeatIn,
     HeartbeatOut,
@@ -24,6 +26,7 @@ from kiosk.server.api.schemas import (
 )
 from kiosk.server.assistance.models import AssistanceRequest
 from kiosk.server.assistance.services import do_request_assistance, effective_status
+from kiosk.server.content.contributions import ContributionError, submit_contribution
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
 from kiosk.server.devices.models import STALE_AFTER_SECONDS
 from kiosk.server.devices.services import Heartbeat, record_heartbeat
@@ -194,3 +197,22 @@ def heartbeat(request: HttpRequest, body: HeartbeatIn):
         printer_detail=printer.detail if printer else "", last_error=body.last_error,
     ))
     return {"received_at": received_at, "stale_after_seconds": STALE_AFTER_SECONDS}
+
+
+@api.post("/contributions", response={201: ContributionOut, 200: ContributionOut,
+                                      422: ErrorOut, 429: ErrorOut})
+@ratelimit("contributions", key="kiosk")
+def create_contribution(
+    request: HttpRequest,
+    body: ContributionIn,
+    idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
+):
+    """A resident proposes a local offer at the kiosk; it waits for a moderator (pending)
+    and reaches the kiosks only once approved. The same Idempotency-Key again answers the
+    same contribution (200)."""
+    try:
+        offer, created = submit_contribution(
+            request.kiosk.site, body.model_dump(), via="kiosk", idempotency_key=idempotency_key)
+    except ContributionError as exc:
+        raise HttpError(422, str(exc)) from None
+    return Status(201 if created else 200, {"id": offer.slug, "status": offer.status})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -153,7 +154,9 @@ class Service(TranslatedModel):
         }
 
     def clean(self) -> None:
-        if self.pole_id and self.site_id and self.pole.site_id != self.site_id:
+        if not self.pole_id:
+            return  # the form reports the missing pole on its field
+        if self.site_id and self.pole.site_id != self.site_id:
             raise ValidationError("the pole belongs to another site")
         try:
             ServiceItem.from_wire(self.to_wire())
@@ -363,6 +366,25 @@ class Offer(TranslatedModel):
     interests = models.JSONField(default=list, blank=True,
                                  help_text='Envies : ["nature", "musique", "solidarite"]')
     audio = audio_field()
+    # Residents' contributions (kiosk/server/content/contributions.py) and their moderation.
+    # `published` stays the one switch kiosks see: a pending offer is never published.
+    status = models.CharField(
+        max_length=10, default="approved",
+        choices=[("pending", "à modérer"), ("approved", "acceptée"), ("rejected", "refusée")])
+    reject_reason = models.CharField(max_length=300, blank=True,
+                                     help_text="Motif du refus (pour l'équipe)")
+    contributed = models.BooleanField(default=False, help_text="Proposée par un habitant")
+    contact = models.CharField(
+        max_length=200, blank=True,
+        help_text="Contact laissé par l'habitant, vu des seuls modérateurs ; effacé au refus "
+                  "ou à la fin de l'offre")
+    contact_consent = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False,
+                                       help_text="Idempotency-Key of a kiosk's contribution")
 
     class Meta:
         ordering = ("site", "order", "starts", "slug")
@@ -408,6 +430,9 @@ class Offer(TranslatedModel):
             self.item()
         except ContentError as exc:
             raise ValidationError(str(exc)) from exc
+        if self.published and self.status != "approved":
+            raise ValidationError({"published": "une proposition d'habitant est publiée en "
+                                                "l'approuvant (propositions à modérer)"})
 
 
 class ContentVersion(models.Model):

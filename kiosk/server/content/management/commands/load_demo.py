@@ -115,7 +115,7 @@ def load(data: dict) -> dict:
         if user is None:
             user = User.objects.create_user(a["username"], password=a["password"])
         user.first_name = a.get("display_name", "")
-        user.is_staff = a.get("role") in ("admin", "editor")
+        user.is_staff = a.get("role") in ("admin", "editor", "moderator")  # back-office users
         user.is_superuser = a.get("role") == "admin"
         user.save()
         SiteMembership.objects.update_or_create(

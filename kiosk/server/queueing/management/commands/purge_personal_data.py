@@ -3,6 +3,7 @@ erase every phone number left on a closed ticket."""
 
 from django.core.management.base import BaseCommand
 
+from kiosk.server.content.contributions import purge_contacts
 from kiosk.server.queueing.services import do_purge_personal_data
 
 
@@ -11,5 +12,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = do_purge_personal_data()
+        purge_contacts()  # residents' contacts on rejected or ended offers
         self.stdout.write(f"purge: {counts['expired']} stale tickets closed, "
                           f"{counts['erased']} phone numbers erased")
