@@ -80,6 +80,130 @@ class OpeningSlot:
 
 
 @dataclass(frozen=True)
+class HoursException:
+    """From `starts` to `ends` (inclusive), these hours instead of the week's; no hours:
+    closed. `reason` is shown to visitors ("Noël", "Formation des agents")."""
+
+    starts: dt.date
+    ends: dt.date
+    hours: tuple[OpeningSlot, ...]
+    reason: Texts
+
+    def covers(self, day: dt.date) -> bool:
+        return self.starts <= day <= self.ends
+
+    @property
+    def closed(self) -> bool:
+        return not self.hours
+
+    @classmethod
+    def from_wire(cls, data: dict) -> HoursException:
+        if not isinstance(data, dict):
+            raise ContentError("an hours exception must be an object")
+        starts, ends = _date(data, "from"), _date(data, "to")
+        if starts is None:
+            raise ContentError("an hours exception needs its first day (from)")
+        ends = ends or starts
+        if ends < starts:
+            raise ContentError("an hours exception cannot end before it starts")
+        if (ends - starts).days > 366:
+            raise ContentError("an hours exception lasts at most a year")
+        hours = data.get("hours") or []
+        if not isinstance(hours, list):
+            raise ContentError("exception hours must be a list")
+        slots = tuple(OpeningSlot.from_wire({**h, "days": list(range(7))}) if isinstance(h, dict)
+                      else OpeningSlot.from_wire(h) for h in hours)
+        return cls(starts, ends, slots, _texts(data, "reason", required=False))
+
+
+def _exceptions(value) -> tuple[HoursException, ...]:
+    if value in (None, ""):
+        return ()
+    if not isinstance(value, list) or len(value) > 100:
+        raise ContentError("exceptions must be a list of at most 100 periods")
+    return tuple(HoursException.from_wire(e) for e in value)
+
+
+@dataclass(frozen=True)
+class Closure(HoursException):
+    """A site-wide exception (a public holiday, the mairie closed for an election count):
+    every service, or those named in `services`."""
+
+    id: str = ""
+    services: tuple[str, ...] = ()
+
+    @classmethod
+    def from_wire(cls, data: dict) -> Closure:
+        return _guarded(cls._from_wire, "closure", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> Closure:
+        base = HoursException.from_wire(data)
+        services = data.get("services") or []
+        if not isinstance(services, list):
+            raise ContentError("closure services must be a list of service ids")
+        return cls(base.starts, base.ends, base.hours, base.reason, id=_slug(data, "id"),
+                   services=tuple(_slug({"s": s}, "s") for s in services))
+
+
+ANNOUNCEMENT_LEVELS = ("info", "urgent")
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """A banner on the kiosk's home, in a time window: "info" (blue) or "urgent" (red:
+    the civil status desk is closed this afternoon...)."""
+
+    id: str
+    order: int
+    level: str
+    text: Texts
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+
+    def active_at(self, moment: dt.datetime) -> bool:
+        """`moment` and the window compare as wall-clock times of the mairie."""
+        moment = moment.replace(tzinfo=None)
+        return ((self.starts_at is None or self.starts_at <= moment)
+                and (self.ends_at is None or moment < self.ends_at))
+
+    @classmethod
+    def from_wire(cls, data: dict) -> Announcement:
+        return _guarded(cls._from_wire, "announcement", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> Announcement:
+        level = data.get("level", "info")
+        if level not in ANNOUNCEMENT_LEVELS:
+            raise ContentError(f"announcement level must be one of {', '.join(ANNOUNCEMENT_LEVELS)}")
+        text = _texts(data, "text")
+        if any(len(t) > 280 for t in text.values()):
+            raise ContentError("an announcement is at most 280 characters per language")
+        bounds = []
+        for key in ("starts_at", "ends_at"):
+            value = data.get(key)
+            if value in (None, ""):
+                bounds.append(None)
+                continue
+            if not isinstance(value, str):
+                raise ContentError(f"{key} must be an ISO date-time")
+            try:
+                bounds.append(dt.datetime.fromisoformat(value).replace(tzinfo=None))
+            except ValueError as exc:
+                raise ContentError(f"{key} must be an ISO date-time, got {value!r}") from exc
+        if bounds[0] and bounds[1] and bounds[1] <= bounds[0]:
+            raise ContentError("an announcement must end after it starts")
+        return cls(id=_slug(data, "id"), order=int(data.get("order", 0)), level=level, text=text,
+                   starts_at=bounds[0], ends_at=bounds[1])
+
+
+def active_announcements(items, moment: dt.datetime) -> list[Announcement]:
+    """The announcements to show now: urgent first, then in the agents' order."""
+    return sorted((a for a in items if a.active_at(moment)),
+                  key=lambda a: (a.level != "urgent", a.order, a.id))
+
+
+@dataclass(frozen=True)
 class Pole:
     id: str
     order: int
@@ -132,17 +256,31 @@ class Service:
     plan_x: float | None = None
     plan_y: float | None = None
     audio: Texts = field(default_factory=dict)  # recorded read-aloud per language (wo, bm)
+    # Days that differ from the week (Christmas Eve until noon, closed for training...).
+    exceptions: tuple[HoursException, ...] = ()
 
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
 
-    def slots_on(self, day: dt.date) -> list[OpeningSlot]:
-        """The opening slots that apply on `day`, earliest first."""
+    def exception_on(self, day: dt.date, closures=()) -> HoursException | None:
+        """What overrides the weekly hours on `day`: a site-wide closure naming this service
+        (or all), else the service's own exception; None on an ordinary day."""
+        for closure in closures:
+            if closure.covers(day) and (not closure.services or self.id in closure.services):
+                return closure
+        return next((e for e in self.exceptions if e.covers(day)), None)
+
+    def slots_on(self, day: dt.date, closures=()) -> list[OpeningSlot]:
+        """The opening slots that apply on `day`, earliest first (exceptions included)."""
+        exception = self.exception_on(day, closures)
+        if exception is not None:
+            return sorted(exception.hours, key=lambda s: s.opens)
         wd = day.weekday()
         return sorted((s for s in self.hours if wd in s.weekdays), key=lambda s: s.opens)
 
-    def is_open_at(self, moment: dt.datetime) -> bool:
-        return any(s.opens <= moment.time() < s.closes for s in self.slots_on(moment.date()))
+    def is_open_at(self, moment: dt.datetime, closures=()) -> bool:
+        return any(s.opens <= moment.time() < s.closes
+                   for s in self.slots_on(moment.date(), closures))
 
     @classmethod
     def from_wire(cls, data: dict) -> Service:
@@ -178,6 +316,7 @@ class Service:
             mean_service_minutes=float(minutes),
             **_plan_spot(data),
             audio=_audio(data),
+            exceptions=_exceptions(data.get("exceptions")),
         )
 
 
@@ -525,8 +664,9 @@ def current_offers(offers, day: dt.date, source: str | None = None) -> list[Offe
 
 
 KINDS = {"pole": Pole, "service": Service, "situation": Situation, "place": NearbyPlace,
-         "page": InfoPage, "offer": Offer}
-ContentItem = Pole | Service | Situation | NearbyPlace | InfoPage | Offer
+         "page": InfoPage, "offer": Offer, "closure": Closure, "announcement": Announcement}
+ContentItem = (Pole | Service | Situation | NearbyPlace | InfoPage | Offer | Closure
+               | Announcement)
 
 
 def parse_item(kind: str, data: dict) -> ContentItem:

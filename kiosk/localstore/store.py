@@ -21,6 +21,8 @@ from pathlib import Path
 
 from kiosk.domain.content import (
     KINDS,
+    Announcement,
+    Closure,
     ContentError,
     InfoPage,
     NearbyPlace,
@@ -56,6 +58,22 @@ SCHEMA = [
     );
     CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
     """,
+    # version 2: blocks of ticket numbers leased from the server, issued while offline
+    # (`next` is the first number not yet given to a visitor; next > last: used up).
+    """
+    CREATE TABLE lease (
+        id INTEGER PRIMARY KEY,
+        service TEXT NOT NULL,
+        day TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        first INTEGER NOT NULL,
+        last INTEGER NOT NULL,
+        next INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (service, day, first)
+    );
+    CREATE INDEX lease_service_day ON lease (service, day);
+    """,
 ]
 
 
@@ -64,6 +82,23 @@ class OutboxStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"  # rejected by the server: retrying would not help
+
+
+@dataclass(frozen=True)
+class Lease:
+    """Numbers first..last of a service's day, leased to this kiosk; `next` is the next
+    one to give (next > last: used up)."""
+
+    service: str
+    day: str  # YYYY-MM-DD, the server's day: valid that day only
+    prefix: str
+    first: int
+    last: int
+    next: int
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.last - self.next + 1)
 
 
 @dataclass(frozen=True)
@@ -308,6 +343,15 @@ class LocalStore:
     def offer(self, offer_id: str) -> Offer | None:
         return self._one("offer", offer_id)
 
+    def closures(self) -> list[Closure]:
+        """Site-wide exceptions to the opening hours (holidays...), earliest first."""
+        return sorted(self._items("closure"), key=lambda c: (c.starts, c.id))
+
+    def announcements(self) -> list[Announcement]:
+        """Every announcement held; which ones show now is the caller's business
+        (kiosk.domain.content.active_announcements)."""
+        return sorted(self._items("announcement"), key=lambda a: (a.order, a.id))
+
     # -- outbox --------------------------------------------------------------------------
 
     def enqueue(self, kind: str, payload: dict, idempotency_key: str | None = None) -> OutboxItem:
@@ -416,3 +460,47 @@ class LocalStore:
                 (limit,),
             ).rowcount
         )
+
+    # -- leased numbers (offline tickets) -------------------------------------------------
+
+    def add_lease(self, service: str, day: str, first: int, last: int, prefix: str) -> Lease:
+        """Keep a block the server leased (POST /api/v1/leases); adding it twice is harmless."""
+        if not 1 <= first <= last:
+            raise ValueError(f"bad lease {first}..{last}")
+        self._write(lambda db: db.execute(
+            "INSERT INTO lease (service, day, prefix, first, last, next, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (service, day, first) DO NOTHING",
+            (service, day, prefix, first, last, first, _iso(_now())),
+        ))
+        return Lease(service, day, prefix, first, last, first)
+
+    def leases(self, service: str | None = None, day: str | None = None) -> list[Lease]:
+        """Leases held (of a service, of a day), oldest first; used-up ones included."""
+        sql, params = "SELECT service, day, prefix, first, last, next FROM lease WHERE 1 = 1", []
+        if service is not None:
+            sql, params = sql + " AND service = ?", [*params, service]
+        if day is not None:
+            sql, params = sql + " AND day = ?", [*params, day]
+        return [Lease(*row) for row in self._read(sql + " ORDER BY day, service, id", params)]
+
+    def lease_remaining(self, service: str, day: str) -> int:
+        return sum(lease.remaining for lease in self.leases(service, day))
+
+    def take_offline_number(self, service: str, day: str) -> int | None:
+        """The next unused leased number of `service` on `day`, marked used in the same
+        transaction (it never comes back, even after a crash or a restart); None: none left."""
+
+        def take(db: sqlite3.Connection) -> int | None:
+            row = db.execute(
+                "UPDATE lease SET next = next + 1 WHERE id = (SELECT id FROM lease"
+                " WHERE service = ? AND day = ? AND next <= last ORDER BY id LIMIT 1)"
+                " RETURNING next - 1", (service, day),
+            ).fetchone()
+            return row[0] if row else None
+
+        return self._write(take)
+
+    def prune_leases(self, today: str) -> int:
+        """Forget the leases of past days: their numbers are no longer valid."""
+        return self._write(
+            lambda db: db.execute("DELETE FROM lease WHERE day < ?", (today,)).rowcount)

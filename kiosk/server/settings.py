@@ -233,6 +233,7 @@ CACHES = {"default": cache_from_url(CACHE_URL)}
 RATELIMIT_ENABLED = envbool("RATELIMIT_ENABLED", True)
 RATELIMITS = {
     "tickets": env("RATELIMIT_TICKETS", "60/m"),  # per kiosk
+    "leases": env("RATELIMIT_LEASES", "60/m"),  # per kiosk: offline number blocks
     "assistance": env("RATELIMIT_ASSISTANCE", "6/m"),  # per kiosk
     "heartbeat": env("RATELIMIT_HEARTBEAT", "30/m"),  # per kiosk (one a minute is normal)
     "phone": env("RATELIMIT_PHONE", "10/m"),  # per IP: "I'm leaving", "more time"

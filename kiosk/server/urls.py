@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kiosk.server.api.views import api
+from kiosk.server.content.translations import translations_view
 from kiosk.server.notifications.views import delivery_report
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web import views as web
@@ -17,6 +18,8 @@ admin.site.login = ratelimit("login")(admin.site.login)  # the back-office's log
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    # Before the admin's catch-all: how complete each language is, per site.
+    path("admin/traductions/", translations_view, name="translations"),
     path("admin/", admin.site.urls),
     # Login attempts are limited per client IP (kiosk/server/ratelimit.py).
     path("connexion/", ratelimit("login")(auth_views.LoginView.as_view()), name="login"),

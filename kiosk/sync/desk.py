@@ -1,10 +1,20 @@
-"""Taking a ticket from the kiosk: one request, retried with the same key, never twice."""
+"""Taking a ticket from the kiosk: one request, retried with the same key, never twice.
+
+When the server cannot be reached and the kiosk holds leased numbers for the service (the
+sync engine keeps them topped up), the ticket is issued offline: the visitor gets a leased
+number at once and the ticket waits in the outbox, with its own Idempotency-Key, until the
+link returns (docs/protocol.md, offline tickets).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 import uuid
+from collections.abc import Callable
 
+from kiosk.domain.tickets import format_ticket_number
+from kiosk.localstore import LocalStore
 from kiosk.sync.transport import Transport, TransportError
 
 
@@ -12,11 +22,24 @@ class TicketUnavailable(Exception):
     """No ticket could be obtained now; the visitor is told to ask at the reception desk."""
 
 
+def local_day() -> str:
+    """The kiosk's day (YYYY-MM-DD): leases are valid on their day only."""
+    return dt.date.today().isoformat()
+
+
 class TicketDesk:
-    def __init__(self, transport: Transport, deadline: float = 12.0, pause: float = 1.0):
+    def __init__(self, transport: Transport, deadline: float = 12.0, pause: float = 1.0,
+                 store: LocalStore | None = None, on_queued: Callable[[], None] | None = None,
+                 today: Callable[[], str] = local_day):
+        """`store`: issue offline tickets from its leases when the server is unreachable
+        (None: never offline). `on_queued()` is called when one waits in the outbox (wake
+        the sync engine)."""
         self.transport = transport
         self.deadline = deadline
         self.pause = pause
+        self.store = store
+        self.on_queued = on_queued or (lambda: None)
+        self.today = today
 
     def take_ticket(
         self,
@@ -42,6 +65,56 @@ class TicketDesk:
             try:
                 return self.transport.create_ticket(payload, key)
             except TransportError as exc:
-                if not exc.retryable or time.monotonic() + self.pause > give_up:
+                if not exc.retryable:
+                    raise TicketUnavailable(str(exc)) from exc
+                ticket = self.issue_offline(service_id, language, priority)
+                if ticket is not None:
+                    return ticket
+                if time.monotonic() + self.pause > give_up:
                     raise TicketUnavailable(str(exc)) from exc
                 time.sleep(self.pause)
+
+    def issue_offline(self, service_id: str, language: str = "fr", priority: str = "") -> dict | None:
+        """A ticket from this kiosk's lease, queued in the outbox for upload; None when no
+        leased number is left for the service today. No phone number travels offline (no
+        SMS is promised): personal data never waits in the kiosk's outbox."""
+        if self.store is None:
+            return None
+        day = self.today()
+        number = self.store.take_offline_number(service_id, day)
+        if number is None:
+            return None
+        prefix = next(lease.prefix for lease in self.store.leases(service_id, day)
+                      if lease.first <= number <= lease.last)
+        issued_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        payload: dict = {"service": service_id, "language": language,
+                         "offline": {"lease_day": day, "number": number, "issued_at": issued_at}}
+        if priority:
+            payload["priority"] = priority
+        item = self.store.enqueue("ticket", payload, str(uuid.uuid4()))
+        self.on_queued()
+        return offline_ticket(item.id, service_id, format_ticket_number(prefix, number),
+                              issued_at, priority)
+
+    def ticket_state(self, ticket: dict) -> dict:
+        """The latest state known of a ticket this desk gave: an offline ticket becomes the
+        server's answer once uploaded; otherwise (and for online tickets) unchanged."""
+        if not ticket.get("offline") or ticket.get("outbox_id") is None or self.store is None:
+            return ticket
+        try:
+            item = self.store.outbox_item(ticket["outbox_id"])
+        except KeyError:
+            return ticket  # pruned: keep what the visitor saw
+        return item.result if item.result else ticket
+
+
+def offline_ticket(outbox_id: int, service_id: str, number: str, issued_at: str,
+                   priority: str = "") -> dict:
+    """The shape of TicketOut for a ticket not yet known to the server: no id, no phone link,
+    no position nor estimate (the kiosk cannot know the queue while offline)."""
+    return {
+        "id": None, "number": number, "service": service_id, "status": "waiting",
+        "position": None, "ahead": None, "estimated_wait_minutes": None, "counter": None,
+        "priority": priority, "sms": False, "phone_url": "", "created_at": issued_at,
+        "called_at": None, "offline": True, "outbox_id": outbox_id,
+    }

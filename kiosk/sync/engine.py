@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 SENDERS: dict[str, Callable[[Transport, OutboxItem], dict]] = {
     "ticket": lambda t, item: t.create_ticket(item.payload, item.idempotency_key),
     "assistance": lambda t, item: t.request_assistance(item.payload, item.idempotency_key),
+    "contribution": lambda t, item: t.submit_contribution(item.payload, item.idempotency_key),
 }
 
 
@@ -35,6 +37,7 @@ class SyncReport:
     online: bool = True
     error: str | None = None
     bytes_received: int = 0
+    leased: int = 0  # number blocks leased for offline tickets during this sync
     started: float = field(default_factory=time.monotonic)
 
 
@@ -48,6 +51,9 @@ class SyncEngine:
         heartbeat: Callable[[SyncReport], dict] | None = None,
         heartbeat_interval: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        lease_size: int = 0,
+        lease_low: int = 3,
+        today: Callable[[], str] | None = None,
     ):
         """`heartbeat(report)` builds the heartbeat payload (runs on the sync thread); None
         sends no heartbeat. One is sent after the first sync, then at most every
@@ -62,6 +68,12 @@ class SyncEngine:
         self.last_heartbeat: float | None = None  # clock() of the last heartbeat the server took
         self._wake = threading.Event()
         self.failures = 0
+        # Offline tickets: keep at least `lease_low` leased numbers per ticketing service,
+        # asking `lease_size` at a time (0: no leases). `today()` is the kiosk's day.
+        self.lease_size = lease_size
+        self.lease_low = lease_low
+        self.today = today or (lambda: dt.date.today().isoformat())
+        self._lease_paused_day: str | None = None
 
     def wake(self) -> None:
         """Ask for a sync now (a ticket was queued, the network came back...)."""
@@ -74,6 +86,7 @@ class SyncEngine:
         try:
             report.pushed = self.push_outbox()
             self.pull_content(report)
+            report.leased = self.top_up_leases()
         except TransportError as exc:
             report.online = False
             report.error = str(exc)
@@ -115,7 +128,8 @@ class SyncEngine:
 
     def push_outbox(self) -> int:
         sent = 0
-        for item in self.store.claim_due():
+        claimed = self.store.claim_due()
+        for index, item in enumerate(claimed):
             sender = SENDERS.get(item.kind)
             if sender is None:
                 self.store.mark_rejected(item.id, f"no sender for kind {item.kind!r}")
@@ -128,12 +142,52 @@ class SyncEngine:
                     self.store.mark_retry(
                         item.id, str(exc), dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay)
                     )
+                    # The rows claimed after it were not tried: pending again at the same time,
+                    # not stuck in 'sending' until release_stuck (offline tickets wait there).
+                    for rest in claimed[index + 1:]:
+                        self.store.mark_retry(
+                            rest.id, str(exc), dt.datetime.now(dt.UTC) + dt.timedelta(seconds=delay))
                     raise
                 self.store.mark_rejected(item.id, str(exc))
                 continue
             self.store.mark_sent(item.id, result)
             sent += 1
         return sent
+
+    def top_up_leases(self) -> int:
+        """Lease a new block of numbers for every ticketing service with fewer than
+        `lease_low` left today; return how many blocks were leased. Never raises for the
+        network: an unreachable server, an old one (404) or a refusal leaves the leases as
+        they are, and the next sync tries again."""
+        if self.lease_size <= 0:
+            return 0
+        today = self.today()
+        self.store.prune_leases(today)
+        if self._lease_paused_day == today:
+            return 0
+        leased = 0
+        for service in self.store.services():
+            if not service.ticketing or self.store.lease_remaining(service.id, today) >= self.lease_low:
+                continue
+            try:
+                lease = self.transport.create_lease(
+                    {"service": service.id, "size": self.lease_size}, str(uuid.uuid4()))
+            except TransportError as exc:
+                log.debug("no lease for %s: %s", service.id, exc)
+                if exc.retryable:
+                    break  # the server is unreachable or busy: the next sync tries again
+                continue
+            self.store.add_lease(lease["service"], lease["day"], lease["first"], lease["last"],
+                                 lease["prefix"])
+            leased += 1
+            if lease["day"] != today:
+                # The server's day is not the kiosk's (clock or time zone): these numbers
+                # cannot be issued today, and asking again would only burn more of them.
+                log.warning("lease day %s is not the kiosk's day %s: leases paused today",
+                            lease["day"], today)
+                self._lease_paused_day = today
+                break
+        return leased
 
     def pull_content(self, report: SyncReport) -> None:
         while True:
@@ -159,5 +213,76 @@ class SyncEngine:
             report = self.sync_once()
             self.failures = 0 if report.online else self.failures + 1
             delay = interval if report.online else min(interval, 1 + backoff_seconds(self.failures))
-            self._wake.wait(delay)
+            self.wait_between_syncs(stop, delay, online=report.online)
             self._wake.clear()
+
+    # -- Push: between two syncs, a long-poll lets the server say "the content changed" ------
+    push = True  # False: plain polling every `interval`
+    push_wait = 25.0  # s per long-poll (the server caps it at 25)
+    push_retry = 600.0  # s before trying again a server without /content/changes (404)
+    push_tick = 0.2  # s between looks at wake(), stop and the long-poll
+    _push_off_until = 0.0  # time.monotonic() before which push is not tried
+    _push_synced_since: str | None = None  # the cursor a push answer last made us sync from
+    _poll: _LongPoll | None = None
+
+    def wait_between_syncs(self, stop: threading.Event, delay: float, online: bool) -> None:
+        """Wait up to `delay` s for wake() or `stop`; online, with push on, also return as soon
+        as the server answers the long-poll with "changed". Without a cursor yet, on a 404 (a
+        server older than push: plain polling, asked again after `push_retry` s) or any other
+        error, wait the rest of the delay as before. The long-poll runs on a helper thread
+        (one at most in flight), so wake() and stop are seen within `push_tick` s."""
+        deadline = time.monotonic() + delay
+        while online and self.push and not stop.is_set() and time.monotonic() >= self._push_off_until:
+            since = self.store.content_cursor()
+            if since is None or deadline - time.monotonic() <= self.push_tick:
+                break
+            poll = self._long_poll(since, min(deadline - time.monotonic(), self.push_wait))
+            while not poll.done.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0 or self._wake.wait(min(self.push_tick, left)) or stop.is_set():
+                    return
+            if poll.error is None:
+                if not poll.answer.changed:
+                    continue  # nothing within the wait: ask again for the rest of the delay
+                if since != self._push_synced_since:
+                    self._push_synced_since = since
+                    return  # changed: sync now
+                # The last push-triggered sync left the cursor where it was (content rejected?):
+                # no tight loop, wait the plain interval.
+            elif poll.error.status == 404:
+                log.info("server has no content push (404): polling every interval")
+                self._push_off_until = time.monotonic() + self.push_retry
+            else:
+                log.debug("content long-poll failed: %s", poll.error)
+            break
+        while True:  # the plain wait, seeing stop within push_tick s
+            left = deadline - time.monotonic()
+            if left <= 0 or stop.is_set() or self._wake.wait(min(left, self.push_tick)):
+                return
+
+    def _long_poll(self, since: str, wait: float) -> _LongPoll:
+        if self._poll is None or self._poll.done.is_set() or self._poll.since != since:
+            self._poll = _LongPoll(self.transport, since, wait)
+        return self._poll
+
+
+class _LongPoll:
+    """One `Transport.wait_for_changes` call on a daemon thread."""
+
+    def __init__(self, transport: Transport, since: str, wait: float):
+        self.since = since
+        self.done = threading.Event()
+        self.answer = None
+        self.error: TransportError | None = None
+        threading.Thread(target=self._run, args=(transport, wait), name="content-long-poll",
+                         daemon=True).start()
+
+    def _run(self, transport: Transport, wait: float) -> None:
+        try:
+            self.answer = transport.wait_for_changes(self.since, wait)
+        except TransportError as exc:
+            self.error = exc
+        except Exception as exc:  # e.g. a transport without push: plain polling
+            self.error = TransportError(f"long-poll: {exc!r}")
+        finally:
+            self.done.set()

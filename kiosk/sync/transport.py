@@ -33,6 +33,15 @@ class ContentDelta:
     size: int
 
 
+@dataclass(frozen=True)
+class ContentChanges:
+    """The answer of the content long-poll (`Transport.wait_for_changes`)."""
+
+    cursor: str
+    changed: bool
+    size: int
+
+
 def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0, rng=random.random) -> float:
     """Full-jitter exponential backoff: a fleet of kiosks never retries in step."""
     # The exponent is capped: a kiosk offline all night must not overflow a float.
@@ -90,16 +99,62 @@ class Transport:
                 full=bool(body["full"]),
                 more=bool(body.get("more", False)),
                 etag=response.headers.get("ETag"),
-                size=len(response.content),
+                # Bytes on the wire: the compressed length when the server gzipped it.
+                size=int(response.headers.get("Content-Length") or len(response.content)),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise TransportError(f"content payload unreadable: {exc}", retryable=True) from exc
+
+    def wait_for_changes(self, since: str, wait: float = 25.0) -> ContentChanges:
+        """Long-poll `GET /content/changes`: answers once the server's content cursor differs
+        from `since` (changed=True: pull now) or after `wait` s (changed=False). Uses its own
+        HTTP session, so a helper thread may wait while the sync thread talks to the server.
+        A server older than push answers 404 (TransportError, status 404, not retryable)."""
+        session = self.__dict__.get("_push_session")
+        if session is None:
+            session = self._push_session = requests.Session()
+            session.headers.update(self._session.headers)
+        path = "/content/changes"
+        try:
+            response = session.get(
+                f"{self.base_url}/api/v1{path}", params={"since": since, "wait": wait},
+                timeout=(self.timeout, wait + self.timeout),
+            )
+        except requests.RequestException as exc:
+            raise TransportError(f"GET {path}: {exc.__class__.__name__}") from exc
+        if response.status_code >= 400:
+            raise TransportError(
+                f"GET {path}: server answered {response.status_code}",
+                retryable=response.status_code >= 500 or response.status_code == 429,
+                status=response.status_code,
+            )
+        try:
+            body = response.json()
+            if not isinstance(body["changed"], bool):
+                raise TypeError("changed must be a boolean")
+            return ContentChanges(str(body["cursor"]), body["changed"], len(response.content))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TransportError(f"changes answer unreadable: {exc}", retryable=True) from exc
 
     def create_ticket(self, payload: dict, idempotency_key: str) -> dict:
         response = self._request(
             "POST", "/tickets", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
         return response.json()
+
+    def create_lease(self, payload: dict, idempotency_key: str) -> dict:
+        """Lease numbers for offline tickets: {"service", "size"} -> {"service", "day",
+        "first", "last", "prefix"} (valid on that day only)."""
+        response = self._request(
+            "POST", "/leases", json=payload, headers={"Idempotency-Key": idempotency_key}
+        )
+        try:
+            body = response.json()
+            return {"service": str(body["service"]), "day": str(body["day"]),
+                    "first": int(body["first"]), "last": int(body["last"]),
+                    "prefix": str(body["prefix"])}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TransportError(f"lease answer unreadable: {exc}", retryable=True) from exc
 
     def ticket_status(self, ticket_id: str) -> dict:
         return self._request("GET", f"/tickets/{ticket_id}").json()
@@ -110,6 +165,14 @@ class Transport:
         server answers that one: asking twice never alerts the agents twice."""
         response = self._request(
             "POST", "/assistance", json=payload, headers={"Idempotency-Key": idempotency_key}
+        )
+        return response.json()
+
+    def submit_contribution(self, payload: dict, idempotency_key: str) -> dict:
+        """A resident's proposal of a local offer -> {"id", "status": "pending"}; it waits
+        for a moderator. 422 (not retryable): the server refused its content."""
+        response = self._request(
+            "POST", "/contributions", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
         return response.json()
 

@@ -122,7 +122,9 @@ def build_app_class():
             self.settings = settings
             self.store = store
             self.transport = transport
-            self.desk = TicketDesk(transport) if transport else None
+            # Offline tickets from the store's leases when the server is unreachable; a
+            # queued one wakes the sync engine (running once _start_sync has run).
+            self.desk = TicketDesk(transport, store=store, on_queued=self._wake_sync) if transport else None
             self.start_sync = start_sync
             self.exit_after_screenshot = exit_after_screenshot
             self.exit_after_first_frame = exit_after_first_frame
@@ -231,6 +233,7 @@ def build_app_class():
                 on_content_changed=self.bridge.to_main(self.refresh_content),
                 on_status=self.bridge.to_main(self.on_sync_status),
                 heartbeat=self.heartbeat_payload,
+                lease_size=10,  # leased numbers per service, for offline tickets
             )
             self.engine = engine
             self._sync_thread = threading.Thread(
@@ -240,6 +243,11 @@ def build_app_class():
                 daemon=True,
             )
             self._sync_thread.start()
+
+        def _wake_sync(self) -> None:
+            engine = getattr(self, "engine", None)
+            if engine is not None:
+                engine.wake()
 
         def heartbeat_payload(self, report: SyncReport) -> dict:
             """What the kiosk tells the server about itself (agents' fleet page). Runs on the

@@ -43,6 +43,8 @@ FLOW_SCREENS = {
     "carte": ("kiosk.ui.screens.offers", "CarteScreen"),
     "offers": ("kiosk.ui.screens.offers", "OffersScreen"),
     "offer": ("kiosk.ui.screens.offers", "OfferScreen"),
+    "propose": ("kiosk.ui.screens.propose", "ProposeScreen"),
+    "propose_details": ("kiosk.ui.screens.propose", "ProposeDetailsScreen"),
 }
 # Screens redrawn when content changes while they are shown (False from refresh: go home).
 REFRESHED = ("situations", "situation", "search", "carte", "offers", "offer")
@@ -122,6 +124,25 @@ class FlowsMixin:
     def open_offer(self, offer_id: str) -> None:
         if self.flow_screen("offer").show(offer_id):
             self._go("offer")
+
+    def open_propose(self) -> None:
+        self.flow_screen("propose").show()
+        self._go("propose")
+
+    def propose_details(self) -> None:
+        typing = self.flow_screen("propose")
+        if typing.ready():
+            self.flow_screen("propose_details").show(typing.typed)
+            self._go("propose_details")
+
+    def send_proposal(self, payload: dict) -> None:
+        """Queue a resident's proposal in the outbox (sent once, even after a restart);
+        a moderator reads it before any kiosk shows it."""
+        self.last_proposal_id = self.store.enqueue("contribution", payload).id
+        self.flow_screen("propose").wipe()
+        engine = getattr(self, "engine", None)
+        if engine is not None:
+            engine.wake()
 
     def open_situations(self) -> None:
         self.flow_screen("situations").show()
@@ -302,7 +323,8 @@ class FlowsMixin:
             return speech()
         if self.root.current == "home":
             names = ", ".join(p.title(self.language) for p in self.store.poles())
-            return f"{self.tr('welcome')}. {self.tr('what_for')}. {names}."
+            news = getattr(screen, "announcement", "")
+            return f"{self.tr('welcome')}. {news + '. ' if news else ''}{self.tr('what_for')}. {names}."
         return ""
 
     def screen_audio(self) -> str:

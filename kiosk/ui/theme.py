@@ -40,6 +40,8 @@ PALETTES: dict[str, dict[str, str | None]] = {
         "on_selected": "#FFFFFF",
         "warning_bg": "#FFF1C2",
         "warning_text": "#5C3D00",
+        "urgent_bg": "#B3261E",  # an urgent announcement: white on red, 6.5:1
+        "on_urgent": "#FFFFFF",
         "header_bg": None,
         "header_text": "#FFFFFF",
         "tile_bg": None,
@@ -60,6 +62,8 @@ PALETTES: dict[str, dict[str, str | None]] = {
         "on_selected": "#000000",
         "warning_bg": "#FFFF00",
         "warning_text": "#000000",
+        "urgent_bg": "#FFFFFF",
+        "on_urgent": "#000000",
         "header_bg": "#000000",
         "header_text": "#FFFFFF",
         "tile_bg": "#000000",
@@ -79,6 +83,7 @@ TEXT_PAIRS: tuple[tuple[str, str], ...] = (
     ("on_secondary", "secondary"),
     ("on_selected", "selected"),
     ("warning_text", "warning_bg"),
+    ("on_urgent", "urgent_bg"),
     ("header_text", "header_bg"),
     ("tile_text", "tile_bg"),
 )

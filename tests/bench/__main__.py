@@ -8,12 +8,18 @@ import time
 
 from tests.bench.table import render
 
-MODULES = ["tests.bench.bench_api", "tests.bench.bench_kiosk", "tests.bench.bench_wait"]
+MODULES = ["tests.bench.bench_api", "tests.bench.bench_kiosk", "tests.bench.bench_wait",
+           "tests.bench.bench_push",
+           "tests.bench.bench_load"]  # PostgreSQL + gunicorn under load, ~2 min
 
 
 def main() -> int:
     rows = []
+    # `python -m tests.bench push wait`: only those benches (by the name after "bench_").
+    wanted = set(sys.argv[1:])
     for name in MODULES:
+        if wanted and name.rsplit("bench_", 1)[-1] not in wanted:
+            continue
         started = time.perf_counter()
         print(f"running {name}…", file=sys.stderr, flush=True)
         module = importlib.import_module(name)

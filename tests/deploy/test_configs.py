@@ -140,3 +140,20 @@ def test_the_dlr_endpoint_is_loopback_only_in_nginx():
     assert "allow 127.0.0.1;" in block and "deny all;" in block
     proxy = (SERVER / "nginx" / "carrefour-proxy.conf").read_text()
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in proxy
+
+
+def test_nginx_lets_the_content_long_poll_wait():
+    """/api/v1/content/changes holds a request up to 25 s (+ the kiosk's 5 s timeout): the
+    proxy's read timeout for /api/ must stay above 35 s, and so must gunicorn's --timeout."""
+    from kiosk.server.content.push import MAX_WAIT_SECONDS
+
+    site = (SERVER / "nginx" / "carrefour.conf").read_text()
+    block = site[site.index("location /api/"):]
+    block = block[:block.index("}")]
+    assert "proxy_read_timeout" not in block  # the shared snippet's value applies
+    assert "include /etc/nginx/snippets/carrefour-proxy.conf;" in block
+    proxy = (SERVER / "nginx" / "carrefour-proxy.conf").read_text()
+    read_timeout = int(re.search(r"^proxy_read_timeout (\d+)s;", proxy, re.M).group(1))
+    assert read_timeout >= MAX_WAIT_SECONDS + 10
+    unit = (SERVER / "carrefour-server.service").read_text()
+    assert int(re.search(r"--timeout (\d+)", unit).group(1)) >= MAX_WAIT_SECONDS + 10

@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.domain.content import ContentError
 from kiosk.localstore import LocalStore, OutboxStatus
+from kiosk.localstore.store import SCHEMA
 
 
 def pole(id_="citoyennete", order=1, color="#1F4E8C", name="Citoyenneté") -> dict:
@@ -61,7 +62,7 @@ def snapshot(store: LocalStore) -> tuple:
 
 def test_migrates_a_new_file_to_the_current_schema(store, path):
     assert path.exists()  # parent directory created too
-    assert raw(path, "PRAGMA user_version") == [(1,)]
+    assert raw(path, "PRAGMA user_version") == [(len(SCHEMA),)]
     tables = {r[0] for r in raw(path, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"meta", "content", "outbox"} <= tables
     assert raw(path, "PRAGMA journal_mode") == [("wal",)]
@@ -79,7 +80,7 @@ def test_reopening_keeps_data_and_does_not_migrate_again(path):
         assert [p.id for p in second.poles()] == ["citoyennete"]
     finally:
         second.close()
-    assert raw(path, "PRAGMA user_version") == [(1,)]
+    assert raw(path, "PRAGMA user_version") == [(len(SCHEMA),)]
 
 
 def test_a_file_from_a_newer_kiosk_is_refused(path):

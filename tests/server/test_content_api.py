@@ -108,7 +108,8 @@ def test_without_cursor_the_answer_is_a_full_snapshot(api, demo):
     assert ids(body, "situation") == {s["id"] for s in data["situations"]}
     assert ids(body, "place") == {p["id"] for p in data["places"]}
     assert len(body["items"]) == sum(len(data[k]) for k in (
-        "poles", "services", "situations", "places", "pages", "offers"))
+        "poles", "services", "situations", "places", "pages", "offers", "closures",
+        "announcements"))
     assert response["ETag"]
 
 
@@ -346,4 +347,17 @@ def test_a_full_snapshot_is_not_paged(api, demo, settings):
     assert body["more"] is False
     data = demo_data()
     assert len(body["items"]) == sum(len(data[k]) for k in (
-        "poles", "services", "situations", "places", "pages", "offers"))
+        "poles", "services", "situations", "places", "pages", "offers", "closures",
+        "announcements"))
+
+
+def test_content_is_gzipped_for_kiosks_that_accept_it(api, demo):
+    import gzip
+    import json
+
+    plain = api.get("/content")
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+    packed = api.get("/content", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed["Content-Encoding"] == "gzip"
+    assert int(packed["Content-Length"]) < len(plain.content) / 3
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()

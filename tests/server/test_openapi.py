@@ -68,7 +68,7 @@ def test_the_ticket_schema_has_the_protocol_fields(schema):
     ticket = schema["components"]["schemas"]["TicketOut"]
     assert set(ticket["properties"]) == {
         "id", "number", "service", "status", "position", "ahead", "estimated_wait_minutes",
-        "counter", "phone_url", "created_at", "called_at", "priority", "sms",
+        "counter", "phone_url", "created_at", "called_at", "priority", "sms", "offline",
     }
     content = schema["components"]["schemas"]["ContentOut"]
     assert {"protocol", "cursor", "full", "more", "items", "deleted"} <= set(content["properties"])

@@ -141,13 +141,8 @@ def test_an_agent_of_another_site_gets_403(other_agent, counter, method, suffix)
 
 
 def test_an_editor_gets_403_on_the_json(client, demo, counter):
-    from django.contrib.auth import get_user_model
-
-    from kiosk.server.accounts.models import SiteMembership
-
-    user = get_user_model().objects.create_user("editrice", password="pw-editrice-1")
-    SiteMembership.objects.create(user=user, site=demo, role="editor")
-    client.login(username="editrice", password="pw-editrice-1")
+    a = agent_of("editor")  # the demo's content editor of the 19e
+    assert client.login(username=a["username"], password=a["password"])
     assert client.get(f"/guichet/{counter.pk}/etat.json").status_code == 403
 
 

@@ -43,7 +43,7 @@ class KannelUnavailable(RuntimeError):
 
 
 class KannelStartError(RuntimeError):
-    pass
+    crashed = False  # a process died of a signal, not of a configuration error
 
 
 @dataclass(frozen=True)
@@ -227,7 +227,23 @@ omit-empty = true
         self._processes.append(process)
         return process
 
+    START_ATTEMPTS = 3
+
     def start(self) -> KannelHarness:
+        """Start the three processes. Debian's smsbox 1.4.5 now and then dies of a
+        segmentation fault in its first second (seen on a loaded 2-core machine, never
+        later): a start that crashes (negative exit code) is tried again, up to 3 times;
+        any other failure is raised at once."""
+        for attempt in range(1, self.START_ATTEMPTS + 1):
+            try:
+                return self._start_once()
+            except KannelStartError as exc:
+                if not exc.crashed or attempt == self.START_ATTEMPTS:
+                    raise
+                time.sleep(0.5)
+        raise AssertionError("unreachable")
+
+    def _start_once(self) -> KannelHarness:
         if self._processes:
             raise RuntimeError("KannelHarness already started")
         self.conf_path.write_text(self.config(), encoding="utf-8")
@@ -256,10 +272,12 @@ omit-empty = true
         while True:
             for process in self._processes:
                 if process.poll() is not None:
-                    raise KannelStartError(
+                    error = KannelStartError(
                         f"{Path(process.args[0]).name} exited with {process.returncode} while "
                         f"waiting for {what}\n{self.log_tail()}"
                     )
+                    error.crashed = process.returncode < 0  # killed by a signal (SIGSEGV)
+                    raise error
             if ready():
                 return
             if time.monotonic() > deadline:

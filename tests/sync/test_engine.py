@@ -270,6 +270,7 @@ def test_unauthorized_pull_is_reported_offline(server, store, engine):
 
 def test_run_syncs_until_stopped_and_wake_triggers_a_sync_at_once(server, store, engine):
     server.handler = Routes({None: Reply(200, content(1, full=True)), "1": Reply(304)})
+    engine.push = False  # counts the plain loop's requests; with push: tests/sync/test_content_push.py
     stop = threading.Event()
     thread = threading.Thread(target=engine.run, args=(stop,), kwargs={"interval": 30.0})
     thread.start()

@@ -517,7 +517,16 @@ async def scenario_offers(app, args, result):
     an offer; the Arabic Carte page; read-aloud in Wolof with and without a recording."""
     p = params(args)
     await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    result["announcement"] = app.screens["home"].announcement
+    result["announcement_urgent"] = app.screens["home"].urgent
     await shot(app, args.shots, "flows-home-entries", result)
+    # The synced closures change a service's hours on their days (shown, not navigated).
+    import datetime as dt
+
+    service = app.screens["service"]
+    for name, day in (("christmas", dt.date(2026, 12, 25)), ("eve", dt.date(2026, 12, 24))):
+        service.show(p["service"], today=day)
+        result[f"{name}_hours"] = service.ids.hours.text
     await tap(app, "entry-carte")
     await on_screen(app, "carte")
     carte = app.screens["carte"]
@@ -590,11 +599,53 @@ async def scenario_offers(app, args, result):
     await shot(app, args.shots, "flows-carte-ar", result)
 
 
+async def scenario_propose(app, args, result):
+    """In the neighbourhood → propose → type a title → kind and day → send → thanks; the
+    proposal leaves through the outbox; in Chinese the keyboard gives way to the QR code."""
+    p = params(args)
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await tap(app, "entry-offers")
+    await on_screen(app, "offers")
+    await tap(app, "offers-propose")
+    await on_screen(app, "propose")
+    result["next_disabled_empty"] = find(app, "propose-next").disabled
+    await type_letters(app, p["title"])
+    result["typed"] = app.screens["propose"].typed
+    result["qr"] = bool(app.screens["propose"].ids.qr.texture)
+    await shot(app, args.shots, "flows-propose", result)
+    await tap(app, "propose-next")
+    await on_screen(app, "propose_details")
+    details = app.screens["propose_details"]
+    result["send_disabled_before"] = find(app, "propose-send").disabled
+    await tap(app, f"category-{p['category']}")
+    await tap(app, "when-tomorrow")
+    await shot(app, args.shots, "flows-propose-details", result)
+    await tap(app, "propose-send")
+    result["thanks"] = details.ids.thanks.text
+    await shot(app, args.shots, "flows-propose-thanks", result)
+    item_id = app.last_proposal_id
+    await wait_until(lambda: app.store.outbox_item(item_id).status == "sent", timeout=30,
+                     what="proposal sent")
+    item = app.store.outbox_item(item_id)
+    result["payload"], result["answer"] = item.payload, item.result
+    result["typed_after"] = app.screens["propose"].typed
+    await tap(app, "home")
+    await on_screen(app, "home")
+    app.set_language("zh")
+    await asyncio.sleep(0.3)
+    await tap(app, "entry-offers")
+    await on_screen(app, "offers")
+    await tap(app, "offers-propose")
+    await on_screen(app, "propose")
+    result["zh_keyboard"] = app.screens["propose"].keyboard_mode
+    await shot(app, args.shots, "flows-propose-zh", result)
+
+
 SCENARIOS = {"home": scenario_home, "ticket": scenario_ticket, "escape": scenario_escape,
              "situation_ticket": scenario_situation_ticket, "priority_sms": scenario_priority_sms,
              "search": scenario_search, "assist": scenario_assist, "idle": scenario_idle,
              "languages": scenario_languages, "accessibility": scenario_accessibility,
-             "offers": scenario_offers}
+             "offers": scenario_offers, "propose": scenario_propose}
 
 
 def main() -> int:

@@ -56,9 +56,15 @@ def offers_config(server, tmp_path):
 
 
 def test_carte_citoyenne_offers_and_wolof_recording(run_kiosk, offers_config):
-    result = run_kiosk("offers", offers_config, "--param", "offer=amap-buttes")
+    result = run_kiosk("offers", offers_config, "--param", "offer=amap-buttes",
+                       "--param", "service=naissance")
     today = dt.date.today()
     offers = demo_offers()
+    # The agents' announcement on the home screen; Christmas and its eve on a service.
+    assert result["announcement"] == demo_data()["announcements"][0]["text"]["fr"]
+    assert result["announcement_urgent"] is False
+    assert result["christmas_hours"].startswith("Fermé aujourd'hui (Noël)")
+    assert result["eve_hours"].startswith("08:30 – 12:00") and "Veille de Noël" in result["eve_hours"]
     page = demo_data()["pages"][0]
     # The Carte Citoyenne: who may have it, a QR code to order it, the offers it opens.
     assert result["carte_title"] == page["title"]["fr"]
@@ -101,3 +107,33 @@ def test_while_you_wait_shows_todays_events(run_kiosk, server, tmp_path):
     assert expected, "the demo content has an event every day of the week"
     assert result["events"] == expected
     assert result["places"][0] == "place-parc-buttes-chaumont"
+
+
+def test_a_resident_proposes_an_activity_at_the_kiosk(run_kiosk, server, tmp_path):
+    import json
+
+    from tests.ui.test_flows import api, write_flow_config
+
+    config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
+                               tmp_path / "k")
+    result = run_kiosk("propose", config, "--param", "title=troc de plantes",
+                       "--param", "category=swap")
+    assert result["next_disabled_empty"] is True and result["send_disabled_before"] is True
+    assert result["typed"] == "troc de plantes" and result["qr"] is True
+    assert result["thanks"].startswith("Merci")
+    tomorrow = dt.date.fromisoformat(result["payload"]["date"])
+    assert result["payload"]["title"] == "troc de plantes"
+    assert result["payload"]["category"] == "swap" and result["payload"]["contact"] == ""
+    assert (tomorrow - dt.date.today()).days in (0, 1)  # 0: the test crossed midnight
+    assert result["answer"]["status"] == "pending"
+    assert result["typed_after"] == ""  # nothing left for the next visitor
+    assert result["zh_keyboard"] is False
+    # On the server: waiting for a moderator, unseen by every kiosk.
+    stored = json.loads(server.manage("shell", "-c", (
+        "import json; from kiosk.server.content.models import Offer; "
+        f"o = Offer.objects.get(slug={result['answer']['id']!r}); "
+        "print(json.dumps([o.status, o.published, o.title, o.category]))"), quiet=False
+    ).strip().splitlines()[-1])
+    assert stored == ["pending", False, {"fr": "troc de plantes"}, "swap"]
+    offers = [i["data"]["id"] for i in api(server, "/content")["items"] if i["kind"] == "offer"]
+    assert result["answer"]["id"] not in offers

@@ -7,7 +7,8 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-ContentKind = Literal["pole", "service", "situation", "place", "page", "offer"]
+ContentKind = Literal["pole", "service", "situation", "place", "page", "offer", "closure",
+                      "announcement"]
 Language = Literal["fr", "en", "ar", "zh", "wo", "bm"]
 
 
@@ -30,6 +31,31 @@ class ContentOut(Schema):
     deleted: list[ContentDeletion]
 
 
+class ContentChangesOut(Schema):
+    cursor: str = Field(description="The site's current content cursor.")
+    changed: bool = Field(description="True: the cursor differs from `since`; pull /content now.")
+
+
+class OfflineTicketIn(Schema):
+    lease_day: dt.date = Field(description="the day of the lease the number comes from")
+    number: int = Field(ge=1, le=999, description="the leased number the visitor holds")
+    issued_at: dt.datetime = Field(description="when the kiosk issued it (its place in the "
+                                               "queue, clamped to [lease time, now])")
+
+
+class LeaseIn(Schema):
+    service: str = Field(min_length=1, max_length=64, description="service id (slug)")
+    size: int = Field(10, ge=1, le=50, description="how many numbers to reserve")
+
+
+class LeaseOut(Schema):
+    service: str
+    day: dt.date = Field(description="the lease is valid on this day only")
+    first: int
+    last: int
+    prefix: str
+
+
 class TicketIn(Schema):
     service: str = Field(min_length=1, max_length=64, description="service id (slug)")
     language: Language = "fr"
@@ -38,6 +64,9 @@ class TicketIn(Schema):
     phone: str | None = Field(None, max_length=32,
                               description="for the 'turn is near' SMS; kept until the ticket closes")
     sms_consent: bool = Field(False, description="the visitor accepted the purpose and retention")
+    offline: OfflineTicketIn | None = Field(
+        None, description="a ticket the kiosk issued offline from one of its leases "
+                          "(POST /api/v1/leases): stored with this number and issue time")
 
 
 class TicketOut(Schema):
@@ -54,6 +83,7 @@ class TicketOut(Schema):
     phone_url: str
     created_at: dt.datetime
     called_at: dt.datetime | None
+    offline: bool = Field(False, description="issued by a kiosk offline, from a lease")
 
 
 class ErrorOut(Schema):

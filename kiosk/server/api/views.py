@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 from ninja import Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 
@@ -14,12 +16,15 @@ from kiosk.server.api.auth import KioskBearer
 from kiosk.server.api.schemas import (
     AssistanceIn,
     AssistanceOut,
+    ContentChangesOut,
     ContentOut,
     ContributionIn,
     ContributionOut,
     ErrorOut,
     HeartbeatIn,
     HeartbeatOut,
+    LeaseIn,
+    LeaseOut,
     QueuesOut,
     TicketIn,
     TicketOut,
@@ -27,6 +32,7 @@ from kiosk.server.api.schemas import (
 from kiosk.server.assistance.models import AssistanceRequest
 from kiosk.server.assistance.services import do_request_assistance, effective_status
 from kiosk.server.content.contributions import ContributionError, submit_contribution
+from kiosk.server.content.push import MAX_WAIT_SECONDS, wait_for_change
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
 from kiosk.server.devices.models import STALE_AFTER_SECONDS
 from kiosk.server.devices.services import Heartbeat, record_heartbeat
@@ -34,8 +40,11 @@ from kiosk.server.queueing.models import Ticket, is_public_token
 from kiosk.server.queueing.services import (
     QueueError,
     check_phone,
+    check_service_for_offline_ticket,
     check_service_for_ticket,
+    do_issue_offline_ticket,
     do_issue_ticket,
+    do_lease_numbers,
     estimated_wait,
     ticket_position,
 )
@@ -79,7 +88,39 @@ def get_content(request: HttpRequest, query: Query[ContentQuery]):
     response = api.create_response(request, body.model_dump(), status=200)
     if not delta.more:
         response["ETag"] = etag_for(site, delta.cursor)
+    return gzipped(request, response)
+
+
+GZIP_MIN_BYTES = 512
+
+
+def gzipped(request: HttpRequest, response):
+    """Content deltas repeat the same keys and escaped non-Latin text: gzip divides a
+    one-field edit by about 2.5 on the wire (the kiosk's `requests` inflates it). Only
+    this endpoint: its body reflects nothing from the request and holds no secret, so
+    compression leaks nothing (BREACH needs both); HTML pages stay uncompressed."""
+    patch_vary_headers(response, ("Accept-Encoding",))
+    if (len(response.content) < GZIP_MIN_BYTES
+            or "gzip" not in request.headers.get("Accept-Encoding", "")):
+        return response
+    response.content = compress_string(response.content)
+    response["Content-Encoding"] = "gzip"
+    response["Content-Length"] = str(len(response.content))
     return response
+
+
+class ChangesQuery(Schema):
+    since: int | None = None
+    wait: float = MAX_WAIT_SECONDS
+
+
+@api.get("/content/changes", response={200: ContentChangesOut})
+def content_changes(request: HttpRequest, query: Query[ChangesQuery]):
+    """Long-poll: answers at once `changed: true` when the site's content cursor differs from
+    `since`, else holds the request until it changes or `wait` s pass (at most 25 s), then
+    `changed: false`. No transaction is held while waiting (docs/protocol.md, Push)."""
+    cursor, changed = wait_for_change(request.kiosk.site_id, query.since, query.wait)
+    return {"cursor": str(cursor), "changed": changed}
 
 
 def ticket_out(request: HttpRequest, ticket: Ticket) -> dict:
@@ -100,6 +141,7 @@ def ticket_out(request: HttpRequest, ticket: Ticket) -> dict:
         "phone_url": f"{base}{path}" if base else request.build_absolute_uri(path),
         "created_at": ticket.created_at,
         "called_at": ticket.called_at,
+        "offline": ticket.offline,
     }
 
 
@@ -111,7 +153,17 @@ def create_ticket(
     body: TicketIn,
     idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
 ):
-    """Issue a ticket. Sending the same Idempotency-Key again returns the same ticket (200)."""
+    """Issue a ticket. Sending the same Idempotency-Key again returns the same ticket (200).
+    With `offline`: store a ticket the kiosk issued offline from its lease (never a new
+    number; 409 if the number is not in this kiosk's lease or was already uploaded)."""
+    if body.offline is not None:
+        service = check_service_for_offline_ticket(request.kiosk.site, body.service)
+        ticket, created = do_issue_offline_ticket(
+            service, request.kiosk, idempotency_key, lease_day=body.offline.lease_day,
+            number=body.offline.number, issued_at=body.offline.issued_at,
+            language=body.language, priority=body.priority,
+        )
+        return Status(201 if created else 200, ticket_out(request, ticket))
     service = check_service_for_ticket(request.kiosk.site, body.service)
     phone = check_phone(body.phone, body.sms_consent)
     ticket, created = do_issue_ticket(
@@ -119,6 +171,23 @@ def create_ticket(
         priority=body.priority, phone=phone, consent=body.sms_consent,
     )
     return Status(201 if created else 200, ticket_out(request, ticket))
+
+
+@api.post("/leases", response={201: LeaseOut, 200: LeaseOut, 404: ErrorOut, 409: ErrorOut,
+                               422: ErrorOut, 429: ErrorOut})
+@ratelimit("leases", key="kiosk")
+def create_lease(
+    request: HttpRequest,
+    body: LeaseIn,
+    idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
+):
+    """Reserve the next `size` numbers of today's sequence of a service for this kiosk, to
+    issue tickets while offline (valid today only). The same key again: the same lease (200)."""
+    service = check_service_for_ticket(request.kiosk.site, body.service)
+    lease, created = do_lease_numbers(service, request.kiosk, body.size, idempotency_key)
+    return Status(201 if created else 200, {
+        "service": service.slug, "day": lease.day, "first": lease.first, "last": lease.last,
+        "prefix": lease.prefix})
 
 
 @api.get("/tickets/{ticket_id}", response={200: TicketOut, 404: ErrorOut})

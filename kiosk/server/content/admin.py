@@ -9,6 +9,8 @@ from kiosk.server.audit import services as audit
 from kiosk.server.audit.services import site_id_of
 from kiosk.server.content.forms import SlugListField, TranslationsField
 from kiosk.server.content.models import (
+    Announcement,
+    Closure,
     InfoPage,
     NearbyPlace,
     Offer,
@@ -18,7 +20,7 @@ from kiosk.server.content.models import (
     Situation,
 )
 
-TRANSLATED = ("name", "summary", "place", "title", "link_label")
+TRANSLATED = ("name", "summary", "place", "title", "link_label", "reason", "message")
 
 
 def translated(textarea_fields=(), optional=()):
@@ -208,7 +210,7 @@ class ServiceAdmin(SiteScopedAdmin, admin.ModelAdmin):
     )
     fieldsets = (
         (None, {"fields": ("site", "pole", "slug", "order", "prefix", "pictogram", "name",
-                           "summary", "hours", "documents", "ticketing",
+                           "summary", "hours", "exceptions", "documents", "ticketing",
                            "mean_service_minutes")}),
         ("Où aller", {"fields": ("place", "plan", "plan_x", "plan_y", "audio"),
                       "description": "Le lieu en toutes lettres, et le point sur le plan d'étage "
@@ -273,4 +275,25 @@ class OfferAdmin(SiteScopedAdmin, admin.ModelAdmin):
         ("Où et pour qui", {"fields": ("where", "walking_minutes", "age_min", "age_max",
                                        "capacity", "link", "interests", "audio")}),
     )
+
+
+@admin.register(Closure)
+class ClosureAdmin(SiteScopedAdmin, admin.ModelAdmin):
+    list_display = ("__str__", "site", "starts", "ends", "service_list")
+    list_filter = ("site",)
+    date_hierarchy = "starts"
+    formfield_for_dbfield = translated(optional=("reason",))
+
+    @admin.display(description="services")
+    def service_list(self, obj):
+        return ", ".join(obj.services) or "toute la mairie"
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(SiteScopedAdmin, admin.ModelAdmin):
+    list_display = ("__str__", "site", "level", "starts_at", "ends_at")
+    list_filter = ("site", "level")
+    formfield_for_dbfield = translated(textarea_fields=("message",))
+
+
 from kiosk.server.content import moderation  # noqa: E402,F401

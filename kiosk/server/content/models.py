@@ -7,7 +7,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 
-from kiosk.domain.content import OFFER_CATEGORIES, OFFER_SOURCES, PLACE_KINDS, ContentError
+from kiosk.domain.content import (
+    ANNOUNCEMENT_LEVELS,
+    OFFER_CATEGORIES,
+    OFFER_SOURCES,
+    PLACE_KINDS,
+    ContentError,
+)
+from kiosk.domain.content import Announcement as AnnouncementItem
+from kiosk.domain.content import Closure as ClosureItem
 from kiosk.domain.content import InfoPage as PageItem
 from kiosk.domain.content import NearbyPlace as PlaceItem
 from kiosk.domain.content import Offer as OfferItem
@@ -123,6 +131,11 @@ class Service(TranslatedModel):
     plan_y = models.FloatField(null=True, blank=True,
                                help_text="Position sur le plan, de 0 (haut) à 1 (bas)")
     audio = audio_field()
+    exceptions = models.JSONField(
+        default=list, blank=True,
+        help_text='Jours particuliers : [{"from": "2026-12-24", "to": "2026-12-24", '
+                  '"hours": [{"open": "08:30", "close": "12:00"}], "reason": {"fr": "Veille de Noël"}}] '
+                  '(sans "hours" : fermé). Les fermetures de tout le site : « Fermetures ».')
 
     class Meta:
         ordering = ("site", "pole__order", "order", "slug")
@@ -151,6 +164,7 @@ class Service(TranslatedModel):
             "plan_x": self.plan_x,
             "plan_y": self.plan_y,
             "audio": self.audio,
+            "exceptions": self.exceptions,
         }
 
     def clean(self) -> None:
@@ -433,6 +447,90 @@ class Offer(TranslatedModel):
         if self.published and self.status != "approved":
             raise ValidationError({"published": "une proposition d'habitant est publiée en "
                                                 "l'approuvant (propositions à modérer)"})
+
+
+class Closure(TranslatedModel):
+    """A site-wide exception to the opening hours: a public holiday, the mairie closed or
+    open shorter (every service, or those listed)."""
+
+    KIND = "closure"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="closures")
+    slug = models.SlugField()
+    starts = models.DateField(help_text="Premier jour")
+    ends = models.DateField(null=True, blank=True, help_text="Dernier jour (vide : un seul jour)")
+    hours = models.JSONField(
+        default=list, blank=True,
+        help_text='Horaires ce(s) jour(s)-là : [{"open": "08:30", "close": "12:00"}] ; vide : fermé')
+    reason = models.JSONField(default=dict, blank=True)
+    services = models.JSONField(default=list, blank=True,
+                                help_text='Services concernés ; vide : toute la mairie')
+
+    class Meta:
+        ordering = ("site", "starts", "slug")
+        verbose_name = "fermeture ou jour particulier"
+        verbose_name_plural = "fermetures et jours particuliers"
+        constraints = [models.UniqueConstraint(fields=("site", "slug"), name="closure_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.text("reason") or self.slug
+
+    def to_wire(self) -> dict:
+        return {
+            "id": self.slug,
+            "from": self.starts.isoformat() if self.starts else None,
+            "to": (self.ends or self.starts).isoformat() if self.starts else None,
+            "hours": self.hours,
+            "reason": self.reason,
+            "services": self.services,
+        }
+
+    def clean(self) -> None:
+        try:
+            ClosureItem.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class Announcement(TranslatedModel):
+    """A banner on the kiosks' home, shown in its window: information or urgent."""
+
+    KIND = "announcement"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="announcements")
+    slug = models.SlugField()
+    order = models.PositiveSmallIntegerField(default=0)
+    level = models.CharField(max_length=10, default="info",
+                             choices=[(k, {"info": "information", "urgent": "urgent"}[k])
+                                      for k in ANNOUNCEMENT_LEVELS])
+    message = models.JSONField(default=dict, help_text="280 caractères au plus par langue")
+    starts_at = models.DateTimeField(null=True, blank=True, help_text="Début (vide : tout de suite)")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Fin (vide : jusqu'à retrait)")
+
+    class Meta:
+        ordering = ("site", "-level", "order", "slug")
+        verbose_name = "annonce"
+        constraints = [models.UniqueConstraint(fields=("site", "slug"),
+                                               name="announcement_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.text("message")
+
+    def to_wire(self) -> dict:
+        from django.utils import timezone
+
+        def local(value):
+            # Kiosks compare wall-clock times of the mairie: send local, naive.
+            return timezone.localtime(value).replace(tzinfo=None).isoformat() if value else None
+
+        return {"id": self.slug, "order": self.order, "level": self.level, "text": self.message,
+                "starts_at": local(self.starts_at), "ends_at": local(self.ends_at)}
+
+    def clean(self) -> None:
+        try:
+            AnnouncementItem.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class ContentVersion(models.Model):

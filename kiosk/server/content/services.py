@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import F
 
 from kiosk.server.content.models import (
+    Announcement,
+    Closure,
     ContentChange,
     ContentVersion,
     InfoPage,
@@ -22,7 +24,8 @@ from kiosk.server.content.models import (
 
 # In the order a delta lists them: poles first (a service names its pole), services before
 # the situations that name them.
-KIND_MODELS = {m.KIND: m for m in (Pole, Service, Situation, NearbyPlace, InfoPage, Offer)}
+KIND_MODELS = {m.KIND: m for m in (Pole, Service, Situation, NearbyPlace, InfoPage, Offer,
+                                   Closure, Announcement)}
 
 
 def do_record_change(site_id: int, kind: str, key: str, deleted: bool = False) -> int:

@@ -5,10 +5,19 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from kiosk.server.content.models import InfoPage, NearbyPlace, Offer, Pole, Service, Situation
+from kiosk.server.content.models import (
+    Announcement,
+    Closure,
+    InfoPage,
+    NearbyPlace,
+    Offer,
+    Pole,
+    Service,
+    Situation,
+)
 from kiosk.server.content.services import do_record_change
 
-CONTENT_MODELS = (Pole, Service, Situation, NearbyPlace, InfoPage, Offer)
+CONTENT_MODELS = (Pole, Service, Situation, NearbyPlace, InfoPage, Offer, Closure, Announcement)
 
 
 def _each(signal):

@@ -102,6 +102,9 @@ class Ticket(models.Model):
     # Personal data: E.164 number for the SMS, erased when the ticket closes (and nightly).
     phone = models.CharField(max_length=16, blank=True, default="")
     sms_consent_at = models.DateTimeField(null=True, blank=True)
+    # Issued by a kiosk without network, from a NumberLease; uploaded later with its number
+    # and its issue time (docs/queues.md, offline tickets).
+    offline = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("day", "service", "number")
@@ -132,3 +135,31 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=("kiosk", "key"), name="idempotency_unique_key")
         ]
+
+
+class NumberLease(models.Model):
+    """Numbers [first, last] of a service's sequence on `day`, reserved for one kiosk: it
+    issues them while offline and uploads each ticket later (POST /api/v1/tickets with
+    `offline`). Online tickets skip them: the lease bumped the sequence past `last`."""
+
+    kiosk = models.ForeignKey("devices.Kiosk", on_delete=models.CASCADE, related_name="leases")
+    service = models.ForeignKey("content.Service", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    first = models.PositiveIntegerField()
+    last = models.PositiveIntegerField()
+    prefix = models.CharField(max_length=1)
+    idempotency_key = models.UUIDField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("day", "service", "first")
+        constraints = [
+            models.UniqueConstraint(fields=("kiosk", "idempotency_key"),
+                                    name="lease_unique_idempotency_key"),
+            models.CheckConstraint(condition=models.Q(first__lte=models.F("last")),
+                                   name="lease_first_le_last"),
+        ]
+        indexes = [models.Index(fields=("kiosk", "service", "day"))]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.first:03d}-{self.prefix}{self.last:03d} ({self.day})"

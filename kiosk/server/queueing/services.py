@@ -19,7 +19,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Count, F, Q, Subquery
 from django.utils import timezone
 
 from kiosk.domain.estimation import (
@@ -33,12 +33,19 @@ from kiosk.domain.estimation import (
 from kiosk.domain.notify import near_turn
 from kiosk.domain.phones import PhoneError, normalize_phone
 from kiosk.domain.priority import WaitingTicket, choose_next
-from kiosk.domain.tickets import MAX_NUMBER, InvalidTransition, TicketStatus, check_transition
+from kiosk.domain.tickets import (
+    MAX_NUMBER,
+    InvalidTransition,
+    TicketStatus,
+    check_transition,
+    format_ticket_number,
+)
 from kiosk.server.accounts.models import Role, sites_where
 from kiosk.server.content.models import Service, Site
 from kiosk.server.queueing.models import (
     Counter,
     IdempotencyRecord,
+    NumberLease,
     Priority,
     Ticket,
     TicketSequence,
@@ -65,6 +72,15 @@ def check_service_for_ticket(site: Site, service_slug: str) -> Service:
         raise QueueError(f"unknown service {service_slug!r}", status=404)
     if not service.ticketing:
         raise QueueError("this service works on appointment only: no ticket", status=409)
+    return service
+
+
+def check_service_for_offline_ticket(site: Site, service_slug: str) -> Service:
+    """Like check_service_for_ticket, but a service turned appointment-only since the lease
+    still takes the tickets already issued from it: nothing a kiosk issued is refused."""
+    service = Service.objects.filter(site=site, slug=service_slug).first()
+    if service is None:
+        raise QueueError(f"unknown service {service_slug!r}", status=404)
     return service
 
 
@@ -149,6 +165,108 @@ def do_issue_ticket(
     return ticket, True
 
 
+# -- offline tickets: leased number blocks ----------------------------------------------
+
+MAX_LEASE_SIZE = 50
+
+
+def do_lease_numbers(service: Service, kiosk, size: int = 10,
+                     idempotency_key: uuid.UUID | None = None) -> tuple[NumberLease, bool]:
+    """Reserve the next `size` numbers of today's sequence of `service` for `kiosk`; return
+    (lease, created). One UPDATE bumps the sequence by `size` (the row lock serialises it
+    with do_issue_ticket), so online tickets skip the leased numbers. A replay of the same
+    key returns the first lease."""
+    if not 1 <= size <= MAX_LEASE_SIZE:
+        raise QueueError(f"a lease holds 1 to {MAX_LEASE_SIZE} numbers", status=422)
+    if idempotency_key is not None:
+        lease = NumberLease.objects.filter(kiosk=kiosk, idempotency_key=idempotency_key).first()
+        if lease is not None:
+            return lease, False
+    try:
+        with transaction.atomic():
+            day = timezone.localdate()
+            sequence, _ = TicketSequence.objects.get_or_create(service=service, day=day)
+            TicketSequence.objects.filter(pk=sequence.pk).update(
+                last_number=F("last_number") + size)
+            last = TicketSequence.objects.values_list("last_number", flat=True).get(pk=sequence.pk)
+            if last > MAX_NUMBER:
+                raise QueueError(f"no more numbers today for this service ({MAX_NUMBER})",
+                                 status=409)
+            lease = NumberLease.objects.create(
+                kiosk=kiosk, service=service, day=day, first=last - size + 1, last=last,
+                prefix=service.prefix, idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        lease = NumberLease.objects.filter(kiosk=kiosk, idempotency_key=idempotency_key).first()
+        if lease is None:
+            raise
+        return lease, False
+    return lease, True
+
+
+def do_issue_offline_ticket(
+    service: Service,
+    kiosk,
+    idempotency_key: uuid.UUID,
+    *,
+    lease_day: dt.date,
+    number: int,
+    issued_at: dt.datetime,
+    language: str = "fr",
+    priority: str = "",
+) -> tuple[Ticket, bool]:
+    """Store a ticket the kiosk issued offline from one of its leases; return (ticket, created).
+
+    The number must lie in a lease of this kiosk for this service and day (else 409). The
+    ticket keeps that number and takes its place by the kiosk's issue time, clamped to
+    [lease.created_at, now]. A replay of the key returns the same ticket; the same number
+    under another key is a 409 (the unique constraint on the issued number decides). A
+    ticket of a past day is still stored, as cancelled: nothing the kiosk issued is lost.
+    """
+    record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
+    if record is not None:
+        return record.ticket, False
+    lease = (NumberLease.objects.filter(kiosk=kiosk, service=service, day=lease_day,
+                                        first__lte=number, last__gte=number)
+             .order_by("created_at").first())
+    if lease is None:
+        raise QueueError(
+            f"number {number} of {lease_day} is not in a lease of this kiosk for {service.slug!r}",
+            status=409,
+        )
+    now = timezone.now()
+    if issued_at.tzinfo is None:
+        issued_at = timezone.make_aware(issued_at)
+    issued = min(max(issued_at, lease.created_at), now)
+    past_day = lease_day < timezone.localdate()
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                site_id=service.site_id, service=service, issued_service=service, day=lease_day,
+                number=number, prefix=lease.prefix, language=language, kiosk=kiosk,
+                priority=priority, queued_at=issued, offline=True,
+                status=TicketStatus.CANCELLED if past_day else TicketStatus.WAITING,
+                finished_at=now if past_day else None,
+            )
+            # created_at is auto_now_add: the issue time is the kiosk's, set after insert.
+            Ticket.objects.filter(pk=ticket.pk).update(created_at=issued)
+            ticket.created_at = issued
+            IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
+            if not past_day:
+                invalidate_estimates(service.site_id)
+                refresh_notifications(service.site)
+    except IntegrityError:
+        record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
+        if record is not None:
+            return record.ticket, False
+        raise QueueError(
+            f"ticket {format_ticket_number(lease.prefix, number)} of {lease_day} was already "
+            "uploaded", status=409) from None
+    return ticket, True
+
+
 # -- order, positions and estimates -------------------------------------------------------
 
 
@@ -205,12 +323,51 @@ def ticket_position(ticket: Ticket) -> int | None:
     """1 = next to be called in its service; None once the ticket has left the queue."""
     if ticket.status != TicketStatus.WAITING:
         return None
-    tickets = list(_waiting(ticket.site_id, ticket.day, [ticket.service_id]))
-    recent = recent_priority_calls(ticket.site_id, ticket.day, [ticket.service_id])
-    for index, other in enumerate(call_order(tickets, recent), start=1):
-        if other.pk == ticket.pk:
-            return index
-    return None
+    # The same answer as call_order over the service's waiting tickets, from counts: the rule
+    # only looks at the heads of the priority and the normal lines, so the place of a ticket
+    # depends only on how many of its class are ahead and how many of the other class wait.
+    # One COUNT query; the ticket's place as stored (not as this instance remembers it).
+    line = _waiting(ticket.site_id, ticket.day, [ticket.service_id]).order_by()
+    queued_at = Subquery(Ticket.objects.filter(pk=ticket.pk).values("queued_at")[:1])
+    ahead = Q(queued_at__lt=queued_at) | Q(queued_at=queued_at, pk__lt=ticket.pk)
+    normal, me = Q(priority=""), Q(pk=ticket.pk)
+    counts = line.aggregate(
+        me=Count("pk", filter=me), me_priority=Count("pk", filter=me & ~normal),
+        priority_ahead=Count("pk", filter=~normal & ahead),
+        normal_ahead=Count("pk", filter=normal & ahead),
+        priority_all=Count("pk", filter=~normal),
+        normal_all=Count("pk", filter=normal),
+    )
+    if not counts["me"]:
+        return None
+    if counts["me_priority"]:
+        same_ahead, others = counts["priority_ahead"], counts["normal_all"]
+    else:
+        same_ahead, others = counts["normal_ahead"], counts["priority_all"]
+    # The history of calls only matters when both lines wait.
+    recent = (recent_priority_calls(ticket.site_id, ticket.day, [ticket.service_id])
+              if others else [])
+    return _place_in_call_order(bool(counts["me_priority"]), same_ahead, others, recent)
+
+
+def _place_in_call_order(is_priority: bool, same_ahead: int, others: int,
+                         recent: list[bool]) -> int:
+    """1-based place of a ticket with `same_ahead` tickets of its class ahead of it and
+    `others` tickets of the other class waiting, under choose_next (as call_order)."""
+    heads = (WaitingTicket("priority", "", 0.0, priority=True),
+             WaitingTicket("normal", "", 0.0, priority=False))
+    history = list(recent)
+    place = 1
+    while True:
+        chosen = choose_next([h for h in heads if h.priority == is_priority or others], history)
+        if chosen.priority == is_priority:
+            if not same_ahead:
+                return place
+            same_ahead -= 1
+        else:
+            others -= 1
+        history.append(chosen.priority)
+        place += 1
 
 
 class _ModelCache:
@@ -225,7 +382,7 @@ class _ModelCache:
             hit = self._models.get(site.pk)
             if hit and time.monotonic() - hit[0] < MODEL_TTL_SECONDS:
                 return hit[1]
-        model = fit_service_time_model(site)
+        model = _FittedModel(fit_service_time_model(site))
         with self._lock:
             self._models[site.pk] = (time.monotonic(), model)
         return model
@@ -234,6 +391,30 @@ class _ModelCache:
         with self._lock:
             self._models.clear()
         _estimates_cache.clear()
+
+
+class _FittedModel:
+    """A fitted ServiceTimeModel, never changed after the fit, with `occupancy` memoized.
+
+    The forward simulation asks for it at every simulated call (x 16 draws). It depends on
+    `at` only through the hour of the day (ServiceTimeModel._hour_effect: int(at // 60)),
+    so the memo returns exactly what the model computes. Everything else is the model's.
+    """
+
+    def __init__(self, model: ServiceTimeModel):
+        self._model = model
+        self._occupancy: dict[tuple, float] = {}
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def occupancy(self, service: str, counter: str | None, at: float, no_show_rate: float) -> float:
+        key = (service, counter, int(at // 60), no_show_rate)
+        value = self._occupancy.get(key)
+        if value is None:
+            value = self._occupancy[key] = self._model.occupancy(service, counter, at,
+                                                                 no_show_rate)
+        return value
 
 
 MODELS = _ModelCache()
@@ -268,17 +449,23 @@ def snapshot(site: Site, now: dt.datetime | None = None) -> QueueSnapshot:
     now = now or timezone.now()
     day = timezone.localdate(now)
     waiting: dict[str, list[WaitingTicket]] = {}
-    for ticket in _waiting(site.pk, day):
-        waiting.setdefault(str(ticket.service_id), []).append(_as_waiting(ticket))
+    # Plain rows, not model instances: this runs at every queue change and poll.
+    rows = _waiting(site.pk, day).values_list("pk", "service_id", "queued_at", "priority")
+    for pk, service_id, queued_at, priority in rows:
+        waiting.setdefault(str(service_id), []).append(WaitingTicket(
+            ticket_id=str(pk), service=str(service_id), issued_at=_minutes(queued_at),
+            priority=bool(priority)))
     counters = [
         CounterState(counter_id=str(c.pk), services=frozenset(str(s) for s in c.service_ids))
         for c in _open_counters(site)
     ]
     in_service = [
-        InService(ticket_id=str(t.pk), service=str(t.service_id), counter_id=str(t.counter_id),
-                  elapsed_minutes=max((now - t.called_at).total_seconds() / 60, 0.0))
-        for t in Ticket.objects.filter(site=site, day=day, status=TicketStatus.CALLED,
-                                       counter__isnull=False, called_at__isnull=False)
+        InService(ticket_id=str(pk), service=str(service_id), counter_id=str(counter_id),
+                  elapsed_minutes=max((now - called_at).total_seconds() / 60, 0.0))
+        for pk, service_id, counter_id, called_at in
+        Ticket.objects.filter(site=site, day=day, status=TicketStatus.CALLED,
+                              counter__isnull=False, called_at__isnull=False)
+        .values_list("pk", "service_id", "counter_id", "called_at")
     ]
     service_ids = [s for c in counters for s in c.services]
     recent = recent_priority_calls(site.pk, day, [int(s) for s in set(service_ids)])
@@ -287,9 +474,15 @@ def snapshot(site: Site, now: dt.datetime | None = None) -> QueueSnapshot:
 
 
 def _open_counters(site: Site) -> list[Counter]:
-    counters = list(Counter.objects.filter(site=site, is_open=True).prefetch_related("services"))
+    counters = list(Counter.objects.filter(site=site, is_open=True))
+    # The (counter, service) pairs alone: prefetching the services would load (and decode)
+    # every service's texts for every counter.
+    served: dict[int, list[int]] = {}
+    for counter_id, service_id in Counter.services.through.objects.filter(
+            counter_id__in=[c.pk for c in counters]).values_list("counter_id", "service_id"):
+        served.setdefault(counter_id, []).append(service_id)
     for counter in counters:
-        counter.service_ids = [s.pk for s in counter.services.all()]
+        counter.service_ids = served.get(counter.pk, [])
     return counters
 
 
@@ -304,18 +497,43 @@ def queue_estimates(site: Site, now: dt.datetime | None = None,
     Pages poll this (consoles every second, phones every 5 s): within a process the answer
     is shared for ESTIMATES_TTL_SECONDS; queue changes compute it fresh (and refresh it).
     """
-    if now is None and not fresh:
+    if now is not None:
+        return _compute_estimates(site, now)
+    asked = time.monotonic()
+    if not fresh:
         hit = _estimates_cache.get(site.pk)
-        if hit and time.monotonic() - hit[0] < ESTIMATES_TTL_SECONDS:
+        if hit and asked - hit[0] < ESTIMATES_TTL_SECONDS:
             return hit[1]
-    result = _compute_estimates(site, now)
-    if now is None:
-        _estimates_cache[site.pk] = (time.monotonic(), result)
+    if fresh and transaction.get_connection().in_atomic_block:
+        # Inside a queue change: its own uncommitted rows count, nobody else's result will do.
+        return _store_estimates(site.pk, time.monotonic(), _compute_estimates(site, None))
+    # One computation at a time per site and process: the threads that missed the shared
+    # result (or want one computed after they asked: `fresh`) wait for it instead of all
+    # computing the same thing at once, and take it when it started after they asked.
+    with _estimates_locks.setdefault(site.pk, threading.Lock()):
+        hit = _estimates_cache.get(site.pk)
+        if hit and (hit[0] >= asked if fresh
+                    else time.monotonic() - hit[0] < ESTIMATES_TTL_SECONDS):
+            return hit[1]
+        started = time.monotonic()
+        return _store_estimates(site.pk, started, _compute_estimates(site, None))
+
+
+_estimates_locks: dict[int, threading.Lock] = {}
+_estimates_dropped: dict[int, float] = {}
+
+
+def _store_estimates(site_id: int, started: float, result: dict) -> dict:
+    """Share a result, stamped with the time its computation started, unless a queue change
+    dropped the estimates since (it may not have seen that change)."""
+    if started >= _estimates_dropped.get(site_id, -math.inf):
+        _estimates_cache[site_id] = (started, result)
     return result
 
 
 def invalidate_estimates(site_id: int) -> None:
     """Every queue change drops the site's shared estimates: the next reader recomputes."""
+    _estimates_dropped[site_id] = time.monotonic()
     _estimates_cache.pop(site_id, None)
 
 

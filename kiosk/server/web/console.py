@@ -100,15 +100,24 @@ def counter_state(counter: Counter) -> dict:
     """Everything the console shows, as JSON-ready data (no phone number, no token)."""
     now = timezone.now()
     day = timezone.localdate(now)
-    services = list(counter.services.order_by("pole__order", "order", "slug"))
+    # Only what the console shows: a service's other texts (hours, documents…) are big.
+    shown = ("pk", "site_id", "slug", "prefix", "name")
+    services = list(counter.services.order_by("pole__order", "order", "slug").only(*shown))
     service_ids = [s.pk for s in services]
     waiting = list(
         Ticket.objects.filter(site_id=counter.site_id, day=day, status=TicketStatus.WAITING,
                               service_id__in=service_ids)
-        .select_related("service").order_by("queued_at", "pk")
+        .order_by("queued_at", "pk")
     )
+    by_pk = {s.pk: s for s in services}
+    for ticket in waiting:  # the services loaded above, not one decoded copy per ticket
+        ticket.service = by_pk[ticket.service_id]
     ordered = call_order(waiting, recent_priority_calls(counter.site_id, day, service_ids))
-    estimates = queue_estimates(counter.site, now) if waiting else {}
+    # Every console polls each second: share the site's estimates (at most a second old,
+    # dropped by any queue change); fresh only when a waiting ticket is newer than them.
+    estimates = queue_estimates(counter.site) if waiting else {}
+    if any(t.pk not in estimates for t in waiting):
+        estimates = queue_estimates(counter.site, fresh=True)
     per_service = {pk: 0 for pk in service_ids}
     rows = []
     for position, ticket in enumerate(ordered, start=1):
@@ -141,7 +150,7 @@ def counter_state(counter: Counter) -> dict:
         for t in parked_tickets(counter)
     ]
     targets = Service.objects.filter(site_id=counter.site_id, ticketing=True).order_by(
-        "pole__order", "order", "slug")
+        "pole__order", "order", "slug").only(*shown)
     return {
         "now": now.isoformat(),
         "counter": {"id": counter.pk, "name": counter.name, "site": counter.site.name,

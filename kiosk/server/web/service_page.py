@@ -4,14 +4,17 @@ the visitor's language. No login, no personal data."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from kiosk.domain.content import Closure as ClosureItem
 from kiosk.domain.content import ContentError
 from kiosk.domain.content import Service as ServiceItem
 from kiosk.domain.languages import LANGUAGES, get_language, localized
-from kiosk.server.content.models import Service
+from kiosk.server.content.models import Closure, Service
 
 DAYS = {
     "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche",
@@ -22,16 +25,16 @@ DAYS = {
 LABELS = {
     "fr": {"where": "Où aller", "hours": "Horaires", "documents": "Documents à apporter",
            "closed": "fermé", "wait": "Attente en ce moment", "minutes": "environ {n} min",
-           "unknown": "inconnue", "appointment": "Sur rendez-vous uniquement."},
+           "unknown": "inconnue", "special": "Jours particuliers à venir", "appointment": "Sur rendez-vous uniquement."},
     "en": {"where": "Where to go", "hours": "Opening hours", "documents": "Documents to bring",
            "closed": "closed", "wait": "Current wait", "minutes": "about {n} min",
-           "unknown": "unknown", "appointment": "By appointment only."},
+           "unknown": "unknown", "special": "Special days ahead", "appointment": "By appointment only."},
     "ar": {"where": "إلى أين تذهب", "hours": "مواعيد العمل", "documents": "الوثائق المطلوبة",
            "closed": "مغلق", "wait": "الانتظار الآن", "minutes": "حوالي {n} دقيقة",
-           "unknown": "غير معروف", "appointment": "بموعد فقط."},
+           "unknown": "غير معروف", "special": "أيام استثنائية قادمة", "appointment": "بموعد فقط."},
     "zh": {"where": "前往地点", "hours": "开放时间", "documents": "需携带的材料",
            "closed": "关闭", "wait": "当前等候", "minutes": "约 {n} 分钟",
-           "unknown": "未知", "appointment": "仅限预约。"},
+           "unknown": "未知", "special": "近期特殊日期", "appointment": "仅限预约。"},
 }
 
 
@@ -50,6 +53,22 @@ def service_page(request, slug: str):
         item = ServiceItem.from_wire(service.to_wire())
     except ContentError as exc:  # content is validated on save; never a 500 for a visitor
         raise Http404("service indisponible") from exc
+    closures = []
+    for closure in Closure.objects.filter(site=service.site):
+        try:
+            closures.append(ClosureItem.from_wire(closure.to_wire()))
+        except ContentError:
+            continue  # validated on save; one bad row never hides the page
+    today = timezone.localdate()
+    special = []
+    for offset in range(14):  # holidays and short days of the next two weeks
+        day = today + dt.timedelta(days=offset)
+        exception = item.exception_on(day, closures)
+        if exception is not None:
+            slots = item.slots_on(day, closures)
+            special.append((f"{days[day.weekday()]} {day:%d/%m}",
+                            [f"{s.opens:%H:%M}–{s.closes:%H:%M}" for s in slots],
+                            localized(exception.reason, lang.code)))
     week = []
     for weekday in range(7):
         slots = sorted((s for s in item.hours if weekday in s.weekdays), key=lambda s: s.opens)
@@ -68,7 +87,7 @@ def service_page(request, slug: str):
         "summary": localized(service.summary, lang.code),
         "place": localized(service.place, lang.code),
         "documents": [localized(d, lang.code) for d in service.documents],
-        "week": week, "today": timezone.localdate().weekday(), "wait": wait,
+        "week": week, "today": today.weekday(), "wait": wait, "special": special,
         "languages": LANGUAGES, "color": service.pole.color if service.pole_id else "#1D3A8A",
     })
     response["Cache-Control"] = "max-age=60"

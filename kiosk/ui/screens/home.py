@@ -1,4 +1,5 @@
-"""Home: the service poles as large pictogram tiles, the language switch, the modes.
+"""Home: the service poles as large pictogram tiles, the language switch, the modes, and
+the agents' announcement of the moment (a blue banner, red when urgent).
 
 The language buttons name each language in its own script (Français, العربية, 中文...);
 the mode buttons switch large text, high contrast and the lower-reach layout.
@@ -6,9 +7,13 @@ the mode buttons switch large text, high contrast and the lower-reach layout.
 
 from __future__ import annotations
 
-from kivy.properties import NumericProperty
+import datetime as dt
+
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (HomeEntries)
+from kiosk.domain.content import active_announcements
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import Tile
 
@@ -17,8 +22,25 @@ load_kv(__file__)
 
 class HomeScreen(KioskScreen):
     count = NumericProperty(0)  # poles shown
+    announcement = StringProperty("")
+    urgent = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Announcements have time windows: look again every half minute.
+        Clock.schedule_interval(lambda _dt: self.show_announcement(), 30)
+
+    def show_announcement(self, now: dt.datetime | None = None) -> None:
+        """The banner: the urgent announcement first, else the first one of the moment."""
+        app = self.app
+        getter = getattr(app.store, "announcements", None)
+        active = active_announcements(getter() if getter else [], now or dt.datetime.now())
+        first = active[0] if active else None
+        self.announcement = app.localized(first.text) if first else ""
+        self.urgent = bool(first and first.level == "urgent")
 
     def refresh(self) -> None:
+        self.show_announcement()
         app = self.app
         grid = self.ids.poles
         grid.clear_widgets()

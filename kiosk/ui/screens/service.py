@@ -14,17 +14,23 @@ from kiosk.ui.screens.base import KioskScreen, load_kv
 load_kv(__file__)
 
 
-def hours_today(service, today: dt.date) -> list[str]:
-    return [f"{s.opens:%H:%M} – {s.closes:%H:%M}" for s in service.slots_on(today)]
+def hours_today(service, today: dt.date, closures=()) -> list[str]:
+    return [f"{s.opens:%H:%M} – {s.closes:%H:%M}" for s in service.slots_on(today, closures)]
 
 
-def next_opening(service, today: dt.date) -> tuple[dt.date, list[str]] | None:
-    """The next day (after today, within a week) the service opens, and its hours."""
-    for days in range(1, 8):
+def next_opening(service, today: dt.date, closures=()) -> tuple[dt.date, list[str]] | None:
+    """The next day (after today, within two weeks: a holiday may close a whole week) the
+    service opens, and its hours."""
+    for days in range(1, 15):
         day = today + dt.timedelta(days=days)
-        if service.slots_on(day):
-            return day, hours_today(service, day)
+        if service.slots_on(day, closures):
+            return day, hours_today(service, day, closures)
     return None
+
+
+def closures_of(app) -> list:
+    getter = getattr(app.store, "closures", None)
+    return list(getter()) if getter else []
 
 
 def plan_image(app, service) -> str:
@@ -73,15 +79,20 @@ class ServiceScreen(KioskScreen):
         self.ids.place.text = app.localized(service.place) or "—"
         self._show_plan(service)
         today = today or dt.date.today()
-        slots = hours_today(service, today)
+        closures = closures_of(app)
+        slots = hours_today(service, today, closures)
+        exception = service.exception_on(today, closures)
+        reason = app.localized(exception.reason) if exception is not None else ""
         if slots:
-            self.ids.hours.text = "   ".join(slots)
+            self.ids.hours.text = "   ".join(slots) + (f"\n{reason}" if reason else "")
         else:
-            text = app.tr("closed_today")
-            upcoming = next_opening(service, today)
+            text = app.tr("closed_today") + (f" ({reason})" if reason else "")
+            upcoming = next_opening(service, today, closures)
             if upcoming:
                 day, hours = upcoming
                 name = app.tr("weekdays").split(",")[day.weekday()]
+                if (day - today).days >= 7:
+                    name += f" {day:%d/%m}"
                 text += "\n" + app.tr("next_opening", day=name, hours="   ".join(hours))
             self.ids.hours.text = text
         self._show_documents(service, keep_ticks=same)

@@ -3,6 +3,8 @@ the SMS promise (masked number) and what the printer did."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (IconButton)
@@ -12,16 +14,26 @@ from kiosk.ui.screens.base import KioskScreen, load_kv
 load_kv(__file__)
 
 
+def _local_time(iso: str) -> str:
+    """'2025-03-03T08:05:00+00:00' -> '09:05' in the kiosk's time zone ('' if unreadable)."""
+    try:
+        return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%H:%M")
+    except (AttributeError, ValueError):
+        return ""
+
+
 class TicketScreen(KioskScreen):
     state = OptionProperty("pending", options=["pending", "ready", "failed"])
     sms_to = StringProperty("")  # masked: "+33 6 •• •• •• 78"
     print_message = StringProperty("")
     print_problem = BooleanProperty(False)
+    offline = BooleanProperty(False)  # issued from the kiosk's lease: no QR, no estimate yet
     ticket: dict | None = None
 
     def pending(self, service_title: str) -> None:
         self.ticket = None
         self.state = "pending"
+        self.offline = False
         self.sms_to = ""
         self.print_message = ""
         self.print_problem = False
@@ -60,8 +72,15 @@ class TicketScreen(KioskScreen):
             self.ids.wait.text = app.tr("wait_now")
         else:
             self.ids.wait.text = app.tr("wait_estimate", minutes=minutes)
-        self.ids.qr.texture = qr_texture(ticket["phone_url"])
-        self.ids.message.text = app.tr("follow_on_phone")
+        self.offline = bool(ticket.get("offline"))
+        if self.offline:
+            # Honest: the number is real, but the kiosk cannot see the queue without network.
+            self.ids.wait.text = app.tr("wait_unknown_offline")
+            self.ids.qr.texture = None
+            self.ids.message.text = app.tr("ticket_offline", time=_local_time(ticket["created_at"]))
+        else:
+            self.ids.qr.texture = qr_texture(ticket["phone_url"])
+            self.ids.message.text = app.tr("follow_on_phone")
         if not ticket.get("sms"):
             self.sms_to = ""  # the server did not keep a number: promise nothing
 
@@ -83,6 +102,7 @@ class TicketScreen(KioskScreen):
     def wipe(self) -> None:
         """The idle reset: the next visitor does not see this ticket (or its phone line)."""
         self.ticket = None
+        self.offline = False
         self.sms_to = ""
         self.print_message = ""
         self.print_problem = False

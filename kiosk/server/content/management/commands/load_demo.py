@@ -35,6 +35,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 "demo loaded: site {site}, {poles} poles, {services} services, "
                 "{situations} situations, {places} places, {pages} pages, {offers} offers, "
+                "{closures} closures, {announcements} announcements, "
                 "{counters} counters, {agents} agents, {kiosks} kiosks".format(**summary)
             )
         )
@@ -43,6 +44,8 @@ class Command(BaseCommand):
 def load(data: dict) -> dict:
     from kiosk.server.accounts.models import SiteMembership
     from kiosk.server.content.models import (
+        Announcement,
+        Closure,
         InfoPage,
         NearbyPlace,
         Offer,
@@ -104,6 +107,18 @@ def load(data: dict) -> dict:
         for key in ("time", "end_time"):
             fields[key] = dt.time.fromisoformat(d[key]) if d.get(key) else None
         offers[d["id"]] = _upsert(Offer, site, d["id"], fields)
+    closures = {}
+    for d in data.get("closures", []):
+        fields = {"starts": dt.date.fromisoformat(d["from"]),
+                  "ends": dt.date.fromisoformat(d["to"]) if d.get("to") else None,
+                  "hours": d.get("hours", []), "reason": d.get("reason", {}),
+                  "services": d.get("services", [])}
+        closures[d["id"]] = _upsert(Closure, site, d["id"], fields)
+    announcements = {}
+    for d in data.get("announcements", []):
+        fields = {"order": d.get("order", 0), "level": d.get("level", "info"),
+                  "message": d.get("text", {}), "starts_at": None, "ends_at": None}
+        announcements[d["id"]] = _upsert(Announcement, site, d["id"], fields)
     for c in data.get("counters", []):
         counter, _ = Counter.objects.update_or_create(
             site=site, name=c["name"], defaults={"is_open": c.get("open", True)}
@@ -126,7 +141,7 @@ def load(data: dict) -> dict:
     return {
         "site": site.slug, "poles": len(poles), "services": len(services),
         "situations": len(situations), "places": len(places), "pages": len(pages),
-        "offers": len(offers),
+        "offers": len(offers), "closures": len(closures), "announcements": len(announcements),
         "counters": len(data.get("counters", [])), "agents": len(data.get("agents", [])),
         "kiosks": len(data.get("kiosks", [])),
     }

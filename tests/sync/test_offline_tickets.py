@@ -1,0 +1,249 @@
+"""Offline tickets on the kiosk: leases in the store, the desk issuing from them when the
+server is unreachable, the engine topping leases up and uploading the tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import uuid
+
+import pytest
+
+from kiosk.localstore import LocalStore, OutboxStatus
+from kiosk.localstore.store import SCHEMA
+from kiosk.sync.desk import TicketDesk, TicketUnavailable
+from kiosk.sync.engine import SyncEngine
+from kiosk.sync.transport import Transport
+from tests.sync import FakeServer, Reply, closed_port_url, ticket_body
+
+TOKEN = "kiosk-token-for-tests-0123456789"
+DAY = "2026-03-03"
+
+
+def service(id_, prefix, ticketing=True) -> dict:
+    return {"kind": "service", "data": {"id": id_, "pole": "citoyennete", "order": 1,
+                                        "prefix": prefix, "pictogram": "info",
+                                        "name": {"fr": id_}, "ticketing": ticketing}}
+
+
+@pytest.fixture
+def path(tmp_path):
+    return tmp_path / "kiosk.sqlite3"
+
+
+@pytest.fixture
+def store(path):
+    s = LocalStore(path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def server():
+    srv = FakeServer().start()
+    yield srv
+    srv.stop()
+
+
+def unreachable() -> Transport:
+    return Transport(closed_port_url(), TOKEN, timeout=1.0)
+
+
+def desk_for(store, transport=None, **kw) -> TicketDesk:
+    return TicketDesk(transport or unreachable(), deadline=0.3, pause=0.1, store=store,
+                      today=lambda: DAY, **kw)
+
+
+# -- the store -------------------------------------------------------------------------
+
+
+def test_leased_numbers_are_given_once_in_order_then_none(store):
+    store.add_lease("etat-civil", DAY, 11, 12, "C")
+    store.add_lease("etat-civil", DAY, 20, 20, "C")
+    store.add_lease("etat-civil", DAY, 11, 12, "C")  # the same block again: harmless
+    assert store.lease_remaining("etat-civil", DAY) == 3
+    taken = [store.take_offline_number("etat-civil", DAY) for _ in range(4)]
+    assert taken == [11, 12, 20, None]
+    assert store.take_offline_number("caf", DAY) is None
+    assert store.take_offline_number("etat-civil", "2026-03-04") is None  # another day
+    assert [(lease.first, lease.last, lease.remaining) for lease in store.leases("etat-civil")] == [
+        (11, 12, 0), (20, 20, 0)]
+
+
+def test_past_days_leases_are_pruned(store):
+    store.add_lease("etat-civil", "2026-03-02", 1, 10, "C")
+    store.add_lease("etat-civil", DAY, 11, 20, "C")
+    assert store.prune_leases(DAY) == 1
+    assert [lease.day for lease in store.leases()] == [DAY]
+
+
+def test_a_version_1_file_gains_the_lease_table_and_keeps_its_outbox(path):
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA[0])
+    db.execute("INSERT INTO outbox (kind, idempotency_key, payload, next_attempt_at, created_at)"
+               " VALUES ('ticket', 'k1', '{}', '2026-01-01', '2026-01-01')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+    store = LocalStore(path)
+    try:
+        assert store.outbox_depth() == 1
+        store.add_lease("etat-civil", DAY, 1, 2, "C")
+        assert store.take_offline_number("etat-civil", DAY) == 1
+    finally:
+        store.close()
+
+
+# -- the desk --------------------------------------------------------------------------
+
+
+def test_an_unreachable_server_gives_a_ticket_from_the_lease_queued_with_its_offline_block(
+        store):
+    store.add_lease("etat-civil", DAY, 41, 50, "C")
+    woken = []
+    ticket = desk_for(store, on_queued=lambda: woken.append(1)).take_ticket(
+        "etat-civil", "ar", priority="elderly", phone="+33612345678", sms_consent=True)
+    assert ticket["number"] == "C041"
+    assert ticket["offline"] is True and ticket["status"] == "waiting"
+    assert ticket["estimated_wait_minutes"] is None and ticket["position"] is None
+    assert ticket["sms"] is False and ticket["phone_url"] == "" and ticket["id"] is None
+    assert woken == [1]
+    item = store.outbox_item(ticket["outbox_id"])
+    assert item.kind == "ticket" and item.status is OutboxStatus.PENDING
+    uuid.UUID(item.idempotency_key)
+    offline = item.payload["offline"]
+    assert (offline["lease_day"], offline["number"]) == (DAY, 41)
+    issued = dt.datetime.fromisoformat(offline["issued_at"])
+    assert abs(dt.datetime.now(dt.UTC) - issued) < dt.timedelta(seconds=30)
+    assert item.payload["priority"] == "elderly" and item.payload["language"] == "ar"
+    assert "phone" not in item.payload  # no personal data waits in the outbox
+
+
+def test_numbers_never_repeat_across_a_store_reopen(path):
+    first = LocalStore(path)
+    first.add_lease("etat-civil", DAY, 1, 3, "C")
+    numbers = [desk_for(first).take_ticket("etat-civil")["number"] for _ in range(2)]
+    first.close()
+    second = LocalStore(path)
+    try:
+        desk = desk_for(second)
+        numbers.append(desk.take_ticket("etat-civil")["number"])
+        assert numbers == ["C001", "C002", "C003"]
+        with pytest.raises(TicketUnavailable):  # used up: the screen sends to the desk
+            desk.take_ticket("etat-civil")
+        assert second.outbox_depth() == 3
+        assert sorted(i["offline"]["number"] for i in (
+            second.outbox_item(n).payload for n in (1, 2, 3))) == [1, 2, 3]
+    finally:
+        second.close()
+
+
+def test_no_lease_means_no_ticket_and_nothing_queued(store):
+    with pytest.raises(TicketUnavailable):
+        desk_for(store).take_ticket("etat-civil")
+    assert store.outbox_depth() == 0
+
+
+def test_a_refusal_from_the_server_is_not_turned_into_an_offline_ticket(store, server):
+    store.add_lease("etat-civil", DAY, 1, 3, "C")
+    server.handler = lambda request: Reply(409, {"detail": "appointment only"})
+    with pytest.raises(TicketUnavailable):
+        desk_for(store, Transport(server.url, TOKEN, timeout=2.0)).take_ticket("etat-civil")
+    assert store.lease_remaining("etat-civil", DAY) == 3
+
+
+def test_a_reachable_server_gives_the_ticket_online_and_the_lease_stays(store, server):
+    store.add_lease("etat-civil", DAY, 1, 3, "C")
+    server.handler = lambda request: Reply(201, ticket_body("C007"))
+    ticket = desk_for(store, Transport(server.url, TOKEN, timeout=2.0)).take_ticket("etat-civil")
+    assert ticket["number"] == "C007" and not ticket.get("offline")
+    assert store.lease_remaining("etat-civil", DAY) == 3 and store.outbox_depth() == 0
+
+
+# -- the engine ------------------------------------------------------------------------
+
+
+def test_the_engine_uploads_offline_tickets_when_the_link_returns(store, server, path):
+    store.add_lease("etat-civil", DAY, 5, 9, "C")
+    desk = desk_for(store)
+    tickets = [desk.take_ticket("etat-civil") for _ in range(2)]
+    assert SyncEngine(store, unreachable()).sync_once().online is False
+    assert store.outbox_depth() == 2
+    with sqlite3.connect(path) as db:  # the backoff of the failed try is over
+        db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
+
+    def handler(request):
+        if request.path == "/api/v1/tickets":
+            body = request.json()
+            return Reply(201, {**ticket_body(f"C{body['offline']['number']:03d}",
+                                             token=uuid.uuid4().hex), "offline": True})
+        return Reply(304)
+
+    server.handler = handler
+    report = SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0)).sync_once()
+    assert report.online and report.pushed == 2, report.error
+    uploads = [r for r in server.requests if r.path == "/api/v1/tickets"]
+    assert [r.json()["offline"]["number"] for r in uploads] == [5, 6]
+    assert [r.headers["idempotency-key"] for r in uploads] == [
+        store.outbox_item(t["outbox_id"]).idempotency_key for t in tickets]
+    assert store.outbox_depth() == 0
+    # The server's answer replaces what the kiosk knew: a phone link, a real id.
+    state = desk.ticket_state(tickets[0])
+    assert state["number"] == "C005" and state["id"] and state["phone_url"].startswith("http")
+    assert desk.ticket_state({"number": "C001", "offline": False}) == {"number": "C001",
+                                                                       "offline": False}
+
+
+def test_the_engine_tops_up_leases_of_ticketing_services_that_run_low(store, server):
+    store.apply_content("1", [service("etat-civil", "C"), service("caf", "F"),
+                              service("rdv", "R", ticketing=False)], [], full=True)
+    store.add_lease("caf", DAY, 1, 10, "F")  # plenty left
+    next_first = {"etat-civil": 31}
+
+    def handler(request):
+        if request.path == "/api/v1/leases":
+            body = request.json()
+            first = next_first[body["service"]]
+            next_first[body["service"]] += body["size"]
+            return Reply(201, {"service": body["service"], "day": DAY, "first": first,
+                               "last": first + body["size"] - 1, "prefix": "C"})
+        return Reply(304)
+
+    server.handler = handler
+    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0), lease_size=10,
+                        today=lambda: DAY)
+    assert engine.sync_once().leased == 1
+    leases = [r for r in server.requests if r.path == "/api/v1/leases"]
+    assert [r.json() for r in leases] == [{"service": "etat-civil", "size": 10}]
+    uuid.UUID(leases[0].headers["idempotency-key"])
+    assert store.lease_remaining("etat-civil", DAY) == 10
+    assert engine.sync_once().leased == 0  # enough now
+    for _ in range(8):
+        store.take_offline_number("etat-civil", DAY)
+    assert engine.sync_once().leased == 1  # 2 left < 3: a new block
+    assert store.lease_remaining("etat-civil", DAY) == 12
+    assert [(lease.first, lease.last) for lease in store.leases("etat-civil")][-1] == (41, 50)
+
+
+def test_without_lease_size_or_server_support_the_engine_asks_nothing(store, server):
+    store.apply_content("1", [service("etat-civil", "C")], [], full=True)
+    server.handler = lambda request: Reply(304 if request.method == "GET" else 404,
+                                           None if request.method == "GET" else {"detail": "no"})
+    transport = Transport(server.url, TOKEN, timeout=2.0)
+    SyncEngine(store, transport).sync_once()
+    assert [r.path for r in server.requests if r.method == "POST"] == []
+    report = SyncEngine(store, transport, lease_size=10, today=lambda: DAY).sync_once()
+    assert report.online and report.leased == 0  # an older server (404): nothing breaks
+    assert store.leases() == []
+
+
+def test_a_server_on_another_day_pauses_the_top_ups(store, server):
+    store.apply_content("1", [service("etat-civil", "C"), service("caf", "F")], [], full=True)
+    server.handler = lambda request: (
+        Reply(201, {"service": request.json()["service"], "day": "2026-03-04", "first": 1,
+                    "last": 10, "prefix": "C"}) if request.method == "POST" else Reply(304))
+    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0), lease_size=10,
+                        today=lambda: DAY)
+    engine.sync_once()
+    engine.sync_once()
+    assert len([r for r in server.requests if r.path == "/api/v1/leases"]) == 1
