@@ -641,11 +641,46 @@ async def scenario_propose(app, args, result):
     await shot(app, args.shots, "flows-propose-zh", result)
 
 
+async def scenario_offline_ticket(app, args, result):
+    """The kiosk holds a lease; the network is cut (the server's address points at a closed
+    port); a visitor takes a ticket by touch: a leased number at once, marked offline, the
+    wait honestly unknown; the link returns and the outbox uploads it."""
+    import datetime as dt
+
+    p = params(args)
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    day = dt.date.today().isoformat()
+    await wait_until(lambda: app.store.lease_remaining(p["service"], day) > 0, timeout=40,
+                     what="a lease of numbers")
+    result["lease_before"] = app.store.lease_remaining(p["service"], day)
+    real_url = app.transport.base_url
+    app.transport.base_url = "http://127.0.0.1:9"  # the network is cut
+    app.open_service(p["service"])
+    await on_screen(app, "service")
+    await tap(app, "take-ticket")
+    await tap(app, "priority-none")
+    await tap(app, "sms-no")
+    result.update(await ticket_answer(app))
+    screen = app.screens["ticket"]
+    result["offline"] = screen.offline
+    result["wait_text"] = screen.ids.wait.text
+    result["message"] = screen.ids.message.text
+    result["qr_shown"] = screen.ids.qr.texture is not None
+    result["lease_after"] = app.store.lease_remaining(p["service"], day)
+    result["outbox_while_cut"] = app.store.outbox_depth()
+    await shot(app, args.shots, "flows-ticket-offline", result)
+    app.transport.base_url = real_url  # the link returns
+    app.engine.wake()
+    await wait_until(lambda: app.store.outbox_depth() == 0, timeout=40, what="upload")
+    result["outbox_after"] = app.store.outbox_depth()
+
+
 SCENARIOS = {"home": scenario_home, "ticket": scenario_ticket, "escape": scenario_escape,
              "situation_ticket": scenario_situation_ticket, "priority_sms": scenario_priority_sms,
              "search": scenario_search, "assist": scenario_assist, "idle": scenario_idle,
              "languages": scenario_languages, "accessibility": scenario_accessibility,
-             "offers": scenario_offers, "propose": scenario_propose}
+             "offers": scenario_offers, "propose": scenario_propose,
+             "offline_ticket": scenario_offline_ticket}
 
 
 def main() -> int:

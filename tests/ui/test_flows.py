@@ -181,3 +181,27 @@ def test_idle_reset_warns_gives_more_time_then_wipes_the_typed_number(run_kiosk,
     assert result["language_after"] == "fr"
     assert result["resets"] == 1
     assert result["ticket_after"] is None
+
+
+def test_a_ticket_taken_while_the_network_is_cut_comes_from_the_lease(run_kiosk, server, tmp_path):
+    import json
+
+    config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
+                               tmp_path / "k")
+    result = run_kiosk("offline_ticket", config, "--param", "service=naissance")
+    prefix = service("naissance")["prefix"]
+    assert result["state"] == "ready" and result["offline"] is True
+    assert re.fullmatch(rf"{prefix}\d{{3}}", result["number"])
+    assert result["lease_after"] == result["lease_before"] - 1
+    assert result["qr_shown"] is False  # no phone page before the server knows the ticket
+    assert "inconnue" in result["wait_text"].lower()
+    assert "hors ligne" in result["message"].lower()
+    assert result["outbox_while_cut"] >= 1 and result["outbox_after"] == 0
+    # Uploaded once the link returned: on the server with its number, marked offline.
+    found = json.loads(server.manage("shell", "-c", (
+        "import json; from django.utils import timezone; "
+        "from kiosk.server.queueing.models import Ticket; "
+        "print(json.dumps([[t.offline] for t in Ticket.objects.filter(service__slug='naissance', "
+        "created_at__date=timezone.localdate()) if t.display == " + repr(result["number"]) + "]))"))
+        .strip().splitlines()[-1])
+    assert found == [[True]]
