@@ -663,10 +663,77 @@ def current_offers(offers, day: dt.date, source: str | None = None) -> list[Offe
     return sorted(chosen, key=key)
 
 
+ASSET_KINDS = ("pictogram", "audio")
+ASSET_TYPES = {"image/png": "png", "audio/wav": "wav"}  # wire type -> file extension
+ASSET_KIND_TYPES = {"pictogram": "image/png", "audio": "audio/wav"}
+ASSET_MAX_BYTES = 1024 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass(frozen=True)
+class Asset:
+    """A file agents uploaded (a pictogram PNG, a read-aloud WAV), named by its SHA-256:
+    content names it by `id` (the pictogram slug, the audio name without ".wav"); the
+    kiosk downloads the bytes once from /api/v1/assets/<sha256> and checks them."""
+
+    id: str
+    kind: str  # one of ASSET_KINDS
+    sha256: str  # lower-case hex
+    size: int  # bytes
+    type: str  # one of ASSET_TYPES
+
+    @property
+    def filename(self) -> str:
+        """Content-addressed file name: <sha256>.<ext>."""
+        return f"{self.sha256}.{ASSET_TYPES[self.type]}"
+
+    @classmethod
+    def from_wire(cls, data: dict) -> Asset:
+        return _guarded(cls._from_wire, "asset", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> Asset:
+        kind, sha256, size, type_ = (data.get(k) for k in ("kind", "sha256", "size", "type"))
+        if kind not in ASSET_KINDS:
+            raise ContentError(f"asset kind must be one of {', '.join(ASSET_KINDS)}, got {kind!r}")
+        if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+            raise ContentError("asset sha256 must be 64 lower-case hex digits")
+        if (not isinstance(size, int) or isinstance(size, bool)
+                or not 0 < size <= ASSET_MAX_BYTES):
+            raise ContentError(f"asset size must be 1..{ASSET_MAX_BYTES} bytes, got {size!r}")
+        if type_ != ASSET_KIND_TYPES[kind]:
+            raise ContentError(f"a {kind} asset must be {ASSET_KIND_TYPES[kind]}, got {type_!r}")
+        return cls(id=_slug(data, "id"), kind=kind, sha256=sha256, size=size, type=type_)
+
+
+# Who it is for: an age in each group, checked against each offer's age range.
+AGES = {"all": None, "child": 9, "teen": 15, "adult": 30}
+NEAR_MINUTES = 10
+
+
+def select_offers(offers, which: str, today: dt.date, age: int | None = None,
+           near: bool = False) -> list:
+    """The offers the chips show: when (all that are not over, today's, this week's), for
+    whom (an age), and how far (at most NEAR_MINUTES on foot, when `near`)."""
+    if which == "today":
+        chosen = offers_on(offers, today)
+    else:
+        chosen = current_offers(offers, today)
+        if which == "week":
+            week = [today + dt.timedelta(days=n) for n in range(7)]
+            chosen = [o for o in chosen if o.dated and any(o.happens_on(d) for d in week)]
+    chosen = [o for o in chosen if o.suits_age(age)]
+    if near:
+        chosen = [o for o in chosen
+                  if o.walking_minutes is not None and o.walking_minutes <= NEAR_MINUTES]
+    return chosen
+
+
 KINDS = {"pole": Pole, "service": Service, "situation": Situation, "place": NearbyPlace,
-         "page": InfoPage, "offer": Offer, "closure": Closure, "announcement": Announcement}
+         "page": InfoPage, "offer": Offer, "closure": Closure, "announcement": Announcement,
+         "asset": Asset}
 ContentItem = (Pole | Service | Situation | NearbyPlace | InfoPage | Offer | Closure
-               | Announcement)
+               | Announcement | Asset)
 
 
 def parse_item(kind: str, data: dict) -> ContentItem:

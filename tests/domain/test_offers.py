@@ -122,3 +122,21 @@ def test_the_demo_has_carte_and_local_offers_and_an_event_every_day():
     monday = dt.date(2026, 11, 30)
     for n in range(7):
         assert offers_on(items, monday + dt.timedelta(days=n)), f"weekday {n}"
+
+
+def test_select_offers_by_day_age_and_distance():
+    from kiosk.domain.content import AGES, select_offers
+
+    items = [parse_item("offer", offer(id="kids", weekdays=[3], age_min=7, age_max=11,
+                                       walking_minutes=5)),
+             parse_item("offer", offer(id="adults", weekdays=[4], age_min=16, walking_minutes=25)),
+             parse_item("offer", offer(id="all-near", walking_minutes=2)),
+             parse_item("offer", offer(id="all-unknown-distance"))]
+    ids = lambda chosen: [o.id for o in chosen]  # noqa: E731
+    assert ids(select_offers(items, "all", THURSDAY)) == [
+        "kids", "adults", "all-near", "all-unknown-distance"]
+    assert ids(select_offers(items, "today", THURSDAY)) == ["kids"]
+    assert ids(select_offers(items, "all", THURSDAY, age=AGES["child"])) == [
+        "kids", "all-near", "all-unknown-distance"]
+    assert ids(select_offers(items, "all", THURSDAY, age=AGES["adult"], near=True)) == ["all-near"]
+    assert ids(select_offers(items, "week", THURSDAY)) == ["kids", "adults"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.domain.content import current_offers, offers_on, parse_item
+from kiosk.domain.content import AGES, current_offers, offers_on, parse_item, select_offers
 from tests.conftest import demo_data
 
 pytestmark = pytest.mark.ui
@@ -74,10 +74,16 @@ def test_carte_citoyenne_offers_and_wolof_recording(run_kiosk, offers_config):
     assert result["carte_offers"] == [f"offer-{o.id}" for o in current_offers(offers, today, "carte")]
     assert result["carte_offer_opened"] == current_offers(offers, today, "carte")[0].id
     assert result["carte_offer_source"] == "Avec la Carte Citoyenne"
-    # The neighbourhood: residents' offers only; "today" = what happens today.
-    local = current_offers(offers, today, "local")
-    assert result["offers_all"] == [f"offer-{o.id}" for o in local]
-    assert result["offers_today"] == [f"offer-{o.id}" for o in offers_on(offers, today, "local")]
+    # The neighbourhood: every offer; "today" = what happens today; then for a child, near.
+    assert result["offers_all"] == [f"offer-{o.id}" for o in current_offers(offers, today)]
+    assert result["offers_today"] == [f"offer-{o.id}" for o in offers_on(offers, today)]
+    child = select_offers(offers, "all", today, age=AGES["child"])
+    assert result["offers_child"] == [f"offer-{o.id}" for o in child]
+    assert "offer-benevolat-associations" not in result["offers_child"]  # from 16
+    assert "offer-heure-du-conte" in result["offers_child"]  # 7 to 11
+    near = [o for o in child if o.walking_minutes is not None and o.walking_minutes <= 10]
+    assert result["offers_child_near"] == [f"offer-{o.id}" for o in near]
+    assert 0 < len(near) < len(child)
     if not result["offers_today"]:
         assert "Rien de prévu" in result["offers_today_empty"]
     assert set(result["offers_week"]) <= set(result["offers_all"])

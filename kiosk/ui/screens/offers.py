@@ -1,7 +1,7 @@
 """The Carte Citoyenne, the neighbourhood's offers, and one offer.
 
     home ─▶ Carte Citoyenne (what it gives, who may have it, QR to order it, its offers) ─▶ offer
-    home ─▶ in the neighbourhood (residents' offers: all / today / this week) ─▶ offer
+    home ─▶ in the neighbourhood (every offer: when, for whom, how far) ─▶ offer
     ticket ─▶ while you wait (today's events) ─▶ offer
 
 An offer's page carries a QR code of its phone page (/o/<id>): the visitor takes it along.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter)
-from kiosk.domain.content import current_offers, offers_on
+from kiosk.domain.content import AGES, current_offers, select_offers
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import Row, Text
@@ -85,15 +85,6 @@ def offer_page_url(app, offer_id: str) -> str:
     return f"{app.settings.server_url.rstrip('/')}/o/{offer_id}?lang={app.language}"
 
 
-def select(offers, which: str, today: dt.date) -> list:
-    """The offers a filter chip shows: all that are not over, today's, or this week's."""
-    if which == "today":
-        return offers_on(offers, today)
-    live = current_offers(offers, today)
-    if which == "week":
-        week = [today + dt.timedelta(days=n) for n in range(7)]
-        return [o for o in live if o.dated and any(o.happens_on(d) for d in week)]
-    return live
 
 
 class CarteScreen(KioskScreen):
@@ -136,18 +127,29 @@ class CarteScreen(KioskScreen):
 
 
 class OffersScreen(KioskScreen):
-    """What residents and associations propose nearby: AMAP, swaps, repair café..."""
+    """What there is to do nearby: residents' and associations' offers (AMAP, swaps, repair
+    café...) and the Carte Citoyenne's, filtered by day, age and walking distance."""
 
     which = "all"
+    age = "all"
+    near = False
 
-    def show(self, which: str | None = None, today: dt.date | None = None) -> bool:
+    def show(self, which: str | None = None, today: dt.date | None = None,
+             age: str | None = None) -> bool:
         app = self.app
         today = today or dt.date.today()
         if which in FILTERS:
             self.which = which
+        if age in AGES:
+            self.age = age
         for name in FILTERS:
             self.ids[f"filter_{name}"].active = name == self.which
-        offers = select(app.offers("local"), self.which, today)
+        for name in AGES:
+            self.ids[f"age_{name}"].active = name == self.age
+        self.ids.near.active = self.near
+        # Everything to do nearby: residents' offers and the Carte Citoyenne's, told apart by
+        # their colour and their first line.
+        offers = select_offers(app.offers(), self.which, today, AGES[self.age], self.near)
         grid = self.ids.offers
         grid.clear_widgets()
         for offer in offers:
@@ -159,8 +161,12 @@ class OffersScreen(KioskScreen):
     def refresh(self) -> bool:
         return self.show()
 
+    def toggle_near(self) -> None:
+        self.near = not self.near
+        self.show()
+
     def wipe(self) -> None:
-        self.which = "all"
+        self.which, self.age, self.near = "all", "all", False
 
     def speech_text(self) -> str:
         rows = [w for w in self.ids.offers.children[::-1] if hasattr(w, "label")]
