@@ -356,6 +356,9 @@ def estimate_waits(
     runs = max(draws, 1)
     totals: dict[str, float] = {}
     reached: dict[str, int] = {}
+    # The simulation is deterministic: runs starting from the same counter times (all of
+    # them when no counter is busy) give the same calls; simulate each distinct start once.
+    simulated: dict[tuple[tuple[float, int], ...], dict[str, float]] = {}
     for run in range(runs):
         heap: list[tuple[float, int]] = []
         for k, (idx, start, residuals) in enumerate(starts):
@@ -363,8 +366,12 @@ def estimate_waits(
                 # A different stride per busy counter pairs the strata without correlation.
                 start = now + residuals[(run * (2 * k + 1) + k) % len(residuals)]
             heap.append((start, idx))
-        heapq.heapify(heap)
-        calls = _forward(heap, sessions, lines, snapshot.recent_calls, model, p)
+        key = tuple(heap)
+        calls = simulated.get(key)
+        if calls is None:
+            heapq.heapify(heap)
+            calls = simulated[key] = _forward(heap, sessions, lines, snapshot.recent_calls,
+                                              model, p)
         for ticket_id, at in calls.items():
             totals[ticket_id] = totals.get(ticket_id, 0.0) + at - now
             reached[ticket_id] = reached.get(ticket_id, 0) + 1

@@ -352,6 +352,15 @@ class LocalStore:
         (kiosk.domain.content.active_announcements)."""
         return sorted(self._items("announcement"), key=lambda a: (a.order, a.id))
 
+    def asset(self, slug: str):
+        """The synced asset (kiosk.domain.content.Asset) content names `slug`, or None; its
+        file, once downloaded, is kiosk.sync.assets (<data dir>/assets/<sha256>.<ext>)."""
+        return self._one("asset", slug)
+
+    def assets(self) -> list:
+        """Every asset item held (the files the kiosk should have)."""
+        return sorted(self._items("asset"), key=lambda a: a.id)
+
     # -- outbox --------------------------------------------------------------------------
 
     def enqueue(self, kind: str, payload: dict, idempotency_key: str | None = None) -> OutboxItem:

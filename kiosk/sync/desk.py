@@ -9,6 +9,7 @@ link returns (docs/protocol.md, offline tickets).
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import time
 import uuid
 from collections.abc import Callable
@@ -67,7 +68,10 @@ class TicketDesk:
             except TransportError as exc:
                 if not exc.retryable:
                     raise TicketUnavailable(str(exc)) from exc
-                ticket = self.issue_offline(service_id, language, priority)
+                try:
+                    ticket = self.issue_offline(service_id, language, priority)
+                except sqlite3.Error as store_exc:  # the kiosk's disk is full or failing
+                    raise TicketUnavailable(f"kiosk storage unavailable: {store_exc}") from exc
                 if ticket is not None:
                     return ticket
                 if time.monotonic() + self.pause > give_up:

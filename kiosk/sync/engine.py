@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import sqlite3
 import threading
 import time
 import uuid
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 
 from kiosk.domain.content import ContentError
 from kiosk.localstore import LocalStore, OutboxItem
+from kiosk.sync.assets import fetch_assets
 from kiosk.sync.transport import Transport, TransportError, backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,7 @@ class SyncReport:
     error: str | None = None
     bytes_received: int = 0
     leased: int = 0  # number blocks leased for offline tickets during this sync
+    store_failed: bool = False  # the local store raised (disk full...): back off as offline
     started: float = field(default_factory=time.monotonic)
 
 
@@ -81,11 +84,12 @@ class SyncEngine:
 
     def sync_once(self) -> SyncReport:
         report = SyncReport()
-        self.store.release_stuck()
         reachable = True  # the server answered something (even an error status)
         try:
+            self.store.release_stuck()
             report.pushed = self.push_outbox()
             self.pull_content(report)
+            fetch_assets(self, report)  # files of `asset` items; never raises (sync/assets.py)
             report.leased = self.top_up_leases()
         except TransportError as exc:
             report.online = False
@@ -95,6 +99,12 @@ class SyncEngine:
             # The server sent something we cannot trust: keep the last good snapshot.
             report.error = f"content rejected: {exc}"
             log.warning("content payload rejected, keeping last good snapshot: %s", exc)
+        except sqlite3.Error as exc:
+            # The kiosk's own disk (full, I/O error): the loop keeps running and backs off;
+            # a row the server took but not marked sent goes again with its key (a replay).
+            report.error = f"local store: {exc}"
+            report.store_failed = True
+            log.warning("local store failed during sync: %s", exc)
         # After push and pull: the heartbeat carries the new cursor and outbox depth. A server
         # answering errors still hears about them; no network at all skips it (no 2nd timeout).
         if reachable:
@@ -191,9 +201,8 @@ class SyncEngine:
 
     def pull_content(self, report: SyncReport) -> None:
         while True:
-            delta = self.transport.get_content(
-                self.store.content_cursor(), etag=self.store.content_etag()
-            )
+            since = self.store.content_cursor()
+            delta = self.transport.get_content(since, etag=self.store.content_etag())
             if delta is None:
                 return
             report.bytes_received += delta.size
@@ -206,14 +215,20 @@ class SyncEngine:
                 self.store.apply_content(delta.cursor, [], [], etag=delta.etag)
             if not delta.more:
                 return
+            if delta.cursor == since:
+                # "more" without moving the cursor would ask the same page forever.
+                report.error = f"content paging stuck at cursor {since!r}"
+                log.warning("content paging stuck at cursor %r: next sync", since)
+                return
 
     def run(self, stop: threading.Event, interval: float = 30.0) -> None:
         """Sync until `stop` is set: every `interval` s, sooner when woken, backing off on failure."""
         while not stop.is_set():
             report = self.sync_once()
-            self.failures = 0 if report.online else self.failures + 1
-            delay = interval if report.online else min(interval, 1 + backoff_seconds(self.failures))
-            self.wait_between_syncs(stop, delay, online=report.online)
+            ok = report.online and not report.store_failed
+            self.failures = 0 if ok else self.failures + 1
+            delay = interval if ok else min(interval, 1 + backoff_seconds(self.failures))
+            self.wait_between_syncs(stop, delay, online=ok)
             self._wake.clear()
 
     # -- Push: between two syncs, a long-poll lets the server say "the content changed" ------

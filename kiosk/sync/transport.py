@@ -92,12 +92,23 @@ class Transport:
             return None
         try:
             body = response.json()
+            # Strict envelope: bool("false") is True (a full snapshot would wipe the
+            # content) and str(None) is a cursor; a corrupt answer is rejected whole.
+            cursor = body["cursor"]
+            if isinstance(cursor, int) and not isinstance(cursor, bool):
+                cursor = str(cursor)  # a numeric cursor is read as text
+            if not isinstance(cursor, str) or not cursor:
+                raise TypeError("cursor must be a non-empty string")
+            if not isinstance(body["items"], list) or not isinstance(body["deleted"], list):
+                raise TypeError("items and deleted must be lists")
+            if not isinstance(body["full"], bool) or not isinstance(body.get("more", False), bool):
+                raise TypeError("full and more must be booleans")
             return ContentDelta(
-                cursor=str(body["cursor"]),
-                items=list(body["items"]),
-                deleted=list(body["deleted"]),
-                full=bool(body["full"]),
-                more=bool(body.get("more", False)),
+                cursor=cursor,
+                items=body["items"],
+                deleted=body["deleted"],
+                full=body["full"],
+                more=body.get("more", False),
                 etag=response.headers.get("ETag"),
                 # Bytes on the wire: the compressed length when the server gzipped it.
                 size=int(response.headers.get("Content-Length") or len(response.content)),
@@ -201,3 +212,21 @@ class Transport:
             return response.json()
         except ValueError as exc:
             raise TransportError(f"heartbeat answer unreadable: {exc}", retryable=True) from exc
+
+    def get_asset(self, sha256: str, max_bytes: int = 1024 * 1024) -> bytes:
+        """The bytes of an asset (`GET /assets/<sha256>`); the caller checks size and hash.
+        More than `max_bytes` is refused without reading the rest (retryable: the next
+        sync asks again). 404: the server no longer has it (not retryable)."""
+        response = self._request("GET", f"/assets/{quote(sha256, safe='')}", stream=True)
+        try:
+            chunks, total = [], 0
+            for chunk in response.iter_content(64 * 1024):
+                total += len(chunk)
+                if total > max_bytes:
+                    raise TransportError(f"asset {sha256[:12]}: more than {max_bytes} bytes")
+                chunks.append(chunk)
+            return b"".join(chunks)
+        except requests.RequestException as exc:
+            raise TransportError(f"GET /assets: {exc.__class__.__name__}") from exc
+        finally:
+            response.close()

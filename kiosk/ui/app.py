@@ -145,8 +145,11 @@ def build_app_class():
             return localized(texts, self.language)
 
         def pictogram(self, slug: str) -> str:
-            path = Path(self.settings.assets_dir) / "pictograms" / "build" / f"{slug}.png"
-            return str(path) if path.exists() else ""
+            # The pictogram agents uploaded (synced asset) first, else the bundled one.
+            from kiosk.sync.assets import pictogram_file
+
+            return pictogram_file(self.store, Path(self.settings.data_dir) / "assets",
+                                  self.settings.assets_dir, slug)
 
         def set_language(self, code: str) -> None:
             language = get_language(code)

@@ -350,6 +350,11 @@ class FlowsMixin:
         name = (getattr(item, "audio", None) or {}).get(self.language)
         if not name:
             return ""
+        from kiosk.sync.assets import audio_file
+
+        synced = audio_file(self.store, Path(self.settings.data_dir) / "assets", name)
+        if synced is not None:  # a recording agents uploaded (synced asset) first
+            return str(synced)
         path = Path(self.settings.assets_dir) / "audio" / name
         return str(path) if path.is_file() else ""
 

@@ -324,7 +324,7 @@ def test_parse_item_dispatches_on_kind():
     assert isinstance(parse_item("service", service_wire()), Service)
 
 
-@pytest.mark.parametrize("kind", ["announcement", "", None, "Pole"])
+@pytest.mark.parametrize("kind", ["newsletter", "", None, "Pole"])
 def test_parse_item_rejects_unknown_kinds(kind):
     with pytest.raises(ContentError, match="kind"):
         parse_item(kind, pole_wire())

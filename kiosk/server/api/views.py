@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
@@ -32,6 +34,7 @@ from kiosk.server.api.schemas import (
 from kiosk.server.assistance.models import AssistanceRequest
 from kiosk.server.assistance.services import do_request_assistance, effective_status
 from kiosk.server.content.contributions import ContributionError, submit_contribution
+from kiosk.server.content.models import Asset
 from kiosk.server.content.push import MAX_WAIT_SECONDS, wait_for_change
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
 from kiosk.server.devices.models import STALE_AFTER_SECONDS
@@ -50,6 +53,8 @@ from kiosk.server.queueing.services import (
 )
 from kiosk.server.queueing.status import queue_status
 from kiosk.server.ratelimit import ratelimit
+
+log = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="Carrefour kiosk API",
@@ -285,3 +290,31 @@ def create_contribution(
     except ContributionError as exc:
         raise HttpError(422, str(exc)) from None
     return Status(201 if created else 200, {"id": offer.slug, "status": offer.status})
+
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+@api.get("/assets/{sha256}", response={200: None, 304: None, 404: ErrorOut})
+def get_asset(request: HttpRequest, sha256: str):
+    """The bytes of one of the site's assets (a pictogram PNG, a WAV), by its SHA-256 (the
+    `sha256` of an `asset` content item). Immutable: cache it forever; check the hash."""
+    sha256 = sha256.lower()
+    asset = (Asset.objects.filter(site=request.kiosk.site, sha256=sha256).first()
+             if SHA256_HEX.fullmatch(sha256) else None)
+    if asset is None:
+        raise HttpError(404, "no such asset")
+    headers = {"ETag": f'"{sha256}"', "Cache-Control": "private, max-age=31536000, immutable"}
+    if request.headers.get("If-None-Match") == headers["ETag"]:
+        response = HttpResponse(status=304)
+    else:
+        try:
+            data = asset.path.read_bytes()
+        except FileNotFoundError:
+            log.error("asset %s of site %s: file missing at %s", asset.slug, asset.site_id,
+                      asset.path)
+            raise HttpError(404, "no such asset") from None
+        response = HttpResponse(data, content_type=asset.content_type)
+    for name, value in headers.items():
+        response[name] = value
+    return response

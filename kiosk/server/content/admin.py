@@ -7,9 +7,11 @@ from django.db.models.deletion import Collector
 from kiosk.server.accounts.models import Role, sites_where
 from kiosk.server.audit import services as audit
 from kiosk.server.audit.services import site_id_of
+from kiosk.server.content.assets import AssetForm, store_blob
 from kiosk.server.content.forms import SlugListField, TranslationsField
 from kiosk.server.content.models import (
     Announcement,
+    Asset,
     Closure,
     InfoPage,
     NearbyPlace,
@@ -160,7 +162,7 @@ def _with_cascade(objs):
     return [*objs, *extra]
 
 
-AUDITED = (Site, Pole, Service, Situation, NearbyPlace, InfoPage, Offer)
+AUDITED = (Site, Pole, Service, Situation, NearbyPlace, InfoPage, Offer, Asset)
 
 
 @admin.register(Site)
@@ -294,6 +296,27 @@ class AnnouncementAdmin(SiteScopedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "site", "level", "starts_at", "ends_at")
     list_filter = ("site", "level")
     formfield_for_dbfield = translated(textarea_fields=("message",))
+
+
+@admin.register(Asset)
+class AssetAdmin(SiteScopedAdmin, admin.ModelAdmin):
+    """Pictograms and recordings uploaded by agents, checked by kiosk/server/content/assets.py
+    and synced to the kiosks by hash (docs/protocol.md, Assets)."""
+
+    form = AssetForm
+    list_display = ("slug", "site", "kind", "size", "content_type", "created_at")
+    list_filter = ("site", "kind")
+    search_fields = ("slug",)
+    readonly_fields = ("sha256", "size", "content_type", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if form.unchanged():  # the same bytes again: nothing to store, no change for kiosks
+            if not self.in_scope(request, obj.site_id):
+                raise PermissionDenied("ce site n'est pas le vôtre")
+            return
+        if form.blob is not None:
+            store_blob(*form.blob)
+        super().save_model(request, obj, form, change)
 
 
 from kiosk.server.content import moderation  # noqa: E402,F401

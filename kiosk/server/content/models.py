@@ -9,12 +9,15 @@ from django.db import models
 
 from kiosk.domain.content import (
     ANNOUNCEMENT_LEVELS,
+    ASSET_KINDS,
+    ASSET_TYPES,
     OFFER_CATEGORIES,
     OFFER_SOURCES,
     PLACE_KINDS,
     ContentError,
 )
 from kiosk.domain.content import Announcement as AnnouncementItem
+from kiosk.domain.content import Asset as AssetItem
 from kiosk.domain.content import Closure as ClosureItem
 from kiosk.domain.content import InfoPage as PageItem
 from kiosk.domain.content import NearbyPlace as PlaceItem
@@ -555,3 +558,52 @@ class ContentChange(models.Model):
             models.UniqueConstraint(fields=("site", "seq"), name="content_change_unique_seq")
         ]
         indexes = [models.Index(fields=("site", "seq"))]
+
+
+ASSET_KIND_LABELS = {"pictogram": "pictogramme", "audio": "lecture enregistrée (WAV)"}
+
+
+class Asset(models.Model):
+    """A pictogram or a recording agents uploaded (validated by kiosk/server/content/assets.py).
+    The bytes live once, content-addressed, at <data dir>/assets/<sha256>.<ext>; content names
+    the asset by its slug, and kiosks fetch it by hash (GET /api/v1/assets/<sha256>)."""
+
+    KIND = "asset"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="assets")
+    slug = models.SlugField(
+        help_text="Le nom que le contenu utilise : le pictogramme « naissance », ou pour un "
+                  "enregistrement « naissance-wo » (fichier naissance-wo.wav)")
+    kind = models.CharField(max_length=10, default="pictogram",
+                            choices=[(k, ASSET_KIND_LABELS[k]) for k in ASSET_KINDS])
+    sha256 = models.CharField(max_length=64, editable=False)
+    size = models.PositiveIntegerField(default=0, editable=False)
+    content_type = models.CharField(max_length=40, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("site", "kind", "slug")
+        verbose_name = "pictogramme ou son"
+        verbose_name_plural = "pictogrammes et sons"
+        constraints = [models.UniqueConstraint(fields=("site", "slug"), name="asset_unique_slug")]
+        indexes = [models.Index(fields=("site", "sha256"))]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def path(self):
+        """Where the bytes are: <data dir>/assets/<sha256>.<ext> (shared by every site)."""
+        from pathlib import Path
+
+        return Path(settings.DATA_DIR) / "assets" / f"{self.sha256}.{ASSET_TYPES.get(self.content_type, 'bin')}"
+
+    def to_wire(self) -> dict:
+        return {"id": self.slug, "kind": self.kind, "sha256": self.sha256, "size": self.size,
+                "type": self.content_type}
+
+    def clean(self) -> None:
+        try:
+            AssetItem.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError(str(exc)) from exc

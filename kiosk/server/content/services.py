@@ -10,6 +10,7 @@ from django.db.models import F
 
 from kiosk.server.content.models import (
     Announcement,
+    Asset,
     Closure,
     ContentChange,
     ContentVersion,
@@ -25,7 +26,7 @@ from kiosk.server.content.models import (
 # In the order a delta lists them: poles first (a service names its pole), services before
 # the situations that name them.
 KIND_MODELS = {m.KIND: m for m in (Pole, Service, Situation, NearbyPlace, InfoPage, Offer,
-                                   Closure, Announcement)}
+                                   Closure, Announcement, Asset)}
 
 
 def do_record_change(site_id: int, kind: str, key: str, deleted: bool = False) -> int:

@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from kiosk.server.content.models import (
     Announcement,
+    Asset,
     Closure,
     InfoPage,
     NearbyPlace,
@@ -17,7 +18,8 @@ from kiosk.server.content.models import (
 )
 from kiosk.server.content.services import do_record_change
 
-CONTENT_MODELS = (Pole, Service, Situation, NearbyPlace, InfoPage, Offer, Closure, Announcement)
+CONTENT_MODELS = (Pole, Service, Situation, NearbyPlace, InfoPage, Offer, Closure, Announcement,
+                  Asset)
 
 
 def _each(signal):

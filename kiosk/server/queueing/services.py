@@ -19,7 +19,7 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q, Subquery
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from kiosk.domain.estimation import (
@@ -326,28 +326,20 @@ def ticket_position(ticket: Ticket) -> int | None:
     # The same answer as call_order over the service's waiting tickets, from counts: the rule
     # only looks at the heads of the priority and the normal lines, so the place of a ticket
     # depends only on how many of its class are ahead and how many of the other class wait.
-    # One COUNT query; the ticket's place as stored (not as this instance remembers it).
+    # Its place as stored (not as this instance remembers it), then one COUNT query.
     line = _waiting(ticket.site_id, ticket.day, [ticket.service_id]).order_by()
-    queued_at = Subquery(Ticket.objects.filter(pk=ticket.pk).values("queued_at")[:1])
-    ahead = Q(queued_at__lt=queued_at) | Q(queued_at=queued_at, pk__lt=ticket.pk)
-    normal, me = Q(priority=""), Q(pk=ticket.pk)
-    counts = line.aggregate(
-        me=Count("pk", filter=me), me_priority=Count("pk", filter=me & ~normal),
-        priority_ahead=Count("pk", filter=~normal & ahead),
-        normal_ahead=Count("pk", filter=normal & ahead),
-        priority_all=Count("pk", filter=~normal),
-        normal_all=Count("pk", filter=normal),
-    )
-    if not counts["me"]:
+    me = line.filter(pk=ticket.pk).values_list("queued_at", "priority").first()
+    if me is None:
         return None
-    if counts["me_priority"]:
-        same_ahead, others = counts["priority_ahead"], counts["normal_all"]
-    else:
-        same_ahead, others = counts["normal_ahead"], counts["priority_all"]
+    queued_at, priority = me
+    same = ~Q(priority="") if priority else Q(priority="")
+    ahead = Q(queued_at__lt=queued_at) | Q(queued_at=queued_at, pk__lt=ticket.pk)
+    counts = line.aggregate(same_ahead=Count("pk", filter=same & ahead),
+                            others=Count("pk", filter=~same))
     # The history of calls only matters when both lines wait.
     recent = (recent_priority_calls(ticket.site_id, ticket.day, [ticket.service_id])
-              if others else [])
-    return _place_in_call_order(bool(counts["me_priority"]), same_ahead, others, recent)
+              if counts["others"] else [])
+    return _place_in_call_order(bool(priority), counts["same_ahead"], counts["others"], recent)
 
 
 def _place_in_call_order(is_priority: bool, same_ahead: int, others: int,
@@ -451,10 +443,11 @@ def snapshot(site: Site, now: dt.datetime | None = None) -> QueueSnapshot:
     waiting: dict[str, list[WaitingTicket]] = {}
     # Plain rows, not model instances: this runs at every queue change and poll.
     rows = _waiting(site.pk, day).values_list("pk", "service_id", "queued_at", "priority")
+    tz = timezone.get_current_timezone()  # what _minutes (localtime) looks up for every row
     for pk, service_id, queued_at, priority in rows:
         waiting.setdefault(str(service_id), []).append(WaitingTicket(
-            ticket_id=str(pk), service=str(service_id), issued_at=_minutes(queued_at),
-            priority=bool(priority)))
+            ticket_id=str(pk), service=str(service_id),
+            issued_at=minutes_since_midnight(queued_at.astimezone(tz)), priority=bool(priority)))
     counters = [
         CounterState(counter_id=str(c.pk), services=frozenset(str(s) for s in c.service_ids))
         for c in _open_counters(site)
