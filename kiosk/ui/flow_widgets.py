@@ -16,6 +16,7 @@ from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, Str
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.gridlayout import GridLayout
 
 import kiosk.ui.keypad  # noqa: F401  (registers Key, Chip... for the kv files that use them)
 import kiosk.ui.widgets  # noqa: F401  (Text, BigButton, Header: used by the rules below)
@@ -25,9 +26,11 @@ Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
 class IconButton(ButtonBehavior, MirrorBox):
-    """A big button with a pictogram (on its colour) and a label; `alt` is the text alternative."""
+    """A big button with a pictogram (on its colour) and a label; `alt` is the text alternative.
+    `compact`: smaller words and margins, for six in a row."""
 
     tid = StringProperty("")
+    compact = BooleanProperty(False)
     image = StringProperty("")
     label = StringProperty("")
     bg = ColorProperty("#1D3A8A")
@@ -38,9 +41,11 @@ class FlowFooter(BoxLayout):
     """Listen (read the screen aloud) and call an agent: at the bottom of every journey screen."""
 
 
-class HomeEntries(BoxLayout):
+class HomeEntries(GridLayout):
     """The home screen's other doors: life situations, the Carte Citoyenne, the neighbourhood's
     offers; search, call an agent, listen."""
+
+    compact = BooleanProperty(False)
 
 
 class CheckRow(ButtonBehavior, BoxLayout):

@@ -55,6 +55,11 @@ class ScriptLabel(Label):
         rtl = self.font_direction == "rtl"
         return display_markup(self.text, chain, rtl=rtl, width=width, measure=self._measure)
 
+    def on_color(self, *_args):
+        # The colour is baked into the markup drawn: a new colour (a mode switched) is a
+        # new texture.
+        self._trigger_texture_update()
+
     def texture_update(self, *largs):
         # Kivy's Label.texture_update (markup branch), drawing display_text() instead of text.
         if not self.markup:
