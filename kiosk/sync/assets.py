@@ -23,8 +23,6 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kiosk.sync.transport import TransportError
-
 log = logging.getLogger(__name__)
 
 INDEX = "installed.json"  # slug -> file name of the last good file installed for it
@@ -84,7 +82,7 @@ class AssetFetcher:
                 continue
             try:
                 self._download(asset)
-            except TransportError as exc:
+            except _transport_error() as exc:
                 report.failed[asset.id] = str(exc)
                 log.warning("asset %s not downloaded: %s", asset.id, exc)
                 if exc.retryable:
@@ -220,3 +218,11 @@ def fetch_assets(engine, report) -> None:
         return
     if result.fetched:
         report.content_changed = True
+
+
+def _transport_error():
+    """TransportError, imported when a download happens: the screens' lookups in this
+    module must not pull the network stack (requests) into the kiosk's start-up."""
+    from kiosk.sync.transport import TransportError
+
+    return TransportError

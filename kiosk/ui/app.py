@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # Process start, for "start to first frame": the launcher may pass its own start time.
 T0 = float(os.environ.get("CARREFOUR_T0") or time.time())
@@ -26,9 +27,10 @@ from kiosk import __version__  # noqa: E402
 from kiosk.config import ConfigError, KioskConfig, load_config  # noqa: E402
 from kiosk.domain.languages import get_language, localized  # noqa: E402
 from kiosk.localstore import LocalStore  # noqa: E402
-from kiosk.sync.desk import TicketDesk  # noqa: E402
-from kiosk.sync.engine import SyncEngine, SyncReport  # noqa: E402
-from kiosk.sync.transport import Transport  # noqa: E402
+
+if TYPE_CHECKING:  # the network stack (requests) is imported only when a server is configured
+    from kiosk.sync.engine import SyncReport
+    from kiosk.sync.transport import Transport
 
 log = logging.getLogger("carrefour.kiosk")
 REFERENCE_HEIGHT = 800  # sizes in the .kv files are for a 1280x800 screen, scaled from there
@@ -124,7 +126,11 @@ def build_app_class():
             self.transport = transport
             # Offline tickets from the store's leases when the server is unreachable; a
             # queued one wakes the sync engine (running once _start_sync has run).
-            self.desk = TicketDesk(transport, store=store, on_queued=self._wake_sync) if transport else None
+            self.desk = None
+            if transport is not None:
+                from kiosk.sync.desk import TicketDesk
+
+                self.desk = TicketDesk(transport, store=store, on_queued=self._wake_sync)
             self.start_sync = start_sync
             self.exit_after_screenshot = exit_after_screenshot
             self.exit_after_first_frame = exit_after_first_frame
@@ -162,22 +168,16 @@ def build_app_class():
         # -- life cycle ----------------------------------------------------------------
 
         def build(self):
+            from kiosk.ui.flows import ScreenRegistry
             from kiosk.ui.screens.home import HomeScreen
-            from kiosk.ui.screens.pole import PoleScreen
-            from kiosk.ui.screens.service import ServiceScreen
-            from kiosk.ui.screens.ticket import TicketScreen
 
             Window.clearcolor = theme.hex_to_rgba(theme.BACKGROUND)
             Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard)
             root = ScreenManager(transition=NoTransition())
-            self.screens = {
-                "home": HomeScreen(),
-                "pole": PoleScreen(),
-                "service": ServiceScreen(),
-                "ticket": TicketScreen(),
-            }
-            for screen in self.screens.values():
-                root.add_widget(screen)
+            # Only home is built before the first frame; every other screen on first use.
+            self.screens = ScreenRegistry(self)
+            self.screens["home"] = HomeScreen()
+            root.add_widget(self.screens["home"])
             return root
 
         def on_start(self):
@@ -187,11 +187,8 @@ def build_app_class():
             self.idle = IdleWatcher(self, self.settings.idle_timeout, self.settings.idle_warning,
                                     on_touch=self.stop_speech)
             self.idle.start()
-            self._start_devices()
             Window.bind(on_flip=self._on_first_flip)
-            if self.start_sync and self.transport is not None:
-                self._start_sync()
-            elif self.transport is None:
+            if self.transport is None:
                 self.status_text = self._offline_text()
             if self.settings.screenshot_path:
                 self._screenshot_when_ready(started=time.monotonic())
@@ -217,6 +214,13 @@ def build_app_class():
             print(f"carrefour-kiosk: first frame after {self.first_frame_seconds:.3f} s", flush=True)
             if self.exit_after_first_frame:
                 self.stop()
+                return
+            # The visitor sees the home screen first; then the devices (printer, speech,
+            # watchdog, agent exit) and the sync thread, which would compete with the first
+            # frame for the CPU.
+            self._start_devices()
+            if self.start_sync and self.transport is not None:
+                self._start_sync()
 
         def _on_request_close(self, *_args, **_kwargs):
             # True = refuse: a visitor cannot close the kiosk; developers can.
@@ -230,6 +234,8 @@ def build_app_class():
         # -- content and sync ----------------------------------------------------------
 
         def _start_sync(self) -> None:
+            from kiosk.sync.engine import SyncEngine
+
             engine = SyncEngine(
                 self.store,
                 self.transport,
@@ -265,7 +271,10 @@ def build_app_class():
                 "last_error": error[:ERROR_MAX] if error else None,
             }
 
+        content_generation = 0  # +1 at every content change (screens' caches key on it)
+
         def refresh_content(self) -> None:
+            self.content_generation += 1
             self.screens["home"].refresh()
             current = self.root.current
             if current == "pole" and not self.screens["pole"].show(self.screens["pole"].pole_id):
@@ -374,6 +383,8 @@ def make_app(config: KioskConfig, start_sync: bool = True, device_config: str | 
     store = LocalStore(config.store_path)
     transport = None
     if config.token:
+        from kiosk.sync.transport import Transport
+
         transport = Transport(config.server_url, config.token, timeout=config.request_timeout)
     app = KioskApp(config, store, transport, start_sync=start_sync, **options)
     app.device_config_path = device_config

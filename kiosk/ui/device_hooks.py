@@ -19,8 +19,6 @@ from kivy.lang import Builder
 from kivy.properties import StringProperty
 from kivy.uix.modalview import ModalView
 
-import kiosk.ui.keypad  # noqa: F401  (NumericKeypad in the PIN dialog)
-
 log = logging.getLogger("carrefour.kiosk.devices")
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
@@ -59,6 +57,8 @@ def setup_devices(app, config_path: str | Path | None) -> None:
 def _exit_tap(app, touch) -> bool:
     gesture = app.exit_gesture
     if gesture.tap(touch.x, Window.height - touch.y, time.monotonic()):
+        import kiosk.ui.keypad  # noqa: F401  (NumericKeypad in the PIN dialog, loaded when needed)
+
         ExitPinDialog().open(animation=False)
     return False  # the touch goes on: the gesture is invisible to visitors
 

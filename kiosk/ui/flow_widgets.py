@@ -18,7 +18,6 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 
-import kiosk.ui.keypad  # noqa: F401  (registers Key, Chip... for the kv files that use them)
 import kiosk.ui.widgets  # noqa: F401  (Text, BigButton, Header: used by the rules below)
 from kiosk.ui.widgets import MirrorBox
 

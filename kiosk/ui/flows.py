@@ -13,7 +13,7 @@ ticket request (POST /tickets: phone + sms_consent) and has no call to attach a 
 an existing ticket, so one request carries everything and nothing personal is queued or
 retried separately. The number lives in the flow only until that request is built.
 
-Screens other than home/pole/service/ticket are created on first use (start-up stays fast).
+Screens other than home are created on first use (start-up stays fast): ScreenRegistry.
 Blocking calls (network, printer) run on the bridge's workers; results come back on the
 Kivy thread. Features whose back-end is not there (no server, older server, no printer)
 degrade to words that tell the visitor what to do.
@@ -26,12 +26,13 @@ import logging
 import time
 import uuid
 
-from kiosk.domain.phones import PhoneError, mask_phone, normalize_phone
-
 log = logging.getLogger("carrefour.kiosk.flows")
 
 # name -> (module, class); imported on first use.
 FLOW_SCREENS = {
+    "pole": ("kiosk.ui.screens.pole", "PoleScreen"),
+    "service": ("kiosk.ui.screens.service", "ServiceScreen"),
+    "ticket": ("kiosk.ui.screens.ticket", "TicketScreen"),
     "situations": ("kiosk.ui.screens.situations", "SituationsScreen"),
     "situation": ("kiosk.ui.screens.situation", "SituationScreen"),
     "search": ("kiosk.ui.screens.search", "SearchScreen"),
@@ -55,6 +56,21 @@ PRIORITIES = ("pregnancy", "disability", "elderly", "appointment")
 RECORDED_ONLY = ("wo", "bm")
 QUEUE_STATUS_TTL = 15.0
 ASSIST_POLL_SECONDS = 3.0
+
+
+class ScreenRegistry(dict):
+    """The app's screens by name; a known screen not built yet is built when first asked
+    for (`app.screens["service"]`), so that start-up draws its first frame sooner.
+    `get()` does not build: it answers None for a screen never shown."""
+
+    def __init__(self, app):
+        super().__init__()
+        self.app = app
+
+    def __missing__(self, name: str):
+        if name not in FLOW_SCREENS:
+            raise KeyError(name)
+        return self.app.flow_screen(name)
 
 
 class FlowsMixin:
@@ -211,6 +227,8 @@ class FlowsMixin:
 
     def sms_submit(self, typed: str, consent: bool) -> str | None:
         """Validate the typed number; on success issue the ticket. Returns the error key."""
+        from kiosk.domain.phones import PhoneError, normalize_phone  # phonenumbers: on use
+
         if self.ticket_draft is None:
             self.go_home()
             return None
@@ -237,7 +255,12 @@ class FlowsMixin:
         self.history = [h for h in self.history if h[0] not in TICKET_STEPS]
         screen = self.screens["ticket"]
         screen.pending(service.title(self.language))
-        screen.sms_to = mask_phone(phone) if phone else ""
+        if phone:
+            from kiosk.domain.phones import mask_phone
+
+            screen.sms_to = mask_phone(phone)
+        else:
+            screen.sms_to = ""
         if self.root.current in TICKET_STEPS:
             self.root.current = "ticket"
         else:

@@ -23,6 +23,7 @@ No Kivy import here: the widgets (kiosk.ui.widgets.ScriptLabel) pass a measuring
 from __future__ import annotations
 
 import bisect
+import mmap
 import re
 import struct
 from collections.abc import Callable, Sequence
@@ -60,7 +61,9 @@ class Coverage:
 @lru_cache(maxsize=16)
 def font_coverage(path: str | Path) -> Coverage:
     """Read the cmap of a .ttf/.otf (or the first font of a .ttc): formats 4 and 12."""
-    data = Path(path).read_bytes()
+    # Mapped, not read: a CJK collection is tens of MB and only its cmap is looked at.
+    with open(path, "rb") as handle:
+        data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     base = 0
     if data[:4] == b"ttcf":
         base = struct.unpack_from(">I", data, 12)[0]

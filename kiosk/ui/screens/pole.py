@@ -12,6 +12,14 @@ load_kv(__file__)
 class PoleScreen(KioskScreen):
     pole_id = None
 
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Rows built for a pole, kept while the language and the content stay the same:
+        # a visitor going back and forth reuses them (faster, and no new widgets each time,
+        # whose kv bindings would pile up on the app's properties).
+        self._built: dict[str, list] = {}
+        self._built_for = None
+
     def show(self, pole_id: str) -> bool:
         app = self.app
         pole = next((p for p in app.store.poles() if p.id == pole_id), None)
@@ -22,6 +30,14 @@ class PoleScreen(KioskScreen):
         self.ids.header.bg = pole.color
         rows = self.ids.rows
         rows.clear_widgets()
+        stamp = (app.language, getattr(app, "content_generation", 0))
+        if stamp != self._built_for:
+            self._built, self._built_for = {}, stamp
+        if pole_id in self._built:
+            for row in self._built[pole_id]:
+                rows.add_widget(row)
+            self.ids.scroll.scroll_y = 1
+            return True
         for service in app.store.services(pole_id):
             row = Row(
                 tid=f"service-{service.id}",
@@ -32,6 +48,7 @@ class PoleScreen(KioskScreen):
             )
             row.bind(on_release=lambda _w, sid=service.id: app.open_service(sid))
             rows.add_widget(row)
+        self._built[pole_id] = list(rows.children[::-1])
         self.ids.scroll.scroll_y = 1
         return True
 
