@@ -44,6 +44,27 @@ def _slug(data: dict, key: str) -> str:
     return value
 
 
+def _choice(data: dict, key: str, choices: tuple[str, ...], default: str, what: str) -> str:
+    value = data.get(key, default)
+    if value not in choices:
+        raise ContentError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _plain(data: dict, key: str, limit: int = 300) -> str:
+    """A plain (untranslated) text field: an address, a place."""
+    value = data.get(key, "")
+    if not isinstance(value, str) or len(value) > limit:
+        raise ContentError(f"{key} must be a text of at most {limit} characters")
+    return value
+
+
+def _is_weekdays(value) -> bool:
+    """A list of weekdays 0-6 (0 = Monday); booleans are not days."""
+    return isinstance(value, list) and all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in value)
+
+
 def _guarded(build, kind: str, data):
     """Build an item; any malformed field (order "x", hours [1]...) becomes a ContentError,
     so the sync keeps the last good snapshot instead of dying on a TypeError."""
@@ -64,9 +85,7 @@ class OpeningSlot:
     @classmethod
     def from_wire(cls, data: dict) -> OpeningSlot:
         days = data.get("days")
-        if not isinstance(days, list) or not days or not all(
-            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in days
-        ):
+        if not days or not _is_weekdays(days):
             raise ContentError("hours.days must be a non-empty list of weekdays 0-6")
         times = []
         for key in ("open", "close"):
@@ -173,9 +192,7 @@ class Announcement:
 
     @classmethod
     def _from_wire(cls, data: dict) -> Announcement:
-        level = data.get("level", "info")
-        if level not in ANNOUNCEMENT_LEVELS:
-            raise ContentError(f"announcement level must be one of {', '.join(ANNOUNCEMENT_LEVELS)}")
+        level = _choice(data, "level", ANNOUNCEMENT_LEVELS, "info", "announcement level")
         text = _texts(data, "text")
         if any(len(t) > 280 for t in text.values()):
             raise ContentError("an announcement is at most 280 characters per language")
@@ -410,12 +427,8 @@ class NearbyPlace:
 
     @classmethod
     def _from_wire(cls, data: dict) -> NearbyPlace:
-        kind = data.get("kind", "other")
-        if kind not in PLACE_KINDS:
-            raise ContentError(f"place kind must be one of {', '.join(PLACE_KINDS)}, got {kind!r}")
-        address = data.get("address", "")
-        if not isinstance(address, str) or len(address) > 300:
-            raise ContentError("address must be a text of at most 300 characters")
+        kind = _choice(data, "kind", PLACE_KINDS, "other", "place kind")
+        address = _plain(data, "address")
         return cls(
             id=_slug(data, "id"),
             order=int(data.get("order", 0)),
@@ -589,19 +602,11 @@ class Offer:
 
     @classmethod
     def _from_wire(cls, data: dict) -> Offer:
-        source = data.get("source", "local")
-        if source not in OFFER_SOURCES:
-            raise ContentError(f"offer source must be one of {', '.join(OFFER_SOURCES)}")
-        category = data.get("category", "event")
-        if category not in OFFER_CATEGORIES:
-            raise ContentError(f"offer category must be one of {', '.join(OFFER_CATEGORIES)}")
-        where = data.get("where", "")
-        if not isinstance(where, str) or len(where) > 300:
-            raise ContentError("where must be a text of at most 300 characters")
+        source = _choice(data, "source", OFFER_SOURCES, "local", "offer source")
+        category = _choice(data, "category", OFFER_CATEGORIES, "event", "offer category")
+        where = _plain(data, "where")
         weekdays = data.get("weekdays") or []
-        if not isinstance(weekdays, list) or not all(
-            isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in weekdays
-        ):
+        if not _is_weekdays(weekdays):
             raise ContentError("weekdays must be a list of weekdays 0-6 (0 = Monday)")
         starts, ends = _date(data, "starts"), _date(data, "ends")
         if starts and ends and ends < starts:
@@ -653,14 +658,15 @@ def offers_on(offers, day: dt.date, source: str | None = None) -> list[Offer]:
 
 def current_offers(offers, day: dt.date, source: str | None = None) -> list[Offer]:
     """Offers not over yet, the soonest first, then the ongoing ones."""
-    chosen = [o for o in offers if not o.is_over(day) and (source is None or o.source == source)]
-    chosen = [o for o in chosen if not o.dated or o.next_day(day) is not None]
     far = dt.date.max
-
-    def key(o: Offer):
-        return (o.next_day(day) or far) if o.dated else far, o.order, o.id
-
-    return sorted(chosen, key=key)
+    dated = []  # (next day it happens, offer): next_day() walks the calendar, once each
+    for o in offers:
+        if o.is_over(day) or (source is not None and o.source != source):
+            continue
+        when = o.next_day(day) if o.dated else far
+        if when is not None:
+            dated.append((when, o))
+    return [o for _when, o in sorted(dated, key=lambda pair: (pair[0], pair[1].order, pair[1].id))]
 
 
 ASSET_KINDS = ("pictogram", "audio")

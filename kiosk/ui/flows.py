@@ -121,7 +121,7 @@ class FlowsMixin:
 
     def store_get(self, kind: str, item_id: str | None):
         """One content item of `kind` from the local store, or None (an older store too)."""
-        getter = getattr(self.store, {"page": "page", "offer": "offer"}.get(kind, kind), None)
+        getter = getattr(self.store, kind, None)  # store.page(), store.offer()...
         return getter(item_id) if (getter is not None and item_id) else None
 
     def offers(self, source: str | None = None) -> list:

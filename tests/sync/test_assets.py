@@ -8,7 +8,6 @@ import os
 
 import pytest
 
-from kiosk.localstore import LocalStore
 from kiosk.sync import assets as assets_module
 from kiosk.sync.assets import (
     AssetFetcher,
@@ -18,9 +17,9 @@ from kiosk.sync.assets import (
 )
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
-from tests.sync import FakeServer, Reply
+from tests.sync import Reply
+from tests.sync.conftest import TOKEN
 
-TOKEN = "kiosk-token-for-tests-0123456789"
 PNG_A = b"\x89PNG\r\n\x1a\n" + b"version A" * 50
 PNG_B = b"\x89PNG\r\n\x1a\n" + b"version B" * 60
 WAV = b"RIFF\x00\x00\x00\x00WAVEfmt " + b"\x00" * 40
@@ -34,20 +33,6 @@ def asset_item(slug: str, data: bytes, kind: str = "pictogram") -> dict:
     return {"kind": "asset", "data": {"id": slug, "kind": kind, "sha256": sha(data),
                                       "size": len(data),
                                       "type": "image/png" if kind == "pictogram" else "audio/wav"}}
-
-
-@pytest.fixture
-def server():
-    srv = FakeServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = LocalStore(tmp_path / "kiosk.sqlite3")
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -10,12 +10,10 @@ from contextlib import contextmanager
 
 import pytest
 
-from kiosk.localstore import LocalStore
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport, TransportError
-from tests.sync import FakeServer, Reply
-
-TOKEN = "kiosk-token-for-tests-0123456789"
+from tests.sync import Reply
+from tests.sync.conftest import TOKEN
 
 
 def pole(id_, order=1) -> dict:
@@ -69,20 +67,6 @@ def wait_until(condition, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return condition()
-
-
-@pytest.fixture
-def server():
-    srv = FakeServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = LocalStore(tmp_path / "kiosk.sqlite3")
-    yield s
-    s.close()
 
 
 @contextmanager

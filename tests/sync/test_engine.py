@@ -10,13 +10,12 @@ import uuid
 
 import pytest
 
-from kiosk.localstore import LocalStore, OutboxStatus
+from kiosk.localstore import OutboxStatus
 from kiosk.sync.desk import TicketDesk, TicketUnavailable
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
-from tests.sync import FakeServer, Reply, closed_port_url, ticket_body
-
-TOKEN = "kiosk-token-for-tests-0123456789"
+from tests.sync import Reply, closed_port_url, ticket_body
+from tests.sync.conftest import TOKEN
 
 
 def pole(id_, order=1, name=None) -> dict:
@@ -33,27 +32,6 @@ def service(id_, pole_, prefix, order=1) -> dict:
 def content(cursor, items=(), deleted=(), full=False, more=False) -> dict:
     return {"protocol": 1, "cursor": str(cursor), "full": full, "more": more,
             "items": list(items), "deleted": list(deleted)}
-
-
-@pytest.fixture
-def server():
-    srv = FakeServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = LocalStore(tmp_path / "kiosk.sqlite3")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def transport(server):
-    t = Transport(server.url, TOKEN, timeout=2.0)
-    yield t
-    t._session.close()
 
 
 class Recorder:

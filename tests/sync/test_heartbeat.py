@@ -7,12 +7,11 @@ import logging
 
 import pytest
 
-from kiosk.localstore import LocalStore
 from kiosk.sync.engine import SyncEngine, SyncReport
 from kiosk.sync.transport import Transport, TransportError
-from tests.sync import FakeServer, Reply, closed_port_url, ticket_body
+from tests.sync import Reply, closed_port_url, ticket_body
+from tests.sync.conftest import TOKEN
 
-TOKEN = "kiosk-token-for-tests-0123456789"
 OK = {"received_at": "2025-03-03T09:00:00+01:00", "stale_after_seconds": 180}
 
 
@@ -50,27 +49,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def server():
-    srv = FakeServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = LocalStore(tmp_path / "kiosk.sqlite3")
-    yield s
-    s.close()
-
-
-@pytest.fixture
-def transport(server):
-    t = Transport(server.url, TOKEN, timeout=2.0)
-    yield t
-    t._session.close()
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from kiosk.localstore.store import SCHEMA
 from kiosk.sync.desk import TicketDesk, TicketUnavailable
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
-from tests.sync import FakeServer, Reply, closed_port_url, ticket_body
+from tests.sync import Reply, closed_port_url, ticket_body
+from tests.sync.conftest import TOKEN
 
-TOKEN = "kiosk-token-for-tests-0123456789"
 DAY = "2026-03-03"
 
 
@@ -36,13 +36,6 @@ def store(path):
     s = LocalStore(path)
     yield s
     s.close()
-
-
-@pytest.fixture
-def server():
-    srv = FakeServer().start()
-    yield srv
-    srv.stop()
 
 
 def unreachable() -> Transport:

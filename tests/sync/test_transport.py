@@ -11,16 +11,8 @@ import pytest
 
 from kiosk import __version__
 from kiosk.sync.transport import PROTOCOL_VERSION, Transport, TransportError, backoff_seconds
-from tests.sync import FakeServer, Reply, closed_port_url, ticket_body
-
-TOKEN = "kiosk-token-for-tests-0123456789"
-
-
-@pytest.fixture
-def server():
-    srv = FakeServer().start()
-    yield srv
-    srv.stop()
+from tests.sync import Reply, closed_port_url, ticket_body
+from tests.sync.conftest import TOKEN
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import uuid
 
 import pytest
 
-from kiosk.localstore import LocalStore, OutboxStatus
+from kiosk.localstore import OutboxStatus
 from kiosk.sync.engine import SENDERS, SyncEngine
-from kiosk.sync.transport import Transport, TransportError
-from tests.sync import FakeServer, Reply
+from kiosk.sync.transport import TransportError
+from tests.sync import Reply
+from tests.sync.conftest import TOKEN
 
-TOKEN = "kiosk-token-for-tests-0123456789"
 REQUEST_ID = "3f1c9a52-5a8e-4a55-9c3b-2f1d8e0b6a11"
 
 
@@ -27,27 +27,6 @@ QUEUES = {"services": {"naissance": {"waiting": 3, "estimated_wait_minutes": 18,
                        "identite-passeport": {"waiting": 0, "estimated_wait_minutes": None,
                                               "open_counters": 0}},
           "at": "2025-03-03T09:00:00+01:00"}
-
-
-@pytest.fixture
-def server():
-    srv = FakeServer().start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
-def transport(server):
-    t = Transport(server.url, TOKEN, timeout=2.0)
-    yield t
-    t._session.close()
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = LocalStore(tmp_path / "kiosk.sqlite3")
-    yield s
-    s.close()
 
 
 # -- call an agent -----------------------------------------------------------------------
