@@ -56,6 +56,8 @@ class TicketPrint:
     footer: str = ""
     # The French service name, printed when the visitor's language cannot be printed.
     service_name_fr: str = ""
+    # Issued by the kiosk from its leased numbers while the server was unreachable.
+    offline: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ LABELS: dict[str, dict[str, str]] = {
         "estimate_unknown": "Attente estimée : inconnue pour l'instant",
         "position": "Position dans la file : {n}",
         "phone": "Suivez votre tour sur votre téléphone :",
+        "offline": "Ticket émis hors ligne : votre numéro est bien réservé, l'attente "
+                   "sera affichée à l'accueil.",
     },
     "en": {
         "issued": "{date}, {time}",
@@ -90,6 +94,8 @@ LABELS: dict[str, dict[str, str]] = {
         "estimate_unknown": "Estimated wait: not known yet",
         "position": "Position in the queue: {n}",
         "phone": "Follow your turn on your phone:",
+        "offline": "Ticket issued offline: your number is kept; ask at the reception desk "
+                   "for the wait.",
     },
 }
 
@@ -142,6 +148,7 @@ def ticket_lines(ticket: TicketPrint, encoding: str = "cp858") -> dict[str, str]
         "position": ("" if ticket.position is None
                      else labels["position"].format(n=int(ticket.position))),
         "phone": labels["phone"] if ticket.phone_url else "",
+        "offline": labels["offline"] if ticket.offline else "",
         "footer": ticket.footer if can_print(ticket.footer, encoding) else "",
     }
     return {k: printable_text(v, encoding) for k, v in lines.items()}
@@ -180,6 +187,9 @@ def render_ticket(ticket: TicketPrint, profile: str | None = "default", *,
     p.ln()
     para(lines["estimate"])
     para(lines["position"])
+    if lines["offline"]:
+        p.ln()
+        para(lines["offline"])
     if ticket.phone_url:
         p.ln()
         para(lines["phone"])

@@ -267,8 +267,9 @@ class Service:
     documents: tuple[Texts, ...]
     ticketing: bool = True
     mean_service_minutes: float = 10.0
-    # The spot on a floor plan (assets/plans/build/<plan>.png): "" = no plan; x, y in 0..1
-    # from the plan's top-left corner, both set whenever a plan is.
+    # The spot on a floor plan (a synced `plan` item's image, else the bundled
+    # assets/plans/build/<plan>.png): "" = no plan; x, y in 0..1 from the plan's top-left
+    # corner, both set whenever a plan is.
     plan: str = ""
     plan_x: float | None = None
     plan_y: float | None = None
@@ -529,6 +530,36 @@ class InfoPage:
 OFFER_SOURCES = ("carte", "local")  # a Carte Citoyenne offer; a resident's local offer
 OFFER_CATEGORIES = ("civic", "culture", "association", "sport", "food", "swap", "help", "event")
 INTEREST = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+# The fixed vocabulary of "envies" offers are tagged with and visitors filter by, in the
+# order the kiosk shows its chips: slug -> (French label, for the back-office; pictogram).
+# The kiosk's words for them are the UI strings "interest_<slug>" of its six catalogs. The
+# server accepts only these slugs; a kiosk keeps an offer with another (an older server's)
+# and simply shows no chip for it.
+INTERESTS: dict[str, tuple[str, str]] = {
+    "culture": ("Culture", "place-culture"),
+    "sport": ("Sport", "interest-sport"),
+    "nature": ("Nature et jardin", "place-park"),
+    "alimentation": ("Alimentation", "offer-basket"),
+    "solidarite": ("Solidarité", "interest-solidarite"),
+    "rencontre": ("Rencontres", "place-cafe"),
+    "reemploi": ("Troc et réparation", "offer-swap"),
+    "numerique": ("Numérique", "interest-numerique"),
+    "enfants": ("Enfants et famille", "famille"),
+    "citoyennete": ("Citoyenneté", "vote"),
+}
+
+
+def check_interests(values) -> list[str]:
+    """The interests an agent may give an offer: slugs of INTERESTS, each once (ContentError)."""
+    if not isinstance(values, list | tuple):
+        raise ContentError("interests must be a list")
+    unknown = [v for v in values if v not in INTERESTS]
+    if unknown:
+        raise ContentError(f"unknown interests {', '.join(map(repr, unknown))}; "
+                           f"known: {', '.join(INTERESTS)}")
+    if len(set(values)) != len(values):
+        raise ContentError("an interest is given once")
+    return list(values)
 
 
 @dataclass(frozen=True)
@@ -669,9 +700,12 @@ def current_offers(offers, day: dt.date, source: str | None = None) -> list[Offe
     return [o for _when, o in sorted(dated, key=lambda pair: (pair[0], pair[1].order, pair[1].id))]
 
 
-ASSET_KINDS = ("pictogram", "audio")
+# "plan": a floor plan's image. It travels inside its `plan` item (FloorPlan.image), never
+# as an `asset` item: a kiosk one version behind would reject the whole delta for an asset
+# kind it does not know (asset kinds are checked, unknown content kinds are skipped).
+ASSET_KINDS = ("pictogram", "audio", "plan")
 ASSET_TYPES = {"image/png": "png", "audio/wav": "wav"}  # wire type -> file extension
-ASSET_KIND_TYPES = {"pictogram": "image/png", "audio": "audio/wav"}
+ASSET_KIND_TYPES = {"pictogram": "image/png", "audio": "audio/wav", "plan": "image/png"}
 ASSET_MAX_BYTES = 1024 * 1024
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -712,15 +746,106 @@ class Asset:
         return cls(id=_slug(data, "id"), kind=kind, sha256=sha256, size=size, type=type_)
 
 
+MAX_HOTSPOTS = 40
+HOTSPOT_LABEL_MAX = 60  # characters per language: a landmark's name, not a sentence
+
+
+@dataclass(frozen=True)
+class Hotspot:
+    """A named landmark on a floor plan (the reception, the lift, the toilets): `x`, `y` in
+    0..1 from the plan's top-left corner; `icon` an optional pictogram slug ("" = none)."""
+
+    id: str
+    x: float
+    y: float
+    label: Texts
+    icon: str = ""
+
+    def title(self, lang: str) -> str:
+        return localized(self.label, lang)
+
+    @classmethod
+    def from_wire(cls, data: dict) -> Hotspot:
+        if not isinstance(data, dict):
+            raise ContentError("a hotspot must be an object {id, x, y, label}")
+        spot = []
+        for key in ("x", "y"):
+            value = data.get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise ContentError(f"hotspot {key} must be a number in [0, 1], got {value!r}")
+            spot.append(float(value))
+        label = _texts(data, "label")
+        if any(len(text) > HOTSPOT_LABEL_MAX for text in label.values()):
+            raise ContentError(f"a hotspot label is at most {HOTSPOT_LABEL_MAX} characters")
+        icon = data.get("icon") or ""
+        return cls(id=_slug(data, "id"), x=spot[0], y=spot[1], label=label,
+                   icon=_slug({"icon": icon}, "icon") if icon else "")
+
+
+def parse_hotspots(value) -> tuple[Hotspot, ...]:
+    """A plan's landmarks: a list of at most MAX_HOTSPOTS hotspots with distinct ids."""
+    if value in (None, ""):
+        return ()
+    if not isinstance(value, list) or len(value) > MAX_HOTSPOTS:
+        raise ContentError(f"hotspots must be a list of at most {MAX_HOTSPOTS} landmarks")
+    spots = tuple(Hotspot.from_wire(h) for h in value)
+    ids = [h.id for h in spots]
+    if len(set(ids)) != len(ids):
+        duplicate = next(i for i in ids if ids.count(i) > 1)
+        raise ContentError(f"hotspot ids must be unique ({duplicate!r} twice)")
+    return spots
+
+
+@dataclass(frozen=True)
+class FloorPlan:
+    """A floor plan agents uploaded: its image (a content-addressed PNG, fetched by hash like
+    the assets) and its landmarks. A service names it by id in `plan`; a kiosk without the
+    image (not downloaded yet, or none uploaded) shows the plan bundled under that id."""
+
+    id: str
+    order: int
+    name: Texts
+    image: Asset | None  # id "plan:<plan id>", kind "plan"; None: no uploaded image
+    hotspots: tuple[Hotspot, ...] = ()
+
+    def title(self, lang: str) -> str:
+        return localized(self.name, lang)
+
+    @classmethod
+    def from_wire(cls, data: dict) -> FloorPlan:
+        return _guarded(cls._from_wire, "plan", data)
+
+    @classmethod
+    def _from_wire(cls, data: dict) -> FloorPlan:
+        plan_id = _slug(data, "id")
+        image = data.get("image")
+        if image is not None:
+            if not isinstance(image, dict):
+                raise ContentError("plan image must be an object {sha256, size, type} or null")
+            image = Asset.from_wire({**image, "id": "plan", "kind": "plan"})
+            image = Asset(id=f"plan:{plan_id}", kind="plan", sha256=image.sha256,
+                          size=image.size, type=image.type)
+        return cls(id=plan_id, order=int(data.get("order", 0)), name=_texts(data, "name"),
+                   image=image, hotspots=parse_hotspots(data.get("hotspots")))
+
+
 # Who it is for: an age in each group, checked against each offer's age range.
 AGES = {"all": None, "child": 9, "teen": 15, "adult": 30}
 NEAR_MINUTES = 10
 
 
+def offer_interests(offers) -> list[str]:
+    """The interests (INTERESTS slugs) at least one of `offers` has, in the vocabulary's
+    order: the chips worth showing."""
+    present = {i for o in offers for i in o.interests}
+    return [slug for slug in INTERESTS if slug in present]
+
+
 def select_offers(offers, which: str, today: dt.date, age: int | None = None,
-           near: bool = False) -> list:
+           near: bool = False, interests=()) -> list:
     """The offers the chips show: when (all that are not over, today's, this week's), for
-    whom (an age), and how far (at most NEAR_MINUTES on foot, when `near`)."""
+    whom (an age), how far (at most NEAR_MINUTES on foot, when `near`) and what for (an
+    offer with any of `interests`; none chosen: every offer)."""
     if which == "today":
         chosen = offers_on(offers, today)
     else:
@@ -732,14 +857,17 @@ def select_offers(offers, which: str, today: dt.date, age: int | None = None,
     if near:
         chosen = [o for o in chosen
                   if o.walking_minutes is not None and o.walking_minutes <= NEAR_MINUTES]
+    if interests:
+        wanted = set(interests)
+        chosen = [o for o in chosen if wanted.intersection(o.interests)]
     return chosen
 
 
 KINDS = {"pole": Pole, "service": Service, "situation": Situation, "place": NearbyPlace,
          "page": InfoPage, "offer": Offer, "closure": Closure, "announcement": Announcement,
-         "asset": Asset}
+         "asset": Asset, "plan": FloorPlan}
 ContentItem = (Pole | Service | Situation | NearbyPlace | InfoPage | Offer | Closure
-               | Announcement | Asset)
+               | Announcement | Asset | FloorPlan)
 
 
 def parse_item(kind: str, data: dict) -> ContentItem:

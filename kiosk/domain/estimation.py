@@ -310,9 +310,17 @@ def _residual_quantiles(
 
 
 def estimate_waits(
-    snapshot: QueueSnapshot, model: ServiceTimeModel, draws: int = DEFAULT_DRAWS
+    snapshot: QueueSnapshot, model: ServiceTimeModel, draws: int = DEFAULT_DRAWS,
+    probes: Sequence[WaitingTicket] = (),
 ) -> dict[str, float | None]:
     """Estimated minutes until each waiting ticket is called; None when no counter can.
+
+    ``probes``: tickets that would be issued now, each the newest of its line (its issue
+    time after every waiting ticket's). A probe is estimated without taking counter time
+    or a place in the priority history, so it changes no other estimate, nor another
+    probe's; its own estimate is the one it would get as a real ticket (everything it would
+    delay is newer than it: nothing is called before it differently). One simulation then
+    answers "a ticket taken now" for every service and class.
 
     ``draws`` > 1 runs the forward simulation that many times, each with the remaining
     times of the busy counters set to one stratum of their conditional distribution
@@ -336,6 +344,11 @@ def estimate_waits(
         )
         for t in ordered:
             result[t.ticket_id] = None
+    probe_ids = frozenset(t.ticket_id for t in probes)
+    for t in probes:  # the newest of their line: first of the reversed lists
+        pair = lines.setdefault(t.service, ([], []))
+        pair[0 if t.priority else 1].insert(0, t)
+        result[t.ticket_id] = None
     if not result:
         return result
 
@@ -371,7 +384,7 @@ def estimate_waits(
         if calls is None:
             heapq.heapify(heap)
             calls = simulated[key] = _forward(heap, sessions, lines, snapshot.recent_calls,
-                                              model, p)
+                                              model, p, probe_ids)
         for ticket_id, at in calls.items():
             totals[ticket_id] = totals.get(ticket_id, 0.0) + at - now
             reached[ticket_id] = reached.get(ticket_id, 0) + 1
@@ -388,8 +401,10 @@ def _forward(
     recent_calls: Sequence[bool],
     model: ServiceTimeModel,
     no_show_rate: float,
+    probe_ids: frozenset[str] = frozenset(),
 ) -> dict[str, float]:
-    """One forward simulation with expected durations: ticket id -> call time."""
+    """One forward simulation with expected durations: ticket id -> call time. A probe
+    (estimate_waits) is noted when chosen and leaves the counter free at the same time."""
     lines = {s: (list(prio), list(normal)) for s, (prio, normal) in lines.items()}
     left = sum(len(a) + len(b) for a, b in lines.values())
     history = list(recent_calls[-MAX_PRIORITY_STREAK:])
@@ -412,6 +427,11 @@ def _forward(
         if chosen is None:
             continue  # nothing left this counter may serve: it idles for good
         lines[chosen.service][0 if chosen.priority else 1].pop()
+        if chosen.ticket_id in probe_ids:
+            calls[chosen.ticket_id] = free_at
+            left -= 1
+            heapq.heappush(heap, (free_at, idx))
+            continue
         history.append(chosen.priority)
         if len(history) > MAX_PRIORITY_STREAK:
             del history[0]

@@ -361,6 +361,15 @@ class LocalStore:
         """Every asset item held (the files the kiosk should have)."""
         return sorted(self._items("asset"), key=lambda a: a.id)
 
+    def plans(self) -> list:
+        """Floor plans agents uploaded (kiosk.domain.content.FloorPlan), in their order."""
+        return sorted(self._items("plan"), key=lambda p: (p.order, p.id))
+
+    def plan(self, plan_id: str):
+        """The synced floor plan `plan_id` (a service's `plan`), or None: the kiosk then
+        shows the plan bundled under that id, without landmarks."""
+        return self._one("plan", plan_id)
+
     # -- outbox --------------------------------------------------------------------------
 
     def enqueue(self, kind: str, payload: dict, idempotency_key: str | None = None) -> OutboxItem:

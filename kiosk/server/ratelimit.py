@@ -122,12 +122,15 @@ def hit(scope: str, who: str, rate: Rate, now: float | None = None) -> int | Non
     window = int(now // rate.period)
     cache_key = f"rl:{scope}:{who}:{window}"
     try:
-        cache.add(cache_key, 0, timeout=rate.period + 5)
+        # incr first: the window's counter exists for all but its first request (with the
+        # database cache, add-then-incr costs twice the queries on every request).
         try:
             count = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.set(cache_key, 1, timeout=rate.period + 5)
-            count = 1
+        except ValueError:  # the window's first request (or the counter expired)
+            if cache.add(cache_key, 1, timeout=rate.period + 5):
+                count = 1
+            else:  # another request created it meanwhile
+                count = cache.incr(cache_key)
     except Exception:  # noqa: BLE001 - a broken cache must not stop the queue
         log.exception("rate limiter: cache unavailable, request let through (%s)", scope)
         return None

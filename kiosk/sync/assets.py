@@ -9,7 +9,8 @@ good file of each slug) and the next sync tries again. Nothing here raises for t
 or for a bad file: a bad asset never blocks content nor stops the sync loop.
 
 `synced_file()` is the UI's lookup (slug -> file); `pictogram_file()` adds the fallback to
-the pictograms bundled with the kiosk.
+the pictograms bundled with the kiosk. Floor plans' images (inside `plan` items) are fetched
+and kept the same way, named "plan:<plan id>"; `plan_file()` falls back to the bundled plan.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class AssetFetcher:
 
     def fetch_missing(self) -> AssetReport:
         report = AssetReport()
-        assets = self.store.assets()
+        assets = self.store.assets() + plan_images(self.store)
         if not assets and not self.directory.is_dir():
             return report  # nothing to hold, nothing held: not even a directory
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -183,6 +184,39 @@ def pictogram_file(store, synced_dir: str | Path, bundled_dir: str | Path, slug:
     if synced is not None and synced.suffix == ".png":
         return str(synced)
     bundled = Path(bundled_dir) / "pictograms" / "build" / f"{slug}.png"
+    return str(bundled) if bundled.exists() else ""
+
+
+def plan_images(store) -> list:
+    """The image of every synced floor plan, as an asset named "plan:<plan id>" (plan images
+    travel inside their `plan` item, never as `asset` items: docs/protocol.md)."""
+    getter = getattr(store, "plans", None)
+    if getter is None:
+        return []
+    return [plan.image for plan in getter() if plan.image is not None]
+
+
+def plan_file(store, synced_dir: str | Path, bundled_dir: str | Path, plan_id: str) -> str:
+    """The image a service's `plan` shows: the synced floor plan's image once downloaded
+    (else its last good file), else the plan bundled with the kiosk
+    (<assets>/plans/build/<plan_id>.png), else "" (no plan)."""
+    if not plan_id:
+        return ""
+    lookup = getattr(store, "plan", None)
+    try:
+        plan = lookup(plan_id) if lookup is not None else None
+    except Exception:  # the UI never breaks on a lookup
+        log.exception("plan lookup failed for %s", plan_id)
+        plan = None
+    if plan is not None and plan.image is not None:
+        directory = Path(synced_dir)
+        path = directory / plan.image.filename
+        if path.is_file():
+            return str(path)
+        previous = _read_index(directory).get(plan.image.id)
+        if previous and previous.endswith(".png") and (directory / previous).is_file():
+            return str(directory / previous)
+    bundled = Path(bundled_dir) / "plans" / "build" / f"{plan_id}.png"
     return str(bundled) if bundled.exists() else ""
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy import metrics
 from kivy.animation import Animation
+from kivy.app import App
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -19,9 +22,20 @@ from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.gridlayout import GridLayout
 
 import kiosk.ui.widgets  # noqa: F401  (Text, BigButton, Header: used by the rules below)
-from kiosk.ui.widgets import MirrorBox
+from kiosk.ui.widgets import MirrorBox, ScriptLabel
 
-Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+# Home's rules now; the journeys' rules (flow_widgets.kv) when the first other screen loads
+# (screens/base.py load_kv): Kivy compiles every rule it loads, before the first frame.
+Builder.load_file(str(Path(__file__).with_name("home_widgets.kv")))
+_journey_rules_loaded = False
+
+
+def load_journey_rules() -> None:
+    """Load the rules of the journeys' widgets (footer, checklist rows, plan...), once."""
+    global _journey_rules_loaded
+    if not _journey_rules_loaded:
+        _journey_rules_loaded = True
+        Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
 
 class IconButton(ButtonBehavior, MirrorBox):
@@ -83,8 +97,33 @@ class Panel(BoxLayout):
     bg = ColorProperty("#FFFFFF")
 
 
+class PlanMarker(ScriptLabel):
+    """A landmark of a floor plan (the reception, the lift): a dark dot at (dot_x, dot_y)
+    and its name, white on a dark tag beside it (readable on any plan)."""
+
+    dot_x = NumericProperty(0)
+    dot_y = NumericProperty(0)
+    hid = StringProperty("")
+
+
+def _label_cost(pos, size, image, spot, placed) -> float:
+    """How bad a landmark's label is at `pos`: over the service's spot (worst), over another
+    label, out of the plan's image."""
+    (px, py), (w, h) = pos, size
+    left, bottom, width, height = image
+    sx, sy, radius = spot
+    outside = (max(0, left - px) + max(0, px + w - (left + width))
+               + max(0, bottom - py) + max(0, py + h - (bottom + height)))
+    nx, ny = min(max(sx, px), px + w), min(max(sy, py), py + h)
+    on_spot = 1000 if (nx - sx) ** 2 + (ny - sy) ** 2 < radius ** 2 else 0
+    overlaps = sum(1 for (ox, oy, ow, oh) in placed
+                   if px < ox + ow and ox < px + w and py < oy + oh and oy < py + h)
+    return on_spot + 100 * overlaps + 10 * outside
+
+
 class PlanView(FloatLayout):
-    """A floor plan with the service's spot marked by a pulsing red dot.
+    """A floor plan with the service's spot marked by a pulsing red dot, and its landmarks
+    (`set_hotspots`) as small labelled markers.
 
     `spot_x`, `spot_y` are 0..1 from the plan's left and top edges, as an agent places them
     on the image in the back-office (top-left origin, like the image file).
@@ -99,6 +138,61 @@ class PlanView(FloatLayout):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._anim = None
+        self._hotspots: list[tuple[str, float, float, str]] = []
+        self._markers: list[PlanMarker] = []  # reused from one service to the next
+        self._place_trigger = Clock.create_trigger(self._place_markers, -1)
+        self.bind(size=self._place_trigger, pos=self._place_trigger,
+                  spot_x=self._place_trigger, spot_y=self._place_trigger)
+
+    def set_hotspots(self, hotspots) -> None:
+        """[(id, x, y, text)]: the plan's landmarks, x and y in 0..1 like the spot."""
+        self._hotspots = list(hotspots)
+        while len(self._markers) < len(self._hotspots):
+            marker = PlanMarker()
+            marker.bind(texture_size=self._place_trigger)
+            self._markers.append(marker)
+        for index, marker in enumerate(self._markers):
+            shown = index < len(self._hotspots)
+            if shown and marker.parent is None:
+                self.add_widget(marker, index=1)  # above the plan, under the service's spot
+            elif not shown and marker.parent is not None:
+                self.remove_widget(marker)
+            if shown:
+                hid, _x, _y, text = self._hotspots[index]
+                marker.hid, marker.text = hid, text
+        self._place_trigger()
+
+    @property
+    def markers(self) -> list:
+        return [m for m in self._markers if m.parent is not None]
+
+    def _place_markers(self, *_args) -> None:
+        img = self.ids.get("img")
+        if img is None or not self._hotspots:
+            return
+        width, height = img.norm_image_size
+        left = img.center_x - width / 2
+        top = img.center_y + height / 2
+        gap = metrics.sp(10)
+        # Keep the labels off the service's spot (its pulse reaches about 40 sp).
+        sx, sy = left + self.spot_x * width, top - self.spot_y * height
+        spot_r = metrics.sp(34)
+        rtl = bool(getattr(App.get_running_app(), "rtl", False))
+        placed = []
+        for marker, (_hid, x, y, _text) in zip(self._markers, self._hotspots, strict=False):
+            marker.size = marker.texture_size
+            dx, dy = left + x * width, top - y * height
+            marker.dot_x, marker.dot_y = dx, dy
+            w, h = marker.size
+            candidates = [(dx + gap, dy - h / 2), (dx - gap - w, dy - h / 2),
+                          (dx - w / 2, dy + gap), (dx - w / 2, dy - gap - h)]
+            if rtl:  # read from the right: the name on the dot's left first
+                candidates[0], candidates[1] = candidates[1], candidates[0]
+
+            px, py = min(candidates, key=lambda pos, w=w, h=h: _label_cost(
+                pos, (w, h), (left, top - height, width, height), (sx, sy, spot_r), placed))
+            marker.pos = (px, py)
+            placed.append((px, py, w, h))
 
     def start_pulse(self) -> None:
         self.stop_pulse()

@@ -175,6 +175,9 @@ class FlowsMixin:
     def open_result(self, kind: str, item_id: str) -> None:
         if kind == "situation":
             self.open_situation(item_id)
+        elif kind == "interest":  # an envie found by search: the offers that have it
+            self.flow_screen("offers").chosen = [item_id]
+            self.open_offers("all")
         else:
             self.open_service(item_id)
 
@@ -315,6 +318,7 @@ class FlowsMixin:
             estimate_minutes=ticket.get("estimated_wait_minutes"),
             position=ticket.get("position"),
             phone_url=ticket.get("phone_url", ""),
+            offline=bool(ticket.get("offline")),
         )
 
         def done(result):
@@ -427,11 +431,9 @@ class FlowsMixin:
         screen = self.flow_screen("assist")
         if self.root.current == "assist" and screen.state in ("sending", "sent", "taken"):
             return  # one request at a time from one visitor
-        context = {
-            "screen": self.root.current,
-            "service": getattr(self.screens.get("service"), "service_id", None) or "",
-            "language": self.language,
-        }
+        # The API's body (docs/protocol.md): the language, and a short note for the agent
+        # (in French, the agents' language) saying where the visitor is; nothing personal.
+        context = {"language": self.language, "note": self._assistance_note()}
         screen.sending()
         self._go("assist")
         call = getattr(self.transport, "request_assistance", None)
@@ -463,6 +465,17 @@ class FlowsMixin:
                 screen.failed()
 
         self.bridge.submit(ask, done, error)
+
+    def _assistance_note(self) -> str:
+        """'Écran : service — Déclarer une naissance' (the screen the visitor called from)."""
+        current = self.root.current
+        note = f"Écran : {current}"
+        if current in ("service", "priority", "sms_optin", "ticket", "wait_info"):
+            service = self.store.service(
+                getattr(self.screens.get("service"), "service_id", None) or "")
+            if service is not None:
+                note += f" — {service.title('fr')}"
+        return note[:200]
 
     def _poll_assistance(self, attempt: int) -> None:
         from kivy.clock import Clock

@@ -15,7 +15,6 @@ feature is being written) are looked up there before falling back to the key.
 from __future__ import annotations
 
 import argparse
-import ast
 import gettext
 import logging
 import re
@@ -25,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kiosk.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
+from kiosk.domain.po import read_po  # noqa: F401  (also i18n.read_po for the tests)
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +47,6 @@ def mo_path(code: str) -> Path:
 
 
 # -- reading .po, writing .mo (stdlib only) ----------------------------------------------
-
-
-def read_po(path: Path) -> dict[str, str]:
-    """msgid -> msgstr of a .po file (header, fuzzy and obsolete entries left out)."""
-    messages: dict[str, str] = {}
-    for block in re.split(r"\n\s*\n", path.read_text(encoding="utf-8")):
-        fuzzy = False
-        parts: dict[str, str] = {}
-        field = None
-        for line in block.splitlines():
-            line = line.strip()
-            if line.startswith("#,") and "fuzzy" in line:
-                fuzzy = True
-            elif line.startswith(("msgid ", "msgstr ")):
-                field, _, value = line.partition(" ")
-                parts[field] = ast.literal_eval(value)
-            elif line.startswith('"') and field:
-                parts[field] += ast.literal_eval(line)
-            elif line.startswith("#"):
-                field = None  # comments, and obsolete "#~" entries
-        if parts.get("msgid") and "msgstr" in parts and not fuzzy:
-            messages[parts["msgid"]] = parts["msgstr"]
-    return messages
 
 
 def write_mo(messages: dict[str, str], path: Path) -> None:

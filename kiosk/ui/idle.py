@@ -20,11 +20,18 @@ from kivy.uix.modalview import ModalView
 
 import kiosk.ui.widgets  # noqa: F401  (BigButton, Text for idle.kv)
 
-Builder.load_file(str(Path(__file__).with_suffix(".kv")))
+_RULES = str(Path(__file__).with_suffix(".kv"))
 
 
 class IdleWarning(ModalView):
+    """Its rules (idle.kv) are loaded with the first warning, not before the first frame."""
+
     seconds = NumericProperty(0)
+
+    def __init__(self, **kwargs):
+        if _RULES not in Builder.files:
+            Builder.load_file(_RULES)
+        super().__init__(**kwargs)
 
 
 class IdleWatcher:

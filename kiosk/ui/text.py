@@ -36,6 +36,7 @@ from bidi import get_display
 Measure = Callable[[str, str], float]  # (text, font name) -> width in pixels
 
 _MIRROR = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+_MARKS = str.maketrans("", "", "\u200e\u200f")
 
 
 # -- which characters a font has --------------------------------------------------------
@@ -86,9 +87,8 @@ def font_coverage(path: str | Path) -> Coverage:
     table4 = next((o for (p, _e, f), o in subtables.items() if f == 4 and p in (0, 3)), None)
     if table12 is not None:
         groups = struct.unpack_from(">I", data, table12 + 12)[0]
-        for g in range(groups):
-            start, end, _glyph = struct.unpack_from(">III", data, table12 + 16 + 12 * g)
-            ranges.append((start, end))
+        flat = struct.unpack_from(f">{3 * groups}I", data, table12 + 16)  # one call, not one per group
+        ranges.extend(zip(flat[0::3], flat[1::3], strict=True))
     elif table4 is not None:
         segments = struct.unpack_from(">H", data, table4 + 6)[0] // 2
         ends = struct.unpack_from(f">{segments}H", data, table4 + 14)
@@ -96,14 +96,23 @@ def font_coverage(path: str | Path) -> Coverage:
         ranges.extend((s, e) for s, e in zip(starts, ends, strict=True) if s != 0xFFFF)
     else:
         return Coverage.everything()
+    if not ranges:
+        return Coverage((), ())
     ranges.sort()
-    merged: list[list[int]] = []
-    for start, end in ranges:
-        if merged and start <= merged[-1][1] + 1:
-            merged[-1][1] = max(merged[-1][1], end)
+    starts: list[int] = []
+    ends: list[int] = []
+    low, high = ranges[0]
+    for start, end in ranges:  # a CJK font has ~15,000 groups: kept to plain comparisons
+        if start <= high + 1:
+            if end > high:
+                high = end
         else:
-            merged.append([start, end])
-    return Coverage(tuple(r[0] for r in merged), tuple(r[1] for r in merged))
+            starts.append(low)
+            ends.append(high)
+            low, high = start, end
+    starts.append(low)
+    ends.append(high)
+    return Coverage(tuple(starts), tuple(ends))
 
 
 # -- runs ---------------------------------------------------------------------------------
@@ -198,7 +207,8 @@ _RTL_LETTER = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
 
 def rtl_line_markup(line: str, chain: FontChain, base_dir: str = "R") -> str:
     """One wrapped logical line -> markup that HarfBuzz (direction rtl) draws in visual order."""
-    visual = get_display(line, base_dir=base_dir)
+    # Marks (RLM/LRM) only steer the reordering: they are not drawn.
+    visual = get_display(line, base_dir=base_dir).translate(_MARKS)
     pieces = [(font, chunk[::-1].translate(_MIRROR)) for font, chunk in runs(visual, chain)]
     return markup_runs(pieces, chain.primary)
 

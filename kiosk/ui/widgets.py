@@ -73,17 +73,36 @@ class ScriptLabel(Label):
             self.anchors, self._label._anchors = {}, {}
             return
         colour = self.disabled_color if self.disabled else self.color
-        self._label.text = f"[color={get_hex_from_color(colour)}]{shown}[/color]"
-        self._label.refresh()
-        if self._label.texture:
-            self._label.texture.bind()
-        self.refs = self._label.refs
-        self.anchors = self._label.anchors
-        texture = self._label.texture
+        if shown == escape_markup(self.text):
+            # One font, left to right (most texts): Kivy's plain label lays it out in
+            # compiled code, where the markup label measures word by word in Python.
+            label = self._plain_label()
+            label.text = self.text
+            label.options["color"] = colour
+            self.refs, self.anchors = {}, {}
+        else:
+            label = self._label
+            label.text = f"[color={get_hex_from_color(colour)}]{shown}[/color]"
+        label.refresh()
+        texture = label.texture
+        if texture is not None:
+            texture.bind()
+        if label is self._label:
+            self.refs = label.refs
+            self.anchors = label.anchors
         if texture is not None:
             self.texture = texture
             self.texture_size = list(texture.size)
-        self.is_shortened = self._label.is_shortened
+        self.is_shortened = label.is_shortened
+
+    def _plain_label(self) -> CoreLabel:
+        """A plain core label sharing the markup label's options (font, size, wrapping...)."""
+        plain = self.__dict__.get("_plain")
+        if plain is None:
+            plain = self.__dict__["_plain"] = CoreLabel()
+        plain.options = dict(self._label.options)
+        plain.usersize = self._label.usersize  # text_size: Kivy keeps it out of the options
+        return plain
 
 
 class MirrorBox(BoxLayout):

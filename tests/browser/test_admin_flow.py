@@ -1,7 +1,9 @@
 """An editor of the 19e changes a service's hours in the back-office (headless Chromium, the
 real admin under its CSP); a kiosk's next sync holds the new hours; the change is in the
-audit log; the translation page shows what is left in French.
-Screenshots: admin-service.png, admin-translations.png, admin-audit.png."""
+audit log; the translation page shows what is left in French. The editor makes another
+service a draft and looks at its « Aperçu borne » (French, Arabic).
+Screenshots: admin-service.png, admin-translations.png, admin-audit.png,
+admin-preview-service.png, admin-preview-service-ar.png."""
 
 from __future__ import annotations
 
@@ -66,3 +68,36 @@ def test_an_editor_changes_hours_and_the_kiosk_shows_them(browser, server, scree
     page.screenshot(path=str(screenshots / "admin-audit.png"), full_page=False)
     admin.close()
     store.close()
+
+
+def test_an_editor_previews_a_draft_service(browser, server, screenshots):
+    # Another service than the test above, which this module's server shares.
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    login(page, server, "editor")
+    page.goto(f"{server.url}/admin/content/service/?q=deces")
+    page.locator("#result_list tbody tr th a").first.click()
+    page.uncheck("input[name=published]")
+    page.click("input[name=_continue]")
+    assert "État : brouillon" in page.inner_text("[data-testid=publish-state]")
+    preview = page.get_attribute("[data-testid=preview-link]", "href")
+
+    page.goto(f"{server.url}{preview}")
+    assert page.inner_text("[data-testid=state]") == "Brouillon — pas encore visible sur les bornes"
+    kiosk = page.locator("[data-testid=kiosk]")
+    box = kiosk.bounding_box()
+    assert abs(box["width"] / box["height"] - 16 / 9) < 0.03  # the kiosk's shape
+    assert page.locator("[data-testid=spot]").count() == 1
+    page.screenshot(path=str(screenshots / "admin-preview-service.png"), full_page=True)
+
+    page.click("nav.languages a[lang=ar]")
+    assert kiosk.get_attribute("dir") == "rtl"
+    assert "إلى أين تذهب" in kiosk.inner_text()
+    # Scrolled as a visitor would: today's hours and the documents to bring.
+    page.eval_on_selector(".k-main", "main => { main.scrollTop = main.scrollHeight; }")
+    assert page.locator("[data-testid=documents] li").first.is_visible()
+    page.screenshot(path=str(screenshots / "admin-preview-service-ar.png"), full_page=True)
+    assert errors == []
+    context.close()

@@ -170,9 +170,39 @@ def roundtrip() -> dict:
             "after": after, "had_data": bool(tokens)}
 
 
+def interests() -> dict:
+    """Offers saved with the free interest slugs of before content 0010, then migrated."""
+    from django.core.management import call_command
+
+    graph = executor().loader.graph
+    targets = [n for n in graph.leaf_nodes() if n[0] != "content"]
+    targets.append(("content", "0009_floor_plans"))
+    ex = executor()
+    ex.migrate(targets)
+    ex.loader.build_graph()
+    apps = ex.loader.project_state(targets, at_end=True).apps
+    Site = apps.get_model("content", "Site")
+    Offer = apps.get_model("content", "Offer")
+    site = Site.objects.create(slug="paris-19", name="Mairie du 19e")
+    for slug, old in (("amap", ["alimentation", "musique", "troc", "bricolage", "xyz"]),
+                      ("lecture", ["lecture", "patrimoine"]), ("deja", ["nature"]),
+                      ("sans", [])):
+        Offer.objects.create(site=site, slug=slug, pictogram="offer-basket",
+                             title={"fr": slug}, interests=old)
+    call_command("migrate", verbosity=0)
+    from kiosk.server.content.models import ContentChange
+    from kiosk.server.content.models import Offer as Current
+
+    return {"interests": {o.slug: o.interests for o in Current.objects.all()},
+            "changes": sorted(ContentChange.objects.filter(kind="offer")
+                              .values_list("key", flat=True))}
+
+
 def main(argv: list[str]) -> None:
     setup()
-    if argv[0] == "upgrade":
+    if argv[0] == "interests":
+        result = interests()
+    elif argv[0] == "upgrade":
         result = upgrade(json.loads(argv[1]))
     elif argv[0] == "roundtrip":
         result = roundtrip()

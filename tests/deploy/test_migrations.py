@@ -85,3 +85,15 @@ def test_every_migration_can_be_undone_and_redone(tmp_path):
     assert result["left_at_zero"] == []
     assert result["tables_at_zero"] == []
     assert result["after"] == sorted(result["migrations"])
+
+
+def test_offers_interests_move_to_the_kiosks_vocabulary(tmp_path):
+    result = run_step(tmp_path, "interests")
+    assert result["interests"] == {
+        "amap": ["alimentation", "culture", "reemploi"],  # unknown "xyz" dropped, no repeat
+        "lecture": ["culture"],
+        "deja": ["nature"],
+        "sans": [],
+    }
+    # Kiosks learn of the two offers that changed at their next sync; the others are left.
+    assert result["changes"] == ["amap", "lecture"]

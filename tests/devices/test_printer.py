@@ -316,3 +316,15 @@ def test_the_example_config_describes_the_printer():
     sections = load_device_config(example)
     assert isinstance(make_printer(sections["printer"]), NullPrinter)
     assert set(sections) >= {"printer", "speech", "watchdog", "agent_exit"}
+
+
+def test_an_offline_ticket_says_so_on_paper():
+    data = render_ticket(ticket(offline=True, estimate_minutes=None, position=None,
+                                phone_url=""))
+    assert b"C042" in data
+    assert "Ticket émis hors ligne".encode("cp858") in data
+    assert "Attente estimée : inconnue pour l'instant".encode("cp858") in data
+    online = render_ticket(ticket())
+    assert "hors ligne".encode("cp858") not in online
+    english = render_ticket(ticket(offline=True, language="en", service_name="Civil status"))
+    assert b"Ticket issued offline" in english

@@ -140,3 +140,69 @@ def test_select_offers_by_day_age_and_distance():
         "kids", "all-near", "all-unknown-distance"]
     assert ids(select_offers(items, "all", THURSDAY, age=AGES["adult"], near=True)) == ["all-near"]
     assert ids(select_offers(items, "week", THURSDAY)) == ["kids", "adults"]
+
+
+def test_select_offers_by_interests_any_of_those_chosen_with_the_other_filters():
+    from kiosk.domain.content import AGES, select_offers
+
+    items = [parse_item("offer", offer(id="conte", weekdays=[3], age_min=7, age_max=11,
+                                       walking_minutes=5, interests=["culture", "enfants"])),
+             parse_item("offer", offer(id="amap", weekdays=[4], walking_minutes=3,
+                                       interests=["alimentation", "nature"])),
+             parse_item("offer", offer(id="benevolat", age_min=16, walking_minutes=25,
+                                       interests=["solidarite", "nature"])),
+             parse_item("offer", offer(id="untagged"))]
+    ids = lambda chosen: [o.id for o in chosen]  # noqa: E731
+    assert ids(select_offers(items, "all", THURSDAY, interests=())) == [
+        "conte", "amap", "benevolat", "untagged"]  # none chosen: every offer
+    assert ids(select_offers(items, "all", THURSDAY, interests=["nature"])) == ["amap", "benevolat"]
+    # Several chosen: an offer with any of them.
+    assert ids(select_offers(items, "all", THURSDAY, interests={"culture", "alimentation"})) == [
+        "conte", "amap"]
+    # Combined with the day, the age and the distance.
+    assert ids(select_offers(items, "today", THURSDAY, interests=["nature", "culture"])) == ["conte"]
+    assert ids(select_offers(items, "all", THURSDAY, age=AGES["child"], interests=["nature"])) == [
+        "amap"]
+    assert ids(select_offers(items, "all", THURSDAY, near=True, interests=["solidarite"])) == []
+    assert ids(select_offers(items, "all", THURSDAY, interests=["sport"])) == []
+
+
+def test_the_interests_worth_a_chip_are_those_of_the_offers_in_vocabulary_order():
+    from kiosk.domain.content import INTERESTS, offer_interests
+
+    items = [parse_item("offer", offer(id="a", interests=["nature", "culture"])),
+             parse_item("offer", offer(id="b", interests=["culture", "old-slug"])),
+             parse_item("offer", offer(id="c"))]
+    assert offer_interests(items) == ["culture", "nature"]  # unknown slugs get no chip
+    assert offer_interests([]) == []
+    assert list(INTERESTS)[:2] == ["culture", "sport"]
+
+
+def test_the_vocabulary_of_interests_is_closed_on_the_server_side():
+    from kiosk.domain.content import INTEREST, INTERESTS, check_interests
+
+    assert all(INTEREST.fullmatch(slug) for slug in INTERESTS)
+    assert all(label and pictogram for label, pictogram in INTERESTS.values())
+    assert check_interests(["nature", "sport"]) == ["nature", "sport"]
+    assert check_interests([]) == []
+    with pytest.raises(ContentError, match="musique"):
+        check_interests(["nature", "musique"])
+    with pytest.raises(ContentError, match="once"):
+        check_interests(["nature", "nature"])
+    with pytest.raises(ContentError):
+        check_interests("nature")
+    # The kiosk still reads an offer an older server tagged otherwise (no chip for it).
+    assert parse_item("offer", offer(interests=["musique"])).interests == ("musique",)
+
+
+def test_every_demo_offer_has_interests_of_the_vocabulary_and_a_pictogram_for_each():
+    from pathlib import Path
+
+    from kiosk.domain.content import INTERESTS, check_interests
+
+    for data in demo_data()["offers"]:
+        assert data["interests"], data["id"]
+        check_interests(data["interests"])
+    src = Path(__file__).resolve().parents[2] / "assets" / "pictograms" / "src"
+    for slug, (_label, pictogram) in INTERESTS.items():
+        assert (src / f"{pictogram}.svg").is_file(), (slug, pictogram)

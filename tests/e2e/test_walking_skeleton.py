@@ -117,3 +117,35 @@ def test_a_revoked_token_is_refused(server):
     response = requests.get(f"{server.url}/api/v1/content",
                             headers={"Authorization": "Bearer not-a-real-token"}, timeout=10)
     assert response.status_code == 401
+
+
+def test_polled_pages_revalidate_across_the_server_processes(server):
+    """Conditional polling through gunicorn's worker processes (docs/queues.md): 304 while
+    the queue has not changed, whichever worker answers, and 200 from every worker once
+    one of them has changed the queue (the version is in the database)."""
+    import uuid
+
+    auth = {"Authorization": f"Bearer {server.kiosk_token}"}
+    items = requests.get(f"{server.url}/api/v1/content", headers=auth, timeout=10).json()["items"]
+    service = next(i["data"]["id"] for i in items
+                   if i["kind"] == "service" and i["data"]["ticketing"])
+
+    def take():
+        return requests.post(f"{server.url}/api/v1/tickets", json={"service": service},
+                             headers={**auth, "Idempotency-Key": str(uuid.uuid4())},
+                             timeout=30).json()
+
+    url = f"{server.url}/t/{take()['id']}/etat.json"
+
+    def codes(etag):  # a new connection each time: the workers take them in turn
+        return {requests.get(url, headers={"If-None-Match": etag}, timeout=10).status_code
+                for _ in range(12)}
+
+    for _ in range(3):  # a 30 s time bucket may turn in between: then look again
+        etag = requests.get(url, timeout=10).headers["ETag"]
+        if codes(etag) == {304}:
+            break
+    else:
+        pytest.fail("an unchanged queue never answered 304 from every worker")
+    take()  # a queue change, made by one of the workers
+    assert codes(etag) == {200}

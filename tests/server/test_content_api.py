@@ -108,7 +108,7 @@ def test_without_cursor_the_answer_is_a_full_snapshot(api, demo):
     assert ids(body, "situation") == {s["id"] for s in data["situations"]}
     assert ids(body, "place") == {p["id"] for p in data["places"]}
     assert len(body["items"]) == sum(len(data[k]) for k in (
-        "poles", "services", "situations", "places", "pages", "offers", "closures",
+        "poles", "plans", "services", "situations", "places", "pages", "offers", "closures",
         "announcements"))
     assert response["ETag"]
 
@@ -347,7 +347,7 @@ def test_a_full_snapshot_is_not_paged(api, demo, settings):
     assert body["more"] is False
     data = demo_data()
     assert len(body["items"]) == sum(len(data[k]) for k in (
-        "poles", "services", "situations", "places", "pages", "offers", "closures",
+        "poles", "plans", "services", "situations", "places", "pages", "offers", "closures",
         "announcements"))
 
 

@@ -81,6 +81,8 @@ def test_a_proposal_waits_for_a_moderator_and_never_reaches_the_kiosks(client, a
     assert offer.submitted_at is not None
     assert offer.slug not in items(delta(api, cursor), "offer")
     assert offer.slug not in items(api.get("/content").json(), "offer")
+    # Not even a deletion: a pending proposal costs the kiosks no delta at all.
+    assert api.get("/content").json()["cursor"] == cursor
     assert client.get(f"/o/{offer.slug}").status_code == 404  # no public page either
 
 

@@ -61,6 +61,8 @@ def test_a_new_dated_offer_reaches_the_kiosks_in_wire_form(api, demo):
     ("weekdays", [9]),
     ("link", "http://insecure.example"),
     ("audio", {"wo": "../secret.wav"}),
+    ("interests", ["musique"]),  # not one of the kiosk's envies (INTERESTS)
+    ("interests", ["nature", "nature"]),
 ])
 def test_a_bad_offer_is_refused_on_save(demo, field, value):
     from kiosk.server.content.models import Offer
@@ -81,13 +83,16 @@ def test_an_editor_adds_an_offer_in_the_back_office(api, editor, demo):  # noqa:
         **translations("summary", {}),
         "starts": "", "ends": "", "weekdays": "[1]", "time": "19:00", "end_time": "21:00",
         "where": "Conservatoire", "walking_minutes": "7", "age_min": "7", "age_max": "",
-        "capacity": "", "link": "", "interests": '["musique"]', "audio": "{}",
+        "capacity": "", "link": "", "interests": ["culture", "enfants"], "audio": "{}",
     }
     response = editor.post("/admin/content/offer/add/", form)
     assert response.status_code == 302, response.content.decode()[:3000]
     data = items(delta(api, cursor), "offer")["chorale"]
     assert data["title"] == {"fr": "Chorale du quartier", "ar": "جوقة الحي"}
     assert data["weekdays"] == [1] and data["time"] == "19:00"
+    assert data["interests"] == ["culture", "enfants"]  # ticked in the back-office
+    page = editor.get("/admin/content/offer/add/").content.decode()
+    assert 'type="checkbox" name="interests" value="nature"' in page and "Nature et jardin" in page
     for path in ("/admin/content/offer/", "/admin/content/infopage/",
                  "/admin/content/infopage/add/"):
         assert editor.get(path).status_code == 200, path

@@ -59,6 +59,8 @@ def service_form(service, **overrides) -> dict:
     }
     if service.ticketing:
         form["ticketing"] = "on"
+    if service.published:  # the « publié » checkbox, ticked
+        form["published"] = "on"
     for field in ("name", "summary", "place"):
         form.update({f"{field}_{lang}": getattr(service, field).get(lang, "") for lang in LANGS})
     form.update(overrides)

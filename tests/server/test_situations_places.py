@@ -275,7 +275,8 @@ def test_an_admin_edit_of_a_situation_shows_up_in_the_next_delta(api, editor, de
     assert "listes-electorales, inscriptions-scolaires, carte-citoyenne" in page.content.decode()
     cursor = api.get("/content").json()["cursor"]
     form = {
-        "site": demo.pk, "slug": "demenagement", "order": 3, "pictogram": "situation-moving",
+        "site": demo.pk, "slug": "demenagement", "published": "on", "order": 3,
+        "pictogram": "situation-moving",
         **translations("name", {**situation.name, "fr": "Je change d’adresse"}),
         **translations("summary", situation.summary),
         "services": "carte-citoyenne, listes-electorales",
@@ -295,7 +296,8 @@ def test_the_admin_refuses_an_unknown_service_in_a_situation(editor, demo):
     situation = Situation.objects.get(site=demo, slug="demenagement")
     before = ContentChange.objects.count()
     form = {
-        "site": demo.pk, "slug": "demenagement", "order": 3, "pictogram": "situation-moving",
+        "site": demo.pk, "slug": "demenagement", "published": "on", "order": 3,
+        "pictogram": "situation-moving",
         **translations("name", situation.name), **translations("summary", situation.summary),
         "services": "listes-electorales, pas-un-service", "documents": "[]",
     }
@@ -308,7 +310,8 @@ def test_the_admin_refuses_an_unknown_service_in_a_situation(editor, demo):
 def test_an_admin_adds_a_place(api, editor, demo):
     cursor = api.get("/content").json()["cursor"]
     form = {
-        "site": demo.pk, "slug": "square-bolivar", "order": 8, "kind": "park",
+        "site": demo.pk, "slug": "square-bolivar", "published": "on", "order": 8,
+        "kind": "park",
         "address": "Avenue Simon-Bolivar", "walking_minutes": 6, "pictogram": "place-park",
         **translations("name", {"fr": "Square", "en": "Square"}), **translations("summary", {}),
     }

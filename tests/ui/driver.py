@@ -682,11 +682,113 @@ async def scenario_offline_ticket(app, args, result):
     result["outbox_after"] = app.store.outbox_depth()
 
 
-SCENARIOS = {"home": scenario_home, "ticket": scenario_ticket, "escape": scenario_escape,
+async def tap_chip(app, tid: str):
+    """Touch an envie chip, first scrolled into view as a finger would swipe the row."""
+    chip = await wait_until(lambda: find(app, tid), what=f"chip {tid!r}")
+    app.screens["offers"].ids.interests_scroll.scroll_to(chip, padding=0, animate=False)
+    await asyncio.sleep(0.1)
+    await tap(app, tid)
+
+
+async def scenario_offers_interests(app, args, result):
+    """Search "jard" → the envie "Nature et jardin" → its offers; a second envie (either one),
+    with an age, one off again; read aloud; the idle reset forgets them; Arabic (mirrored)."""
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await tap(app, "entry-search")
+    await on_screen(app, "search")
+    await type_letters(app, "jard")
+    result["search_results"] = all_tids(app, "result-")
+    await tap(app, "result-interest-nature")
+    await on_screen(app, "offers")
+    screen = app.screens["offers"]
+    result["chips"] = all_tids(app, "interest-")
+    result["targets"] = touch_targets(app)
+    result["offers_nature"] = all_tids(app, "offer-")
+    await tap_chip(app, "interest-numerique")
+    result["offers_nature_numerique"] = all_tids(app, "offer-")
+    result["selected"] = sorted(w.tid for w in screen.ids.interests.children if w.selected)
+    result["speech"] = screen.speech_text()
+    await shot(app, args.shots, "flows-offers-interests", result)
+    await tap(app, "age-child")
+    result["offers_child_nature_numerique"] = all_tids(app, "offer-")
+    await tap_chip(app, "interest-nature")  # touched again: off
+    result["offers_child_numerique"] = all_tids(app, "offer-")
+    result["before_reset"] = list(screen.chosen)
+    app.idle_reset()
+    await on_screen(app, "home")
+    result["after_reset"] = [list(screen.chosen), screen.age]
+    result["chips_selected_after_reset"] = [w.tid for w in screen.ids.interests.children
+                                            if w.selected]
+    app.set_language("ar")
+    await asyncio.sleep(0.3)
+    await tap(app, "entry-offers")
+    await on_screen(app, "offers")
+    result["offers_after_reset"] = all_tids(app, "offer-")
+    result["speech_none_chosen"] = screen.speech_text()
+    await tap_chip(app, "interest-nature")
+    result["offers_nature_ar"] = all_tids(app, "offer-")
+    from kiosk.domain.content import INTERESTS
+
+    order = list(INTERESTS)
+    chips = sorted(screen.ids.interests.children, key=lambda w: order.index(w.slug))
+    result["chip_x_ar"] = [w.to_window(w.x, w.y)[0] for w in chips]
+    result["chip_labels_ar"] = [w.label for w in chips]
+    result["targets_ar"] = touch_targets(app)
+    await shot(app, args.shots, "flows-offers-interests-ar", result)
+    app.set_language("fr")
+
+
+async def scenario_service_plan(app, args, result):
+    """Home → pole → service: the floor plan agents uploaded (its image synced by hash), the
+    service's spot and the plan's landmarks; their names again in English.
+    (Rewritten after an accidental overwrite by a concurrent edit; see tests/ui/test_flows.py
+    test_a_service_shows_its_synced_floor_plan_with_landmarks for what it must report.)"""
+    from kiosk.sync.assets import plan_file
+
+    p = params(args)
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    synced = str(Path(app.settings.data_dir) / "assets")
+    result["synced_dir"] = synced
+    service = app.store.service(p["service"])
+    await wait_until(lambda: plan_file(app.store, synced, app.settings.assets_dir,
+                                       service.plan).startswith(synced),
+                     timeout=40, what="the synced plan image")
+    await tap(app, f"pole-{p['pole']}")
+    await on_screen(app, "pole")
+    await tap(app, f"service-{p['service']}")
+    await on_screen(app, "service")
+    plan = app.screens["service"].ids.plan
+    await wait_until(lambda: len(plan.markers) and all(m.texture_size[0] for m in plan.markers),
+                     what="plan landmarks")
+    await asyncio.sleep(0.3)  # markers placed on the next frame
+
+    def read_plan(widget) -> dict:
+        img = widget.ids.img
+        width, height = img.norm_image_size
+        left, top = img.center_x - width / 2, img.center_y + height / 2
+        return {"spot": [left + widget.spot_x * width, top - widget.spot_y * height],
+                "image_box": [left, top - height, width, height],
+                "markers": [[m.hid, m.text] for m in widget.markers],
+                "marker_boxes": [[*m.pos, *m.size] for m in widget.markers],
+                "marker_dots": [[m.dot_x, m.dot_y] for m in widget.markers]}
+
+    result["plan_source"] = plan.source
+    result.update(read_plan(plan))
+    await shot(app, args.shots, "flows-service-plan", result)
+    app.set_language("en")
+    await asyncio.sleep(0.3)
+    app.screens["service"].show(p["service"])
+    await asyncio.sleep(0.3)
+    result["markers_en"] = read_plan(plan)["markers"]
+    app.set_language("fr")
+
+
+SCENARIOS = {"home": scenario_home, "service_plan": scenario_service_plan, "ticket": scenario_ticket, "escape": scenario_escape,
              "situation_ticket": scenario_situation_ticket, "priority_sms": scenario_priority_sms,
              "search": scenario_search, "assist": scenario_assist, "idle": scenario_idle,
              "languages": scenario_languages, "accessibility": scenario_accessibility,
              "offers": scenario_offers, "propose": scenario_propose,
+             "offers_interests": scenario_offers_interests,
              "offline_ticket": scenario_offline_ticket}
 
 

@@ -73,7 +73,9 @@ def test_a_life_situation_leads_to_a_service_and_a_ticket(run_kiosk, server, tmp
     # The service page: a checklist that ticks, the current wait from the server, the plan.
     assert result["doc0_checked"] is True and result["checklist_count"].startswith("1 document")
     assert "attente" in result["service_wait"] or "Personne" in result["service_wait"]
-    assert result["plan_source"].endswith(f"{service('naissance')['plan']}.png")
+    # The plan agents uploaded once synced (by hash), else the one bundled under its name.
+    assert re.search(rf"(/{service('naissance')['plan']}|/[0-9a-f]{{64}})\.png$",
+                     result["plan_source"])
     assert result["qr"] is True
     assert result["state"] == "ready"
     assert re.fullmatch(rf"{service('naissance')['prefix']}\d{{3}}", result["number"])
@@ -142,6 +144,8 @@ def test_calling_an_agent_creates_a_request_on_the_server(run_kiosk, server, con
     assert result["request_id"]
     request = api(server, f"/assistance/{result['request_id']}")
     assert request["status"] in ("open", "handled")
+    # The agents' console shows where the visitor called from (the API's `note`).
+    assert request["note"] == "Écran : pole"
 
 
 def test_the_assist_screen_sends_to_reception_without_a_server(run_kiosk, server, tmp_path):
@@ -205,3 +209,24 @@ def test_a_ticket_taken_while_the_network_is_cut_comes_from_the_lease(run_kiosk,
         "created_at__date=timezone.localdate()) if t.display == " + repr(result["number"]) + "]))"))
         .strip().splitlines()[-1])
     assert found == [[True]]
+
+
+def test_a_service_shows_its_synced_floor_plan_with_landmarks(run_kiosk, config):
+    """The plan agents uploaded reaches the kiosk (its image by hash) and the service page
+    shows it, the spot and the plan's landmarks, readable and off the spot.
+    Screenshot: flows-service-plan.png."""
+    target = service("naissance")
+    plan = next(p for p in demo_data()["plans"] if p["id"] == target["plan"])
+    result = run_kiosk("service_plan", config, "--param", f"pole={target['pole']}",
+                       "--param", f"service={target['id']}")
+    assert result["plan_source"].startswith(result["synced_dir"])  # not the bundled file
+    assert result["markers"] == [[h["id"], h["label"]["fr"]] for h in plan["hotspots"]]
+    assert result["markers_en"] == [[h["id"], h["label"]["en"]] for h in plan["hotspots"]]
+    sx, sy = result["spot"]
+    left, bottom, width, height = result["image_box"]
+    for (x, y, w, h), (dx, dy), spot in zip(result["marker_boxes"], result["marker_dots"],
+                                            plan["hotspots"], strict=True):
+        assert abs(dx - (left + spot["x"] * width)) < 1.5  # the dot on the landmark
+        assert abs(dy - (bottom + height - spot["y"] * height)) < 1.5
+        nearest = (min(max(sx, x), x + w) - sx) ** 2 + (min(max(sy, y), y + h) - sy) ** 2
+        assert nearest > 20 ** 2  # no label over the service's spot

@@ -73,3 +73,14 @@ def test_babel_extracts_the_same_keys_from_kiosk_ui():
     keys = {key for _f, _l, key, _c, _x in extract_from_dir(i18n.UI_DIR, method_map)}
     assert set(i18n.used_keys()) <= keys | {"no_such_key"}
     assert {"welcome", "take_ticket", "large_text"} <= keys
+
+
+def test_every_interest_of_the_vocabulary_has_a_label_in_all_six_languages():
+    from kiosk.domain.content import INTERESTS
+
+    catalogs = {code: i18n.read_po(i18n.po_path(code)) for code in CODES}
+    for slug, (label, _pictogram) in INTERESTS.items():
+        key = f"interest_{slug}"
+        assert catalogs["fr"].get(key) == label, key  # the back-office's word, the kiosk's too
+        for code in CODES:
+            assert catalogs[code].get(key, "").strip(), (code, key)

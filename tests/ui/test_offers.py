@@ -143,3 +143,57 @@ def test_a_resident_proposes_an_activity_at_the_kiosk(run_kiosk, server, tmp_pat
     assert stored == ["pending", False, {"fr": "troc de plantes"}, "swap"]
     offers = [i["data"]["id"] for i in api(server, "/content")["items"] if i["kind"] == "offer"]
     assert result["answer"]["id"] not in offers
+
+
+def test_envies_chips_filter_the_offers_and_the_idle_reset_forgets_them(run_kiosk, server,
+                                                                         tmp_path):
+    """Screenshots: tests/artifacts/screenshots/flows-offers-interests{,-ar}.png"""
+    from kiosk.domain.content import INTERESTS, offer_interests
+    from kiosk.ui import theme
+    from tests.ui.conftest import write_config
+
+    config = write_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token, tmp_path / "k")
+    config.write_text(config.read_text(encoding="utf-8") + "screen_dpi = 160.0\n",
+                      encoding="utf-8")
+    result = run_kiosk("offers_interests", config)
+    today = dt.date.today()
+    offers = demo_offers()
+    tids = lambda chosen: [f"offer-{o.id}" for o in chosen]  # noqa: E731
+    every = tids(current_offers(offers, today))
+    # Search: "jard" finds the envie "Nature et jardin", which opens its offers.
+    assert "result-interest-nature" in result["search_results"]
+    assert result["offers_nature"] == tids(select_offers(offers, "all", today, interests=["nature"]))
+    assert "offer-amap-buttes" in result["offers_nature"] and result["offers_nature"] != every
+    # Only the envies some current offer has, in the vocabulary's order.
+    present = offer_interests(current_offers(offers, today))
+    assert result["chips"] == [f"interest-{s}" for s in present] and "interest-nature" in result["chips"]
+    assert set(present) <= set(INTERESTS)
+    # Large targets: every chip (and every other target) at least 44 px and 9 mm at 160 dpi.
+    minimum = theme.min_target_px(160.0)
+    chips = [t for t in result["targets"] + result["targets_ar"] if t["tid"].startswith("interest-")]
+    assert chips and all(min(t["width"], t["height"]) >= minimum - 0.5 for t in chips), chips
+    small = [t for t in result["targets"] if min(t["width"], t["height"]) < minimum - 0.5]
+    assert not small, small
+    # Two envies: an offer with either; with an age too; one touched again goes off.
+    both = select_offers(offers, "all", today, interests=["nature", "numerique"])
+    assert result["offers_nature_numerique"] == tids(both)
+    assert len(both) > len(result["offers_nature"]) and "offer-atelier-numerique" in tids(both)
+    assert result["selected"] == ["interest-nature", "interest-numerique"]
+    assert result["offers_child_nature_numerique"] == tids(select_offers(
+        offers, "all", today, age=AGES["child"], interests=["nature", "numerique"]))
+    assert result["offers_child_numerique"] == tids(select_offers(
+        offers, "all", today, age=AGES["child"], interests=["numerique"]))
+    # Read aloud: what is chosen, then the offers; nothing chosen: how to choose.
+    assert "Vos choix : Tout, Tous âges, Nature et jardin, Numérique" in result["speech"]
+    assert "AMAP" in result["speech"]
+    assert "اختياراتك" in result["speech_none_chosen"]
+    assert "المس اهتماماً أو أكثر" in result["speech_none_chosen"]
+    # The idle reset: the next visitor's envies are theirs.
+    assert result["before_reset"] == ["numerique"]
+    assert result["after_reset"] == [[], "all"] and result["chips_selected_after_reset"] == []
+    assert result["offers_after_reset"] == every
+    # Arabic: translated chips, laid out right to left (the first envie on the right).
+    assert result["chip_labels_ar"][present.index("nature")] == "طبيعة وحدائق"
+    xs = result["chip_x_ar"]
+    assert xs == sorted(xs, reverse=True), xs
+    assert result["offers_nature_ar"] == result["offers_nature"]

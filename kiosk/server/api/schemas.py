@@ -8,7 +8,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 ContentKind = Literal["pole", "service", "situation", "place", "page", "offer", "closure",
-                      "announcement", "asset"]
+                      "announcement", "asset", "plan"]
 Language = Literal["fr", "en", "ar", "zh", "wo", "bm"]
 
 

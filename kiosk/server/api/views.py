@@ -128,8 +128,11 @@ def content_changes(request: HttpRequest, query: Query[ChangesQuery]):
     return {"cursor": str(cursor), "changed": changed}
 
 
-def ticket_out(request: HttpRequest, ticket: Ticket) -> dict:
-    position = ticket_position(ticket)
+def ticket_out(request: HttpRequest, ticket: Ticket, created: bool = False) -> dict:
+    position = ticket_position(ticket, loaded=created)
+    # Just issued: the estimate kept with it (printed and counted in the statistics).
+    estimate = (ticket.estimate_at_issue if created and position
+                else estimated_wait(ticket, position))
     path = reverse("phone-ticket", args=[ticket.public_token])
     base = settings.PUBLIC_BASE_URL
     return {
@@ -139,7 +142,7 @@ def ticket_out(request: HttpRequest, ticket: Ticket) -> dict:
         "status": ticket.status,
         "position": position,
         "ahead": position - 1 if position else None,
-        "estimated_wait_minutes": estimated_wait(ticket, position),
+        "estimated_wait_minutes": estimate,
         "counter": ticket.counter.name if ticket.counter_id else None,
         "priority": ticket.priority,
         "sms": bool(ticket.phone),
@@ -175,7 +178,7 @@ def create_ticket(
         service, language=body.language, kiosk=request.kiosk, idempotency_key=idempotency_key,
         priority=body.priority, phone=phone, consent=body.sms_consent,
     )
-    return Status(201 if created else 200, ticket_out(request, ticket))
+    return Status(201 if created else 200, ticket_out(request, ticket, created))
 
 
 @api.post("/leases", response={201: LeaseOut, 200: LeaseOut, 404: ErrorOut, 409: ErrorOut,

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kiosk.server.assistance.models import AssistanceKey, AssistanceRequest
-from kiosk.server.queueing.services import QueueError
+from kiosk.server.queueing.services import QueueError, queue_changed
 
 Status = AssistanceRequest.Status
 
@@ -60,6 +60,8 @@ def do_request_assistance(kiosk, *, key: uuid.UUID, language: str = "fr",
                         site_id=kiosk.site_id, kiosk=kiosk, language=language,
                         note=note.strip()[:200])
                 AssistanceKey.objects.create(kiosk=kiosk, key=key, request=request)
+                if created:  # the consoles show it: their polls must see a change
+                    queue_changed(kiosk.site_id, estimates=False)
                 return request, created
         except IntegrityError:
             # Lost a race (same key, or another open request committed first): the
@@ -99,4 +101,5 @@ def do_handle_assistance(site_id: int, request_id: int, user) -> AssistanceReque
         request.handled_at = timezone.now()
         request.handled_by = user
         request.save(update_fields=["status", "handled_at", "handled_by"])
+        queue_changed(site_id, estimates=False)
     return request

@@ -8,11 +8,12 @@ from kiosk.server.accounts.models import Role, sites_where
 from kiosk.server.audit import services as audit
 from kiosk.server.audit.services import site_id_of
 from kiosk.server.content.assets import AssetForm, store_blob
-from kiosk.server.content.forms import SlugListField, TranslationsField
+from kiosk.server.content.forms import InterestsField, SlugListField, TranslationsField
 from kiosk.server.content.models import (
     Announcement,
     Asset,
     Closure,
+    FloorPlan,
     InfoPage,
     NearbyPlace,
     Offer,
@@ -21,6 +22,7 @@ from kiosk.server.content.models import (
     Site,
     Situation,
 )
+from kiosk.server.content.publishing import PublishableAdmin
 
 TRANSLATED = ("name", "summary", "place", "title", "link_label", "reason", "message")
 
@@ -162,7 +164,7 @@ def _with_cascade(objs):
     return [*objs, *extra]
 
 
-AUDITED = (Site, Pole, Service, Situation, NearbyPlace, InfoPage, Offer, Asset)
+AUDITED = (Site, Pole, Service, Situation, NearbyPlace, InfoPage, Offer, Asset, FloorPlan)
 
 
 @admin.register(Site)
@@ -182,7 +184,7 @@ class SiteAdmin(SiteScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Pole)
-class PoleAdmin(SiteScopedAdmin, admin.ModelAdmin):
+class PoleAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "site", "order", "color")
     list_filter = ("site",)
     formfield_for_dbfield = translated(textarea_fields=("summary",), optional=("summary",))
@@ -200,24 +202,43 @@ class ServiceForm(forms.ModelForm):
             return
         super()._post_clean()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from kiosk.server.content.plans_admin import keep_legacy_plan_choice
+
+        keep_legacy_plan_choice(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        from kiosk.server.content.plans_admin import check_service_plan
+
+        check_service_plan(self, cleaned)  # a floor plan of the service's own site
+        return cleaned
+
 
 @admin.register(Service)
-class ServiceAdmin(SiteScopedAdmin, admin.ModelAdmin):
+class ServiceAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     form = ServiceForm
     list_display = ("__str__", "pole", "prefix", "ticketing", "mean_service_minutes")
     list_filter = ("site", "pole", "ticketing")
     search_fields = ("slug", "name")
-    formfield_for_dbfield = translated(
-        textarea_fields=("summary",), optional=("summary", "place")
-    )
+    _formfield = translated(textarea_fields=("summary",), optional=("summary", "place"))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "plan":  # a select of the site's plans, and a click on the plan
+            from kiosk.server.content.plans_admin import plan_choice_field
+
+            return plan_choice_field(self, db_field, request)
+        return self._formfield(db_field, request, **kwargs)
+
     fieldsets = (
-        (None, {"fields": ("site", "pole", "slug", "order", "prefix", "pictogram", "name",
-                           "summary", "hours", "exceptions", "documents", "ticketing",
+        (None, {"fields": ("site", "pole", "slug", "published", "order", "prefix", "pictogram",
+                           "name", "summary", "hours", "exceptions", "documents", "ticketing",
                            "mean_service_minutes")}),
         ("Où aller", {"fields": ("place", "plan", "plan_x", "plan_y", "audio"),
-                      "description": "Le lieu en toutes lettres, et le point sur le plan d'étage "
-                                     "(x et y de 0 à 1 depuis le coin haut gauche ; les deux, "
-                                     "ou aucun sans plan)."}),
+                      "description": "Le lieu en toutes lettres, et le point sur le plan d'étage : "
+                                     "cliquez sur le plan pour le placer (x et y de 0 à 1 depuis "
+                                     "le coin haut gauche ; les deux, ou aucun sans plan)."}),
     )
 
 
@@ -233,7 +254,7 @@ class SituationForm(forms.ModelForm):
 
 
 @admin.register(Situation)
-class SituationAdmin(SiteScopedAdmin, admin.ModelAdmin):
+class SituationAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     form = SituationForm
     list_display = ("__str__", "site", "order", "pictogram", "service_list")
     list_filter = ("site",)
@@ -246,7 +267,7 @@ class SituationAdmin(SiteScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(NearbyPlace)
-class NearbyPlaceAdmin(SiteScopedAdmin, admin.ModelAdmin):
+class NearbyPlaceAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "site", "kind", "walking_minutes", "order")
     list_filter = ("site", "kind")
     search_fields = ("slug", "name", "address")
@@ -254,7 +275,7 @@ class NearbyPlaceAdmin(SiteScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(InfoPage)
-class InfoPageAdmin(SiteScopedAdmin, admin.ModelAdmin):
+class InfoPageAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "site", "slug", "order")
     list_filter = ("site",)
     search_fields = ("slug", "title")
@@ -263,12 +284,18 @@ class InfoPageAdmin(SiteScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(SiteScopedAdmin, admin.ModelAdmin):
+class OfferAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "site", "source", "category", "starts", "ends", "published")
     list_filter = ("site", "source", "category", "published")
     search_fields = ("slug", "title", "where")
     date_hierarchy = "starts"
-    formfield_for_dbfield = translated(textarea_fields=("summary",), optional=("summary",))
+    _translated_fields = translated(textarea_fields=("summary",), optional=("summary",))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "interests":  # ticked among the kiosk's vocabulary
+            return InterestsField(label="Envies")
+        return type(self)._translated_fields(self, db_field, request, **kwargs)
+
     fieldsets = (
         (None, {"fields": ("site", "slug", "source", "category", "published", "order",
                            "pictogram", "title", "summary")}),
@@ -280,7 +307,7 @@ class OfferAdmin(SiteScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Closure)
-class ClosureAdmin(SiteScopedAdmin, admin.ModelAdmin):
+class ClosureAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "site", "starts", "ends", "service_list")
     list_filter = ("site",)
     date_hierarchy = "starts"
@@ -292,7 +319,7 @@ class ClosureAdmin(SiteScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(SiteScopedAdmin, admin.ModelAdmin):
+class AnnouncementAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     list_display = ("__str__", "site", "level", "starts_at", "ends_at")
     list_filter = ("site", "level")
     formfield_for_dbfield = translated(textarea_fields=("message",))
@@ -319,4 +346,4 @@ class AssetAdmin(SiteScopedAdmin, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-from kiosk.server.content import moderation  # noqa: E402,F401
+from kiosk.server.content import moderation, plans_admin  # noqa: E402,F401

@@ -5,7 +5,9 @@ What is stored is always a checked file kiosks can show or play as is:
 - a PNG (signature, IHDR read here: 64 to 1024 px, square-ish, at most 512 KB);
 - an SVG (at most 256 KB, no DOCTYPE/ENTITY, no script, no event attribute, no reference
   outside the file), rasterised to a 256×256 PNG by `rsvg-convert` (Debian librsvg2-bin);
-- a WAV for read-aloud (RIFF/WAVE header, at most 1 MB).
+- a WAV for read-aloud (RIFF/WAVE header, at most 1 MB);
+- a floor plan's image (kind "plan"): a PNG of 200 to 2400 px, at most 4:1, at most 1 MB, or
+  an SVG checked as above (any aspect up to 4:1) rasterised 1600 px wide.
 
 The bytes go to <data dir>/assets/<sha256>.<ext> through a temporary file and an atomic
 rename; the same bytes are stored once, whatever the site or the slug.
@@ -96,8 +98,9 @@ def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1].lower()
 
 
-def check_svg_markup(data: bytes) -> None:
-    """Refuse what could make the renderer fetch, run or expand anything."""
+def check_svg_markup(data: bytes, square: bool = True) -> None:
+    """Refuse what could make the renderer fetch, run or expand anything (and, for a
+    pictogram, a drawing far from square)."""
     if len(data) > SVG_MAX_BYTES:
         raise AssetRejected(f"Fichier SVG trop lourd : {_kb(len(data))} pour {_kb(SVG_MAX_BYTES)} "
                             "au plus.")
@@ -138,12 +141,18 @@ def check_svg_markup(data: bytes) -> None:
             width, height = abs(float(view_box[2])), abs(float(view_box[3]))
         except ValueError:
             raise AssetRejected("SVG refusé : viewBox illisible.") from None
-        if not width or not height or max(width, height) > PNG_MAX_RATIO * min(width, height):
+        if not width or not height:
+            raise AssetRejected("SVG refusé : viewBox vide.")
+        if square and max(width, height) > PNG_MAX_RATIO * min(width, height):
             raise AssetRejected("SVG refusé : un pictogramme doit être à peu près carré.")
+        if not square and max(width, height) > PLAN_MAX_RATIO * min(width, height):
+            raise AssetRejected("SVG refusé : un plan d'étage est au plus 4 fois plus large "
+                                "que haut (ou l'inverse).")
 
 
-def render_svg(data: bytes, side: int = SVG_RENDER_SIDE) -> bytes:
-    """Rasterise a checked SVG to a side×side PNG with rsvg-convert, through temp files."""
+def _rsvg(data: bytes, size_args: list[str]) -> bytes:
+    """Rasterise a checked SVG with rsvg-convert (`size_args`: --width/--height...), through
+    temp files; a clear AssetRejected for every way it can fail."""
     rsvg = shutil.which("rsvg-convert")
     if rsvg is None:
         raise AssetRejected("Impossible de convertir le SVG : l'outil rsvg-convert n'est pas "
@@ -154,18 +163,51 @@ def render_svg(data: bytes, side: int = SVG_RENDER_SIDE) -> bytes:
         source.write_bytes(data)
         try:
             result = subprocess.run(
-                [rsvg, "--width", str(side), "--height", str(side), "--format", "png",
-                 "--output", str(target), str(source)],
+                [rsvg, *size_args, "--format", "png", "--output", str(target), str(source)],
                 capture_output=True, text=True, check=False, timeout=RSVG_TIMEOUT, cwd=tmp)
         except subprocess.TimeoutExpired:
             raise AssetRejected("Le SVG met trop de temps à se dessiner.") from None
         if result.returncode != 0 or not target.is_file():
             detail = (result.stderr or "").strip()[:200]
             raise AssetRejected(f"Le SVG n'a pas pu être dessiné ({detail or 'erreur inconnue'}).")
-        png = target.read_bytes()
+        return target.read_bytes()
+
+
+def render_svg(data: bytes, side: int = SVG_RENDER_SIDE) -> bytes:
+    """Rasterise a checked SVG to a side×side PNG."""
+    png = _rsvg(data, ["--width", str(side), "--height", str(side)])
     if png_size(png) != (side, side):
         raise AssetRejected("Le SVG n'a pas donné une image carrée.")
     return png
+
+
+# -- floor plans --------------------------------------------------------------------------
+
+PLAN_MIN_SIDE, PLAN_MAX_SIDE = 200, 2400
+PLAN_MAX_RATIO = 4.0
+PLAN_MAX_BYTES = ASSET_MAX_BYTES
+PLAN_RENDER_WIDTH = 1600  # px, like assets/plans/render.py; the height keeps the aspect ratio
+
+
+def check_plan_png(data: bytes) -> bytes:
+    if len(data) > PLAN_MAX_BYTES:
+        raise AssetRejected(f"Image PNG trop lourde : {_kb(len(data))} pour "
+                            f"{_kb(PLAN_MAX_BYTES)} au plus.")
+    width, height = png_size(data)
+    if not data.endswith(b"IEND\xaeB`\x82"):
+        raise AssetRejected("Image PNG incomplète (fin de fichier IEND absente).")
+    if min(width, height) < PLAN_MIN_SIDE or max(width, height) > PLAN_MAX_SIDE:
+        raise AssetRejected(f"Plan de {width}×{height} pixels : il faut entre {PLAN_MIN_SIDE} "
+                            f"et {PLAN_MAX_SIDE} pixels de côté.")
+    if max(width, height) > PLAN_MAX_RATIO * min(width, height):
+        raise AssetRejected(f"Plan de {width}×{height} pixels : au plus 4 fois plus large que "
+                            "haut (ou l'inverse).")
+    return data
+
+
+def render_plan_svg(data: bytes, width: int = PLAN_RENDER_WIDTH) -> bytes:
+    """Rasterise a checked plan SVG `width` px wide, keeping its aspect ratio."""
+    return check_plan_png(_rsvg(data, ["--width", str(width), "--keep-aspect-ratio"]))
 
 
 # -- WAV ------------------------------------------------------------------------------------
@@ -194,6 +236,13 @@ def validate_upload(kind: str, name: str, data: bytes) -> tuple[bytes, str]:
         raise AssetRejected("Le fichier est vide.")
     if kind == "audio":
         return check_wav(data), "audio/wav"
+    if kind == "plan":
+        if data.startswith(PNG_SIGNATURE):
+            return check_plan_png(data), "image/png"
+        if _looks_like_svg(name, data):
+            check_svg_markup(data, square=False)
+            return render_plan_svg(data), "image/png"
+        raise AssetRejected("Un plan d'étage doit être une image PNG ou un dessin SVG.")
     if kind != "pictogram":
         raise AssetRejected(f"Type de fichier inconnu : {kind!r}.")
     if data.startswith(PNG_SIGNATURE):

@@ -71,3 +71,28 @@ class SlugListField(forms.CharField):
     def has_changed(self, initial, data):
         before = initial if isinstance(initial, list) else self.to_python(initial)
         return before != self.to_python(data)
+
+
+class InterestsField(forms.MultipleChoiceField):
+    """An offer's "envies", ticked among the kiosk's fixed vocabulary (INTERESTS)."""
+
+    def __init__(self, **kwargs):
+        from kiosk.domain.content import INTERESTS
+
+        for key in ("encoder", "decoder", "max_length"):
+            kwargs.pop(key, None)
+        kwargs.setdefault("help_text", "Les envies que la borne propose en filtre : les "
+                                       "visiteurs trouvent l'offre en touchant l'une d'elles.")
+        super().__init__(choices=[(slug, label) for slug, (label, _p) in INTERESTS.items()],
+                         widget=forms.CheckboxSelectMultiple, required=False, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, str):  # a bound form redisplayed: the JSON of the list
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return []
+        return list(value or [])
+
+    def has_changed(self, initial, data):
+        return sorted(initial or []) != sorted(data or [])

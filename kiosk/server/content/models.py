@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 
@@ -15,10 +15,12 @@ from kiosk.domain.content import (
     OFFER_SOURCES,
     PLACE_KINDS,
     ContentError,
+    check_interests,
 )
 from kiosk.domain.content import Announcement as AnnouncementItem
 from kiosk.domain.content import Asset as AssetItem
 from kiosk.domain.content import Closure as ClosureItem
+from kiosk.domain.content import FloorPlan as PlanItem
 from kiosk.domain.content import InfoPage as PageItem
 from kiosk.domain.content import NearbyPlace as PlaceItem
 from kiosk.domain.content import Offer as OfferItem
@@ -33,6 +35,18 @@ def audio_field():
     return models.JSONField(
         default=dict, blank=True,
         help_text='Lecture enregistrée par langue, fichiers WAV de assets/audio : {"wo": "x-wo.wav"}')
+
+
+PUBLISHED_HELP = ("Décoché : un brouillon, invisible sur les bornes et les pages pour téléphone "
+                  "(les bornes le suppriment à la synchronisation suivante). Vérifiez-le avec "
+                  "« Aperçu borne » avant de le publier.")
+
+
+def published_field():
+    """The draft / published switch of every kind of content agents edit (docs/protocol.md:
+    a draft reads as deleted to the kiosks). True by default for code and the demo content;
+    the back-office starts a new object as a draft (kiosk/server/content/admin.py)."""
+    return models.BooleanField(default=True, verbose_name="publié", help_text=PUBLISHED_HELP)
 
 
 class Site(models.Model):
@@ -75,6 +89,7 @@ class Pole(TranslatedModel):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="poles")
     slug = models.SlugField()
+    published = published_field()
     order = models.PositiveSmallIntegerField(default=0)
     color = models.CharField(max_length=7, help_text="#RRGGBB; white text must be readable on it")
     pictogram = models.SlugField()
@@ -113,6 +128,7 @@ class Service(TranslatedModel):
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="services")
     pole = models.ForeignKey(Pole, on_delete=models.CASCADE, related_name="services")
     slug = models.SlugField()
+    published = published_field()
     order = models.PositiveSmallIntegerField(default=0)
     prefix = models.CharField(max_length=1, help_text="Ticket letter, e.g. C for C042")
     pictogram = models.SlugField()
@@ -128,7 +144,7 @@ class Service(TranslatedModel):
     mean_service_minutes = models.FloatField(default=10.0)
     plan = models.SlugField(
         blank=True, default="",
-        help_text="Plan d'étage (assets/plans : rdc, etage1) ; vide : pas de plan")
+        help_text="Plan d'étage du site (« Plans d'étage ») ; vide : pas de plan")
     plan_x = models.FloatField(null=True, blank=True,
                                help_text="Position sur le plan, de 0 (gauche) à 1 (droite)")
     plan_y = models.FloatField(null=True, blank=True,
@@ -195,6 +211,7 @@ class Situation(TranslatedModel):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="situations")
     slug = models.SlugField()
+    published = published_field()
     order = models.PositiveSmallIntegerField(default=0)
     pictogram = models.SlugField()
     name = models.JSONField(default=dict)
@@ -252,6 +269,7 @@ class NearbyPlace(TranslatedModel):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="places")
     slug = models.SlugField()
+    published = published_field()
     order = models.PositiveSmallIntegerField(default=0)
     name = models.JSONField(default=dict)
     summary = models.JSONField(default=dict, blank=True)
@@ -300,6 +318,7 @@ class InfoPage(TranslatedModel):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="pages")
     slug = models.SlugField(help_text="« carte-citoyenne » : la page de la Carte Citoyenne")
+    published = published_field()
     order = models.PositiveSmallIntegerField(default=0)
     pictogram = models.SlugField()
     title = models.JSONField(default=dict)
@@ -360,8 +379,7 @@ class Offer(TranslatedModel):
                               choices=[(k, OFFER_SOURCE_LABELS[k]) for k in OFFER_SOURCES])
     category = models.CharField(max_length=12, default="event",
                                 choices=[(k, OFFER_CATEGORY_LABELS[k]) for k in OFFER_CATEGORIES])
-    published = models.BooleanField(
-        default=True, help_text="Visible sur les bornes et les téléphones")
+    published = published_field()
     pictogram = models.SlugField()
     title = models.JSONField(default=dict)
     summary = models.JSONField(default=dict, blank=True)
@@ -381,7 +399,8 @@ class Offer(TranslatedModel):
     capacity = models.PositiveIntegerField(null=True, blank=True, help_text="Places (vide : libre)")
     link = models.URLField(blank=True, max_length=500, help_text="Réservation ou détails (https://)")
     interests = models.JSONField(default=list, blank=True,
-                                 help_text='Envies : ["nature", "musique", "solidarite"]')
+                                 help_text='Envies : ["nature", "culture", "solidarite"] '
+                                           "(vocabulaire : kiosk/domain/content.py INTERESTS)")
     audio = audio_field()
     # Residents' contributions (kiosk/server/content/contributions.py) and their moderation.
     # `published` stays the one switch kiosks see: a pending offer is never published.
@@ -447,6 +466,10 @@ class Offer(TranslatedModel):
             self.item()
         except ContentError as exc:
             raise ValidationError(str(exc)) from exc
+        try:
+            check_interests(self.interests)  # the kiosk's fixed vocabulary of "envies"
+        except ContentError as exc:
+            raise ValidationError({"interests": str(exc)}) from exc
         if self.published and self.status != "approved":
             raise ValidationError({"published": "une proposition d'habitant est publiée en "
                                                 "l'approuvant (propositions à modérer)"})
@@ -460,6 +483,7 @@ class Closure(TranslatedModel):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="closures")
     slug = models.SlugField()
+    published = published_field()
     starts = models.DateField(help_text="Premier jour")
     ends = models.DateField(null=True, blank=True, help_text="Dernier jour (vide : un seul jour)")
     hours = models.JSONField(
@@ -502,6 +526,7 @@ class Announcement(TranslatedModel):
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="announcements")
     slug = models.SlugField()
+    published = published_field()
     order = models.PositiveSmallIntegerField(default=0)
     level = models.CharField(max_length=10, default="info",
                              choices=[(k, {"info": "information", "urgent": "urgent"}[k])
@@ -560,7 +585,8 @@ class ContentChange(models.Model):
         indexes = [models.Index(fields=("site", "seq"))]
 
 
-ASSET_KIND_LABELS = {"pictogram": "pictogramme", "audio": "lecture enregistrée (WAV)"}
+ASSET_KIND_LABELS = {"pictogram": "pictogramme", "audio": "lecture enregistrée (WAV)",
+                     "plan": "image d'un plan d'étage"}
 
 
 class Asset(models.Model):
@@ -607,3 +633,55 @@ class Asset(models.Model):
             AssetItem.from_wire(self.to_wire())
         except ContentError as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class FloorPlan(TranslatedModel):
+    """A floor plan of the site: its image (an Asset of kind "plan", content-addressed like
+    the pictograms) and its landmarks (`hotspots`). A service names it by slug in `plan`."""
+
+    KIND = "plan"
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="plans")
+    slug = models.SlugField(help_text="Le nom que les services utilisent : « rdc », « etage1 »")
+    order = models.PositiveSmallIntegerField(default=0)
+    name = models.JSONField(default=dict)
+    published = published_field()
+    image = models.ForeignKey(
+        Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"kind": "plan"},
+        help_text="Vide : les bornes montrent le plan livré avec elles sous ce nom, s'il existe")
+    hotspots = models.JSONField(
+        default=list, blank=True,
+        help_text='Repères : [{"id": "accueil", "x": 0.12, "y": 0.8, "label": {"fr": "Accueil"}, '
+                  '"icon": "info"}] (x, y de 0 à 1 depuis le coin haut gauche ; icon facultatif)')
+
+    class Meta:
+        ordering = ("site", "order", "slug")
+        verbose_name = "plan d'étage"
+        verbose_name_plural = "plans d'étage"
+        constraints = [models.UniqueConstraint(fields=("site", "slug"), name="plan_unique_slug")]
+
+    def __str__(self) -> str:
+        return self.text("name")
+
+    def to_wire(self) -> dict:
+        image = self.image
+        return {
+            "id": self.slug,
+            "order": self.order,
+            "name": self.name,
+            "image": None if image is None else {
+                "sha256": image.sha256, "size": image.size, "type": image.content_type},
+            "hotspots": self.hotspots,
+        }
+
+    def clean(self) -> None:
+        try:
+            PlanItem.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError({"hotspots" if "hotspot" in str(exc) else NON_FIELD_ERRORS:
+                                   str(exc)}) from exc
+        if self.image_id and self.site_id and self.image.site_id != self.site_id:
+            raise ValidationError({"image": "cette image est celle d'un autre site"})
+        if self.image_id and self.image.kind != "plan":
+            raise ValidationError({"image": "choisissez une image de plan d'étage"})

@@ -14,6 +14,7 @@ from kiosk.server.content.models import (
     Closure,
     ContentChange,
     ContentVersion,
+    FloorPlan,
     InfoPage,
     NearbyPlace,
     Offer,
@@ -23,10 +24,10 @@ from kiosk.server.content.models import (
     Situation,
 )
 
-# In the order a delta lists them: poles first (a service names its pole), services before
-# the situations that name them.
-KIND_MODELS = {m.KIND: m for m in (Pole, Service, Situation, NearbyPlace, InfoPage, Offer,
-                                   Closure, Announcement, Asset)}
+# In the order a delta lists them: poles first (a service names its pole), floor plans
+# before the services that name them, services before the situations that name them.
+KIND_MODELS = {m.KIND: m for m in (Pole, FloorPlan, Service, Situation, NearbyPlace, InfoPage,
+                                   Offer, Closure, Announcement, Asset)}
 
 
 def do_record_change(site_id: int, kind: str, key: str, deleted: bool = False) -> int:
@@ -60,12 +61,32 @@ class Delta:
     more: bool
 
 
+def has_drafts(model) -> bool:
+    """Whether agents can keep objects of this model as drafts (a `published` field)."""
+    return any(f.name == "published" for f in model._meta.concrete_fields)
+
+
+def live(queryset):
+    """What kiosks and phone pages may show: published objects; for a service, its pole
+    published too (a draft pole hides its services: docs/protocol.md, Drafts)."""
+    if has_drafts(queryset.model):
+        queryset = queryset.filter(published=True)
+    if queryset.model is Service:
+        queryset = queryset.filter(pole__published=True)
+    return queryset
+
+
 def _items(site: Site, kind: str, keys: set[str] | None = None) -> list[dict]:
-    qs = KIND_MODELS[kind].objects.filter(site=site)
+    # A draft (or a service of a draft pole) reads as deleted to the kiosks.
+    qs = live(KIND_MODELS[kind].objects.filter(site=site))
     if kind == "service":
         qs = qs.select_related("pole")
-    if kind == "offer":
-        qs = qs.filter(published=True)  # an unpublished offer reads as deleted to the kiosks
+    if kind == "asset":
+        # A plan's image travels inside its `plan` item: an older kiosk would reject the
+        # whole delta for an asset kind it does not know.
+        qs = qs.exclude(kind="plan")
+    if kind == "plan":
+        qs = qs.select_related("image")
     if keys is not None:
         qs = qs.filter(slug__in=keys)
     return [{"kind": kind, "data": obj.to_wire()} for obj in qs]

@@ -9,6 +9,7 @@ from kiosk.server.content.models import (
     Announcement,
     Asset,
     Closure,
+    FloorPlan,
     InfoPage,
     NearbyPlace,
     Offer,
@@ -19,7 +20,7 @@ from kiosk.server.content.models import (
 from kiosk.server.content.services import do_record_change
 
 CONTENT_MODELS = (Pole, Service, Situation, NearbyPlace, InfoPage, Offer, Closure, Announcement,
-                  Asset)
+                  Asset, FloorPlan)
 
 
 def _each(signal):
@@ -38,27 +39,62 @@ def remember_old_slug(sender, instance, **kwargs):
         instance._old_slug = sender.objects.filter(pk=instance.pk).values_list(
             "slug", flat=True
         ).first()
+        if hasattr(instance, "published"):
+            instance._old_published = sender.objects.filter(pk=instance.pk).values_list(
+                "published", flat=True).first()
+        if sender is Asset:
+            instance._old_kind = sender.objects.filter(pk=instance.pk).values_list(
+                "kind", flat=True).first()
+
+
+def _plan_image(sender, instance) -> bool:
+    """A floor plan's image: it travels in its `plan` item, never as an `asset` item, so
+    it logs no `asset` change (unless it was another kind of asset until now)."""
+    return (sender is Asset and instance.kind == "plan"
+            and getattr(instance, "_old_kind", None) in (None, "plan"))
+
+
+def _draft_all_along(instance, created: bool) -> bool:
+    """A draft saved as a draft (a new one, a resident's pending proposal...): no kiosk ever
+    had it, so nothing changed for them and the site's content cursor stays put."""
+    if getattr(instance, "published", True):
+        return False
+    return created or getattr(instance, "_old_published", None) is False
 
 
 @_each(post_save)
-def content_saved(sender, instance, **kwargs):
+def content_saved(sender, instance, created=False, **kwargs):
     kind = sender.KIND
     old = getattr(instance, "_old_slug", None)
-    if old and old != instance.slug:
-        do_record_change(instance.site_id, kind, old, deleted=True)
-    do_record_change(instance.site_id, kind, instance.slug)
-    if kind == "pole" and old and old != instance.slug:
-        # Services carry their pole's slug: they changed too.
+    if not (_plan_image(sender, instance) or _draft_all_along(instance, created)):
+        if old and old != instance.slug:
+            do_record_change(instance.site_id, kind, old, deleted=True)
+        do_record_change(instance.site_id, kind, instance.slug)
+    # Services carry their pole's slug, and a draft pole hides its services: they changed too.
+    renamed = bool(old) and old != instance.slug
+    toggled = kind == "pole" and getattr(instance, "_old_published", None) not in (
+        None, instance.published)
+    if kind == "pole" and (renamed or toggled):
         for service in instance.services.all():
             do_record_change(instance.site_id, "service", service.slug)
     if kind == "service" and old and old != instance.slug:
         # Situations name their services by slug: follow the rename.
         _rewrite_situations(instance.site_id, old, instance.slug)
+    if kind == "asset":
+        # A floor plan carries its image's hash: new bytes change the plan too.
+        for slug in FloorPlan.objects.filter(image=instance).values_list("slug", flat=True):
+            do_record_change(instance.site_id, "plan", slug)
+    if kind == "plan" and old and old != instance.slug:
+        # Services name their plan by slug: follow the rename (each save logs its change).
+        for service in Service.objects.filter(site_id=instance.site_id, plan=old):
+            service.plan = instance.slug
+            service.save()
 
 
 @_each(post_delete)
 def content_deleted(sender, instance, **kwargs):
-    do_record_change(instance.site_id, sender.KIND, instance.slug, deleted=True)
+    if not (sender is Asset and instance.kind == "plan"):  # never sent as an asset item
+        do_record_change(instance.site_id, sender.KIND, instance.slug, deleted=True)
     if sender is Service:
         _rewrite_situations(instance.site_id, instance.slug, None)
 

@@ -163,3 +163,17 @@ class NumberLease(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}{self.first:03d}-{self.prefix}{self.last:03d} ({self.day})"
+
+
+class QueueVersion(models.Model):
+    """A per-site number bumped in the transaction of every queue change (docs/queues.md,
+    conditional polling): the polled pages (phone, counter console, display board) answer
+    304 Not Modified while it has not moved, before any heavy query. In the database, so
+    every gunicorn worker and every server sees the same value."""
+
+    site = models.OneToOneField("content.Site", on_delete=models.CASCADE, primary_key=True,
+                                related_name="queue_version")
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.site_id}: {self.version}"

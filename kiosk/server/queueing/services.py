@@ -47,6 +47,7 @@ from kiosk.server.queueing.models import (
     IdempotencyRecord,
     NumberLease,
     Priority,
+    QueueVersion,
     Ticket,
     TicketSequence,
 )
@@ -67,9 +68,12 @@ class QueueError(Exception):
 
 
 def check_service_for_ticket(site: Site, service_slug: str) -> Service:
-    service = Service.objects.filter(site=site, slug=service_slug).first()
+    # A draft service (or one of a draft pole) is not on the kiosks: no ticket for it either.
+    service = Service.objects.filter(site=site, slug=service_slug, published=True,
+                                     pole__published=True).first()
     if service is None:
         raise QueueError(f"unknown service {service_slug!r}", status=404)
+    service.site = site  # the caller's instance: no second query for it
     if not service.ticketing:
         raise QueueError("this service works on appointment only: no ticket", status=409)
     return service
@@ -124,6 +128,15 @@ def do_issue_ticket(
         record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
         if record is not None:
             return record.ticket, False
+    # The site's shared estimates (at most ESTIMATES_TTL_SECONDS old; computed, if need be,
+    # outside the write transaction, which holds SQLite's lock): they hold the wait of a
+    # ticket taken now in each service, the estimate shown at issue (docs/queues.md).
+    estimates = queue_estimates(service.site)
+    newer = newer_tickets(estimates, service.site_id, timezone.localdate())
+    if newer and estimate_for_new(estimates, newer, service.pk, bool(priority)) is NEEDS_FRESH:
+        # Tickets issued since that the shared result cannot account for: the queue as it
+        # is (computed once for the concurrent requests of the process, and shared).
+        estimates = queue_estimates(service.site, fresh=True)
     try:
         with transaction.atomic():
             day = timezone.localdate()
@@ -137,17 +150,30 @@ def do_issue_ticket(
                     f"no more tickets today for this service ({MAX_NUMBER} issued)", status=409
                 )
             now = timezone.now()
+            # Under the sequence's lock: every earlier ticket of the service is committed.
+            minutes = estimate_for_new(estimates, newer_tickets(estimates, service.site_id, day),
+                                       service.pk, bool(priority),
+                                       compute=False)  # no simulation under the lock
+            raced = minutes is NEEDS_FRESH  # others were issued since the check above
+            if raced:
+                minutes = None
             ticket = Ticket.objects.create(
-                site_id=service.site_id, service=service, day=day, number=number,
+                site=service.site, service=service, day=day, number=number,
                 prefix=service.prefix, language=language, kiosk=kiosk, priority=priority,
                 issued_service=service,
                 queued_at=now, phone=phone, sms_consent_at=now if phone else None,
-                issued_by=issued_by,
+                issued_by=issued_by, estimate_at_issue=minutes,
             )
             if idempotency_key is not None and kiosk is not None:
                 IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
-            invalidate_estimates(service.site_id)
-            refresh_notifications(service.site)
+            # A ticket at the back of its line changes no other ticket's estimate (a priority
+            # one moves the normal ones back: drop the shared estimates), nor makes another
+            # ticket's turn near: only its own "near" SMS can be due.
+            queue_changed(service.site_id, estimates=bool(priority) or raced)
+            if raced:
+                refresh_notifications(service.site)  # as for any change: fresh, in here
+            elif phone and minutes is not None:
+                _notify_new_ticket(ticket, minutes)
     except IntegrityError:
         # Lost a race with the same key: the other request's ticket is the answer.
         if idempotency_key is None or kiosk is None:
@@ -156,13 +182,25 @@ def do_issue_ticket(
         if record is None:
             raise
         return record.ticket, False
-    # Outside the write transaction (it holds SQLite's lock): the estimate shown at issue,
-    # kept for the statistics (estimate error).
-    minutes = estimated_wait(ticket)
-    if minutes is not None:
+    if raced:  # the estimate with the queue as it is, outside the write transaction
+        minutes = queue_estimates(service.site, fresh=True).get(ticket.pk)
         Ticket.objects.filter(pk=ticket.pk).update(estimate_at_issue=minutes)
         ticket.estimate_at_issue = minutes
+    elif not priority and _estimates_cache.get(service.site_id, (0, None))[1] is estimates:
+        # The shared result stays valid (see above): it now holds this ticket too, with
+        # the estimate it was given, until the next computation.
+        estimates[ticket.pk] = ticket.estimate_at_issue
     return ticket, True
+
+
+def _notify_new_ticket(ticket: Ticket, minutes: int) -> None:
+    """The "near" rule (refresh_notifications) for a ticket just issued, in its transaction."""
+    from kiosk.server.notifications.services import enqueue_sms
+
+    position = ticket_position(ticket)
+    if position and near_turn(minutes, position - 1, ticket.site.sms_threshold_minutes,
+                              ticket.site.sms_max_position):
+        enqueue_sms(ticket, "near", minutes=minutes)
 
 
 # -- offline tickets: leased number blocks ----------------------------------------------
@@ -255,7 +293,7 @@ def do_issue_offline_ticket(
             ticket.created_at = issued
             IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
             if not past_day:
-                invalidate_estimates(service.site_id)
+                queue_changed(service.site_id)
                 refresh_notifications(service.site)
     except IntegrityError:
         record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
@@ -319,8 +357,10 @@ def call_order(tickets: list[Ticket], recent: list[bool]) -> list[Ticket]:
     return ordered
 
 
-def ticket_position(ticket: Ticket) -> int | None:
-    """1 = next to be called in its service; None once the ticket has left the queue."""
+def ticket_position(ticket: Ticket, loaded: bool = False) -> int | None:
+    """1 = next to be called in its service; None once the ticket has left the queue.
+    `loaded`: the instance was just read (or written) by this request: its place is the
+    stored one, no need to read it again."""
     if ticket.status != TicketStatus.WAITING:
         return None
     # The same answer as call_order over the service's waiting tickets, from counts: the rule
@@ -328,10 +368,13 @@ def ticket_position(ticket: Ticket) -> int | None:
     # depends only on how many of its class are ahead and how many of the other class wait.
     # Its place as stored (not as this instance remembers it), then one COUNT query.
     line = _waiting(ticket.site_id, ticket.day, [ticket.service_id]).order_by()
-    me = line.filter(pk=ticket.pk).values_list("queued_at", "priority").first()
-    if me is None:
-        return None
-    queued_at, priority = me
+    if loaded:
+        queued_at, priority = ticket.queued_at, ticket.priority
+    else:
+        me = line.filter(pk=ticket.pk).values_list("queued_at", "priority").first()
+        if me is None:
+            return None
+        queued_at, priority = me
     same = ~Q(priority="") if priority else Q(priority="")
     ahead = Q(queued_at__lt=queued_at) | Q(queued_at=queued_at, pk__lt=ticket.pk)
     counts = line.aggregate(same_ahead=Count("pk", filter=same & ahead),
@@ -340,6 +383,37 @@ def ticket_position(ticket: Ticket) -> int | None:
     recent = (recent_priority_calls(ticket.site_id, ticket.day, [ticket.service_id])
               if counts["others"] else [])
     return _place_in_call_order(bool(priority), counts["same_ahead"], counts["others"], recent)
+
+
+def site_positions(site_id: int, day: dt.date) -> dict[int, int]:
+    """The place (1 = next) of every waiting ticket of the site in its service's call order:
+    what ticket_position says of each, for the whole site at once (the phone pages of a
+    site share it per queue version: polling.shared)."""
+    lines: dict[int, list[tuple]] = {}
+    for pk, service_id, queued_at, priority in _waiting(site_id, day).values_list(
+            "pk", "service_id", "queued_at", "priority"):
+        lines.setdefault(service_id, []).append((queued_at, pk, bool(priority)))
+    heads = (WaitingTicket("priority", "", 0.0, priority=True),
+             WaitingTicket("normal", "", 0.0, priority=False))
+    places: dict[int, int] = {}
+    for service_id, line in lines.items():
+        line.sort()
+        prio = [pk for _, pk, p in line if p]
+        normal = [pk for _, pk, p in line if not p]
+        # The history of calls only matters when both lines wait (as in ticket_position).
+        history = recent_priority_calls(site_id, day, [service_id]) if prio and normal else []
+        i = j = 0
+        for place in range(1, len(line) + 1):
+            chosen = choose_next([h for h in heads if (i < len(prio) if h.priority
+                                                       else j < len(normal))], history)
+            if chosen.priority:
+                places[prio[i]] = place
+                i += 1
+            else:
+                places[normal[j]] = place
+                j += 1
+            history.append(chosen.priority)
+    return places
 
 
 def _place_in_call_order(is_priority: bool, same_ahead: int, others: int,
@@ -480,11 +554,138 @@ def _open_counters(site: Site) -> list[Counter]:
 
 
 ESTIMATES_TTL_SECONDS = 1.0
-_estimates_cache: dict[int, tuple[float, dict[int, int | None]]] = {}
+
+
+NEEDS_FRESH = object()  # Estimates.for_new: only the queue as it is will do
+
+
+class Estimates(dict):
+    """Ticket pk -> whole minutes until its call (None: unknown), as computed at one moment,
+    plus what a ticket issued after that moment gets (`for_new`). `max_pk`: the newest
+    ticket the computation saw waiting: a waiting ticket with a greater pk is newer."""
+
+    CHAIN_MIN = 8
+
+    def __init__(self, values=(), new=None, max_pk: int = 0, snapshot=None, model=None,
+                 related=None):
+        super().__init__(values)
+        # (service pk, priority) -> a ticket taken at that moment (estimate_waits' probes).
+        self.new: dict[tuple[int, bool], float | None] = new or {}
+        self.max_pk = max_pk
+        # service pk -> the services sharing an open counter with it (itself included).
+        self.related: dict[int, set[int]] = related or {}
+        self._snapshot, self._model = snapshot, model
+        self._chains: dict[int, list[float | None]] = {}
+
+    def for_new(self, service_id: int, priority: bool, normal_since: int,
+                priority_since: int, compute: bool = True):
+        """Whole minutes for a ticket of the service issued after the computation, with
+        `normal_since` / `priority_since` tickets of its service issued after it too, and
+        before this one (still waiting). The first one is a ticket taken then (a probe);
+        the n-th normal one in a row, the n-th of a chain of normal tickets added to the
+        queue the computation saw (computed once per service, when first needed; not
+        with `compute` False). NEEDS_FRESH otherwise (priority tickets among them)."""
+        if priority_since or (priority and normal_since):
+            return NEEDS_FRESH
+        if not normal_since:
+            value = self.new.get((service_id, priority))
+        else:
+            chain = self._chains.get(service_id)
+            if chain is None or len(chain) <= normal_since:
+                if not compute or self._snapshot is None:
+                    return NEEDS_FRESH
+                chain = self._chain(service_id, max(self.CHAIN_MIN, 2 * normal_since + 1))
+            value = chain[normal_since]
+        return None if value is None else max(0, math.ceil(value))
+
+    def _chain(self, service_id: int, length: int) -> list[float | None]:
+        snap, key = self._snapshot, str(service_id)
+        line = list(snap.waiting.get(key, ()))
+        at = max([t.issued_at for t in line] + [snap.now]) + 1e-3
+        chain = [WaitingTicket(f"chain:{j}", key, at + j * 1e-3) for j in range(length)]
+        raw = estimate_waits(QueueSnapshot(
+            now=snap.now, waiting={**snap.waiting, key: [*line, *chain]},
+            counters=snap.counters, in_service=snap.in_service,
+            no_show_rate=snap.no_show_rate, recent_calls=snap.recent_calls), self._model)
+        values = [raw.get(t.ticket_id) for t in chain]
+        self._chains[service_id] = values
+        return values
+
+
+_estimates_cache: dict[int, tuple[float, Estimates]] = {}
+
+
+def newer_tickets(estimates: Estimates, site_id: int, day: dt.date,
+                  before_pk: int | None = None) -> list[tuple[int, int, bool]]:
+    """(pk, service pk, priority) of the site's waiting tickets newer than `estimates`
+    (issued since; usually none or a few), oldest first. One query."""
+    rows = Ticket.objects.filter(site_id=site_id, day=day, status=TicketStatus.WAITING,
+                                 pk__gt=estimates.max_pk)
+    if before_pk is not None:
+        rows = rows.filter(pk__lt=before_pk)
+    return [(pk, service_id, bool(priority)) for pk, service_id, priority in
+            rows.order_by("pk").values_list("pk", "service_id", "priority")]
+
+
+def estimate_for_new(estimates: Estimates, newer: list[tuple[int, int, bool]],
+                     service_id: int, priority: bool, compute: bool = True):
+    """The estimate of a ticket of `service_id` issued after `estimates` were computed and
+    after the `newer` tickets (newer_tickets): Estimates.for_new when the only ones among
+    them that can be called before it are of its own service; NEEDS_FRESH when some are of
+    another service sharing a counter with it (the caller computes the queue as it is)."""
+    related = estimates.related.get(service_id, ())
+    normal = prio = 0
+    for _, other, other_priority in newer:
+        if other == service_id:
+            prio += other_priority
+            normal += not other_priority
+        elif other in related:
+            return NEEDS_FRESH
+    return estimates.for_new(service_id, priority, normal, prio, compute)
+
+
+def estimates_for(site: Site, tickets: list) -> dict[int, int | None]:
+    """Estimates of these waiting tickets, from the site's shared estimates; those issued
+    since the shared result get theirs as at issue (estimate_for_new), else the queue as it
+    is is computed (once for the process, and shared)."""
+    estimates = queue_estimates(site) if tickets else Estimates()
+    out = {t.pk: estimates.get(t.pk) for t in tickets}
+    missing = sorted((t for t in tickets if t.pk not in estimates), key=lambda t: t.pk)
+    if not missing:
+        return out
+    if missing[0].pk > estimates.max_pk:  # all issued since: not, say, transferred in
+        newer = newer_tickets(estimates, site.pk, timezone.localdate())
+        for t in missing:
+            minutes = estimate_for_new(estimates, [r for r in newer if r[0] < t.pk],
+                                       t.service_id, bool(t.priority))
+            if minutes is NEEDS_FRESH:
+                break
+            out[t.pk] = minutes
+        else:
+            return out
+    estimates = queue_estimates(site, fresh=True)
+    return {t.pk: estimates.get(t.pk) for t in tickets}
+
+
+def queue_changed(site_id: int, estimates: bool = True) -> None:
+    """Every queue change, in its transaction: bump the site's QueueVersion (the polled pages
+    answer 200 again, in every process) and drop this process's shared estimates."""
+    if not QueueVersion.objects.filter(site_id=site_id).update(version=F("version") + 1):
+        _, created = QueueVersion.objects.get_or_create(site_id=site_id,
+                                                        defaults={"version": 1})
+        if not created:  # created concurrently since the UPDATE: bump it now
+            QueueVersion.objects.filter(site_id=site_id).update(version=F("version") + 1)
+    if estimates:
+        invalidate_estimates(site_id)
+
+
+def queue_version(site_id: int) -> int:
+    return QueueVersion.objects.filter(site_id=site_id).values_list(
+        "version", flat=True).first() or 0
 
 
 def queue_estimates(site: Site, now: dt.datetime | None = None,
-                    fresh: bool = False) -> dict[int, int | None]:
+                    fresh: bool = False) -> Estimates:
     """Whole minutes until each waiting ticket of the site is called (None: unknown).
 
     Pages poll this (consoles every second, phones every 5 s): within a process the answer
@@ -530,23 +731,48 @@ def invalidate_estimates(site_id: int) -> None:
     _estimates_cache.pop(site_id, None)
 
 
-def _compute_estimates(site: Site, now: dt.datetime | None) -> dict[int, int | None]:
+def _compute_estimates(site: Site, now: dt.datetime | None) -> Estimates:
     model = MODELS.get(site)
     snap = snapshot(site, now)
     snap = QueueSnapshot(now=snap.now, waiting=snap.waiting, counters=snap.counters,
                          in_service=snap.in_service, recent_calls=snap.recent_calls,
                          no_show_rate=model.no_show_rate)
-    raw = estimate_waits(snap, model)
-    return {int(k): (None if v is None else max(0, math.ceil(v))) for k, v in raw.items()}
+    # Open counters per service, and a probe per service and class: "a ticket taken now".
+    served = {service for counter in snap.counters for service in counter.services}
+    related: dict[int, set[int]] = {}
+    for counter in snap.counters:
+        for service in counter.services:
+            related.setdefault(int(service), set()).update(int(s) for s in counter.services)
+    probes = []
+    for service in served:
+        last = max((t.issued_at for t in snap.waiting.get(service, ())), default=snap.now)
+        at = max(last, snap.now) + 1e-3
+        probes += [WaitingTicket(f"new:{service}:{p:d}", service, at, priority=p)
+                   for p in (False, True)]
+    raw = estimate_waits(snap, model, probes=probes)
+    values = {int(k): (None if v is None else max(0, math.ceil(v)))
+              for k, v in raw.items() if not k.startswith("new:")}
+    return Estimates(
+        values,
+        new={(int(t.service), t.priority): raw.get(t.ticket_id) for t in probes},
+        max_pk=max(values, default=0), snapshot=snap, model=model, related=related,
+    )
 
 
 def estimated_wait(ticket: Ticket, position: int | None = None) -> int | None:
     if ticket.status != TicketStatus.WAITING:
         return None
     estimates = queue_estimates(ticket.site)
-    if ticket.pk not in estimates:  # newer than the shared result
-        estimates = queue_estimates(ticket.site, fresh=True)
-    return estimates.get(ticket.pk)
+    if ticket.pk in estimates:
+        return estimates[ticket.pk]
+    if ticket.pk > estimates.max_pk and ticket.day == timezone.localdate():
+        # Issued since the shared result: a ticket taken then, if the first of its service.
+        minutes = estimate_for_new(
+            estimates, newer_tickets(estimates, ticket.site_id, ticket.day, before_pk=ticket.pk),
+            ticket.service_id, bool(ticket.priority))
+        if minutes is not NEEDS_FRESH:
+            return minutes
+    return queue_estimates(ticket.site, fresh=True).get(ticket.pk)
 
 
 def refresh_notifications(site: Site) -> dict[int, int | None]:
@@ -608,7 +834,7 @@ def _transition(ticket: Ticket, status: TicketStatus) -> None:
 
 def _save(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=["status", "phone", "finished_at", *fields])
-    invalidate_estimates(ticket.site_id)
+    queue_changed(ticket.site_id)
 
 
 def _call(counter: Counter, ticket: Ticket, drawn: bool = True) -> Ticket:
@@ -713,7 +939,7 @@ def do_recall(counter: Counter) -> Ticket:
         ticket.called_at = timezone.now()
         ticket.recalls = F("recalls") + 1
         ticket.save(update_fields=["status", "called_at", "recalls"])
-        invalidate_estimates(ticket.site_id)
+        queue_changed(ticket.site_id)
         ticket.refresh_from_db()
         return ticket
 
@@ -827,7 +1053,7 @@ def do_postpone(ticket: Ticket) -> Ticket:
             ticket.queued_at = behind[-1] + dt.timedelta(microseconds=1000)
         ticket.postponed = True
         ticket.save(update_fields=["queued_at", "postponed"])
-        invalidate_estimates(ticket.site_id)
+        queue_changed(ticket.site_id)
         refresh_notifications(ticket.site)
         return ticket
 
@@ -858,4 +1084,7 @@ def do_purge_personal_data(today: dt.date | None = None) -> dict[str, int]:
         SmsMessage.objects.filter(ticket__in=closed, status=SmsMessage.Status.PENDING).update(
             status=SmsMessage.Status.CANCELLED, detail="number erased")
         erased = closed.update(phone="")
+        if expired or erased:
+            # What the pages of these tickets show changed (every site: a rare, nightly job).
+            QueueVersion.objects.update(version=F("version") + 1)
     return {"expired": expired, "erased": erased}

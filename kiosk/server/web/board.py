@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from kiosk.server.content.models import Site
 from kiosk.server.queueing.models import Ticket
+from kiosk.server.queueing.polling import not_modified, poll_etag, revalidate, unchanged, version_of
 from kiosk.server.queueing.services import counter_label
 from kiosk.server.web.console import no_store
 
@@ -56,5 +57,9 @@ def board(request, site_slug: str):
 
 @require_safe
 def board_state_json(request, site_slug: str):
-    site = get_object_or_404(Site, slug=site_slug)
-    return no_store(JsonResponse(board_state(site)))
+    """Polled each second: 304 while the site's queue has not changed (one query)."""
+    site = get_object_or_404(Site.objects.annotate(queue=version_of("pk")), slug=site_slug)
+    etag = poll_etag("b", site.queue, site.pk)
+    if unchanged(request, etag):
+        return not_modified(etag, private=False)
+    return revalidate(JsonResponse(board_state(site)), etag, private=False)

@@ -21,11 +21,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from kiosk.domain.tickets import TicketStatus
+from kiosk.domain.tickets import TicketStatus, format_ticket_number
 from kiosk.server.accounts.models import Role, sites_where
+from kiosk.server.assistance.services import _expiry as _assistance_expiry
 from kiosk.server.assistance.services import do_handle_assistance, open_requests
 from kiosk.server.content.models import Service
 from kiosk.server.queueing.models import Counter, Priority, Ticket, is_public_token
+from kiosk.server.queueing.polling import (
+    POLL_BUCKET_SECONDS,
+    not_modified,
+    poll_etag,
+    revalidate,
+    shared,
+    unchanged,
+    version_of,
+)
 from kiosk.server.queueing.services import (
     QueueError,
     call_order,
@@ -33,7 +43,6 @@ from kiosk.server.queueing.services import (
     check_phone,
     check_priority,
     check_service_for_ticket,
-    current_ticket,
     do_call_next,
     do_call_ticket,
     do_finish_current,
@@ -43,9 +52,11 @@ from kiosk.server.queueing.services import (
     do_recall,
     do_resume,
     do_transfer,
+    estimated_wait,
+    estimates_for,
     no_show_allowed_at,
     parked_tickets,
-    queue_estimates,
+    queue_version,
     recent_priority_calls,
     ticket_position,
 )
@@ -70,7 +81,9 @@ def no_store(response):
 
 
 def _agent_counter(request, counter_id: int) -> Counter:
-    counter = get_object_or_404(Counter.objects.select_related("site"), pk=counter_id)
+    # With its site's queue version (`queue`, read with it: conditional polling).
+    counter = get_object_or_404(
+        Counter.objects.select_related("site").annotate(queue=version_of()), pk=counter_id)
     check_counter_agent(request.user, counter)
     return counter
 
@@ -96,42 +109,87 @@ def _ticket_row(ticket: Ticket) -> dict:
     }
 
 
-def counter_state(counter: Counter) -> dict:
-    """Everything the console shows, as JSON-ready data (no phone number, no token)."""
+class _WaitingRow:
+    """A waiting ticket as the console needs it: a row, not a model instance (building ~100
+    Ticket instances was the biggest cost of a poll)."""
+
+    __slots__ = ("pk", "service_id", "queued_at", "priority", "number", "prefix", "language",
+                 "created_at", "postponed", "transferred_from_id", "service")
+    FIELDS = __slots__[:-1]
+
+    def __init__(self, row):
+        for name, value in zip(self.FIELDS, row, strict=True):
+            setattr(self, name, value)
+
+    @property
+    def display(self) -> str:
+        return format_ticket_number(self.prefix, self.number)
+
+    def get_priority_display(self) -> str:
+        return Priority(self.priority).label
+
+
+def _waiting_lines(site_id: int, day, services: list) -> list[tuple[_WaitingRow, dict]]:
+    """The waiting tickets of these services in call order, each with its fixed fields."""
+    service_ids = [s.pk for s in services]
+    waiting = [_WaitingRow(row) for row in
+               Ticket.objects.filter(site_id=site_id, day=day,
+                                     status=TicketStatus.WAITING, service_id__in=service_ids)
+               .order_by("queued_at", "pk").values_list(*_WaitingRow.FIELDS)]
+    by_pk = {s.pk: s for s in services}
+    for ticket in waiting:  # the services loaded above, not one decoded copy per ticket
+        ticket.service = by_pk[ticket.service_id]
+    ordered = call_order(waiting, recent_priority_calls(site_id, day, service_ids))
+    return [(t, {**_ticket_row(t), "position": position, "postponed": t.postponed,
+                 "transferred": t.transferred_from_id is not None})
+            for position, t in enumerate(ordered, start=1)]
+
+
+def counter_state(counter: Counter, version: int | None = None) -> dict:
+    """Everything the console shows, as JSON-ready data (no phone number, no token).
+
+    `version`: the site's queue version, read before this call (the polled JSON): the
+    parts that only a queue change can change are then shared by the process's consoles.
+    """
     now = timezone.now()
     day = timezone.localdate(now)
+    site_id = counter.site_id
+    bucket = int(now.timestamp() // POLL_BUCKET_SECONDS)
     # Only what the console shows: a service's other texts (hours, documents…) are big.
     shown = ("pk", "site_id", "slug", "prefix", "name")
     services = list(counter.services.order_by("pole__order", "order", "slug").only(*shown))
     service_ids = [s.pk for s in services]
-    waiting = list(
-        Ticket.objects.filter(site_id=counter.site_id, day=day, status=TicketStatus.WAITING,
-                              service_id__in=service_ids)
-        .order_by("queued_at", "pk")
-    )
-    by_pk = {s.pk: s for s in services}
-    for ticket in waiting:  # the services loaded above, not one decoded copy per ticket
-        ticket.service = by_pk[ticket.service_id]
-    ordered = call_order(waiting, recent_priority_calls(counter.site_id, day, service_ids))
+    # Shared by the process's consoles per queue version (polling.shared); the time bucket
+    # bounds what ages without a queue change (a service renamed in the back-office…).
+    lines = shared(("lines", site_id, day, tuple(service_ids), bucket), version,
+                   lambda: _waiting_lines(site_id, day, services))
     # Every console polls each second: share the site's estimates (at most a second old,
-    # dropped by any queue change); fresh only when a waiting ticket is newer than them.
-    estimates = queue_estimates(counter.site) if waiting else {}
-    if any(t.pk not in estimates for t in waiting):
-        estimates = queue_estimates(counter.site, fresh=True)
+    # dropped by most queue changes); a ticket issued since gets its estimate derived
+    # from them, as at issue (estimates_for).
+    estimates = estimates_for(counter.site, [t for t, _ in lines])
     per_service = {pk: 0 for pk in service_ids}
     rows = []
-    for position, ticket in enumerate(ordered, start=1):
+    for ticket, fixed in lines:
         per_service[ticket.service_id] += 1
         rows.append({
-            **_ticket_row(ticket),
-            "position": position,
+            **fixed,
             "estimate": estimates.get(ticket.pk),
             "waited_min": max(0, int((now - ticket.created_at).total_seconds() // 60)),
-            "postponed": ticket.postponed,
-            "transferred": ticket.transferred_from_id is not None,
         })
 
-    current = current_ticket(counter)
+    # The current and parked tickets with the services loaded above (the full service rows
+    # hold every text of the service: decoding them was a good part of a poll).
+    by_pk = {s.pk: s for s in services}
+
+    def with_service(ticket):
+        if ticket.service_id in by_pk:
+            ticket.service = by_pk[ticket.service_id]
+        return ticket
+
+    current = (Ticket.objects.filter(counter=counter, status=TicketStatus.CALLED)
+               .order_by("-called_at").first())  # as current_ticket()
+    if current is not None:
+        with_service(current)
     current_row = None
     if current is not None:
         allowed = no_show_allowed_at(current)
@@ -147,10 +205,17 @@ def counter_state(counter: Counter) -> dict:
     parked = [
         {**_ticket_row(t), "parked_s": max(0, int((now - t.parked_at).total_seconds()))
          if t.parked_at else 0}
-        for t in parked_tickets(counter)
+        for t in map(with_service, parked_tickets(counter).select_related(None))
     ]
-    targets = Service.objects.filter(site_id=counter.site_id, ticketing=True).order_by(
-        "pole__order", "order", "slug").only(*shown)
+    targets = shared(("targets", site_id, bucket), version, lambda: [
+        {"slug": s.slug, "name": s.text("name"), "prefix": s.prefix}
+        for s in Service.objects.filter(site_id=site_id, ticketing=True).order_by(
+            "pole__order", "order", "slug").only(*shown)])
+    # Assistance requests bump the version too (assistance.services); expiry is by time.
+    expiry = _assistance_expiry(now)
+    assistance = [r for r in shared(("assistance", site_id, bucket), version,
+                                    lambda: open_requests(site_id, now))
+                  if r.created_at >= expiry]
     return {
         "now": now.isoformat(),
         "counter": {"id": counter.pk, "name": counter.name, "site": counter.site.name,
@@ -161,15 +226,14 @@ def counter_state(counter: Counter) -> dict:
         "parked": parked,
         "services": [{"slug": s.slug, "name": s.text("name"), "prefix": s.prefix,
                       "waiting": per_service[s.pk]} for s in services],
-        "transfer_targets": [{"slug": s.slug, "name": s.text("name"), "prefix": s.prefix}
-                             for s in targets],
+        "transfer_targets": targets,
         "grace_s": counter.site.no_show_grace_seconds,
         # Visitors at a kiosk asking for an agent (the mobile agent answers "J'y vais").
         "assistance": [
             {"id": r.pk, "kiosk": r.kiosk.name, "language": r.language,
              "language_label": LANGUAGE_NAMES.get(r.language, r.language), "note": r.note,
              "waiting_seconds": max(0, int((now - r.created_at).total_seconds()))}
-            for r in open_requests(counter.site_id, now)
+            for r in assistance
         ],
     }
 
@@ -206,8 +270,13 @@ def counter_view(request, counter_id: int):
 @login_required
 @require_safe
 def counter_state_json(request, counter_id: int):
+    """Polled each second: 304 while the site's queue has not changed (docs/queues.md)."""
     counter = _agent_counter(request, counter_id)
-    return no_store(JsonResponse(counter_state(counter)))
+    version = counter.queue or 0
+    etag = poll_etag("c", version, counter.pk)
+    if unchanged(request, etag):
+        return not_modified(etag)
+    return revalidate(JsonResponse(counter_state(counter, version)), etag)
 
 
 def _ticket_id(request) -> int:
@@ -280,7 +349,8 @@ def counter_action(request, counter_id: int, action: str):
     if wants_json(request):
         return no_store(JsonResponse(
             {"ok": level != "error", "level": level, "message": message,
-             "state": counter_state(counter)}, status=status))
+             # Read after the action: the state the consoles will poll next, shared.
+             "state": counter_state(counter, queue_version(counter.site_id))}, status=status))
     messages.add_message(request, {"success": messages.SUCCESS, "info": messages.INFO,
                                    "error": messages.ERROR}[level], message)
     return redirect("counter", counter.pk)
@@ -349,7 +419,7 @@ def issue_ticket(request, counter_id: int):
             "number": issued.display, "service": issued.service.text("name"),
             "priority": issued.get_priority_display() if issued.priority else "",
             "position": position,
-            "estimate": queue_estimates(site).get(issued.pk) if position else None,
+            "estimate": estimated_wait(issued, position) if position else None,
             "sms": bool(issued.phone), "url": url, "qr": qr_svg(url),
             "status": issued.status,
         }

@@ -15,6 +15,7 @@ from kiosk.domain.content import ContentError
 from kiosk.domain.content import Offer as OfferItem
 from kiosk.domain.languages import LANGUAGES, get_language, localized
 from kiosk.server.content.models import InfoPage, Offer
+from kiosk.server.content.services import live
 from kiosk.server.web.service_page import DAYS
 
 CARTE_PAGE = "carte-citoyenne"  # the InfoPage slug of the Carte Citoyenne
@@ -213,7 +214,7 @@ def offer_page(request, slug: str):
 
 
 def carte_page(request):
-    page = _one(InfoPage.objects.filter(slug=CARTE_PAGE), request, "page")
+    page = _one(live(InfoPage.objects.filter(slug=CARTE_PAGE)), request, "page")  # drafts: 404
     lang = get_language(request.GET.get("lang") or "fr")
     context = _context(request, lang, page.site)
     today = timezone.localdate()

@@ -6,6 +6,8 @@ No login: the 128-bit token is the key. No personal data: the phone number is ne
 
 from __future__ import annotations
 
+import time
+
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
@@ -13,11 +15,21 @@ from django.views.decorators.http import require_POST, require_safe
 from kiosk.domain.languages import get_language
 from kiosk.domain.tickets import TicketStatus
 from kiosk.server.queueing.models import Ticket, is_public_token
+from kiosk.server.queueing.polling import (
+    POLL_BUCKET_SECONDS,
+    not_modified,
+    poll_etag,
+    revalidate,
+    shared,
+    unchanged,
+    version_of,
+)
 from kiosk.server.queueing.services import (
     QueueError,
     do_cancel_by_visitor,
     do_postpone,
-    queue_estimates,
+    estimated_wait,
+    site_positions,
     ticket_position,
 )
 from kiosk.server.ratelimit import ratelimit
@@ -41,11 +53,19 @@ def _private(response):
     return response
 
 
-def phone_state(ticket: Ticket) -> dict:
+def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None) -> dict:
+    """`version`: the site's queue version read with `ticket` (the polled JSON): the places
+    in the queue are then shared by the process's phone pages for that version."""
     t = texts(ticket.language)
     status = TicketStatus(ticket.status)
-    position = ticket_position(ticket)
-    estimate = queue_estimates(ticket.site).get(ticket.pk) if position else None
+    position = None
+    if version is not None and status == TicketStatus.WAITING:
+        bucket = int(time.time() // POLL_BUCKET_SECONDS)
+        position = shared(("positions", ticket.site_id, ticket.day, bucket), version,
+                          lambda: site_positions(ticket.site_id, ticket.day)).get(ticket.pk)
+    if position is None:
+        position = ticket_position(ticket, loaded)
+    estimate = estimated_wait(ticket, position) if position else None
     at_counter = status in (TicketStatus.CALLED, TicketStatus.PARKED) and ticket.counter_id
     return {
         "number": ticket.display,
@@ -85,7 +105,22 @@ def phone_ticket(request, token: str):
 
 @require_safe
 def phone_state_json(request, token: str):
-    return _private(JsonResponse(phone_state(_ticket(token))))
+    """Polled by the page: 304 while the site's queue has not changed (one query)."""
+    ticket = None
+    if is_public_token(token):
+        ticket = (Ticket.objects.select_related("counter", "site").annotate(queue=version_of())
+                  .filter(public_token=token).first())
+    if ticket is None:
+        raise Http404("ticket inconnu")
+    etag = poll_etag("t", ticket.queue, ticket.pk)
+    if unchanged(request, etag):
+        response = not_modified(etag)
+    else:
+        state = phone_state(ticket, loaded=True, version=ticket.queue or 0)
+        response = revalidate(JsonResponse(state), etag)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
 
 
 def _visitor_action(request, token: str, action):

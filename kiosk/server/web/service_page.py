@@ -15,6 +15,7 @@ from kiosk.domain.content import ContentError
 from kiosk.domain.content import Service as ServiceItem
 from kiosk.domain.languages import LANGUAGES, get_language, localized
 from kiosk.server.content.models import Closure, Service
+from kiosk.server.content.services import live
 
 DAYS = {
     "fr": "lundi mardi mercredi jeudi vendredi samedi dimanche",
@@ -39,7 +40,8 @@ LABELS = {
 
 
 def service_page(request, slug: str):
-    services = list(Service.objects.filter(slug=slug).select_related("site", "pole"))
+    # A draft (or a service of a draft pole) is unknown here, as on the kiosks.
+    services = list(live(Service.objects.filter(slug=slug)).select_related("site", "pole"))
     site = request.GET.get("site")
     if site:
         services = [s for s in services if s.site.slug == site]
@@ -54,7 +56,7 @@ def service_page(request, slug: str):
     except ContentError as exc:  # content is validated on save; never a 500 for a visitor
         raise Http404("service indisponible") from exc
     closures = []
-    for closure in Closure.objects.filter(site=service.site):
+    for closure in live(Closure.objects.filter(site=service.site)):
         try:
             closures.append(ClosureItem.from_wire(closure.to_wire()))
         except ContentError:

@@ -9,7 +9,13 @@ from kivy.lang import Builder
 from kivy.uix.screenmanager import Screen
 
 
-def load_kv(module_file: str) -> None:
+def load_kv(module_file: str, journeys: bool = True) -> None:
+    """Load a screen's rules, after the journeys' widget rules its screen may use (all but
+    home, whose rules are loaded before the first frame)."""
+    if journeys:
+        from kiosk.ui.flow_widgets import load_journey_rules
+
+        load_journey_rules()
     Builder.load_file(str(Path(module_file).with_suffix(".kv")))
 
 

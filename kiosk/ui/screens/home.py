@@ -17,7 +17,7 @@ from kiosk.domain.content import active_announcements
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import Tile
 
-load_kv(__file__)
+load_kv(__file__, journeys=False)  # only home_widgets.kv before the first frame
 
 
 class HomeScreen(KioskScreen):

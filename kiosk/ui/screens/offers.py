@@ -1,7 +1,7 @@
 """The Carte Citoyenne, the neighbourhood's offers, and one offer.
 
     home ─▶ Carte Citoyenne (what it gives, who may have it, QR to order it, its offers) ─▶ offer
-    home ─▶ in the neighbourhood (every offer: when, for whom, how far) ─▶ offer
+    home ─▶ in the neighbourhood (every offer: when, for whom, how far, which envies) ─▶ offer
     ticket ─▶ while you wait (today's events) ─▶ offer
 
 An offer's page carries a QR code of its phone page (/o/<id>): the visitor takes it along.
@@ -12,11 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+
 import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter)
-from kiosk.domain.content import AGES, current_offers, select_offers
+from kiosk.domain.content import AGES, INTERESTS, current_offers, offer_interests, select_offers
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import Row, Text
+from kiosk.ui.widgets import MirrorBox, Row, Text
+
+
+class InterestChip(ButtonBehavior, MirrorBox):
+    """An envie to touch (culture, nature...): pictogram and word; `selected` toggles."""
+
+    tid = StringProperty("")
+    slug = StringProperty("")
+    image = StringProperty("")
+    label = StringProperty("")
+    selected = BooleanProperty(False)
+
 
 load_kv(__file__)
 
@@ -30,6 +44,12 @@ def _date(day: dt.date) -> str:
     return f"{day:%d/%m}"
 
 
+def dot(app) -> str:
+    """The separator of a line's parts; in right-to-left, with marks (RLM) around it so that
+    a number beside a French address stays with its own part ("3 min" after "Armand-Carrel")."""
+    return "\u200f · \u200f" if app.rtl else " · "
+
+
 def when_text(app, offer, today: dt.date) -> str:
     """When an offer happens, in the screen's language: "Every Thursday, 18:30 – 20:00"."""
     if offer.weekdays:
@@ -37,7 +57,7 @@ def when_text(app, offer, today: dt.date) -> str:
         days = ", ".join(names[d] for d in offer.weekdays if d < len(names))
         text = app.tr("offer_every", days=days)
         if offer.ends:
-            text += " · " + app.tr("offer_until", date=_date(offer.ends))
+            text += dot(app) + app.tr("offer_until", date=_date(offer.ends))
     elif offer.starts and offer.ends and offer.starts == offer.ends:
         text = app.tr("offer_on", date=_date(offer.starts))
     elif offer.starts and offer.ends:
@@ -51,7 +71,7 @@ def when_text(app, offer, today: dt.date) -> str:
     if offer.time:
         text += f", {offer.time:%H:%M}" + (f" – {offer.end_time:%H:%M}" if offer.end_time else "")
     if offer.dated and offer.happens_on(today):
-        text = f"{app.tr('filter_today')} · {text}"
+        text = app.tr("filter_today") + dot(app) + text
     return text
 
 
@@ -67,16 +87,21 @@ def where_text(app, offer) -> str:
     parts = [offer.where] if offer.where else []
     if offer.walking_minutes:  # 0: here, at the town hall
         parts.append(app.tr("walking_minutes", minutes=offer.walking_minutes))
-    return " · ".join(parts)
+    return dot(app).join(parts)
 
 
 def offer_row(app, offer, today: dt.date) -> Row:
-    detail = " · ".join(p for p in (when_text(app, offer, today), where_text(app, offer)) if p)
+    detail = dot(app).join(p for p in (when_text(app, offer, today), where_text(app, offer)) if p)
     row = Row(tid=f"offer-{offer.id}", bg=CARTE_COLOR if offer.source == "carte" else LOCAL_COLOR,
               image=app.pictogram(offer.pictogram) or app.pictogram("quartier"),
               label=offer.title(app.language), detail=detail)
     row.bind(on_release=lambda _w, oid=offer.id: app.open_offer(oid))
     return row
+
+
+def interest_label(app, slug: str) -> str:
+    """An envie in the visitor's language (UI strings interest_<slug>)."""
+    return app.tr(f"interest_{slug}")
 
 
 def offer_page_url(app, offer_id: str) -> str:
@@ -128,11 +153,19 @@ class CarteScreen(KioskScreen):
 
 class OffersScreen(KioskScreen):
     """What there is to do nearby: residents' and associations' offers (AMAP, swaps, repair
-    café...) and the Carte Citoyenne's, filtered by day, age and walking distance."""
+    café...) and the Carte Citoyenne's, filtered by day, age, walking distance and envies
+    (several chips at once: an offer with any of them). The envies offered are those of the
+    offers not over yet; the idle reset forgets the visitor's choice."""
 
     which = "all"
     age = "all"
     near = False
+    has_interests = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        self.chosen: list[str] = []  # interest slugs, in the order the chips show them
+        self._chips_for: tuple = ()  # (language, slugs) the chips were built for
+        super().__init__(**kwargs)
 
     def show(self, which: str | None = None, today: dt.date | None = None,
              age: str | None = None) -> bool:
@@ -147,9 +180,12 @@ class OffersScreen(KioskScreen):
         for name in AGES:
             self.ids[f"age_{name}"].active = name == self.age
         self.ids.near.active = self.near
+        every = app.offers()
+        self._build_chips(offer_interests(current_offers(every, today)))
         # Everything to do nearby: residents' offers and the Carte Citoyenne's, told apart by
         # their colour and their first line.
-        offers = select_offers(app.offers(), self.which, today, AGES[self.age], self.near)
+        offers = select_offers(every, self.which, today, AGES[self.age], self.near,
+                               interests=self.chosen)
         grid = self.ids.offers
         grid.clear_widgets()
         for offer in offers:
@@ -165,13 +201,54 @@ class OffersScreen(KioskScreen):
         self.near = not self.near
         self.show()
 
+    def _build_chips(self, slugs: list[str]) -> None:
+        """One chip per envie some current offer has; rebuilt when they or the language
+        change (a chosen envie no offer has any more is dropped)."""
+        app = self.app
+        self.chosen = [s for s in self.chosen if s in slugs]
+        key = (app.language, tuple(slugs))
+        row = self.ids.interests
+        if key != self._chips_for:
+            self._chips_for = key
+            row.clear_widgets()
+            for slug in slugs:
+                chip = InterestChip(tid=f"interest-{slug}", slug=slug,
+                                    image=app.pictogram(INTERESTS[slug][1]),
+                                    label=interest_label(app, slug))
+                chip.bind(on_release=lambda _w, s=slug: self.toggle_interest(s))
+                row.add_widget(chip)
+            self.ids.interests_scroll.scroll_x = 1 if app.rtl else 0  # the first chips
+        for chip in row.children:
+            chip.selected = chip.slug in self.chosen
+        self.has_interests = bool(slugs)
+
+    def toggle_interest(self, slug: str) -> None:
+        wanted = set(self.chosen) ^ {slug}
+        self.chosen = [s for s in INTERESTS if s in wanted]
+        self.show()
+
     def wipe(self) -> None:
         self.which, self.age, self.near = "all", "all", False
+        self.chosen = []  # what a visitor likes is theirs: the next one starts afresh
+        self._chips_for = ()  # rebuilt at the next show, the row scrolled back to its start
+        for chip in self.ids.interests.children:
+            chip.selected = False
+
+    def choices_text(self) -> str:
+        """The filters as read aloud: « Vos choix : Tout, Enfants, Culture, Nature »."""
+        app = self.app
+        parts = [app.tr(f"filter_{self.which}"), app.tr(f"age_{self.age}")]
+        if self.near:
+            parts.append(app.tr("filter_near"))
+        parts += [interest_label(app, s) for s in self.chosen]
+        return app.tr("offers_choices", choices=", ".join(parts))
 
     def speech_text(self) -> str:
+        app = self.app
         rows = [w for w in self.ids.offers.children[::-1] if hasattr(w, "label")]
-        return ". ".join(p for p in [self.app.tr("entry_offers"), self.app.tr("offers_intro"),
-                                     self.ids.empty.text,
+        hint = app.tr("interests_hint") if self.has_interests and not self.chosen else ""
+        return ". ".join(p for p in [app.tr("entry_offers"), app.tr("offers_intro"),
+                                     self.choices_text(), hint, self.ids.empty.text,
                                      *(f"{r.label}, {r.detail}" for r in rows)] if p)
 
 
@@ -194,7 +271,7 @@ class OfferScreen(KioskScreen):
         facts = [age_text(app, offer)]
         if offer.capacity:
             facts.append(app.tr("offer_capacity", n=offer.capacity))
-        self.ids.facts.text = " · ".join(f for f in facts if f)
+        self.ids.facts.text = dot(app).join(f for f in facts if f)
         url = offer_page_url(app, offer_id)
         self.ids.qr.texture = qr_texture(url) if url else None
         self.ids.qr_panel.opacity = 1 if url else 0

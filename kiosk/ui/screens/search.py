@@ -1,21 +1,38 @@
 """Search by keyword, with an on-screen keyboard for the visitor's script (AZERTY with the
 letters of French, Wolof and Bambara; Arabic letters; QWERTY for English). In Chinese,
 where typing needs an input method, the visitor touches topic chips (pictograms) instead.
-Results are rows leading to the service or the life situation."""
+Results are rows leading to the service or the life situation, or, for an envie of the
+neighbourhood's offers ("jardin", "sport"; its pictogram among the chips), to those offers."""
 
 from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
 
 from kivy.properties import BooleanProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (IconButton)
+from kiosk.domain.content import INTERESTS, current_offers, offer_interests
+from kiosk.domain.languages import LANGUAGES
 from kiosk.ui.keypad import Chip, layout_for
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.searching import Hit, search
+from kiosk.ui.strings import t
 from kiosk.ui.widgets import Row, Text
 
 load_kv(__file__)
 
 MAX_RESULTS = 12
+OFFERS_COLOR = "#6B3F0B"  # the colour of "Dans le quartier"
+
+
+@dataclass(frozen=True)
+class InterestTopic:
+    """An envie some current offer has, searchable by its name in every language."""
+
+    id: str
+    pictogram: str
+    name: dict = field(default_factory=dict)
 
 
 class SearchScreen(KioskScreen):
@@ -56,7 +73,16 @@ class SearchScreen(KioskScreen):
         app = self.app
         return [("situation", s) for s in app.situations()] + [
             ("service", s) for s in app.store.services()
-        ]
+        ] + [("interest", t) for t in self._interests()]
+
+    def _interests(self) -> list[InterestTopic]:
+        """The envies of the offers not over yet (a word or a chip leads to those offers)."""
+        app = self.app
+        slugs = offer_interests(current_offers(app.offers(), dt.date.today()))
+        return [InterestTopic(slug, INTERESTS[slug][1],
+                              {lang.code: t(f"interest_{slug}", lang.code)
+                               for lang in LANGUAGES})
+                for slug in slugs]
 
     def _build_chips(self) -> None:
         """One chip per pictogram topic, named after the first item that uses it."""
@@ -97,6 +123,9 @@ class SearchScreen(KioskScreen):
             if hit.kind == "situation":
                 item = app.situation(hit.id)
                 color, detail = "#5B2C83", app.localized(getattr(item, "summary", None)) if item else ""
+            elif hit.kind == "interest":
+                item = next((i for i in self._interests() if i.id == hit.id), None)
+                color, detail = OFFERS_COLOR, app.tr("entry_offers")
             else:
                 item = app.store.service(hit.id)
                 color = colors.get(getattr(item, "pole", ""), "#1D3A8A")

@@ -34,12 +34,26 @@ def closures_of(app) -> list:
 
 
 def plan_image(app, service) -> str:
-    """The floor plan's file for this service, or "" (no plan set, or not built yet)."""
+    """The floor plan's file for this service: the plan agents uploaded (synced), else the
+    one bundled with the kiosk under that name; "" (no plan set, or none to show)."""
     slug = getattr(service, "plan", "") or ""
     if not slug:
         return ""
-    path = Path(app.settings.assets_dir) / "plans" / "build" / f"{slug}.png"
-    return str(path) if path.exists() else ""
+    from kiosk.sync.assets import plan_file
+
+    return plan_file(app.store, Path(app.settings.data_dir) / "assets",
+                     app.settings.assets_dir, slug)
+
+
+def plan_hotspots(app, service) -> list[tuple[str, float, float, str]]:
+    """The landmarks of the service's synced plan, named in the visitor's language (French
+    when missing): [(id, x, y, text)]; [] without a synced plan."""
+    getter = getattr(app.store, "plan", None)
+    slug = getattr(service, "plan", "") or ""
+    plan = getter(slug) if getter is not None and slug else None
+    if plan is None:
+        return []
+    return [(h.id, h.x, h.y, app.localized(h.label)) for h in plan.hotspots]
 
 
 def service_page_url(app, service_id: str) -> str:
@@ -123,6 +137,7 @@ class ServiceScreen(KioskScreen):
         plan.source = plan_image(app, service)
         plan.spot_x = float(getattr(service, "plan_x", 0.5) or 0.5)
         plan.spot_y = float(getattr(service, "plan_y", 0.5) or 0.5)
+        plan.set_hotspots(plan_hotspots(app, service) if plan.source else [])
         self.ids.plan_alt.text = app.tr("plan_alt") if plan.source else ""
         if plan.source:
             plan.start_pulse()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -33,7 +34,7 @@ class Command(BaseCommand):
             summary = load(data)
         self.stdout.write(
             self.style.SUCCESS(
-                "demo loaded: site {site}, {poles} poles, {services} services, "
+                "demo loaded: site {site}, {poles} poles, {plans} plans, {services} services, "
                 "{situations} situations, {places} places, {pages} pages, {offers} offers, "
                 "{closures} closures, {announcements} announcements, "
                 "{counters} counters, {agents} agents, {kiosks} kiosks".format(**summary)
@@ -46,6 +47,7 @@ def load(data: dict) -> dict:
     from kiosk.server.content.models import (
         Announcement,
         Closure,
+        FloorPlan,
         InfoPage,
         NearbyPlace,
         Offer,
@@ -68,6 +70,12 @@ def load(data: dict) -> dict:
                   (("order", 0), ("color", ""), ("pictogram", ""), ("name", {}), ("summary", {}))}
         pole = _upsert(Pole, site, p["id"], fields)
         poles[p["id"]] = pole
+    plans = {}
+    for d in data.get("plans", []):  # before the services that name them
+        fields = {k: d.get(k, default) for k, default in (
+            ("order", 0), ("name", {}), ("hotspots", []))}
+        fields["image"] = _plan_image(site, d)
+        plans[d["id"]] = _upsert(FloorPlan, site, d["id"], fields)
     services = {}
     for d in data["services"]:
         fields = {k: d[k] for k in ("order", "prefix", "pictogram", "name") if k in d}
@@ -139,12 +147,46 @@ def load(data: dict) -> dict:
     for k in data.get("kiosks", []):
         Kiosk.objects.register(site, k["name"], token=k["token"])
     return {
-        "site": site.slug, "poles": len(poles), "services": len(services),
+        "site": site.slug, "poles": len(poles), "plans": len(plans), "services": len(services),
         "situations": len(situations), "places": len(places), "pages": len(pages),
         "offers": len(offers), "closures": len(closures), "announcements": len(announcements),
         "counters": len(data.get("counters", [])), "agents": len(data.get("agents", [])),
         "kiosks": len(data.get("kiosks", [])),
     }
+
+
+_RENDERED: dict[tuple[str, float], tuple[bytes, str]] = {}  # one rsvg-convert per file and process
+
+
+def _plan_image(site, d: dict):
+    """The floor plan's image (an SVG or PNG of the project, "assets/plans/src/rdc.svg"),
+    checked and rendered like an upload, stored as the asset "plan-<id>"; None without one,
+    or when it cannot be rendered here (no rsvg-convert): kiosks then show their bundled plan."""
+    from kiosk.server.content.assets import AssetRejected, store_blob, validate_upload
+    from kiosk.server.content.models import Asset
+    from kiosk.server.content.plans_admin import image_asset_slug
+
+    if not d.get("image"):
+        return None
+    path = settings.PROJECT_DIR / d["image"]
+    try:
+        key = (str(path), path.stat().st_mtime)
+        if key not in _RENDERED:
+            _RENDERED[key] = validate_upload("plan", path.name, path.read_bytes())
+        stored, content_type = _RENDERED[key]
+    except (OSError, AssetRejected) as exc:
+        sys.stderr.write(f"load_demo: plan {d['id']}: no image ({exc})\n")
+        return None
+    sha256, _ = store_blob(stored, content_type)
+    slug = image_asset_slug(d["id"])
+    asset = Asset.objects.filter(site=site, slug=slug).first()
+    if asset is None or (asset.kind, asset.sha256) != ("plan", sha256):
+        asset = asset or Asset(site=site, slug=slug)
+        asset.kind, asset.sha256, asset.size, asset.content_type = (
+            "plan", sha256, len(stored), content_type)
+        asset.full_clean()
+        asset.save()
+    return asset
 
 
 def _upsert(model, site, slug, fields):

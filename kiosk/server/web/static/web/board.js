@@ -7,6 +7,7 @@
   if (!root || !window.fetch) return;
 
   var POLL_MS = 1000, MAX_BACKOFF_MS = 5000, FRESH_S = 120;
+  var etag = null;
   var url = root.dataset.stateUrl;
   var initial = JSON.parse(document.getElementById("board-state").textContent);
   var seen = new Set(initial.calls.map(function (c) { return c.key; }));
@@ -132,14 +133,21 @@
   function poll() {
     var ctrl = window.AbortController ? new AbortController() : null;
     var guard = ctrl ? setTimeout(function () { ctrl.abort(); }, 4000) : null;
-    fetch(url, { cache: "no-store", headers: { Accept: "application/json" }, signal: ctrl && ctrl.signal })
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+    var headers = { Accept: "application/json" };
+    if (etag) headers["If-None-Match"] = etag; // 304, no body, while nothing was called
+    fetch(url, { cache: "no-store", headers: headers, signal: ctrl && ctrl.signal })
+      .then(function (r) {
+        if (r.status === 304) return null;
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        etag = r.headers.get("ETag");
+        return r.json();
+      })
       .then(function (s) {
         log.polls += 1;
         if (failures) log.recovered += 1;
         failures = 0;
         offline(false);
-        handle(s);
+        if (s) handle(s);
       })
       .catch(function () {
         failures += 1;

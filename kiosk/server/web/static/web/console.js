@@ -12,6 +12,7 @@
   var state = JSON.parse(document.getElementById("console-state").textContent);
   var receivedAt = performance.now();
   var seq = 0, applied = 0, failures = 0, busy = false;
+  var etag = null; // the last state's validator: the server answers 304 while nothing changed
   var rendered = {};
   var announced = {}; // assistance requests already announced to screen readers
   (state.assistance || []).forEach(function (a) { announced[a.id] = true; });
@@ -158,15 +159,20 @@
   // -- polling ---------------------------------------------------------------------------
   function poll() {
     var mySeq = ++seq;
-    fetch(stateUrl, { headers: { Accept: "application/json" }, cache: "no-store", credentials: "same-origin" })
+    var headers = { Accept: "application/json" };
+    if (etag) headers["If-None-Match"] = etag;
+    fetch(stateUrl, { headers: headers, cache: "no-store", credentials: "same-origin" })
       .then(function (r) {
+        // Unchanged queue (conditional polling): keep the state and its clocks running.
+        if (r.status === 304) return null;
         var type = r.headers.get("Content-Type") || "";
         // Logged out (session expired): the login page answers instead of JSON.
         if (r.redirected || type.indexOf("application/json") < 0) { location.reload(); throw new Error("login"); }
         if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
+        var tag = r.headers.get("ETag");
+        return r.json().then(function (s) { if (mySeq >= applied) etag = tag; return s; });
       })
-      .then(function (s) { failures = 0; offline(false); apply(s, mySeq); })
+      .then(function (s) { failures = 0; offline(false); if (s) apply(s, mySeq); })
       .catch(function () { failures += 1; if (failures >= 2) offline(true); })
       .then(function () {
         var delay = failures ? Math.min(POLL_MS * Math.pow(2, failures - 1), 5000) : POLL_MS;

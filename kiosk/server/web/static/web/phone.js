@@ -1,5 +1,6 @@
-/* Phone page of a ticket: polls its state every 5 s, shows the call (with a vibration),
-   "I'm leaving" and "I need more time" without leaving the page. */
+/* Phone page of a ticket: polls its state (every 5 s near the turn, less often far from it),
+   shows the call (with a vibration), "I'm leaving" and "I need more time" without leaving
+   the page. */
 (function () {
   "use strict";
   var root = document.getElementById("phone");
@@ -10,6 +11,7 @@
   var state = JSON.parse(document.getElementById("phone-state").textContent);
   var texts = JSON.parse(document.getElementById("phone-texts").textContent);
   var failures = 0, timer = null, stopped = false;
+  var etag = null; // the server answers 304 (no body) while the queue has not changed
 
   function $(id) { return document.getElementById(id); }
   function show(id, on) { var el = $(id); if (el) el.hidden = !on; }
@@ -72,16 +74,33 @@
 
   function stop() { stopped = true; clearTimeout(timer); }
 
+  // Far from the turn the page asks less often: 10 s beyond 15 min and 5 tickets ahead, 15 s
+  // beyond 30 min. Near it (the "near" SMS rule: 15 min or 3 ahead), every 5 s. A call out of
+  // turn reaches a far ticket's page within 15 s (the board and the SMS say it at once).
+  function pollDelay() {
+    var s = state;
+    if (s.status !== "waiting" || s.estimate === null || s.ahead === null) return POLL_MS;
+    if (s.estimate <= 15 || s.ahead <= 5) return POLL_MS;
+    return s.estimate > 30 ? 3 * POLL_MS : 2 * POLL_MS;
+  }
+
   function schedule() {
     if (stopped) return;
-    var delay = failures ? Math.min(POLL_MS * Math.pow(2, failures - 1), 30000) : POLL_MS;
+    var delay = failures ? Math.min(POLL_MS * Math.pow(2, failures - 1), 30000) : pollDelay();
     timer = setTimeout(poll, delay);
   }
 
   function poll() {
-    fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" })
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (s) { failures = 0; show("offline", false); apply(s); })
+    var headers = { Accept: "application/json" };
+    if (etag) headers["If-None-Match"] = etag;
+    fetch(url, { headers: headers, cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 304) return null; // unchanged: nothing to redraw
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        etag = r.headers.get("ETag");
+        return r.json();
+      })
+      .then(function (s) { failures = 0; show("offline", false); if (s) apply(s); })
       .catch(function () { failures += 1; if (failures >= 2) show("offline", true); })
       .then(schedule);
   }
