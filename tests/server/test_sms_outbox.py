@@ -420,3 +420,34 @@ def test_the_api_without_a_phone_sends_nothing(api, q):
     assert response.status_code == 201
     assert response.json()["sms"] is False
     assert rows() == []
+
+
+def test_the_worker_checks_the_near_rule_with_time_alone(q, monkeypatch):
+    """No queue change, yet the visitor's turn became near (the one at the counter has been
+    there long enough): the worker's minute check inserts the row, and sends it."""
+    from django.core.management import call_command
+
+    from kiosk.server.queueing import services
+
+    q.a.mean_service_minutes = 10
+    q.a.save()
+    q.site.sms_max_position = 0  # one ticket ahead: the position rule stays quiet
+    q.site.save()
+    issue(q)
+    call_next(q)  # one visitor at the counter
+    issue(q)  # one ahead of me
+    mine = issue(q, phone=PHONE)
+    # A ticket issued checks itself: its estimate is over the threshold.
+    assert services.queue_estimates(q.site, fresh=True)[mine.pk] > q.site.sms_threshold_minutes
+    assert rows(mine) == []
+    # Minutes later the visitor at the counter is nearly done; no queue change happened.
+    later = timezone.now() + dt.timedelta(minutes=12)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    services.invalidate_estimates(q.site.pk)
+    assert services.queue_estimates(q.site, fresh=True)[mine.pk] <= q.site.sms_threshold_minutes
+    assert rows(mine) == []  # nobody re-checked the rule yet
+    call_command("sms_worker", "--once")
+    (near,) = rows(mine, "near")
+    assert near.status == "sent"
+    call_command("sms_worker", "--once")  # checked again: nothing more
+    assert len(rows(mine, "near")) == 1

@@ -775,6 +775,21 @@ def estimated_wait(ticket: Ticket, position: int | None = None) -> int | None:
     return queue_estimates(ticket.site, fresh=True).get(ticket.pk)
 
 
+def do_check_near_turns() -> int:
+    """The "turn is near" rule again for every site with a waiting ticket owed its SMS; the
+    SMS worker runs it every minute. Estimates shrink with time alone (a visitor at a counter
+    for 20 minutes is nearly done) while no queue change happens to re-check the rule; and
+    a new ticket only checks itself. Returns the number of sites checked."""
+    day = timezone.localdate()
+    site_ids = set(
+        Ticket.objects.filter(day=day, status=TicketStatus.WAITING)
+        .exclude(phone="").exclude(sms__kind="near").values_list("site_id", flat=True))
+    for site in Site.objects.filter(pk__in=site_ids):
+        with transaction.atomic():
+            refresh_notifications(site)
+    return len(site_ids)
+
+
 def refresh_notifications(site: Site) -> dict[int, int | None]:
     """Insert the "turn is near" SMS rows that became true; return the estimates used
     ({} when no waiting ticket is owed an SMS).
