@@ -253,6 +253,11 @@ class Pole:
         )
 
 
+
+def _slots_text(slots) -> str:
+    return "   ".join(f"{s.opens:%H:%M} – {s.closes:%H:%M}" for s in slots)
+
+
 @dataclass(frozen=True)
 class Service:
     id: str
@@ -295,6 +300,27 @@ class Service:
             return sorted(exception.hours, key=lambda s: s.opens)
         wd = day.weekday()
         return sorted((s for s in self.hours if wd in s.weekdays), key=lambda s: s.opens)
+
+    def hours_text(self, today: dt.date, closures, tr, lang: str) -> str:
+        """What a service screen writes under "hours today", in `lang`: today's slots (and
+        why they differ from the usual ones), or "closed today" with the next opening
+        within two weeks (a holiday may close a whole week). `tr(key, **fields)`: the UI's
+        texts closed_today, next_opening and weekdays (the kiosk's app.tr, the preview's)."""
+        slots = self.slots_on(today, closures)
+        exception = self.exception_on(today, closures)
+        reason = localized(exception.reason, lang) if exception is not None else ""
+        if slots:
+            return _slots_text(slots) + (f"\n{reason}" if reason else "")
+        text = tr("closed_today") + (f" ({reason})" if reason else "")
+        for days in range(1, 15):
+            day = today + dt.timedelta(days=days)
+            upcoming = self.slots_on(day, closures)
+            if upcoming:
+                name = tr("weekdays").split(",")[day.weekday()]
+                if days >= 7:
+                    name += f" {day:%d/%m}"
+                return text + "\n" + tr("next_opening", day=name, hours=_slots_text(upcoming))
+        return text
 
     def is_open_at(self, moment: dt.datetime, closures=()) -> bool:
         return any(s.opens <= moment.time() < s.closes

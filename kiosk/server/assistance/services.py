@@ -27,14 +27,14 @@ class AssistanceError(QueueError):
     """A request about assistance that cannot be honoured; the message is safe to show."""
 
 
-def _expiry(now: dt.datetime) -> dt.datetime:
+def expiry_cutoff(now: dt.datetime) -> dt.datetime:
     return now - dt.timedelta(minutes=settings.ASSISTANCE_EXPIRY_MINUTES)
 
 
 def effective_status(request: AssistanceRequest, now: dt.datetime | None = None) -> str:
     """open / handled / expired, an old unanswered request counting as expired."""
     now = now or timezone.now()
-    if request.status == Status.OPEN and request.created_at < _expiry(now):
+    if request.status == Status.OPEN and request.created_at < expiry_cutoff(now):
         return Status.EXPIRED
     return request.status
 
@@ -51,7 +51,7 @@ def do_request_assistance(kiosk, *, key: uuid.UUID, language: str = "fr",
                     return record.request, False
                 now = timezone.now()
                 AssistanceRequest.objects.filter(
-                    kiosk=kiosk, status=Status.OPEN, created_at__lt=_expiry(now)
+                    kiosk=kiosk, status=Status.OPEN, created_at__lt=expiry_cutoff(now)
                 ).update(status=Status.EXPIRED)
                 request = AssistanceRequest.objects.filter(kiosk=kiosk, status=Status.OPEN).first()
                 created = request is None
@@ -76,7 +76,7 @@ def open_requests(site_id: int, now: dt.datetime | None = None) -> list[Assistan
     now = now or timezone.now()
     return list(
         AssistanceRequest.objects.filter(site_id=site_id, status=Status.OPEN,
-                                         created_at__gte=_expiry(now))
+                                         created_at__gte=expiry_cutoff(now))
         .select_related("kiosk").order_by("created_at", "pk")
     )
 

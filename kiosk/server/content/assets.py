@@ -68,20 +68,27 @@ def png_size(data: bytes) -> tuple[int, int]:
     return struct.unpack(">II", data[16:24])
 
 
-def check_png(data: bytes) -> bytes:
-    if len(data) > PNG_MAX_BYTES:
-        raise AssetRejected(f"Image PNG trop lourde : {_kb(len(data))} pour {_kb(PNG_MAX_BYTES)} "
+def _check_png_image(data: bytes, *, max_bytes: int, min_side: int, max_side: int,
+                     max_ratio: float, noun: str, ratio_rule: str) -> bytes:
+    """A whole PNG within a size in bytes, a side range and an aspect ratio."""
+    if len(data) > max_bytes:
+        raise AssetRejected(f"Image PNG trop lourde : {_kb(len(data))} pour {_kb(max_bytes)} "
                             "au plus.")
     width, height = png_size(data)
     if not data.endswith(b"IEND\xaeB`\x82"):
         raise AssetRejected("Image PNG incomplète (fin de fichier IEND absente).")
-    if min(width, height) < PNG_MIN_SIDE or max(width, height) > PNG_MAX_SIDE:
-        raise AssetRejected(f"Image de {width}×{height} pixels : il faut entre {PNG_MIN_SIDE} "
-                            f"et {PNG_MAX_SIDE} pixels de côté.")
-    if max(width, height) > PNG_MAX_RATIO * min(width, height):
-        raise AssetRejected(f"Image de {width}×{height} pixels : un pictogramme doit être à peu "
-                            "près carré.")
+    if min(width, height) < min_side or max(width, height) > max_side:
+        raise AssetRejected(f"{noun} de {width}×{height} pixels : il faut entre {min_side} "
+                            f"et {max_side} pixels de côté.")
+    if max(width, height) > max_ratio * min(width, height):
+        raise AssetRejected(f"{noun} de {width}×{height} pixels : {ratio_rule}")
     return data
+
+
+def check_png(data: bytes) -> bytes:
+    return _check_png_image(data, max_bytes=PNG_MAX_BYTES, min_side=PNG_MIN_SIDE,
+                            max_side=PNG_MAX_SIDE, max_ratio=PNG_MAX_RATIO, noun="Image",
+                            ratio_rule="un pictogramme doit être à peu près carré.")
 
 
 # -- SVG ------------------------------------------------------------------------------------
@@ -190,19 +197,9 @@ PLAN_RENDER_WIDTH = 1600  # px, like assets/plans/render.py; the height keeps th
 
 
 def check_plan_png(data: bytes) -> bytes:
-    if len(data) > PLAN_MAX_BYTES:
-        raise AssetRejected(f"Image PNG trop lourde : {_kb(len(data))} pour "
-                            f"{_kb(PLAN_MAX_BYTES)} au plus.")
-    width, height = png_size(data)
-    if not data.endswith(b"IEND\xaeB`\x82"):
-        raise AssetRejected("Image PNG incomplète (fin de fichier IEND absente).")
-    if min(width, height) < PLAN_MIN_SIDE or max(width, height) > PLAN_MAX_SIDE:
-        raise AssetRejected(f"Plan de {width}×{height} pixels : il faut entre {PLAN_MIN_SIDE} "
-                            f"et {PLAN_MAX_SIDE} pixels de côté.")
-    if max(width, height) > PLAN_MAX_RATIO * min(width, height):
-        raise AssetRejected(f"Plan de {width}×{height} pixels : au plus 4 fois plus large que "
-                            "haut (ou l'inverse).")
-    return data
+    return _check_png_image(data, max_bytes=PLAN_MAX_BYTES, min_side=PLAN_MIN_SIDE,
+                            max_side=PLAN_MAX_SIDE, max_ratio=PLAN_MAX_RATIO, noun="Plan",
+                            ratio_rule="au plus 4 fois plus large que haut (ou l'inverse).")
 
 
 def render_plan_svg(data: bytes, width: int = PLAN_RENDER_WIDTH) -> bytes:

@@ -16,7 +16,6 @@ by site like the change form: another site's object is a 404.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -156,30 +155,6 @@ def _closures(site_id: int) -> list[ClosureItem]:
     return out
 
 
-def _slots(slots) -> str:
-    return "   ".join(f"{s.opens:%H:%M} – {s.closes:%H:%M}" for s in slots)
-
-
-def hours_today_text(item: ServiceItem, today: dt.date, closures, words: Words) -> str:
-    """What the kiosk's service screen writes under « Horaires aujourd'hui »
-    (kiosk/ui/screens/service.py)."""
-    slots = item.slots_on(today, closures)
-    exception = item.exception_on(today, closures)
-    reason = localized(exception.reason, words.lang) if exception is not None else ""
-    if slots:
-        return _slots(slots) + (f"\n{reason}" if reason else "")
-    text = words("closed_today") + (f" ({reason})" if reason else "")
-    for days in range(1, 15):
-        day = today + dt.timedelta(days=days)
-        upcoming = item.slots_on(day, closures)
-        if upcoming:
-            name = words("weekdays").split(",")[day.weekday()]
-            if days >= 7:
-                name += f" {day:%d/%m}"
-            return text + "\n" + words("next_opening", day=name, hours=_slots(upcoming))
-    return text
-
-
 def _service_row(service: Service, lang: str) -> dict:
     return {"name": localized(service.name, lang), "color": service.pole.color,
             "pictogram": pictogram_url(service.site_id, service.pictogram),
@@ -198,7 +173,7 @@ def _service(obj: Service, lang: str, words: Words, request, notes: list[str]) -
         "summary": localized(item.summary, lang), "place": localized(item.place, lang) or "—",
         "plan": plan_url(obj.site_id, item.plan), "plan_x": (item.plan_x or 0) * 100,
         "plan_y": (item.plan_y or 0) * 100, "plan_set": bool(item.plan),
-        "hours": hours_today_text(item, today, _closures(obj.site_id), words),
+        "hours": item.hours_text(today, _closures(obj.site_id), words, words.lang),
         "documents": [localized(d, lang) for d in item.documents],
         "ticketing": item.ticketing,
         "qr": qr_svg(request.build_absolute_uri(f"/s/{item.id}?lang={lang}")),
@@ -326,7 +301,7 @@ def _closure(obj: Closure, lang: str, words: Words, request, notes: list[str]) -
         except ContentError:
             continue
         row = _service_row(service, lang)
-        row["detail"] = hours_today_text(s, day, closures, words).replace("\n", " — ")
+        row["detail"] = s.hours_text(day, closures, words, words.lang).replace("\n", " — ")
         rows.append(row)
     weekday = words("weekdays").split(",")[day.weekday()]
     span = f"{weekday} {day:%d/%m/%Y}" + (f" → {item.ends:%d/%m/%Y}" if item.ends != day else "")

@@ -336,25 +336,35 @@ def recent_priority_calls(site_id: int, day: dt.date, service_ids) -> list[bool]
     return [bool(p) for p in reversed(flags)]
 
 
-def call_order(tickets: list[Ticket], recent: list[bool]) -> list[Ticket]:
-    """The order in which one stream of calls would take these tickets (priority rule).
+_HEADS = (WaitingTicket("priority", "", 0.0, priority=True),
+          WaitingTicket("normal", "", 0.0, priority=False))
 
-    The rule only looks at the oldest priority and the oldest normal ticket, so two sorted
-    lines and their heads are enough: linear, not quadratic, in the queue's length.
-    """
-    by_id = {str(t.pk): t for t in tickets}
-    waiting = sorted((_as_waiting(t) for t in tickets), key=lambda w: (w.issued_at, int(w.ticket_id)))
-    priority = [w for w in waiting if w.priority][::-1]  # oldest last: pop() is the head
-    normal = [w for w in waiting if not w.priority][::-1]
+
+def _interleave(priority: list, normal: list, recent: list[bool]) -> list:
+    """The two lines of a service (each oldest first) merged in the order one stream of calls
+    takes them: choose_next only looks at whether each line has a head, and at the recent
+    calls, so the heads stand for their line."""
     history = list(recent)
-    ordered = []
-    while priority or normal:
-        heads = [line[-1] for line in (priority, normal) if line]
-        chosen = choose_next(heads, history)
-        (priority if chosen.priority else normal).pop()
-        history.append(chosen.priority)
-        ordered.append(by_id[chosen.ticket_id])
+    ordered, i, j = [], 0, 0
+    while i < len(priority) or j < len(normal):
+        heads = [h for h in _HEADS if (i < len(priority) if h.priority else j < len(normal))]
+        take_priority = choose_next(heads, history).priority
+        if take_priority:
+            ordered.append(priority[i])
+            i += 1
+        else:
+            ordered.append(normal[j])
+            j += 1
+        history.append(take_priority)
     return ordered
+
+
+def call_order(tickets: list[Ticket], recent: list[bool]) -> list[Ticket]:
+    """The order in which one stream of calls would take these tickets (priority rule):
+    linear, not quadratic, in the queue's length."""
+    waiting = sorted(tickets, key=lambda t: (_as_waiting(t).issued_at, t.pk))
+    return _interleave([t for t in waiting if t.priority], [t for t in waiting if not t.priority],
+                       recent)
 
 
 def ticket_position(ticket: Ticket, loaded: bool = False) -> int | None:
@@ -393,8 +403,6 @@ def site_positions(site_id: int, day: dt.date) -> dict[int, int]:
     for pk, service_id, queued_at, priority in _waiting(site_id, day).values_list(
             "pk", "service_id", "queued_at", "priority"):
         lines.setdefault(service_id, []).append((queued_at, pk, bool(priority)))
-    heads = (WaitingTicket("priority", "", 0.0, priority=True),
-             WaitingTicket("normal", "", 0.0, priority=False))
     places: dict[int, int] = {}
     for service_id, line in lines.items():
         line.sort()
@@ -402,17 +410,8 @@ def site_positions(site_id: int, day: dt.date) -> dict[int, int]:
         normal = [pk for _, pk, p in line if not p]
         # The history of calls only matters when both lines wait (as in ticket_position).
         history = recent_priority_calls(site_id, day, [service_id]) if prio and normal else []
-        i = j = 0
-        for place in range(1, len(line) + 1):
-            chosen = choose_next([h for h in heads if (i < len(prio) if h.priority
-                                                       else j < len(normal))], history)
-            if chosen.priority:
-                places[prio[i]] = place
-                i += 1
-            else:
-                places[normal[j]] = place
-                j += 1
-            history.append(chosen.priority)
+        for place, pk in enumerate(_interleave(prio, normal, history), start=1):
+            places[pk] = place
     return places
 
 
@@ -420,12 +419,10 @@ def _place_in_call_order(is_priority: bool, same_ahead: int, others: int,
                          recent: list[bool]) -> int:
     """1-based place of a ticket with `same_ahead` tickets of its class ahead of it and
     `others` tickets of the other class waiting, under choose_next (as call_order)."""
-    heads = (WaitingTicket("priority", "", 0.0, priority=True),
-             WaitingTicket("normal", "", 0.0, priority=False))
     history = list(recent)
     place = 1
     while True:
-        chosen = choose_next([h for h in heads if h.priority == is_priority or others], history)
+        chosen = choose_next([h for h in _HEADS if h.priority == is_priority or others], history)
         if chosen.priority == is_priority:
             if not same_ahead:
                 return place
@@ -615,14 +612,11 @@ class Estimates(dict):
 _estimates_cache: dict[int, tuple[float, Estimates]] = {}
 
 
-def newer_tickets(estimates: Estimates, site_id: int, day: dt.date,
-                  before_pk: int | None = None) -> list[tuple[int, int, bool]]:
+def newer_tickets(estimates: Estimates, site_id: int, day: dt.date) -> list[tuple[int, int, bool]]:
     """(pk, service pk, priority) of the site's waiting tickets newer than `estimates`
     (issued since; usually none or a few), oldest first. One query."""
     rows = Ticket.objects.filter(site_id=site_id, day=day, status=TicketStatus.WAITING,
                                  pk__gt=estimates.max_pk)
-    if before_pk is not None:
-        rows = rows.filter(pk__lt=before_pk)
     return [(pk, service_id, bool(priority)) for pk, service_id, priority in
             rows.order_by("pk").values_list("pk", "service_id", "priority")]
 
@@ -653,8 +647,10 @@ def estimates_for(site: Site, tickets: list) -> dict[int, int | None]:
     missing = sorted((t for t in tickets if t.pk not in estimates), key=lambda t: t.pk)
     if not missing:
         return out
-    if missing[0].pk > estimates.max_pk:  # all issued since: not, say, transferred in
-        newer = newer_tickets(estimates, site.pk, timezone.localdate())
+    today = timezone.localdate()
+    # All issued today since the shared result (not, say, transferred in).
+    if missing[0].pk > estimates.max_pk and all(t.day == today for t in missing):
+        newer = newer_tickets(estimates, site.pk, today)
         for t in missing:
             minutes = estimate_for_new(estimates, [r for r in newer if r[0] < t.pk],
                                        t.service_id, bool(t.priority))
@@ -762,17 +758,7 @@ def _compute_estimates(site: Site, now: dt.datetime | None) -> Estimates:
 def estimated_wait(ticket: Ticket, position: int | None = None) -> int | None:
     if ticket.status != TicketStatus.WAITING:
         return None
-    estimates = queue_estimates(ticket.site)
-    if ticket.pk in estimates:
-        return estimates[ticket.pk]
-    if ticket.pk > estimates.max_pk and ticket.day == timezone.localdate():
-        # Issued since the shared result: a ticket taken then, if the first of its service.
-        minutes = estimate_for_new(
-            estimates, newer_tickets(estimates, ticket.site_id, ticket.day, before_pk=ticket.pk),
-            ticket.service_id, bool(ticket.priority))
-        if minutes is not NEEDS_FRESH:
-            return minutes
-    return queue_estimates(ticket.site, fresh=True).get(ticket.pk)
+    return estimates_for(ticket.site, [ticket])[ticket.pk]
 
 
 def do_check_near_turns() -> int:
@@ -912,13 +898,13 @@ def do_call_ticket(counter: Counter, ticket_id: int) -> Ticket:
         return _call(counter, ticket)
 
 
-def current_ticket(counter: Counter) -> Ticket | None:
-    return (
-        Ticket.objects.filter(counter=counter, status=TicketStatus.CALLED)
-        .select_related("service")
-        .order_by("-called_at")
-        .first()
-    )
+def current_ticket(counter: Counter, with_service: bool = True) -> Ticket | None:
+    """The ticket the counter called last and still serves; `with_service`: its service
+    loaded with it (the console sets the few fields it shows itself)."""
+    tickets = Ticket.objects.filter(counter=counter, status=TicketStatus.CALLED)
+    if with_service:
+        tickets = tickets.select_related("service")
+    return tickets.order_by("-called_at").first()
 
 
 def _current_for_update(counter: Counter) -> Ticket:

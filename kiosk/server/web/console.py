@@ -23,8 +23,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from kiosk.domain.tickets import TicketStatus, format_ticket_number
 from kiosk.server.accounts.models import Role, sites_where
-from kiosk.server.assistance.services import _expiry as _assistance_expiry
-from kiosk.server.assistance.services import do_handle_assistance, open_requests
+from kiosk.server.assistance.services import (
+    do_handle_assistance,
+    expiry_cutoff,
+    open_requests,
+)
 from kiosk.server.content.models import Service
 from kiosk.server.queueing.models import Counter, Priority, Ticket, is_public_token
 from kiosk.server.queueing.polling import (
@@ -43,6 +46,7 @@ from kiosk.server.queueing.services import (
     check_phone,
     check_priority,
     check_service_for_ticket,
+    current_ticket,
     do_call_next,
     do_call_ticket,
     do_finish_current,
@@ -186,8 +190,7 @@ def counter_state(counter: Counter, version: int | None = None) -> dict:
             ticket.service = by_pk[ticket.service_id]
         return ticket
 
-    current = (Ticket.objects.filter(counter=counter, status=TicketStatus.CALLED)
-               .order_by("-called_at").first())  # as current_ticket()
+    current = current_ticket(counter, with_service=False)
     if current is not None:
         with_service(current)
     current_row = None
@@ -212,7 +215,7 @@ def counter_state(counter: Counter, version: int | None = None) -> dict:
         for s in Service.objects.filter(site_id=site_id, ticketing=True).order_by(
             "pole__order", "order", "slug").only(*shown)])
     # Assistance requests bump the version too (assistance.services); expiry is by time.
-    expiry = _assistance_expiry(now)
+    expiry = expiry_cutoff(now)
     assistance = [r for r in shared(("assistance", site_id, bucket), version,
                                     lambda: open_requests(site_id, now))
                   if r.created_at >= expiry]

@@ -37,11 +37,12 @@ from kiosk.server.web.console import wants_json
 from kiosk.server.web.phone_texts import counter_name, texts
 
 
-def _ticket(token: str) -> Ticket:
-    ticket = None
-    if is_public_token(token):
-        ticket = Ticket.objects.select_related("service", "counter", "site").filter(
-            public_token=token).first()
+def _ticket(token: str, tickets=None) -> Ticket:
+    """The ticket of a phone link (404 for anything else); `tickets`: the queryset to read
+    it from (the polled JSON wants its site's queue version, not its service)."""
+    if tickets is None:
+        tickets = Ticket.objects.select_related("service", "counter", "site")
+    ticket = tickets.filter(public_token=token).first() if is_public_token(token) else None
     if ticket is None:
         raise Http404("ticket inconnu")
     return ticket
@@ -106,12 +107,8 @@ def phone_ticket(request, token: str):
 @require_safe
 def phone_state_json(request, token: str):
     """Polled by the page: 304 while the site's queue has not changed (one query)."""
-    ticket = None
-    if is_public_token(token):
-        ticket = (Ticket.objects.select_related("counter", "site").annotate(queue=version_of())
-                  .filter(public_token=token).first())
-    if ticket is None:
-        raise Http404("ticket inconnu")
+    ticket = _ticket(token, Ticket.objects.select_related("counter", "site")
+                     .annotate(queue=version_of()))
     etag = poll_etag("t", ticket.queue, ticket.pk)
     if unchanged(request, etag):
         response = not_modified(etag)
@@ -120,7 +117,6 @@ def phone_state_json(request, token: str):
         response = revalidate(JsonResponse(state), etag)
     response["X-Robots-Tag"] = "noindex"
     return response
-
 
 
 def _visitor_action(request, token: str, action):

@@ -14,20 +14,6 @@ from kiosk.ui.screens.base import KioskScreen, load_kv
 load_kv(__file__)
 
 
-def hours_today(service, today: dt.date, closures=()) -> list[str]:
-    return [f"{s.opens:%H:%M} – {s.closes:%H:%M}" for s in service.slots_on(today, closures)]
-
-
-def next_opening(service, today: dt.date, closures=()) -> tuple[dt.date, list[str]] | None:
-    """The next day (after today, within two weeks: a holiday may close a whole week) the
-    service opens, and its hours."""
-    for days in range(1, 15):
-        day = today + dt.timedelta(days=days)
-        if service.slots_on(day, closures):
-            return day, hours_today(service, day, closures)
-    return None
-
-
 def closures_of(app) -> list:
     getter = getattr(app.store, "closures", None)
     return list(getter()) if getter else []
@@ -94,21 +80,7 @@ class ServiceScreen(KioskScreen):
         self._show_plan(service)
         today = today or dt.date.today()
         closures = closures_of(app)
-        slots = hours_today(service, today, closures)
-        exception = service.exception_on(today, closures)
-        reason = app.localized(exception.reason) if exception is not None else ""
-        if slots:
-            self.ids.hours.text = "   ".join(slots) + (f"\n{reason}" if reason else "")
-        else:
-            text = app.tr("closed_today") + (f" ({reason})" if reason else "")
-            upcoming = next_opening(service, today, closures)
-            if upcoming:
-                day, hours = upcoming
-                name = app.tr("weekdays").split(",")[day.weekday()]
-                if (day - today).days >= 7:
-                    name += f" {day:%d/%m}"
-                text += "\n" + app.tr("next_opening", day=name, hours="   ".join(hours))
-            self.ids.hours.text = text
+        self.ids.hours.text = service.hours_text(today, closures, app.tr, app.language)
         self._show_documents(service, keep_ticks=same)
         self.ids.ticket.disabled = not service.ticketing
         self.ids.ticket.opacity = 1 if service.ticketing else 0
