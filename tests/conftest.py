@@ -58,16 +58,16 @@ def _fresh_queue_caches():
     """The server shares estimates per site for a second and refits models once a minute,
     in process memory; tests roll their database back, so they start from empty caches."""
     try:
+        from kiosk.server.queueing.estimates import reset_caches
         from kiosk.server.queueing.polling import clear_shared
-        from kiosk.server.queueing.services import MODELS
         from kiosk.server.queueing.status import clear_cache
     except Exception:  # the kiosk-only test modules don't load Django
         yield
         return
-    MODELS.clear()
+    reset_caches()
     clear_cache()
     clear_shared()  # keyed by queue versions, which restart with each test's database
     yield
-    MODELS.clear()
+    reset_caches()
     clear_cache()
     clear_shared()

@@ -88,8 +88,8 @@ def old_data(apps) -> dict:
 def read_back(tokens: dict) -> dict:
     from django.test import Client
 
+    from kiosk.server.queueing.issuing import do_issue_ticket
     from kiosk.server.queueing.models import Ticket
-    from kiosk.server.queueing.services import do_issue_ticket
 
     out = {}
     for name, token in tokens.items():

@@ -31,7 +31,7 @@ MAKE_TICKETS = """
 import json
 from kiosk.server.content.models import Site
 from kiosk.server.queueing.models import Ticket
-from kiosk.server.queueing.services import do_issue_ticket
+from kiosk.server.queueing.issuing import do_issue_ticket
 site = Site.objects.get(slug="paris-19")
 services = list(site.services.filter(ticketing=True).order_by("slug")[:2])
 made = [do_issue_ticket(s)[0] for s in services for _ in range(2)]

@@ -43,7 +43,7 @@ from django.utils import timezone
 from kiosk.server.notifications.models import SmsMessage
 from kiosk.server.notifications.services import gateway_from_settings, run_once
 from kiosk.server.queueing.models import Counter
-from kiosk.server.queueing.services import do_call_next
+from kiosk.server.queueing.counter_actions import do_call_next
 start = timezone.now()
 counter = Counter.objects.get(site__slug="paris-19", name={COUNTER!r})
 gateway = gateway_from_settings()

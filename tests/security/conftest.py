@@ -32,7 +32,7 @@ def counter(demo):
 
 
 def issue(service, n: int = 1) -> list:
-    from kiosk.server.queueing.services import do_issue_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
     return [do_issue_ticket(service)[0] for _ in range(n)]
 

@@ -100,7 +100,7 @@ def test_a_burst_of_tickets_gets_the_queue_estimates(counter):  # noqa: F811
     """Each ticket of a burst is told what the full computation of the queue says (taken
     from the shared estimates: a probe, then a chain of tickets for the same service), and
     the estimates of a service never go down."""
-    from kiosk.server.queueing.services import queue_estimates
+    from kiosk.server.queueing.estimates import queue_estimates
 
     site = counter.site
     queue_estimates(site)  # the shared result the burst starts from
@@ -120,7 +120,8 @@ def test_a_burst_of_tickets_gets_the_queue_estimates(counter):  # noqa: F811
 
 def test_site_positions_are_ticket_positions(counter):  # noqa: F811
     """The places shared by the phone pages are the ones ticket_position gives one by one."""
-    from kiosk.server.queueing.services import do_call_next, site_positions, ticket_position
+    from kiosk.server.queueing.counter_actions import do_call_next
+    from kiosk.server.queueing.ordering import site_positions, ticket_position
 
     for i in range(12):
         issue(counter.service if i % 2 else counter.other, priority="elderly" if i % 5 == 1 else "")

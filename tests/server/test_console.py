@@ -48,7 +48,7 @@ def counter(demo):
 
 
 def issue(counter, n=1):
-    from kiosk.server.queueing.services import do_issue_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
     return [do_issue_ticket(counter.service)[0] for _ in range(n)]
 
@@ -205,7 +205,7 @@ def test_done_with_no_current_ticket(agent, counter):
 
 def test_a_counter_never_calls_a_service_it_does_not_serve(agent, demo, counter):
     from kiosk.server.content.models import Service
-    from kiosk.server.queueing.services import do_issue_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
     elsewhere = Service.objects.filter(site=demo, ticketing=True).exclude(
         pk__in=counter.services.all()
@@ -265,7 +265,7 @@ def test_the_phone_page_follows_the_call(client, agent, counter):
 
 
 def test_the_phone_page_speaks_the_tickets_language(client, counter):
-    from kiosk.server.queueing.services import do_issue_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
     ticket, _ = do_issue_ticket(counter.service, language="ar")
     page = client.get(f"/t/{ticket.public_token}").content.decode()

@@ -41,11 +41,11 @@ def static_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_models():
-    from kiosk.server.queueing.services import MODELS
+    from kiosk.server.queueing.estimates import reset_caches
 
-    MODELS.clear()
+    reset_caches()
     yield
-    MODELS.clear()
+    reset_caches()
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def q(demo):
 
 
 def issue(q, phone=PHONE):
-    from kiosk.server.queueing.services import do_issue_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
     return do_issue_ticket(q.a, phone=phone, consent=bool(phone))[0]
 
@@ -83,7 +83,7 @@ def sms_of(ticket):
 
 
 def test_erased_when_the_ticket_is_done(q):
-    from kiosk.server.queueing.services import do_call_next, do_finish_current
+    from kiosk.server.queueing.counter_actions import do_call_next, do_finish_current
 
     a, b = issue(q), issue(q)
     do_call_next(q.g)
@@ -95,8 +95,8 @@ def test_erased_when_the_ticket_is_done(q):
 
 
 def test_erased_on_no_show(q):
+    from kiosk.server.queueing.counter_actions import do_call_next, do_no_show
     from kiosk.server.queueing.models import Ticket
-    from kiosk.server.queueing.services import do_call_next, do_no_show
 
     t = issue(q)
     do_call_next(q.g)
@@ -107,7 +107,7 @@ def test_erased_on_no_show(q):
 
 
 def test_erased_when_the_visitor_leaves(q, client):
-    from kiosk.server.queueing.services import do_cancel_by_visitor
+    from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor
 
     a, b = issue(q), issue(q)
     do_cancel_by_visitor(a)
@@ -119,7 +119,8 @@ def test_erased_when_the_visitor_leaves(q, client):
 
 
 def test_kept_while_the_ticket_is_open(q):
-    from kiosk.server.queueing.services import do_call_next, do_park, do_postpone, do_recall
+    from kiosk.server.queueing.counter_actions import do_call_next, do_park, do_recall
+    from kiosk.server.queueing.visitor_actions import do_postpone
 
     t, other = issue(q), issue(q)
     do_postpone(other)
@@ -136,8 +137,8 @@ def test_kept_while_the_ticket_is_open(q):
 def test_the_purge_closes_past_days_and_erases_closed_tickets(q):
     from kiosk.server.notifications.models import SmsMessage
     from kiosk.server.notifications.services import run_once
+    from kiosk.server.queueing.counter_actions import do_call_next
     from kiosk.server.queueing.models import Ticket
-    from kiosk.server.queueing.services import do_call_next
 
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     old_called, old_waiting = issue(q), issue(q)
@@ -172,7 +173,7 @@ def test_the_purge_closes_past_days_and_erases_closed_tickets(q):
 
 
 def test_the_purge_is_idempotent(q):
-    from kiosk.server.queueing.services import do_purge_personal_data
+    from kiosk.server.queueing.privacy import do_purge_personal_data
 
     t = issue(q)
     assert do_purge_personal_data() == {"expired": 0, "erased": 0}
@@ -188,7 +189,7 @@ def test_the_purge_is_idempotent(q):
 
 def test_unsent_sms_of_a_closed_ticket_are_cancelled_and_never_sent(q):
     from kiosk.server.notifications.services import run_once
-    from kiosk.server.queueing.services import do_cancel_by_visitor
+    from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor
 
     leaving, staying = issue(q), issue(q, phone="+33698765432")
     assert [m.status for m in sms_of(leaving)] == ["pending"]
@@ -205,7 +206,7 @@ def test_a_ticket_closed_after_the_claim_gets_no_sms(q):
     """The worker claims a batch, then sends one by one (up to a 5 s timeout each): a
     number erased in between must not be used."""
     from kiosk.server.notifications.services import claim_due, send_one
-    from kiosk.server.queueing.services import do_cancel_by_visitor
+    from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor
 
     t = issue(q)
     (message,) = claim_due()

@@ -28,11 +28,11 @@ def static_root(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def fresh_models():
     """Service-time models are cached per site pk: never reuse one fitted in another test."""
-    from kiosk.server.queueing.services import MODELS
+    from kiosk.server.queueing.estimates import reset_caches
 
-    MODELS.clear()
+    reset_caches()
     yield
-    MODELS.clear()
+    reset_caches()
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -62,14 +62,14 @@ def clock(minutes: float) -> dt.datetime:
 
 def issue(service, *, priority="", at=None, phone=""):
     """Issue a ticket the way the API does; optionally place it at issue time `at`."""
+    from kiosk.server.queueing.issuing import do_issue_ticket
     from kiosk.server.queueing.models import Ticket
-    from kiosk.server.queueing.services import do_issue_ticket
 
     ticket, created = do_issue_ticket(service, priority=priority, phone=phone,
                                       consent=bool(phone))
     assert created
     if at is not None:
-        from kiosk.server.queueing.services import invalidate_estimates
+        from kiosk.server.queueing.estimates import invalidate_estimates
 
         Ticket.objects.filter(pk=ticket.pk).update(queued_at=at)
         invalidate_estimates(ticket.site_id)  # a change made behind the services' back
@@ -83,7 +83,7 @@ def fresh(ticket):
 
 
 def call_next(c):
-    from kiosk.server.queueing.services import do_call_next
+    from kiosk.server.queueing.counter_actions import do_call_next
 
     ticket = do_call_next(c)
     return None if ticket is None else fresh(ticket)
@@ -104,7 +104,7 @@ def waiting_ids(site) -> set[int]:
 
 
 def positions(tickets) -> dict[int, int | None]:
-    from kiosk.server.queueing.services import ticket_position
+    from kiosk.server.queueing.ordering import ticket_position
 
     return {t.pk: ticket_position(fresh(t)) for t in tickets}
 
@@ -172,7 +172,7 @@ def test_the_priority_history_counts_calls_not_recalls(q):
     visitor. The next call drawn from the queue must be the waiting normal ticket: a third
     priority call in a row while a normal waits breaks the rule.
     """
-    from kiosk.server.queueing.services import do_recall
+    from kiosk.server.queueing.counter_actions import do_recall
 
     g1, g2 = q.g1, q.g2
     n0 = issue(q.a, at=clock(10))
@@ -189,7 +189,8 @@ def test_the_priority_history_counts_calls_not_recalls(q):
 
 
 def test_a_counter_calls_only_its_services(q):
-    from kiosk.server.queueing.services import QueueError, do_call_ticket
+    from kiosk.server.queueing.counter_actions import do_call_ticket
+    from kiosk.server.queueing.lifecycle import QueueError
 
     g1 = q.g1  # does not serve c
     other = issue(q.c, priority="pregnancy", at=clock(5))
@@ -205,7 +206,7 @@ def test_a_counter_calls_only_its_services(q):
 
 
 def test_call_out_of_turn(q):
-    from kiosk.server.queueing.services import current_ticket, do_call_ticket
+    from kiosk.server.queueing.counter_actions import current_ticket, do_call_ticket
 
     g1 = q.g1
     a, b, c = (issue(q.a, at=clock(10 + i)) for i in range(3))
@@ -220,12 +221,10 @@ def test_call_out_of_turn(q):
 
 def test_call_out_of_turn_refuses_a_closed_ticket_and_another_sites_ticket(q):
     from kiosk.server.content.models import Pole, Service, Site
-    from kiosk.server.queueing.services import (
-        QueueError,
-        do_call_ticket,
-        do_cancel_by_visitor,
-        do_issue_ticket,
-    )
+    from kiosk.server.queueing.counter_actions import do_call_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
+    from kiosk.server.queueing.lifecycle import QueueError
+    from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor
 
     g1 = q.g1
     gone = issue(q.a)
@@ -249,8 +248,8 @@ def test_call_out_of_turn_refuses_a_closed_ticket_and_another_sites_ticket(q):
 
 
 def test_recall_increments_and_restamps_called_at(q):
+    from kiosk.server.queueing.counter_actions import do_recall
     from kiosk.server.queueing.models import Ticket
-    from kiosk.server.queueing.services import do_recall
 
     g1 = q.g1
     issue(q.a)
@@ -268,7 +267,8 @@ def test_recall_increments_and_restamps_called_at(q):
 
 
 def test_recall_without_a_current_ticket_is_refused(q):
-    from kiosk.server.queueing.services import QueueError, do_recall
+    from kiosk.server.queueing.counter_actions import do_recall
+    from kiosk.server.queueing.lifecycle import QueueError
 
     with pytest.raises(QueueError) as info:
         do_recall(q.g1)
@@ -283,7 +283,8 @@ def _move_called_at(ticket, seconds_ago: float) -> None:
 
 
 def test_no_show_is_refused_before_the_grace_period_and_allowed_after(q):
-    from kiosk.server.queueing.services import QueueError, do_no_show
+    from kiosk.server.queueing.counter_actions import do_no_show
+    from kiosk.server.queueing.lifecycle import QueueError
 
     q.site.no_show_grace_seconds = 600  # the site's setting, not a constant
     q.site.save()
@@ -305,7 +306,8 @@ def test_no_show_is_refused_before_the_grace_period_and_allowed_after(q):
 
 
 def test_a_recall_restarts_the_grace_period(q):
-    from kiosk.server.queueing.services import QueueError, do_no_show, do_recall
+    from kiosk.server.queueing.counter_actions import do_no_show, do_recall
+    from kiosk.server.queueing.lifecycle import QueueError
 
     g1 = q.g1
     issue(q.a)
@@ -318,7 +320,7 @@ def test_a_recall_restarts_the_grace_period(q):
 
 
 def test_a_no_show_frees_the_counter_for_the_next_call(q):
-    from kiosk.server.queueing.services import current_ticket, do_no_show
+    from kiosk.server.queueing.counter_actions import current_ticket, do_no_show
 
     g1 = q.g1
     a, b = issue(q.a, at=clock(10)), issue(q.a, at=clock(11))
@@ -334,8 +336,9 @@ def test_a_no_show_frees_the_counter_for_the_next_call(q):
 
 
 def test_a_transfer_keeps_the_number_and_the_place(q):
+    from kiosk.server.queueing.counter_actions import current_ticket, do_transfer
     from kiosk.server.queueing.models import Ticket, TicketSequence
-    from kiosk.server.queueing.services import current_ticket, do_transfer, ticket_position
+    from kiosk.server.queueing.ordering import ticket_position
 
     g1, g2 = q.g1, q.g2  # g2 serves c, g1 does not
     for i in range(4):  # the visitor's number (a005) is not yet used in c (c001-c003)
@@ -366,7 +369,7 @@ def test_a_transfer_keeps_the_number_and_the_place(q):
 
 
 def test_a_transfer_into_a_service_that_used_the_same_number(q):
-    from kiosk.server.queueing.services import do_transfer
+    from kiosk.server.queueing.counter_actions import do_transfer
 
     visitor = issue(q.a, at=clock(30))  # a001
     issue(q.c, at=clock(20))  # c001: same number, another letter
@@ -377,7 +380,8 @@ def test_a_transfer_into_a_service_that_used_the_same_number(q):
 
 
 def test_a_transfer_to_an_unknown_or_the_same_service_is_refused(q):
-    from kiosk.server.queueing.services import QueueError, do_transfer
+    from kiosk.server.queueing.counter_actions import do_transfer
+    from kiosk.server.queueing.lifecycle import QueueError
 
     g1 = q.g1
     issue(q.a)
@@ -393,7 +397,7 @@ def test_a_transfer_to_an_unknown_or_the_same_service_is_refused(q):
 
 
 def test_park_then_resume(q):
-    from kiosk.server.queueing.services import (
+    from kiosk.server.queueing.counter_actions import (
         current_ticket,
         do_park,
         do_resume,
@@ -423,7 +427,8 @@ def test_park_then_resume(q):
 
 
 def test_resume_refuses_a_ticket_that_is_not_parked(q):
-    from kiosk.server.queueing.services import QueueError, do_resume
+    from kiosk.server.queueing.counter_actions import do_resume
+    from kiosk.server.queueing.lifecycle import QueueError
 
     g1 = q.g1
     t = issue(q.a)
@@ -434,7 +439,7 @@ def test_resume_refuses_a_ticket_that_is_not_parked(q):
 
 
 def test_the_phone_page_of_a_parked_ticket(q, client):
-    from kiosk.server.queueing.services import do_park
+    from kiosk.server.queueing.counter_actions import do_park
 
     g1 = q.g1
     t = issue(q.a)
@@ -448,7 +453,9 @@ def test_the_phone_page_of_a_parked_ticket(q, client):
 
 
 def test_postpone_moves_back_the_site_number_of_places_once(q):
-    from kiosk.server.queueing.services import QueueError, do_postpone, ticket_position
+    from kiosk.server.queueing.lifecycle import QueueError
+    from kiosk.server.queueing.ordering import ticket_position
+    from kiosk.server.queueing.visitor_actions import do_postpone
 
     q.site.postpone_places = 3
     q.site.save()
@@ -471,7 +478,8 @@ def test_postpone_moves_back_the_site_number_of_places_once(q):
 
 
 def test_postpone_near_the_end_goes_last(q):
-    from kiosk.server.queueing.services import do_postpone, ticket_position
+    from kiosk.server.queueing.ordering import ticket_position
+    from kiosk.server.queueing.visitor_actions import do_postpone
 
     q.site.postpone_places = 3
     q.site.save()
@@ -482,7 +490,8 @@ def test_postpone_near_the_end_goes_last(q):
 
 def test_postpone_counts_places_in_the_call_order(q):
     """A visitor at position 2 (behind a priority ticket) asks for more time: position 5."""
-    from kiosk.server.queueing.services import do_postpone, ticket_position
+    from kiosk.server.queueing.ordering import ticket_position
+    from kiosk.server.queueing.visitor_actions import do_postpone
 
     q.site.postpone_places = 3
     q.site.save()
@@ -496,7 +505,8 @@ def test_postpone_counts_places_in_the_call_order(q):
 
 
 def test_only_a_waiting_ticket_may_be_postponed(q):
-    from kiosk.server.queueing.services import QueueError, do_postpone
+    from kiosk.server.queueing.lifecycle import QueueError
+    from kiosk.server.queueing.visitor_actions import do_postpone
 
     issue(q.a)
     t = call_next(q.g1)
@@ -509,7 +519,9 @@ def test_only_a_waiting_ticket_may_be_postponed(q):
 
 
 def test_cancel_by_visitor(q):
-    from kiosk.server.queueing.services import QueueError, do_cancel_by_visitor, ticket_position
+    from kiosk.server.queueing.lifecycle import QueueError
+    from kiosk.server.queueing.ordering import ticket_position
+    from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor
 
     a, b, c = (issue(q.a, at=clock(10 + i), phone="+33612345678") for i in range(3))
     do_cancel_by_visitor(b)
@@ -524,7 +536,8 @@ def test_cancel_by_visitor(q):
 
 
 def test_a_called_visitor_cannot_cancel(q):
-    from kiosk.server.queueing.services import QueueError, do_cancel_by_visitor
+    from kiosk.server.queueing.lifecycle import QueueError
+    from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor
 
     issue(q.a)
     t = call_next(q.g1)
@@ -552,7 +565,7 @@ def test_positions_match_the_call_order(q):
 
 
 def test_estimates_do_not_decrease_along_the_call_order(q):
-    from kiosk.server.queueing.services import queue_estimates
+    from kiosk.server.queueing.estimates import queue_estimates
 
     g1, g2 = q.g1, q.g2
     tickets = [issue(q.a, priority=p, at=clock(10 + i)) for i, p in enumerate(MIXED)]
@@ -575,8 +588,8 @@ def test_the_agent_of_another_site_is_denied(q):
 
     from kiosk.server.accounts.models import SiteMembership
     from kiosk.server.content.models import Site
+    from kiosk.server.queueing.counter_actions import check_counter_agent
     from kiosk.server.queueing.models import Counter
-    from kiosk.server.queueing.services import check_counter_agent
     from tests.conftest import demo_data
 
     other = Site.objects.create(slug="paris-20", name="Mairie du 20e")

@@ -21,7 +21,7 @@ def static_root(settings, tmp_path):
 def _reference_position(ticket) -> int | None:
     """The definition: the ticket's index in call_order over its service's waiting line."""
     from kiosk.server.queueing.models import Ticket
-    from kiosk.server.queueing.services import call_order, recent_priority_calls
+    from kiosk.server.queueing.ordering import call_order, recent_priority_calls
 
     ticket = Ticket.objects.get(pk=ticket.pk)
     if ticket.status != "waiting":
@@ -38,8 +38,9 @@ def _reference_position(ticket) -> int | None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_position_matches_call_order(demo, seed):
+    from kiosk.server.queueing.issuing import do_issue_ticket
     from kiosk.server.queueing.models import Ticket
-    from kiosk.server.queueing.services import do_issue_ticket, ticket_position
+    from kiosk.server.queueing.ordering import ticket_position
 
     rng = random.Random(seed)
     service = demo.services.filter(ticketing=True).order_by("slug").first()

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 def issue(demo, slug, n=1):
     from kiosk.server.content.models import Service
-    from kiosk.server.queueing.services import do_issue_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
     service = Service.objects.get(site=demo, slug=slug)
     return [do_issue_ticket(service)[0] for _ in range(n)]
@@ -54,7 +54,7 @@ def test_waiting_counts_and_a_longer_queue_means_a_longer_wait(api, demo):
 
 
 def test_the_estimate_is_what_a_ticket_taken_now_gets(api, demo):
-    from kiosk.server.queueing.services import estimated_wait
+    from kiosk.server.queueing.estimates import estimated_wait
 
     issue(demo, "logement-social", 4)
     predicted = fresh(api)["services"]["logement-social"]["estimated_wait_minutes"]

@@ -30,11 +30,11 @@ def static_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def fresh_models():
-    from kiosk.server.queueing.services import MODELS
+    from kiosk.server.queueing.estimates import reset_caches
 
-    MODELS.clear()
+    reset_caches()
     yield
-    MODELS.clear()
+    reset_caches()
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def q(demo):
 
 
 def issue(q, *, phone="", language="fr"):
-    from kiosk.server.queueing.services import do_issue_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
     ticket, created = do_issue_ticket(q.a, language=language, phone=phone,
                                       consent=bool(phone))
@@ -78,7 +78,7 @@ def rows(ticket=None, kind=None):
 
 
 def call_next(q):
-    from kiosk.server.queueing.services import do_call_next
+    from kiosk.server.queueing.counter_actions import do_call_next
 
     return do_call_next(q.g)
 
@@ -92,7 +92,7 @@ def fresh(obj):
 
 
 def test_one_near_row_when_the_position_rule_becomes_true(q):
-    from kiosk.server.queueing.services import queue_estimates
+    from kiosk.server.queueing.estimates import queue_estimates
 
     issue(q), issue(q)
     third, fourth = issue(q, phone=PHONE), issue(q, phone=PHONE)
@@ -114,7 +114,8 @@ def test_one_near_row_when_the_position_rule_becomes_true(q):
 
 def test_a_near_row_when_the_estimate_is_under_the_threshold(q):
     """near_turn: estimate <= threshold OR tickets ahead <= max_position (here 0)."""
-    from kiosk.server.queueing.services import queue_estimates, ticket_position
+    from kiosk.server.queueing.estimates import queue_estimates
+    from kiosk.server.queueing.ordering import ticket_position
 
     q.a.mean_service_minutes = 10
     q.a.save()
@@ -427,7 +428,7 @@ def test_the_worker_checks_the_near_rule_with_time_alone(q, monkeypatch):
     there long enough): the worker's minute check inserts the row, and sends it."""
     from django.core.management import call_command
 
-    from kiosk.server.queueing import services
+    from kiosk.server.queueing import estimates as services
 
     q.a.mean_service_minutes = 10
     q.a.save()

@@ -241,8 +241,8 @@ def test_status_has_the_same_shape(api, demo, svc):
 
 
 def test_status_follows_the_counter(api, demo, svc):
+    from kiosk.server.queueing.counter_actions import do_call_next
     from kiosk.server.queueing.models import Counter
-    from kiosk.server.queueing.services import do_call_next
 
     first = take(api, svc["id"]).json()
     second = take(api, svc["id"]).json()

@@ -80,7 +80,7 @@ def other_agent(demo):
 
 
 def issue(service, n=1, **kw):
-    from kiosk.server.queueing.services import do_issue_ticket
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
     return [do_issue_ticket(service, **kw)[0] for _ in range(n)]
 

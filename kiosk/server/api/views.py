@@ -39,18 +39,18 @@ from kiosk.server.content.push import MAX_WAIT_SECONDS, wait_for_change
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
 from kiosk.server.devices.models import STALE_AFTER_SECONDS
 from kiosk.server.devices.services import Heartbeat, record_heartbeat
-from kiosk.server.queueing.models import Ticket, is_public_token
-from kiosk.server.queueing.services import (
-    QueueError,
+from kiosk.server.queueing.estimates import estimated_wait
+from kiosk.server.queueing.issuing import (
     check_phone,
     check_service_for_offline_ticket,
     check_service_for_ticket,
     do_issue_offline_ticket,
     do_issue_ticket,
     do_lease_numbers,
-    estimated_wait,
-    ticket_position,
 )
+from kiosk.server.queueing.lifecycle import QueueError
+from kiosk.server.queueing.models import Ticket, is_public_token
+from kiosk.server.queueing.ordering import ticket_position
 from kiosk.server.queueing.status import queue_status
 from kiosk.server.ratelimit import ratelimit
 

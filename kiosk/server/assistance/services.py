@@ -1,4 +1,4 @@
-"""Call an agent: check_* validates, do_* changes state (same style as queueing.services).
+"""Call an agent: check_* validates, do_* changes state (same style as the queue actions in kiosk.server.queueing).
 
 - One open request per kiosk: a second call while one is open answers the open one (the
   partial unique constraint `one_open_assistance_per_kiosk` is the safety net under races).
@@ -18,7 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kiosk.server.assistance.models import AssistanceKey, AssistanceRequest
-from kiosk.server.queueing.services import QueueError, queue_changed
+from kiosk.server.queueing.estimates import queue_changed
+from kiosk.server.queueing.lifecycle import QueueError
 
 Status = AssistanceRequest.Status
 

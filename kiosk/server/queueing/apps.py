@@ -17,8 +17,8 @@ class QueueingConfig(AppConfig):
         def counter_changed(sender, instance, **kwargs):
             from django.db.models import F
 
+            from kiosk.server.queueing.estimates import invalidate_estimates
             from kiosk.server.queueing.models import QueueVersion
-            from kiosk.server.queueing.services import invalidate_estimates
 
             if isinstance(instance, Counter) and instance.site_id:
                 QueueVersion.objects.filter(site_id=instance.site_id).update(

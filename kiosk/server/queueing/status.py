@@ -23,7 +23,7 @@ from django.utils import timezone
 from kiosk.domain.estimation import estimate_waits
 from kiosk.domain.priority import WaitingTicket
 from kiosk.server.content.models import Service, Site
-from kiosk.server.queueing.services import MODELS, snapshot
+from kiosk.server.queueing.snapshot import MODELS, snapshot
 
 STATUS_TTL_SECONDS = 5.0  # every kiosk of a site polls it; share the answer a few seconds
 _GHOST = "__new_ticket__"

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from kiosk.server.content.models import Site
+from kiosk.server.queueing.counter_actions import counter_label
 from kiosk.server.queueing.models import Ticket
 from kiosk.server.queueing.polling import not_modified, poll_etag, revalidate, unchanged, version_of
-from kiosk.server.queueing.services import counter_label
 from kiosk.server.web.console import no_store
 
 BOARD_CALLS = 6

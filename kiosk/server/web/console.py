@@ -3,7 +3,7 @@
 Progressive enhancement: every action is a plain POST form that redirects back to the
 console; the page's script sends the same forms with fetch (Accept: application/json) and
 gets {ok, message, state} back, and polls `etat.json` every second.
-Thin views: the queue logic is in kiosk.server.queueing.services.
+Thin views: the queue logic is in kiosk.server.queueing (issuing, counter_actions, ...).
 """
 
 from __future__ import annotations
@@ -29,7 +29,30 @@ from kiosk.server.assistance.services import (
     open_requests,
 )
 from kiosk.server.content.models import Service
+from kiosk.server.queueing.counter_actions import (
+    check_counter_agent,
+    current_ticket,
+    do_call_next,
+    do_call_ticket,
+    do_finish_current,
+    do_no_show,
+    do_park,
+    do_recall,
+    do_resume,
+    do_transfer,
+    no_show_allowed_at,
+    parked_tickets,
+)
+from kiosk.server.queueing.estimates import estimated_wait, estimates_for, queue_version
+from kiosk.server.queueing.issuing import (
+    check_phone,
+    check_priority,
+    check_service_for_ticket,
+    do_issue_ticket,
+)
+from kiosk.server.queueing.lifecycle import QueueError
 from kiosk.server.queueing.models import Counter, Priority, Ticket, is_public_token
+from kiosk.server.queueing.ordering import call_order, recent_priority_calls, ticket_position
 from kiosk.server.queueing.polling import (
     POLL_BUCKET_SECONDS,
     not_modified,
@@ -38,31 +61,6 @@ from kiosk.server.queueing.polling import (
     shared,
     unchanged,
     version_of,
-)
-from kiosk.server.queueing.services import (
-    QueueError,
-    call_order,
-    check_counter_agent,
-    check_phone,
-    check_priority,
-    check_service_for_ticket,
-    current_ticket,
-    do_call_next,
-    do_call_ticket,
-    do_finish_current,
-    do_issue_ticket,
-    do_no_show,
-    do_park,
-    do_recall,
-    do_resume,
-    do_transfer,
-    estimated_wait,
-    estimates_for,
-    no_show_allowed_at,
-    parked_tickets,
-    queue_version,
-    recent_priority_calls,
-    ticket_position,
 )
 from kiosk.server.web.errors import french
 from kiosk.server.web.qr import qr_svg

@@ -1,6 +1,6 @@
 """The queue's error messages, in French for the agents' pages.
 
-The service functions (queueing.services) raise QueueError with a short English message that
+The queue actions (kiosk.server.queueing.*) raise QueueError with a short English message that
 is safe to show. The console speaks French: the known messages are translated here, anything
 else is shown as it is.
 """

@@ -14,7 +14,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from kiosk.domain.languages import get_language
 from kiosk.domain.tickets import TicketStatus
+from kiosk.server.queueing.estimates import estimated_wait
+from kiosk.server.queueing.lifecycle import QueueError
 from kiosk.server.queueing.models import Ticket, is_public_token
+from kiosk.server.queueing.ordering import site_positions, ticket_position
 from kiosk.server.queueing.polling import (
     POLL_BUCKET_SECONDS,
     not_modified,
@@ -24,14 +27,7 @@ from kiosk.server.queueing.polling import (
     unchanged,
     version_of,
 )
-from kiosk.server.queueing.services import (
-    QueueError,
-    do_cancel_by_visitor,
-    do_postpone,
-    estimated_wait,
-    site_positions,
-    ticket_position,
-)
+from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor, do_postpone
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web.console import wants_json
 from kiosk.server.web.phone_texts import counter_name, texts

@@ -22,7 +22,7 @@ class Command(BaseCommand):
                                  "time alone (estimates shrink while visitors are served)")
 
     def handle(self, *args, once=False, interval=1.0, near_every=60.0, **options):
-        from kiosk.server.queueing.services import do_check_near_turns
+        from kiosk.server.queueing.notices import do_check_near_turns
 
         gateway = gateway_from_settings()
         stop = threading.Event()

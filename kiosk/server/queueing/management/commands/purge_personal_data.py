@@ -4,7 +4,7 @@ erase every phone number left on a closed ticket."""
 from django.core.management.base import BaseCommand
 
 from kiosk.server.content.contributions import purge_contacts
-from kiosk.server.queueing.services import do_purge_personal_data
+from kiosk.server.queueing.privacy import do_purge_personal_data
 
 
 class Command(BaseCommand):

@@ -1,0 +1,211 @@
+"""What an agent does at a counter: call next, call out of turn, recall, absent, done,
+transfer, park and resume (docs/queues.md, counter actions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kiosk.domain.priority import choose_next
+from kiosk.domain.tickets import (
+    TicketStatus,
+)
+from kiosk.server.accounts.models import Role, sites_where
+from kiosk.server.content.models import Service
+from kiosk.server.queueing.estimates import queue_changed
+from kiosk.server.queueing.lifecycle import QueueError, cancel_unsent_sms, save_ticket, transition
+from kiosk.server.queueing.models import (
+    Counter,
+    Ticket,
+)
+from kiosk.server.queueing.notices import refresh_notifications
+from kiosk.server.queueing.ordering import as_waiting, recent_priority_calls, waiting_tickets
+
+# -- counter actions -----------------------------------------------------------------------
+
+
+def check_counter_agent(user, counter: Counter) -> None:
+    if not sites_where(user, Role.COUNTER).filter(pk=counter.site_id).exists():
+        raise PermissionDenied("this agent has no counter role on this site")
+
+
+def _call(counter: Counter, ticket: Ticket, drawn: bool = True) -> Ticket:
+    """Call `ticket` to `counter`; `drawn` is False for a resume (not a new draw)."""
+    from kiosk.server.notifications.services import enqueue_sms
+
+    transition(ticket, TicketStatus.CALLED)
+    ticket.counter = counter
+    ticket.called_at = timezone.now()
+    if drawn:
+        ticket.drawn_at = ticket.called_at
+    ticket.parked_at = None
+    save_ticket(ticket, "counter", "called_at", "drawn_at", "parked_at")
+    if ticket.phone:
+        enqueue_sms(ticket, "called", counter=counter_label(counter))
+    refresh_notifications(counter.site)
+    return ticket
+
+
+def counter_label(counter: Counter) -> str:
+    """'Guichet 3' -> '3' (the SMS and the board say "guichet 3")."""
+    name = counter.name.strip()
+    return name.split(" ", 1)[1] if name.lower().startswith("guichet ") else name
+
+
+def do_call_next(counter: Counter) -> Ticket | None:
+    """Finish the counter's current ticket and call the next one under the priority rule."""
+    with transaction.atomic():
+        do_finish_current(counter)
+        day = timezone.localdate()
+        service_ids = list(counter.services.values_list("pk", flat=True))
+        candidates = waiting_tickets(counter.site_id, day, service_ids)
+        if transaction.get_connection().features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        tickets = {str(t.pk): t for t in candidates}
+        if not tickets:
+            refresh_notifications(counter.site)
+            return None
+        recent = recent_priority_calls(counter.site_id, day, service_ids)
+        chosen = choose_next([as_waiting(t) for t in tickets.values()], recent)
+        return _call(counter, tickets[chosen.ticket_id])
+
+
+def _site_ticket(counter: Counter, ticket_id: int) -> Ticket:
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id, site_id=counter.site_id).first()
+    if ticket is None:
+        raise QueueError("no such ticket on this site", status=404)
+    return ticket
+
+
+def do_call_ticket(counter: Counter, ticket_id: int) -> Ticket:
+    """Call a given ticket out of turn (a waiting or parked one of a service it serves)."""
+    with transaction.atomic():
+        ticket = _site_ticket(counter, ticket_id)
+        if not counter.services.filter(pk=ticket.service_id).exists():
+            raise QueueError("this counter does not serve that ticket's service", status=409)
+        if ticket.status not in (TicketStatus.WAITING, TicketStatus.PARKED):
+            raise QueueError(f"ticket {ticket.display} is {ticket.status}, not waiting", status=409)
+        do_finish_current(counter)
+        return _call(counter, ticket)
+
+
+def current_ticket(counter: Counter, with_service: bool = True) -> Ticket | None:
+    """The ticket the counter called last and still serves; `with_service`: its service
+    loaded with it (the console sets the few fields it shows itself)."""
+    tickets = Ticket.objects.filter(counter=counter, status=TicketStatus.CALLED)
+    if with_service:
+        tickets = tickets.select_related("service")
+    return tickets.order_by("-called_at").first()
+
+
+def _current_for_update(counter: Counter) -> Ticket:
+    ticket = (
+        Ticket.objects.select_for_update()
+        .filter(counter=counter, status=TicketStatus.CALLED)
+        .order_by("-called_at")
+        .first()
+    )
+    if ticket is None:
+        raise QueueError("no ticket at this counter", status=409)
+    return ticket
+
+
+def do_finish_current(counter: Counter, status: TicketStatus = TicketStatus.DONE) -> Ticket | None:
+    with transaction.atomic():
+        try:
+            ticket = _current_for_update(counter)
+        except QueueError:
+            return None
+        transition(ticket, status)
+        save_ticket(ticket)
+        cancel_unsent_sms(ticket)
+        return ticket
+
+
+def do_recall(counter: Counter) -> Ticket:
+    """Call the current ticket again: the board shows and speaks it again (the "called" SMS
+    goes once per ticket, at the first call)."""
+    with transaction.atomic():
+        ticket = _current_for_update(counter)
+        transition(ticket, TicketStatus.CALLED)
+        ticket.called_at = timezone.now()
+        ticket.recalls = F("recalls") + 1
+        ticket.save(update_fields=["status", "called_at", "recalls"])
+        queue_changed(ticket.site_id)
+        ticket.refresh_from_db()
+        return ticket
+
+
+def no_show_allowed_at(ticket: Ticket) -> dt.datetime:
+    return ticket.called_at + dt.timedelta(seconds=ticket.site.no_show_grace_seconds)
+
+
+def do_no_show(counter: Counter) -> Ticket:
+    """Mark the called visitor absent, only once the grace period has passed."""
+    with transaction.atomic():
+        ticket = _current_for_update(counter)
+        allowed = no_show_allowed_at(ticket)
+        if timezone.now() < allowed:
+            seconds = math.ceil((allowed - timezone.now()).total_seconds())
+            raise QueueError(f"wait {seconds} s more before marking {ticket.display} absent",
+                             status=409)
+        transition(ticket, TicketStatus.NO_SHOW)
+        save_ticket(ticket)
+        cancel_unsent_sms(ticket)
+        refresh_notifications(counter.site)
+        return ticket
+
+
+def do_transfer(counter: Counter, service_slug: str) -> Ticket:
+    """Send the current visitor to another service's queue.
+
+    Rule (docs/queues.md): the ticket keeps its number and its place, its original issue
+    time: it is not sent to the back of the other queue, and no new ticket is issued.
+    """
+    with transaction.atomic():
+        ticket = _current_for_update(counter)
+        target = Service.objects.filter(site_id=counter.site_id, slug=service_slug).first()
+        if target is None:
+            raise QueueError(f"unknown service {service_slug!r}", status=404)
+        if target.pk == ticket.service_id:
+            raise QueueError("the ticket is already in that service", status=409)
+        if not target.ticketing:
+            raise QueueError("that service works on appointment only: no queue", status=409)
+        transition(ticket, TicketStatus.WAITING)
+        ticket.transferred_from_id = ticket.service_id
+        ticket.service = target
+        ticket.counter = None
+        save_ticket(ticket, "service", "transferred_from", "counter")
+        refresh_notifications(counter.site)
+        return ticket
+
+
+def do_park(counter: Counter) -> Ticket:
+    """Set the current visitor aside (a missing paper); resume calls them back here."""
+    with transaction.atomic():
+        ticket = _current_for_update(counter)
+        transition(ticket, TicketStatus.PARKED)
+        ticket.parked_at = timezone.now()
+        save_ticket(ticket, "parked_at")
+        refresh_notifications(counter.site)
+        return ticket
+
+
+def do_resume(counter: Counter, ticket_id: int) -> Ticket:
+    """Call a parked ticket back to this counter (finishing the current one)."""
+    with transaction.atomic():
+        ticket = _site_ticket(counter, ticket_id)
+        if ticket.status != TicketStatus.PARKED:
+            raise QueueError(f"ticket {ticket.display} is not parked", status=409)
+        do_finish_current(counter)
+        return _call(counter, ticket, drawn=False)
+
+
+def parked_tickets(counter: Counter):
+    return Ticket.objects.filter(counter=counter, status=TicketStatus.PARKED).select_related(
+        "service").order_by("parked_at")

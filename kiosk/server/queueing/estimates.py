@@ -1,0 +1,250 @@
+"""The site's wait estimates, computed from the snapshot and shared per process; the
+estimate of a ticket taken now (probes) and of tickets issued since (docs/queues.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import time
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kiosk.domain.estimation import (
+    QueueSnapshot,
+    estimate_waits,
+)
+from kiosk.domain.priority import WaitingTicket
+from kiosk.domain.tickets import (
+    TicketStatus,
+)
+from kiosk.server.content.models import Site
+from kiosk.server.queueing.models import (
+    QueueVersion,
+    Ticket,
+)
+from kiosk.server.queueing.snapshot import MODELS, snapshot
+
+ESTIMATES_TTL_SECONDS = 1.0
+
+
+NEEDS_FRESH = object()  # Estimates.for_new: only the queue as it is will do
+
+
+class Estimates(dict):
+    """Ticket pk -> whole minutes until its call (None: unknown), as computed at one moment,
+    plus what a ticket issued after that moment gets (`for_new`). `max_pk`: the newest
+    ticket the computation saw waiting: a waiting ticket with a greater pk is newer."""
+
+    CHAIN_MIN = 8
+
+    def __init__(self, values=(), new=None, max_pk: int = 0, snapshot=None, model=None,
+                 related=None):
+        super().__init__(values)
+        # (service pk, priority) -> a ticket taken at that moment (estimate_waits' probes).
+        self.new: dict[tuple[int, bool], float | None] = new or {}
+        self.max_pk = max_pk
+        # service pk -> the services sharing an open counter with it (itself included).
+        self.related: dict[int, set[int]] = related or {}
+        self._snapshot, self._model = snapshot, model
+        self._chains: dict[int, list[float | None]] = {}
+
+    def for_new(self, service_id: int, priority: bool, normal_since: int,
+                priority_since: int, compute: bool = True):
+        """Whole minutes for a ticket of the service issued after the computation, with
+        `normal_since` / `priority_since` tickets of its service issued after it too, and
+        before this one (still waiting). The first one is a ticket taken then (a probe);
+        the n-th normal one in a row, the n-th of a chain of normal tickets added to the
+        queue the computation saw (computed once per service, when first needed; not
+        with `compute` False). NEEDS_FRESH otherwise (priority tickets among them)."""
+        if priority_since or (priority and normal_since):
+            return NEEDS_FRESH
+        if not normal_since:
+            value = self.new.get((service_id, priority))
+        else:
+            chain = self._chains.get(service_id)
+            if chain is None or len(chain) <= normal_since:
+                if not compute or self._snapshot is None:
+                    return NEEDS_FRESH
+                chain = self._chain(service_id, max(self.CHAIN_MIN, 2 * normal_since + 1))
+            value = chain[normal_since]
+        return None if value is None else max(0, math.ceil(value))
+
+    def _chain(self, service_id: int, length: int) -> list[float | None]:
+        snap, key = self._snapshot, str(service_id)
+        line = list(snap.waiting.get(key, ()))
+        at = max([t.issued_at for t in line] + [snap.now]) + 1e-3
+        chain = [WaitingTicket(f"chain:{j}", key, at + j * 1e-3) for j in range(length)]
+        raw = estimate_waits(QueueSnapshot(
+            now=snap.now, waiting={**snap.waiting, key: [*line, *chain]},
+            counters=snap.counters, in_service=snap.in_service,
+            no_show_rate=snap.no_show_rate, recent_calls=snap.recent_calls), self._model)
+        values = [raw.get(t.ticket_id) for t in chain]
+        self._chains[service_id] = values
+        return values
+
+
+_estimates_cache: dict[int, tuple[float, Estimates]] = {}
+
+
+def newer_tickets(estimates: Estimates, site_id: int, day: dt.date) -> list[tuple[int, int, bool]]:
+    """(pk, service pk, priority) of the site's waiting tickets newer than `estimates`
+    (issued since; usually none or a few), oldest first. One query."""
+    rows = Ticket.objects.filter(site_id=site_id, day=day, status=TicketStatus.WAITING,
+                                 pk__gt=estimates.max_pk)
+    return [(pk, service_id, bool(priority)) for pk, service_id, priority in
+            rows.order_by("pk").values_list("pk", "service_id", "priority")]
+
+
+def estimate_for_new(estimates: Estimates, newer: list[tuple[int, int, bool]],
+                     service_id: int, priority: bool, compute: bool = True):
+    """The estimate of a ticket of `service_id` issued after `estimates` were computed and
+    after the `newer` tickets (newer_tickets): Estimates.for_new when the only ones among
+    them that can be called before it are of its own service; NEEDS_FRESH when some are of
+    another service sharing a counter with it (the caller computes the queue as it is)."""
+    related = estimates.related.get(service_id, ())
+    normal = prio = 0
+    for _, other, other_priority in newer:
+        if other == service_id:
+            prio += other_priority
+            normal += not other_priority
+        elif other in related:
+            return NEEDS_FRESH
+    return estimates.for_new(service_id, priority, normal, prio, compute)
+
+
+def estimates_for(site: Site, tickets: list) -> dict[int, int | None]:
+    """Estimates of these waiting tickets, from the site's shared estimates; those issued
+    since the shared result get theirs as at issue (estimate_for_new), else the queue as it
+    is is computed (once for the process, and shared)."""
+    estimates = queue_estimates(site) if tickets else Estimates()
+    out = {t.pk: estimates.get(t.pk) for t in tickets}
+    missing = sorted((t for t in tickets if t.pk not in estimates), key=lambda t: t.pk)
+    if not missing:
+        return out
+    today = timezone.localdate()
+    # All issued today since the shared result (not, say, transferred in).
+    if missing[0].pk > estimates.max_pk and all(t.day == today for t in missing):
+        newer = newer_tickets(estimates, site.pk, today)
+        for t in missing:
+            minutes = estimate_for_new(estimates, [r for r in newer if r[0] < t.pk],
+                                       t.service_id, bool(t.priority))
+            if minutes is NEEDS_FRESH:
+                break
+            out[t.pk] = minutes
+        else:
+            return out
+    estimates = queue_estimates(site, fresh=True)
+    return {t.pk: estimates.get(t.pk) for t in tickets}
+
+
+def queue_changed(site_id: int, estimates: bool = True) -> None:
+    """Every queue change, in its transaction: bump the site's QueueVersion (the polled pages
+    answer 200 again, in every process) and drop this process's shared estimates."""
+    if not QueueVersion.objects.filter(site_id=site_id).update(version=F("version") + 1):
+        _, created = QueueVersion.objects.get_or_create(site_id=site_id,
+                                                        defaults={"version": 1})
+        if not created:  # created concurrently since the UPDATE: bump it now
+            QueueVersion.objects.filter(site_id=site_id).update(version=F("version") + 1)
+    if estimates:
+        invalidate_estimates(site_id)
+
+
+def queue_version(site_id: int) -> int:
+    return QueueVersion.objects.filter(site_id=site_id).values_list(
+        "version", flat=True).first() or 0
+
+
+def queue_estimates(site: Site, now: dt.datetime | None = None,
+                    fresh: bool = False) -> Estimates:
+    """Whole minutes until each waiting ticket of the site is called (None: unknown).
+
+    Pages poll this (consoles every second, phones every 5 s): within a process the answer
+    is shared for ESTIMATES_TTL_SECONDS; queue changes compute it fresh (and refresh it).
+    """
+    if now is not None:
+        return _compute_estimates(site, now)
+    asked = time.monotonic()
+    if not fresh:
+        hit = _estimates_cache.get(site.pk)
+        if hit and asked - hit[0] < ESTIMATES_TTL_SECONDS:
+            return hit[1]
+    if fresh and transaction.get_connection().in_atomic_block:
+        # Inside a queue change: its own uncommitted rows count, nobody else's result will do.
+        return _store_estimates(site.pk, time.monotonic(), _compute_estimates(site, None))
+    # One computation at a time per site and process: the threads that missed the shared
+    # result (or want one computed after they asked: `fresh`) wait for it instead of all
+    # computing the same thing at once, and take it when it started after they asked.
+    with _estimates_locks.setdefault(site.pk, threading.Lock()):
+        hit = _estimates_cache.get(site.pk)
+        if hit and (hit[0] >= asked if fresh
+                    else time.monotonic() - hit[0] < ESTIMATES_TTL_SECONDS):
+            return hit[1]
+        started = time.monotonic()
+        return _store_estimates(site.pk, started, _compute_estimates(site, None))
+
+
+_estimates_locks: dict[int, threading.Lock] = {}
+_estimates_dropped: dict[int, float] = {}
+
+
+def _store_estimates(site_id: int, started: float, result: dict) -> dict:
+    """Share a result, stamped with the time its computation started, unless a queue change
+    dropped the estimates since (it may not have seen that change)."""
+    if started >= _estimates_dropped.get(site_id, -math.inf):
+        _estimates_cache[site_id] = (started, result)
+    return result
+
+
+def is_shared(site_id: int, estimates: Estimates) -> bool:
+    """Whether `estimates` is still this process's shared result for the site."""
+    return _estimates_cache.get(site_id, (0, None))[1] is estimates
+
+
+def invalidate_estimates(site_id: int) -> None:
+    """Every queue change drops the site's shared estimates: the next reader recomputes."""
+    _estimates_dropped[site_id] = time.monotonic()
+    _estimates_cache.pop(site_id, None)
+
+
+def _compute_estimates(site: Site, now: dt.datetime | None) -> Estimates:
+    model = MODELS.get(site)
+    snap = snapshot(site, now)
+    snap = QueueSnapshot(now=snap.now, waiting=snap.waiting, counters=snap.counters,
+                         in_service=snap.in_service, recent_calls=snap.recent_calls,
+                         no_show_rate=model.no_show_rate)
+    # Open counters per service, and a probe per service and class: "a ticket taken now".
+    served = {service for counter in snap.counters for service in counter.services}
+    related: dict[int, set[int]] = {}
+    for counter in snap.counters:
+        for service in counter.services:
+            related.setdefault(int(service), set()).update(int(s) for s in counter.services)
+    probes = []
+    for service in served:
+        last = max((t.issued_at for t in snap.waiting.get(service, ())), default=snap.now)
+        at = max(last, snap.now) + 1e-3
+        probes += [WaitingTicket(f"new:{service}:{p:d}", service, at, priority=p)
+                   for p in (False, True)]
+    raw = estimate_waits(snap, model, probes=probes)
+    values = {int(k): (None if v is None else max(0, math.ceil(v)))
+              for k, v in raw.items() if not k.startswith("new:")}
+    return Estimates(
+        values,
+        new={(int(t.service), t.priority): raw.get(t.ticket_id) for t in probes},
+        max_pk=max(values, default=0), snapshot=snap, model=model, related=related,
+    )
+
+
+def estimated_wait(ticket: Ticket, position: int | None = None) -> int | None:
+    if ticket.status != TicketStatus.WAITING:
+        return None
+    return estimates_for(ticket.site, [ticket])[ticket.pk]
+
+
+def reset_caches() -> None:
+    """Forget every learned model and shared estimate of this process (tests, benches)."""
+    MODELS.clear()
+    _estimates_cache.clear()
+    _estimates_dropped.clear()

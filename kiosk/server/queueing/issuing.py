@@ -1,0 +1,266 @@
+"""Issuing tickets: online at a kiosk or by an agent, leased number blocks, and the upload
+of tickets a kiosk issued offline (docs/queues.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from kiosk.domain.phones import PhoneError, normalize_phone
+from kiosk.domain.tickets import (
+    MAX_NUMBER,
+    TicketStatus,
+    format_ticket_number,
+)
+from kiosk.server.content.models import Service, Site
+from kiosk.server.queueing.estimates import (
+    NEEDS_FRESH,
+    estimate_for_new,
+    is_shared,
+    newer_tickets,
+    queue_changed,
+    queue_estimates,
+)
+from kiosk.server.queueing.lifecycle import QueueError
+from kiosk.server.queueing.models import (
+    IdempotencyRecord,
+    NumberLease,
+    Priority,
+    Ticket,
+    TicketSequence,
+)
+from kiosk.server.queueing.notices import notify_new_ticket, refresh_notifications
+
+# -- issuing -------------------------------------------------------------------------------
+
+
+def check_service_for_ticket(site: Site, service_slug: str) -> Service:
+    # A draft service (or one of a draft pole) is not on the kiosks: no ticket for it either.
+    service = Service.objects.filter(site=site, slug=service_slug, published=True,
+                                     pole__published=True).first()
+    if service is None:
+        raise QueueError(f"unknown service {service_slug!r}", status=404)
+    service.site = site  # the caller's instance: no second query for it
+    if not service.ticketing:
+        raise QueueError("this service works on appointment only: no ticket", status=409)
+    return service
+
+
+def check_service_for_offline_ticket(site: Site, service_slug: str) -> Service:
+    """Like check_service_for_ticket, but a service turned appointment-only since the lease
+    still takes the tickets already issued from it: nothing a kiosk issued is refused."""
+    service = Service.objects.filter(site=site, slug=service_slug).first()
+    if service is None:
+        raise QueueError(f"unknown service {service_slug!r}", status=404)
+    return service
+
+
+def check_phone(raw: str | None, consent: bool) -> str:
+    """The E.164 number to keep on the ticket ('' for none); consent is required."""
+    if not raw:
+        return ""
+    try:
+        phone = normalize_phone(raw)
+    except PhoneError as exc:
+        raise QueueError(f"phone number refused: {exc}", status=422) from exc
+    if not consent:
+        raise QueueError("the visitor's consent is required to keep a phone number", status=422)
+    return phone
+
+
+def check_priority(value: str | None) -> str:
+    value = value or ""
+    if value not in Priority.values:
+        raise QueueError(f"unknown priority category {value!r}", status=422)
+    return value
+
+
+def do_issue_ticket(
+    service: Service,
+    language: str = "fr",
+    kiosk=None,
+    idempotency_key: uuid.UUID | None = None,
+    *,
+    priority: str = "",
+    phone: str = "",
+    consent: bool = False,
+    issued_by=None,
+) -> tuple[Ticket, bool]:
+    """Issue the next ticket of the day for `service`; return (ticket, created).
+
+    With an idempotency key, a replay (even a concurrent one) returns the first ticket.
+    `phone` must already be checked (check_phone); it is kept only while the ticket is open.
+    """
+    if idempotency_key is not None and kiosk is not None:
+        record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
+        if record is not None:
+            return record.ticket, False
+    # The site's shared estimates (at most ESTIMATES_TTL_SECONDS old; computed, if need be,
+    # outside the write transaction, which holds SQLite's lock): they hold the wait of a
+    # ticket taken now in each service, the estimate shown at issue (docs/queues.md).
+    estimates = queue_estimates(service.site)
+    newer = newer_tickets(estimates, service.site_id, timezone.localdate())
+    if newer and estimate_for_new(estimates, newer, service.pk, bool(priority)) is NEEDS_FRESH:
+        # Tickets issued since that the shared result cannot account for: the queue as it
+        # is (computed once for the concurrent requests of the process, and shared).
+        estimates = queue_estimates(service.site, fresh=True)
+    try:
+        with transaction.atomic():
+            day = timezone.localdate()
+            sequence, _ = TicketSequence.objects.get_or_create(service=service, day=day)
+            # The UPDATE takes the row lock: concurrent issuers queue here until we commit.
+            TicketSequence.objects.filter(pk=sequence.pk).update(last_number=F("last_number") + 1)
+            number = TicketSequence.objects.values_list("last_number", flat=True).get(pk=sequence.pk)
+            if number > MAX_NUMBER:
+                # Rolls the bump back: the visitor is sent to the reception desk, not a 500.
+                raise QueueError(
+                    f"no more tickets today for this service ({MAX_NUMBER} issued)", status=409
+                )
+            now = timezone.now()
+            # Under the sequence's lock: every earlier ticket of the service is committed.
+            minutes = estimate_for_new(estimates, newer_tickets(estimates, service.site_id, day),
+                                       service.pk, bool(priority),
+                                       compute=False)  # no simulation under the lock
+            raced = minutes is NEEDS_FRESH  # others were issued since the check above
+            if raced:
+                minutes = None
+            ticket = Ticket.objects.create(
+                site=service.site, service=service, day=day, number=number,
+                prefix=service.prefix, language=language, kiosk=kiosk, priority=priority,
+                issued_service=service,
+                queued_at=now, phone=phone, sms_consent_at=now if phone else None,
+                issued_by=issued_by, estimate_at_issue=minutes,
+            )
+            if idempotency_key is not None and kiosk is not None:
+                IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
+            # A ticket at the back of its line changes no other ticket's estimate (a priority
+            # one moves the normal ones back: drop the shared estimates), nor makes another
+            # ticket's turn near: only its own "near" SMS can be due.
+            queue_changed(service.site_id, estimates=bool(priority) or raced)
+            if raced:
+                refresh_notifications(service.site)  # as for any change: fresh, in here
+            elif phone and minutes is not None:
+                notify_new_ticket(ticket, minutes)
+    except IntegrityError:
+        # Lost a race with the same key: the other request's ticket is the answer.
+        if idempotency_key is None or kiosk is None:
+            raise
+        record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
+        if record is None:
+            raise
+        return record.ticket, False
+    if raced:  # the estimate with the queue as it is, outside the write transaction
+        minutes = queue_estimates(service.site, fresh=True).get(ticket.pk)
+        Ticket.objects.filter(pk=ticket.pk).update(estimate_at_issue=minutes)
+        ticket.estimate_at_issue = minutes
+    elif not priority and is_shared(service.site_id, estimates):
+        # The shared result stays valid (see above): it now holds this ticket too, with
+        # the estimate it was given, until the next computation.
+        estimates[ticket.pk] = ticket.estimate_at_issue
+    return ticket, True
+
+
+# -- offline tickets: leased number blocks ----------------------------------------------
+
+MAX_LEASE_SIZE = 50
+
+
+def do_lease_numbers(service: Service, kiosk, size: int = 10,
+                     idempotency_key: uuid.UUID | None = None) -> tuple[NumberLease, bool]:
+    """Reserve the next `size` numbers of today's sequence of `service` for `kiosk`; return
+    (lease, created). One UPDATE bumps the sequence by `size` (the row lock serialises it
+    with do_issue_ticket), so online tickets skip the leased numbers. A replay of the same
+    key returns the first lease."""
+    if not 1 <= size <= MAX_LEASE_SIZE:
+        raise QueueError(f"a lease holds 1 to {MAX_LEASE_SIZE} numbers", status=422)
+    if idempotency_key is not None:
+        lease = NumberLease.objects.filter(kiosk=kiosk, idempotency_key=idempotency_key).first()
+        if lease is not None:
+            return lease, False
+    try:
+        with transaction.atomic():
+            day = timezone.localdate()
+            sequence, _ = TicketSequence.objects.get_or_create(service=service, day=day)
+            TicketSequence.objects.filter(pk=sequence.pk).update(
+                last_number=F("last_number") + size)
+            last = TicketSequence.objects.values_list("last_number", flat=True).get(pk=sequence.pk)
+            if last > MAX_NUMBER:
+                raise QueueError(f"no more numbers today for this service ({MAX_NUMBER})",
+                                 status=409)
+            lease = NumberLease.objects.create(
+                kiosk=kiosk, service=service, day=day, first=last - size + 1, last=last,
+                prefix=service.prefix, idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        lease = NumberLease.objects.filter(kiosk=kiosk, idempotency_key=idempotency_key).first()
+        if lease is None:
+            raise
+        return lease, False
+    return lease, True
+
+
+def do_issue_offline_ticket(
+    service: Service,
+    kiosk,
+    idempotency_key: uuid.UUID,
+    *,
+    lease_day: dt.date,
+    number: int,
+    issued_at: dt.datetime,
+    language: str = "fr",
+    priority: str = "",
+) -> tuple[Ticket, bool]:
+    """Store a ticket the kiosk issued offline from one of its leases; return (ticket, created).
+
+    The number must lie in a lease of this kiosk for this service and day (else 409). The
+    ticket keeps that number and takes its place by the kiosk's issue time, clamped to
+    [lease.created_at, now]. A replay of the key returns the same ticket; the same number
+    under another key is a 409 (the unique constraint on the issued number decides). A
+    ticket of a past day is still stored, as cancelled: nothing the kiosk issued is lost.
+    """
+    record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
+    if record is not None:
+        return record.ticket, False
+    lease = (NumberLease.objects.filter(kiosk=kiosk, service=service, day=lease_day,
+                                        first__lte=number, last__gte=number)
+             .order_by("created_at").first())
+    if lease is None:
+        raise QueueError(
+            f"number {number} of {lease_day} is not in a lease of this kiosk for {service.slug!r}",
+            status=409,
+        )
+    now = timezone.now()
+    if issued_at.tzinfo is None:
+        issued_at = timezone.make_aware(issued_at)
+    issued = min(max(issued_at, lease.created_at), now)
+    past_day = lease_day < timezone.localdate()
+    try:
+        with transaction.atomic():
+            ticket = Ticket.objects.create(
+                site_id=service.site_id, service=service, issued_service=service, day=lease_day,
+                number=number, prefix=lease.prefix, language=language, kiosk=kiosk,
+                priority=priority, queued_at=issued, offline=True,
+                status=TicketStatus.CANCELLED if past_day else TicketStatus.WAITING,
+                finished_at=now if past_day else None,
+            )
+            # created_at is auto_now_add: the issue time is the kiosk's, set after insert.
+            Ticket.objects.filter(pk=ticket.pk).update(created_at=issued)
+            ticket.created_at = issued
+            IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
+            if not past_day:
+                queue_changed(service.site_id)
+                refresh_notifications(service.site)
+    except IntegrityError:
+        record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
+        if record is not None:
+            return record.ticket, False
+        raise QueueError(
+            f"ticket {format_ticket_number(lease.prefix, number)} of {lease_day} was already "
+            "uploaded", status=409) from None
+    return ticket, True

@@ -1,0 +1,47 @@
+"""A ticket's lifecycle steps shared by every queue action: the error a request may
+get, a checked status change, the save that erases the phone number of a closed ticket."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from kiosk.domain.tickets import (
+    InvalidTransition,
+    TicketStatus,
+    check_transition,
+)
+from kiosk.server.queueing.estimates import queue_changed
+from kiosk.server.queueing.models import (
+    Ticket,
+)
+
+
+class QueueError(Exception):
+    """A request the queue cannot honour; the message is safe to show."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def transition(ticket: Ticket, status: TicketStatus) -> None:
+    try:
+        check_transition(ticket.status, status)
+    except InvalidTransition as exc:
+        raise QueueError(str(exc), status=409) from exc
+    ticket.status = status
+    if not status.is_open:
+        # Privacy: the number lives only as long as the open ticket.
+        ticket.phone = ""
+        ticket.finished_at = timezone.now()
+
+
+def save_ticket(ticket: Ticket, *fields: str) -> None:
+    ticket.save(update_fields=["status", "phone", "finished_at", *fields])
+    queue_changed(ticket.site_id)
+
+
+def cancel_unsent_sms(ticket: Ticket) -> None:
+    from kiosk.server.notifications.services import cancel_unsent
+
+    cancel_unsent(ticket)
