@@ -1,45 +1,89 @@
 #!/usr/bin/env bash
-# The whole test run (make test): lint, then the suites on SQLite, on PostgreSQL, and the
-# Kivy UI suite in its own process under Xvfb. Every suite runs; the exit code says if any failed.
+# The whole test run (make test). What each suite runs and why: tests/README.md.
+#   1. the real components are there (make setup-test installs them): else it fails here;
+#   2. lint (ruff, layer rules) and the migrations check;
+#   3. four suites side by side (most of their time is spent waiting on servers, browsers,
+#      Kannel and Xvfb, so the 2 cores stay busy): the SQLite suite in two halves, the
+#      `postgres`-marked tests on a throw-away PostgreSQL cluster, the Kivy UI under Xvfb;
+#   4. every skip of every suite, with its reason, checked against tests/README.md.
+# Every suite runs; the exit code says if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 PY=.venv/bin/python
+PYTEST=("$PY" -m pytest -q -p no:cacheprovider -rs)
 start=$(date +%s)
 failed=()
+run=$(mktemp -d /tmp/carrefour-tests-XXXXXX)
 
 step() { local name=$1; shift; echo; echo "=== $name"; "$@" || failed+=("$name"); }
 
+# -- 1. real components: a missing one fails the run, it never turns tests into skips ------
+components() {
+  local missing=() tool
+  for tool in pg_dump bearerbox smsbox espeak-ng nginx chromium Xvfb systemd-analyze openssl; do
+    command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
+  done
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(initdb)
+  $PY -c "from tests.support.kannel import find_binaries; find_binaries()" 2>/dev/null \
+    || missing+=(fakesmsc)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "missing: ${missing[*]} (make setup-test installs them)"
+    return 1
+  fi
+  echo "all there: PostgreSQL, Kannel, espeak-ng, nginx, Chromium, Xvfb, systemd-analyze, openssl"
+}
+step "real components" components
+
+# -- 2. lint, migrations ------------------------------------------------------------------
 step "lint (ruff, layer rules)" .venv/bin/ruff check kiosk tests
 step "migrations are up to date" env DEBUG=1 CARREFOUR_DATA_DIR="$(mktemp -d)" \
   $PY -m kiosk.server makemigrations --check --dry-run
 
+# -- 3. the suites, side by side ----------------------------------------------------------
 source deploy/dev/postgres.sh
-trap pg_stop EXIT
+trap 'pg_stop; rm -rf "$run"' EXIT
 if pg_start; then
   export DATABASE_URL_PG
 else
   failed+=("postgresql start")
 fi
 
-step "suite on SQLite" $PY -m pytest tests --ignore=tests/ui -q -p no:cacheprovider
+# The SQLite suite: every test outside tests/ui, in two halves of about the same length
+# (measured). Halves, not pytest-xdist: the module-scoped servers and browsers stay shared.
+SQLITE_A=(tests/server tests/e2e tests/deploy tests/compat tests/faults)
+SQLITE_B=(tests --ignore=tests/ui --ignore=tests/server --ignore=tests/e2e
+          --ignore=tests/deploy --ignore=tests/compat --ignore=tests/faults)
 
-# The Kivy UI suite (its own Xvfb, its own server) runs beside the PostgreSQL suite: the two
-# barely share anything and the whole run stays well under 15 minutes on 2 cores. Its
-# output is printed once both are done.
-ui_log=$(mktemp)
-( $PY -m pytest tests/ui -q -p no:cacheprovider >"$ui_log" 2>&1; echo $? >"$ui_log.rc" ) &
-ui_pid=$!
+suite() {  # name, pytest arguments...: runs in the background, output to $run/<name>.log
+  local name=$1; shift
+  ( t0=$(date +%s)
+    "${PYTEST[@]}" "$@" --junitxml="$run/$name.xml" >"$run/$name.log" 2>&1
+    echo $? >"$run/$name.rc"; echo $(( $(date +%s) - t0 )) >"$run/$name.seconds" ) &
+}
+
+suite "sqlite-a" "${SQLITE_A[@]}"
+suite "sqlite-b" "${SQLITE_B[@]}"
 if [ -n "${DATABASE_URL_PG:-}" ]; then
-  step "suite on PostgreSQL" env DATABASE_URL="$DATABASE_URL_PG" \
-    $PY -m pytest tests/server tests/e2e tests/deploy/test_migrations.py -m "not sqlite_only" -q -p no:cacheprovider
+  DATABASE_URL="$DATABASE_URL_PG" suite "postgres" tests -m postgres --ignore=tests/ui
 fi
-wait "$ui_pid"
-echo
-echo "=== kiosk UI under Xvfb (ran beside the PostgreSQL suite)"
-cat "$ui_log"
-[ "$(cat "$ui_log.rc" 2>/dev/null)" = "0" ] || failed+=("kiosk UI under Xvfb")
-rm -f "$ui_log" "$ui_log.rc"
+suite "ui" tests/ui
+wait
+
+suites=(sqlite-a sqlite-b postgres ui)
+for name in "${suites[@]}"; do
+  [ -f "$run/$name.rc" ] || continue
+  echo
+  echo "=== suite $name ($(cat "$run/$name.seconds") s)"
+  cat "$run/$name.log"
+  [ "$(cat "$run/$name.rc")" = "0" ] || failed+=("suite $name")
+done
+[ -f "$run/postgres.rc" ] || [ -z "${DATABASE_URL_PG:-}" ] || failed+=("suite postgres")
+
+# -- 4. skips: only the reasons tests/README.md allows ------------------------------------
+reports=()
+for name in "${suites[@]}"; do reports+=("$name=$run/$name.xml"); done
+step "skips (allowed reasons: tests/README.md)" $PY -m tests.support.skips tests/README.md "${reports[@]}"
 
 echo
 echo "=== make test: $(( $(date +%s) - start )) s"

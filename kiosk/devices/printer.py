@@ -85,8 +85,9 @@ LABELS: dict[str, dict[str, str]] = {
         "estimate_unknown": "Attente estimée : inconnue pour l'instant",
         "position": "Position dans la file : {n}",
         "phone": "Suivez votre tour sur votre téléphone :",
-        "offline": "Ticket émis hors ligne : votre numéro est bien réservé, l'attente "
-                   "sera affichée à l'accueil.",
+        "offline": "Ticket émis hors ligne : votre numéro est bien réservé. Il sera "
+                   "transmis au serveur dès que possible ; le code QR montrera alors "
+                   "votre tour.",
     },
     "en": {
         "issued": "{date}, {time}",
@@ -94,8 +95,8 @@ LABELS: dict[str, dict[str, str]] = {
         "estimate_unknown": "Estimated wait: not known yet",
         "position": "Position in the queue: {n}",
         "phone": "Follow your turn on your phone:",
-        "offline": "Ticket issued offline: your number is kept; ask at the reception desk "
-                   "for the wait.",
+        "offline": "Ticket issued offline: your number is kept. It will reach the server "
+                   "as soon as possible; the QR code will then show your turn.",
     },
 }
 

@@ -1,13 +1,64 @@
 """When "your turn is near" becomes true (the SMS trigger).
 
-The server evaluates this after every queue change and, the first time it is true for a
-ticket with a phone number, inserts the SMS row in the same transaction (DESIGN.md, SMS).
+The server evaluates the rule after every queue change and every minute and, the first time
+it is true for a ticket with a phone number, inserts the SMS row in the same transaction
+(DESIGN.md, SMS).
+
+``near_by_time`` (the rule): a conservative (early) quantile of the predicted call time is
+within the lead (15 minutes): the SMS should reach the phone 8-25 minutes before the call,
+almost never later than 5 minutes before it. ``near_at_issue``: the rule is already true
+when the ticket is issued; the kiosk then says "stay in the hall, you will be called in a
+few minutes" and no "near" SMS is sent (only "it's your turn" at the call).
+
+``near_turn`` is the previous rule (estimate or position), kept for old callers.
 """
 
 from __future__ import annotations
 
+import math
+from statistics import NormalDist
+
+from kiosk.domain.estimation import DEFAULT_HIGH_Q, DEFAULT_LOW_Q, CallEstimate
+
+DEFAULT_LEAD_MINUTES = 15.0
 DEFAULT_THRESHOLD_MINUTES = 15.0
 DEFAULT_MAX_POSITION = 3
+# The quantile of the call time compared with the lead, tuned on the simulator (docs/queues.md).
+NEAR_QUANTILE = 0.1
+
+_NORMAL = NormalDist()
+
+
+def call_quantile(estimate: CallEstimate, q: float) -> float | None:
+    """The ``q`` quantile of the call time, from the lognormal through the estimate's low
+    and high (computed with the default quantiles of ``estimate_calls``)."""
+    if not estimate.reachable or estimate.low is None or estimate.high is None:
+        return None
+    if q == DEFAULT_LOW_Q:
+        return estimate.low
+    if q == DEFAULT_HIGH_Q:
+        return estimate.high
+    if estimate.low <= 0 or estimate.high <= 0:
+        return 0.0
+    z_low, z_high = _NORMAL.inv_cdf(DEFAULT_LOW_Q), _NORMAL.inv_cdf(DEFAULT_HIGH_Q)
+    a, b = math.log(estimate.low), math.log(estimate.high)
+    slope = (b - a) / (z_high - z_low)
+    return math.exp(a + slope * (_NORMAL.inv_cdf(q) - z_low))
+
+
+def near_by_time(estimate: CallEstimate, lead_minutes: float = DEFAULT_LEAD_MINUTES,
+                 quantile: float = NEAR_QUANTILE) -> bool:
+    """True when the call may come within ``lead_minutes``: its conservative
+    ``quantile`` is within the lead. An unreachable ticket is never near."""
+    value = call_quantile(estimate, quantile)
+    return value is not None and value <= lead_minutes
+
+
+def near_at_issue(estimate: CallEstimate, lead_minutes: float = DEFAULT_LEAD_MINUTES,
+                  quantile: float = NEAR_QUANTILE) -> bool:
+    """True when, at issue, the turn is already within the lead (the rule would fire at
+    once): the kiosk tells the visitor to stay, and no "near" SMS is sent."""
+    return near_by_time(estimate, lead_minutes, quantile)
 
 
 def near_turn(
@@ -16,11 +67,9 @@ def near_turn(
     threshold_minutes: float = DEFAULT_THRESHOLD_MINUTES,
     max_position: int = DEFAULT_MAX_POSITION,
 ) -> bool:
-    """True when the estimated wait is at most ``threshold_minutes`` or the ticket has at
-    most ``max_position`` tickets ahead of it (``position`` counts tickets ahead, 0 = next).
-
-    A None estimate (no open counter serves the service) falls back to the position rule.
-    """
+    """The previous rule: true when the estimated wait is at most ``threshold_minutes`` or
+    the ticket has at most ``max_position`` tickets ahead of it (``position`` counts
+    tickets ahead, 0 = next). A None estimate falls back to the position rule."""
     if position < 0:
         raise ValueError("position cannot be negative")
     if position <= max_position:

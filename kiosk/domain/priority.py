@@ -5,7 +5,9 @@ absolutely that ordinary visitors wait forever. The rule, used by the server que
 wait estimator's forward simulation and by the day simulator alike:
 
 1. Among the tickets a counter may serve, take the oldest priority ticket ``P`` and the
-   oldest normal ticket ``N`` ("oldest" = earliest ``issued_at``; ties keep list order).
+   oldest normal ticket ``N`` ("oldest" = smallest ``(issued_at, seq)``: the server passes
+   the ticket's primary key as ``seq``, as its call order is ``(queued_at, pk)``; complete
+   ties keep list order).
 2. If there is no ``P``, call ``N``; if there is no ``N``, call ``P``.
 3. If the last ``MAX_PRIORITY_STREAK`` (= 2) calls were all priority calls, call ``N``
    (anti-starvation: at most two priority tickets are called in a row while a normal
@@ -39,12 +41,19 @@ MAX_PRIORITY_STREAK = 2
 
 @dataclass(frozen=True)
 class WaitingTicket:
-    """A ticket in the queue. ``issued_at`` is in minutes (any origin, e.g. since midnight)."""
+    """A ticket in the queue. ``issued_at`` is in minutes (any origin, e.g. since midnight);
+    ``seq`` breaks ties between tickets issued at the same time (the server: the ticket pk)."""
 
     ticket_id: str
     service: str
     issued_at: float
     priority: bool = False
+    seq: int = 0
+
+    @property
+    def place(self) -> tuple[float, int]:
+        """The ticket's place in its line: earlier is called first."""
+        return (self.issued_at, self.seq)
 
 
 def priority_streak(recent_calls: Sequence[bool]) -> int:
@@ -65,9 +74,9 @@ def choose_next(
     oldest_normal: WaitingTicket | None = None
     for ticket in waiting:
         if ticket.priority:
-            if oldest_priority is None or ticket.issued_at < oldest_priority.issued_at:
+            if oldest_priority is None or ticket.place < oldest_priority.place:
                 oldest_priority = ticket
-        elif oldest_normal is None or ticket.issued_at < oldest_normal.issued_at:
+        elif oldest_normal is None or ticket.place < oldest_normal.place:
             oldest_normal = ticket
     if oldest_priority is None:
         return oldest_normal

@@ -1,49 +1,29 @@
-"""A seeded simulator of a day in a Paris mairie's lobby, to measure wait estimates.
+"""A seeded world simulator of a mairie's day, to measure wait estimates and SMS timing.
 
-Pure and deterministic: everything random comes from ``random.Random(seed)``, so one seed
-always gives the same day. What it models (``default_site`` and ``simulate_day``):
+Pure and deterministic: one (scenario, seed) always gives the same day. The world does not
+estimate anything; it produces the *events* a real site sees, in time order, and a
+``Handler`` applies them (the pure replay in ``kiosk.domain.sim_replay``, or the server
+driver of ``tests/bench/wait_server.py`` through the real queueing actions):
 
-- Opening: doors open at 8:30, tickets are issued until 16:45, counters close at 17:00.
-  Thursday is the late opening: tickets until 19:15, two counters stay until 19:30.
-- Arrivals: a non-homogeneous Poisson process (by thinning) with a morning peak
-  (9:00-11:00), a lunch dip, an afternoon bump (14:00-15:30) and, on Thursday, an evening
-  bump. Monday is busier (×1.15), Friday quieter (×0.9), and each day gets a random
-  ×0.9-1.1 factor. 5 % of tickets are priority tickets.
-- Four services with lognormal service times. Each service's *true* mean differs from its
-  *configured* ``mean_service_minutes`` by a site-specific factor (0.8-1.3): the back
-  office's number is a guess, as in real life. Durations also depend on the agent (a
-  speed factor per counter, 0.85-1.2) and on the time of day (quicker in the morning
-  rush, slower late in the day).
-- Six counters, each serving a subset of the services, open and close on a schedule with
-  staggered lunch breaks (2-6 counters open at a time). Actual opening times drift from the
-  schedule (a few minutes late, sometimes early), closing times by ±5 minutes, and a
-  reinforcement counter's session is sometimes not staffed at all (8 %). A counter whose
-  session ends at closing time stays open until its queue is empty.
-- 10 % of visitors are no-shows: called, not there, the counter waits a 1-3 minute grace
-  time and calls the next ticket.
-- Calls follow the fair priority rule (``kiosk.domain.priority``), with one site-wide call
-  history.
+- ``arrive``: a visitor takes a ticket (service, priority, phone number or not);
+- ``open`` / ``pause`` (with the announced return) / ``back`` / ``close`` (``for_today``:
+  no more session today, e.g. an agent leaving early): the counters' agents;
+- ``call``: a free agent presses "call next" (it also finishes an unclosed ticket); the
+  handler answers which ticket the queue gave (the server decides; the world follows);
+- ``finish``: "done"; ``no_show``: "absent", after the site's grace time;
+- ``leave``: a visitor says "I'm leaving" on the phone page.
 
-After every event that changes the queue (arrival, call, end of service, counter opening
-or closing) the simulator evaluates, for every waiting ticket:
+What the estimator is *not* told, on purpose (``ServiceSpec.draw``): service times are a
+mixture, not the estimator's lognormal: a quick exit ("missing document", 0.7-2 min), a
+gamma body, a Pareto tail. Agents are not always at their desk (a gap of 0.2-8 min between
+a free counter and its next call), some press "call next" only after their paperwork (the
+server then records the gap as service time), they open late, pause, close early. Some
+visitors leave: through the phone page, or silently (then they are no-shows when called).
+Arrivals peak at opening and after lunch (``Scenario.arrivals``).
 
-(a) the naive estimate, ``naive_wait_minutes(position, configured mean, open counters)``:
-    ``position`` counts the tickets of the same service ahead in display order (priority
-    tickets first, then by arrival), the mean is the service's *configured*
-    ``mean_service_minutes`` (what the production server uses today), and the counters
-    are those open now serving the service;
-(b) the new estimate, ``estimate_waits`` on a ``QueueSnapshot`` built from what a server
-    would know: the waiting tickets, the counters open now, the planned sessions still to
-    come (a session whose planned start passed less than 15 minutes ago is "any minute
-    now"; later than that it is considered unstaffed), the tickets in service with their
-    elapsed time, the learned no-show rate and the recent calls;
-
-and the SMS trigger: the first time ``near_turn(new estimate, position)`` is true the SMS
-is sent and reaches the phone 5-30 s later. The estimate at issue is what the kiosk prints.
-
-The ``ServiceTimeModel`` given to ``simulate_day`` learns online from every completed
-service and every call, and keeps what it learned: replaying days in sequence with one
-model is how a server accumulates history.
+Randomness: the visitors (all of the day's tickets) come from one stream drawn up front, and
+each counter has its own stream; the day depends on the handler only through which ticket
+each call gets, which the server's priority rule decides the same way as ``choose``.
 """
 
 from __future__ import annotations
@@ -51,428 +31,420 @@ from __future__ import annotations
 import heapq
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from kiosk.domain.estimation import (
-    CounterState,
-    InService,
-    QueueSnapshot,
-    ServiceTimeModel,
-    estimate_waits,
-)
-from kiosk.domain.notify import near_turn
 from kiosk.domain.priority import WaitingTicket, choose_next
-from kiosk.domain.wait import naive_wait_minutes
 
-DOORS_OPEN = 8 * 60 + 30
-ISSUE_END = 16 * 60 + 45
-CLOSING = 17 * 60
-THURSDAY = 3
-THURSDAY_ISSUE_END = 19 * 60 + 15
-THURSDAY_CLOSING = 19 * 60 + 30
-NO_SHOW_RATE = 0.10
+EPS = 1e-3  # minutes: two world events never share an instant (the server orders by time)
+GRACE_MINUTES = 3.0  # Site.no_show_grace_seconds: "absent" is refused before it
 PRIORITY_RATE = 0.05
-ABSENCE_RATE = 0.08
-LATE_TOLERANCE = 15.0  # minutes after a planned start before a session counts as unstaffed
-WEEKDAY_FACTOR = (1.15, 1.0, 1.0, 1.0, 0.9)
-WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi")
-
-# Tickets per hour by half-hour slot, from 8:30 (index 0) to 19:00 (index 21).
-ARRIVALS_PER_HOUR = (
-    20, 30, 32, 30, 27, 22, 18,  # 8:30 9:00 9:30 10:00 10:30 11:00 11:30
-    12, 9, 9, 13,                # 12:00 12:30 13:00 13:30
-    20, 22, 20, 15, 11, 7,       # 14:00 14:30 15:00 15:30 16:00 16:30
-    14, 16, 13, 9, 6,            # Thursday only: 17:00 17:30 18:00 18:30 19:00
-)
+PHONE_RATE = 0.65
+ABSENT_RATE = 0.07  # called, not there (besides the visitors who left silently)
+IMPATIENT_RATE = 0.10  # visitors who leave if not called within their patience
+DIRECT_CALL_RATE = 0.35  # agents who press "call next" after their paperwork, not "done"
+RECENT = 4  # draws the priority rule's history keeps (as the server's recent_priority_calls)
 
 
-def arrival_rate(minute: float, weekday: int) -> float:
-    """Expected tickets per hour at ``minute`` (since midnight), before the day factor."""
-    end = THURSDAY_ISSUE_END if weekday == THURSDAY else ISSUE_END
-    if minute < DOORS_OPEN or minute >= end:
-        return 0.0
-    slot = int((minute - DOORS_OPEN) // 30)
-    return float(ARRIVALS_PER_HOUR[min(slot, len(ARRIVALS_PER_HOUR) - 1)])
+def hhmm(minute: float) -> str:
+    return f"{int(minute // 60):02d}:{int(minute % 60):02d}"
 
 
 def hour_effect(minute: float) -> float:
     """True time-of-day factor on service durations (unknown to the estimator)."""
-    hour = int(minute // 60)
-    if hour < 11:
-        return 0.9
-    if hour >= 17:
-        return 1.15
-    if hour >= 16:
-        return 1.1
-    return 1.0
+    if minute < 11 * 60:
+        return 0.92
+    return 1.08 if minute >= 16 * 60 else 1.0
 
 
 @dataclass(frozen=True)
 class ServiceSpec:
     code: str
     name: str
-    configured_mean: float  # mean_service_minutes as configured in the back office
-    true_mean: float  # the simulated reality (before counter and hour factors)
-    sigma: float  # lognormal spread of the durations
+    configured_mean: float  # mean_service_minutes in the back office: a guess
+    true_mean: float  # the simulated reality (before agent speed and hour)
     share: float  # share of arrivals
+    shape: float = 3.0  # gamma shape of the body
+    quick: float = 0.10  # "missing document": sent away in 0.7-2 min
+    tail: float = 0.05  # a difficult file: Pareto tail
 
-
-@dataclass(frozen=True)
-class PlannedSession:
-    start: float
-    end: float
-    open_ended: bool = False  # stays open until its queue is empty
-    reinforcement: bool = False  # may be unstaffed
+    def draw(self, rng: random.Random) -> float:
+        """Minutes of work for one visitor (mean ``true_mean``)."""
+        u = rng.random()
+        if u < self.quick:
+            return rng.uniform(0.7, 2.0)
+        if u < self.quick + self.tail:
+            return min(self.true_mean * (1.3 + rng.paretovariate(2.2)), 150.0)
+        tail_mean = self.true_mean * (1.3 + 2.2 / 1.2)
+        body = (self.true_mean - self.quick * 1.35 - self.tail * tail_mean) / (
+            1 - self.quick - self.tail)
+        return rng.gammavariate(self.shape, max(body, 1.0) / self.shape)
 
 
 @dataclass(frozen=True)
 class CounterSpec:
     counter_id: str
-    services: frozenset[str]
-    speed: float  # > 1 = slower agent
-    sessions: tuple[PlannedSession, ...]
-    thursday_sessions: tuple[PlannedSession, ...]
+    services: tuple[str, ...]
+    speed: float  # > 1: a slower agent
+    sessions: tuple[tuple[float, float], ...]  # planned (start, end); the last one stays
+    # open after its end until its queue is empty (the visitors who took a ticket are seen)
 
 
 @dataclass(frozen=True)
-class Site:
+class Scenario:
+    name: str
     services: tuple[ServiceSpec, ...]
     counters: tuple[CounterSpec, ...]
-
-    def service(self, code: str) -> ServiceSpec:
-        return next(s for s in self.services if s.code == code)
-
-    def sessions(self, counter: CounterSpec, weekday: int) -> tuple[PlannedSession, ...]:
-        return counter.thursday_sessions if weekday == THURSDAY else counter.sessions
+    arrivals: tuple[tuple[float, float], ...]  # (from minute, tickets per hour), stepwise
+    issue_end: float  # no ticket from then on
+    late: tuple[float, float] = (-1.0, 4.0)  # drift of a session's start, minutes
+    very_late: float = 0.0  # probability that an agent starts 10-35 min late
+    end_drift: tuple[float, float] = (-4.0, 3.0)  # drift of a (non-last) session's end
+    pause_rate: float = 0.3  # per counter and day: a 10-20 min pause, announced
+    early_close: float = 0.0  # per day: one counter closes for today 1-2.5 h early
 
     def configured_means(self) -> dict[str, float]:
         return {s.code: s.configured_mean for s in self.services}
 
+    def service(self, code: str) -> ServiceSpec:
+        return next(s for s in self.services if s.code == code)
 
-def _h(text: str) -> float:
-    hours, minutes = text.split(":")
-    return int(hours) * 60 + int(minutes)
-
-
-def _sessions(*spans: str, open_ended_last: bool = True, reinforcement: bool = False):
-    out = []
-    for i, span in enumerate(spans):
-        start, end = span.split("-")
-        last = i == len(spans) - 1
-        out.append(PlannedSession(_h(start), _h(end), open_ended_last and last, reinforcement))
-    return tuple(out)
-
-
-def default_site(seed: int = 0) -> Site:
-    """The simulated mairie; ``seed`` draws its true service times and agent speeds."""
-    rng = random.Random(f"site-{seed}")
-    base = (
-        ("C", "Citoyenneté & état civil", 12.0, 0.5, 0.38),
-        ("F", "Famille & social", 18.0, 0.55, 0.22),
-        ("L", "Logement", 22.0, 0.5, 0.12),
-        ("Q", "Vie du quartier", 6.0, 0.6, 0.28),
-    )
-    services = tuple(
-        ServiceSpec(code, name, mean, round(mean * rng.uniform(0.8, 1.3), 2), sigma, share)
-        for code, name, mean, sigma, share in base
-    )
-    fs = frozenset
-    plan = (
-        # counter, services, normal day sessions, Thursday sessions
-        ("G1", fs("CQ"), ("8:30-12:00", "13:00-17:00"), ("8:30-12:00", "13:00-19:30")),
-        ("G2", fs("CF"), ("8:30-12:00", "13:00-17:00"), ("8:30-12:00", "13:00-17:00")),
-        ("G3", fs("FL"), ("8:30-12:30", "13:30-17:00"), ("8:30-12:30", "13:30-19:30")),
-        ("G4", fs("CLQ"), ("9:00-13:30", "14:30-17:00"), ("9:00-13:30", "14:30-17:00")),
-        ("G5", fs("C"), ("9:00-12:00", "14:00-16:00"), ("9:00-12:00", "14:00-16:00")),
-        ("G6", fs("FQ"), ("10:00-13:00", "14:00-17:00"), ("10:00-13:00", "14:00-17:00")),
-    )
-    counters = []
-    for cid, served, normal, thursday in plan:
-        reinforcement = cid in ("G5", "G6")
-        normal_sessions = _sessions(*normal, open_ended_last=normal[-1].endswith("17:00"),
-                                    reinforcement=reinforcement)
-        thursday_sessions = _sessions(*thursday, open_ended_last=thursday[-1].endswith("19:30"),
-                                      reinforcement=reinforcement)
-        counters.append(CounterSpec(cid, served, round(rng.uniform(0.85, 1.2), 3),
-                                    normal_sessions, thursday_sessions))
-    return Site(services, tuple(counters))
+    def rate(self, minute: float) -> float:
+        per_hour = 0.0
+        for start, value in self.arrivals:
+            if minute >= start:
+                per_hour = value
+        return 0.0 if minute >= self.issue_end else per_hour
 
 
 @dataclass
-class TicketRecord:
+class Visitor:
     ticket_id: str
     service: str
-    priority: bool
-    no_show: bool
     issued_at: float
-    naive_at_issue: int | None = None
-    estimate_at_issue: float | None = None
-    learned_naive_at_issue: float | None = None  # naive formula with the learned mean
+    priority: bool
+    phone: bool
+    absent: bool  # will not answer the call
+    patience: float | None  # minutes before leaving, None: waits as long as it takes
+    cancels: bool  # leaves through the phone page (else silently)
+    work: float  # minutes of work before the agent's speed and the hour
+    seq: int
     called_at: float | None = None
     counter: str | None = None
-    sms_at: float | None = None  # when the "turn is near" SMS reaches the phone
-    sms_at_issue: bool = False  # near already at issue: the kiosk says so, no SMS
-    history: list[tuple[float, int | None, float | None]] = field(default_factory=list)
+    left_at: float | None = None  # cancelled through the phone page
+    no_show: bool = False
+    served_minutes: float | None = None
 
-    @property
-    def actual_wait(self) -> float | None:
-        return None if self.called_at is None else self.called_at - self.issued_at
-
-
-@dataclass
-class DayResult:
-    seed: int
-    weekday: int
-    tickets: list[TicketRecord]
-    last_event: float
+    def waiting_ticket(self) -> WaitingTicket:
+        return WaitingTicket(self.ticket_id, self.service, self.issued_at, self.priority,
+                             seq=self.seq)
 
 
-@dataclass
-class _Session:
-    counter: CounterSpec
-    planned: PlannedSession
-    start: float | None  # actual start; None = unstaffed
-    end: float | None  # actual hard close; None = open-ended
-    state: str = "planned"  # planned, open, closing, closed
+@dataclass(frozen=True)
+class Event:
+    at: float
+    kind: str  # arrive open pause back close call finish no_show leave
+    counter: str | None = None
+    visitor: Visitor | None = None
+    until: float | None = None  # pause: the announced return
+    for_today: bool = False  # close: no later session today
+
+
+Handler = Callable[[Event], "str | None"]  # for a call: the ticket id the queue gave
 
 
 @dataclass
-class _Counter:
+class CounterState:
     spec: CounterSpec
-    session: _Session | None = None
-    ticket: TicketRecord | None = None
+    rng: random.Random
+    state: str = "closed"  # closed open paused
+    visitor: Visitor | None = None  # called, not yet finished on the queue
     started_at: float = 0.0
+    busy_until: float | None = None  # the work (or the grace) ends then
+    idle_since: float | None = None
+    token: int = 0  # bumps invalidate the scheduled calls
+    call_pending: bool = False
+    after: list[tuple[str, float | None, bool]] = field(default_factory=list)  # deferred
+    closed_for_today: bool = False
+    last_session: bool = False
+    session_end: float | None = None  # planned end of the current session
+    pause_until: float | None = None  # the announced return of a paused agent
 
 
-def _arrivals(rng: random.Random, weekday: int, factor: float) -> list[float]:
-    peak = max(ARRIVALS_PER_HOUR) * factor / 60.0  # per minute
-    end = THURSDAY_ISSUE_END if weekday == THURSDAY else ISSUE_END
-    times, t = [], float(DOORS_OPEN)
-    while True:
-        t += rng.expovariate(peak)
-        if t >= end:
-            return times
-        if rng.random() * peak < arrival_rate(t, weekday) * factor / 60.0:
-            times.append(t)
+class World:
+    """One simulated day of a scenario; ``run(handler)`` plays it."""
+
+    def __init__(self, scenario: Scenario, seed: int):
+        self.scenario, self.seed = scenario, seed
+        self.now = 0.0
+        self.visitors: list[Visitor] = _visitors(scenario, random.Random(f"{scenario.name}-{seed}"))
+        self.waiting: list[Visitor] = []
+        self.counters = {c.counter_id: CounterState(c, random.Random(
+            f"{scenario.name}-{seed}-{c.counter_id}")) for c in scenario.counters}
+        self.draws: list[tuple[str, bool]] = []  # (service, priority) of each call, in order
+        self.mismatches = 0  # calls where the handler's queue chose another ticket
+        self._heap: list[tuple[float, int, str, object]] = []
+        self._seq = 0
+        self._last = -math.inf
+        self._plan()
+
+    # -- what a server knows, for the pure replay -------------------------------------------
+
+    def recent_calls(self, services: Sequence[str]) -> list[bool]:
+        wanted = set(services)
+        return [p for s, p in self.draws if s in wanted][-RECENT:]
+
+    def choose(self, counter_id: str) -> Visitor | None:
+        """The ticket the priority rule gives this counter now (as the server's call next)."""
+        served = self.counters[counter_id].spec.services
+        line = [v.waiting_ticket() for v in self.waiting if v.service in served]
+        chosen = choose_next(line, self.recent_calls(served))
+        return None if chosen is None else self._visitor(chosen.ticket_id)
+
+    # -- the engine ---------------------------------------------------------------------------
+
+    def run(self, handler: Handler) -> list[Visitor]:
+        while self._heap:
+            at, _, kind, payload = heapq.heappop(self._heap)
+            self.now = max(at, self._last + EPS)
+            getattr(self, f"_on_{kind}")(handler, payload)
+        return self.visitors
+
+    def _push(self, at: float, kind: str, payload: object = None) -> None:
+        heapq.heappush(self._heap, (at, self._seq, kind, payload))
+        self._seq += 1
+
+    def _emit(self, handler: Handler, kind: str, **fields) -> str | None:
+        self.now = max(self.now, self._last + EPS)  # e.g. "done" then "close": one after
+        self._last = self.now
+        return handler(Event(self.now, kind, **fields))
+
+    def _plan(self) -> None:
+        sc = self.scenario
+        for v in self.visitors:
+            self._push(v.issued_at, "arrive", v)
+            if v.patience is not None:
+                self._push(v.issued_at + v.patience, "patience", v)
+        day_rng = random.Random(f"{sc.name}-{self.seed}-day")
+        early = day_rng.random() < sc.early_close
+        leaver = day_rng.choice(sc.counters).counter_id if early else None
+        for cid, c in self.counters.items():
+            rng, sessions = c.rng, c.spec.sessions
+            for i, (start, end) in enumerate(sessions):
+                last = i == len(sessions) - 1
+                drift = (rng.uniform(10, 35) if rng.random() < sc.very_late
+                         else rng.uniform(*sc.late))
+                self._push(max(start + drift, 0.0), "session", (cid, end, last))
+                if not last:
+                    self._push(end + rng.uniform(*sc.end_drift), "session_end", (cid, False))
+                else:
+                    self._push(end, "session_end", (cid, True))
+            if rng.random() < sc.pause_rate:
+                first, final = sessions[0][0], sessions[-1][1]
+                at = rng.uniform(first + 60, max(first + 61, final - 90))
+                length = rng.choice((10.0, 15.0, 15.0, 20.0))
+                self._push(at, "pause", (cid, length))
+            if cid == leaver:
+                at = sessions[-1][1] - day_rng.uniform(60, 150)
+                self._push(at, "leave_early", cid)
+
+    def _visitor(self, ticket_id: str) -> Visitor:
+        return next(v for v in self.waiting if v.ticket_id == ticket_id)
+
+    def _serves(self, c: CounterState, v: Visitor) -> bool:
+        return v.service in c.spec.services
+
+    def _has_work(self, c: CounterState) -> bool:
+        return any(self._serves(c, v) for v in self.waiting)
+
+    def _free(self, c: CounterState) -> bool:
+        return c.state == "open" and c.busy_until is None and not c.call_pending
+
+    def _schedule_call(self, c: CounterState, delay: float) -> None:
+        c.call_pending = True
+        self._push(self.now + delay, "call", (c.spec.counter_id, c.token))
+
+    def _gap(self, c: CounterState) -> float:
+        u = c.rng.random()
+        if u < 0.70:
+            return c.rng.uniform(0.2, 1.0)
+        return c.rng.uniform(1.0, 3.0) if u < 0.95 else c.rng.uniform(3.0, 8.0)
+
+    def _on_arrive(self, handler: Handler, v: Visitor) -> None:
+        self.waiting.append(v)
+        self._emit(handler, "arrive", visitor=v)
+        for c in self.counters.values():
+            if self._free(c) and self._serves(c, v):
+                self._schedule_call(c, c.rng.uniform(0.1, 0.6))  # the agent sees it
+
+    def _on_patience(self, handler: Handler, v: Visitor) -> None:
+        if v not in self.waiting:
+            return
+        if v.cancels:
+            self.waiting.remove(v)
+            v.left_at = self.now
+            self._emit(handler, "leave", visitor=v)
+        else:
+            v.absent = True  # gone without a word: a no-show when called
+
+    def _on_session(self, handler: Handler, payload) -> None:
+        cid, end, last = payload
+        c = self.counters[cid]
+        if c.closed_for_today:
+            return
+        if c.state != "closed":  # still finishing the last session's visitor: it stays
+            c.after = [a for a in c.after if a[0] == "pause"]
+            c.last_session, c.session_end = last, end
+            return
+        c.state, c.last_session, c.session_end = "open", last, end
+        c.idle_since = self.now
+        self._emit(handler, "open", counter=cid)
+        if self._has_work(c):
+            self._schedule_call(c, c.rng.uniform(0.2, 1.0))
+
+    def _on_session_end(self, handler: Handler, payload) -> None:
+        cid, last = payload
+        c = self.counters[cid]
+        if c.state == "closed":
+            return
+        if last:
+            c.after.append(("close_when_empty", None, True))
+        else:
+            c.after.append(("close", None, False))
+        self._settle(handler, c)
+
+    def _on_pause(self, handler: Handler, payload) -> None:
+        cid, length = payload
+        c = self.counters[cid]
+        if c.state == "open":
+            c.after.append(("pause", length, False))
+            self._settle(handler, c)
+
+    def _on_leave_early(self, handler: Handler, cid: str) -> None:
+        c = self.counters[cid]
+        c.closed_for_today = True  # no later session either
+        if c.state != "closed":
+            c.after.append(("close", None, True))
+            self._settle(handler, c)
+
+    def _on_back(self, handler: Handler, payload) -> None:
+        cid, token = payload
+        c = self.counters[cid]
+        if c.state != "paused" or token != c.token:
+            return
+        c.state, c.idle_since, c.pause_until = "open", self.now, None
+        self._emit(handler, "back", counter=cid)
+        self._next(handler, c)
+
+    def _settle(self, handler: Handler, c: CounterState) -> None:
+        """A free counter does what was deferred until its visitor was done."""
+        if c.busy_until is not None or c.state != "open":
+            return
+        while c.after:
+            what, length, for_today = c.after[0]
+            if what == "close_when_empty" and self._has_work(c):
+                return  # it stays: the visitors who took a ticket are seen
+            c.after.pop(0)
+            self._finish_open_ticket(handler, c)
+            c.token += 1
+            c.call_pending = False
+            cid = c.spec.counter_id
+            if what == "pause":
+                until = self.now + length
+                c.state, c.pause_until = "paused", until
+                self._emit(handler, "pause", counter=cid, until=until)
+                self._push(until + c.rng.uniform(-1.0, 4.0), "back", (cid, c.token))
+            else:
+                c.state, c.idle_since = "closed", None
+                c.after.clear()
+                self._emit(handler, "close", counter=cid,
+                           for_today=for_today or c.closed_for_today)
+            return
+
+    def _finish_open_ticket(self, handler: Handler, c: CounterState) -> None:
+        if c.visitor is not None:
+            c.visitor = None
+            self._emit(handler, "finish", counter=c.spec.counter_id)
+
+    def _on_call(self, handler: Handler, payload) -> None:
+        cid, token = payload
+        c = self.counters[cid]
+        if token != c.token or not c.call_pending:
+            return
+        c.call_pending = False
+        if c.state != "open" or c.busy_until is not None:
+            return
+        expected = self.choose(cid)
+        if expected is None:
+            # Nobody left for this counter: "done" if a visitor was not closed yet.
+            self._finish_open_ticket(handler, c)
+            self._settle(handler, c)
+            return
+        c.visitor = None  # "call next" finishes the previous visitor on the queue
+        answer = self._emit(handler, "call", counter=cid)
+        if answer is None:
+            self.mismatches += 1
+            self._settle(handler, c)
+            return
+        v = self._visitor(answer)
+        if v is not expected:
+            self.mismatches += 1
+        self.waiting.remove(v)
+        self.draws.append((v.service, v.priority))
+        v.called_at, v.counter = self.now, cid
+        c.visitor, c.started_at, c.idle_since = v, self.now, None
+        if v.absent:
+            v.no_show = True
+            c.busy_until = self.now + GRACE_MINUTES + c.rng.uniform(0.1, 1.5)
+            self._push(c.busy_until, "absent", (cid, v))
+        else:
+            v.served_minutes = max(0.3, v.work * c.spec.speed * hour_effect(self.now))
+            c.busy_until = self.now + v.served_minutes
+            self._push(c.busy_until, "served", (cid, v))
+
+    def _on_absent(self, handler: Handler, payload) -> None:
+        cid, v = payload
+        c = self.counters[cid]
+        c.visitor, c.busy_until, c.idle_since = None, None, self.now
+        self._emit(handler, "no_show", counter=cid)
+        self._next(handler, c)
+
+    def _on_served(self, handler: Handler, payload) -> None:
+        cid, v = payload
+        c = self.counters[cid]
+        c.busy_until, c.idle_since = None, self.now
+        if c.after or c.rng.random() >= DIRECT_CALL_RATE:
+            self._finish_open_ticket(handler, c)  # "done"; else "call next" will close it
+        self._next(handler, c)
+
+    def _next(self, handler: Handler, c: CounterState) -> None:
+        self._settle(handler, c)
+        if c.state == "open" and self._has_work(c) and not c.call_pending:
+            self._schedule_call(c, self._gap(c))
+        elif c.state == "open" and not c.call_pending:
+            self._finish_open_ticket(handler, c)
 
 
-def simulate_day(
-    site: Site,
-    seed: int,
-    model: ServiceTimeModel | None = None,
-    weekday: int | None = None,
-    keep_history: bool = False,
-) -> DayResult:
-    """Simulate one day. ``model`` learns as the day goes (a fresh one from the configured
-    means when None). ``keep_history`` keeps every estimate of every ticket, not just the
-    one at issue."""
-    rng = random.Random(seed)
-    # SMS delays draw from their own stream: the day itself never depends on the estimator.
-    sms_rng = random.Random(f"sms-{seed}")
-    weekday = rng.randrange(5) if weekday is None else weekday
-    model = model if model is not None else ServiceTimeModel(site.configured_means())
-    factor = WEEKDAY_FACTOR[weekday] * rng.uniform(0.9, 1.1)
-    codes = [s.code for s in site.services]
-    shares = [s.share for s in site.services]
-    specs = {s.code: s for s in site.services}
-    issue_end = THURSDAY_ISSUE_END if weekday == THURSDAY else ISSUE_END
-
-    events: list[tuple[float, int, str, object]] = []
-    seq = 0
-
-    def push(t: float, kind: str, payload: object) -> None:
-        nonlocal seq
-        heapq.heappush(events, (t, seq, kind, payload))
-        seq += 1
-
-    # Tickets (drawn up front so the day does not depend on the estimator).
-    tickets: list[TicketRecord] = []
+def _visitors(sc: Scenario, rng: random.Random) -> list[Visitor]:
+    """The day's tickets: a non-homogeneous Poisson process (thinning), drawn up front."""
+    peak = max(rate for _, rate in sc.arrivals) / 60.0
+    day_factor = rng.uniform(0.9, 1.1)
+    codes = [s.code for s in sc.services]
+    shares = [s.share for s in sc.services]
     numbers = dict.fromkeys(codes, 0)
-    for t in _arrivals(rng, weekday, factor):
+    out, t = [], sc.arrivals[0][0]
+    while True:
+        t += rng.expovariate(peak * day_factor)
+        if t >= sc.issue_end:
+            return out
+        if rng.random() * peak >= sc.rate(t) / 60.0:
+            continue
         code = rng.choices(codes, shares)[0]
         numbers[code] += 1
-        ticket = TicketRecord(
-            ticket_id=f"{code}{numbers[code]:03d}", service=code,
-            priority=rng.random() < PRIORITY_RATE, no_show=rng.random() < NO_SHOW_RATE,
-            issued_at=t,
-        )
-        tickets.append(ticket)
-        push(t, "arrive", ticket)
-
-    # Counter sessions, with their drift from the plan.
-    counters = {c.counter_id: _Counter(c) for c in site.counters}
-    sessions: list[_Session] = []
-    for spec in site.counters:
-        for planned in site.sessions(spec, weekday):
-            absent = planned.reinforcement and rng.random() < ABSENCE_RATE
-            drift = rng.uniform(0, 6) if planned.start <= DOORS_OPEN else rng.uniform(-3, 8)
-            start = None if absent else planned.start + drift
-            end = None if planned.open_ended else planned.end + rng.uniform(-5, 5)
-            session = _Session(spec, planned, start, end)
-            sessions.append(session)
-            if start is not None:
-                push(start, "open", session)
-                if end is not None:
-                    push(end, "close", session)
-                else:
-                    push(planned.end, "check", session)
-    push(float(issue_end), "check", None)
-
-    waiting: dict[str, list[TicketRecord]] = {c: [] for c in codes}
-    recent_calls: list[bool] = []
-    waiting_tickets: dict[str, WaitingTicket] = {}
-
-    def serves(counter: _Counter, code: str) -> bool:
-        return code in counter.spec.services
-
-    def open_counters(code: str) -> int:
-        return sum(
-            1 for c in counters.values()
-            if c.session is not None and c.session.state == "open" and serves(c, code)
-        )
-
-    def display_order(code: str) -> list[TicketRecord]:
-        line = waiting[code]
-        return [t for t in line if t.priority] + [t for t in line if not t.priority]
-
-    def snapshot(now: float) -> QueueSnapshot:
-        states = []
-        for s in sessions:
-            closes = None if s.planned.open_ended else s.planned.end
-            if s.state == "open":
-                states.append(CounterState(s.counter.counter_id, s.counter.services, None, closes))
-            elif s.state == "planned":
-                if s.planned.start > now:
-                    opens = s.planned.start
-                elif now - s.planned.start < LATE_TOLERANCE:
-                    opens = now
-                else:
-                    continue
-                if closes is not None and opens >= closes:
-                    continue
-                states.append(CounterState(s.counter.counter_id, s.counter.services, opens, closes))
-        busy = tuple(
-            InService(c.ticket.ticket_id, c.ticket.service, c.spec.counter_id, now - c.started_at)
-            for c in counters.values() if c.ticket is not None
-        )
-        return QueueSnapshot(
-            now=now,
-            waiting={code: [waiting_tickets[t.ticket_id] for t in line]
-                     for code, line in waiting.items() if line},
-            counters=tuple(states),
-            in_service=busy,
-            no_show_rate=model.no_show_rate,
-            recent_calls=tuple(recent_calls[-4:]),
-        )
-
-    def evaluate(now: float, arrived: TicketRecord | None) -> None:
-        if not any(waiting.values()):
-            return
-        estimates = estimate_waits(snapshot(now), model)
-        for code, line in waiting.items():
-            if not line:
-                continue
-            spec = specs[code]
-            n_open = open_counters(code)
-            learned_mean = model.mean(code)
-            for position, t in enumerate(display_order(code)):
-                naive = naive_wait_minutes(position, spec.configured_mean, n_open)
-                new = estimates.get(t.ticket_id)
-                if t is arrived:
-                    t.naive_at_issue = naive
-                    t.estimate_at_issue = new
-                    t.learned_naive_at_issue = (
-                        None if n_open == 0 else position * learned_mean / n_open
-                    )
-                if keep_history:
-                    t.history.append((now, naive, new))
-                if t.sms_at is None and near_turn(new, position):
-                    t.sms_at = now + sms_rng.uniform(5, 30) / 60
-                    t.sms_at_issue = t is arrived
-
-    def dispatch(now: float) -> None:
-        for c in sorted(counters.values(), key=lambda c: c.spec.counter_id):
-            if c.ticket is not None or c.session is None or c.session.state != "open":
-                continue
-            heads = []
-            for code in sorted(c.spec.services):
-                line = waiting[code]
-                first_prio = next((t for t in line if t.priority), None)
-                first_norm = next((t for t in line if not t.priority), None)
-                heads += [waiting_tickets[t.ticket_id] for t in (first_prio, first_norm) if t]
-            chosen = choose_next(heads, recent_calls)
-            if chosen is None:
-                continue
-            ticket = next(t for t in waiting[chosen.service] if t.ticket_id == chosen.ticket_id)
-            waiting[chosen.service].remove(ticket)
-            del waiting_tickets[ticket.ticket_id]
-            recent_calls.append(ticket.priority)
-            ticket.called_at, ticket.counter = now, c.spec.counter_id
-            c.ticket, c.started_at = ticket, now
-            if ticket.no_show:
-                duration = rng.uniform(1.0, 3.0)
-            else:
-                spec = specs[ticket.service]
-                mu = math.log(spec.true_mean) - spec.sigma**2 / 2
-                duration = (rng.lognormvariate(mu, spec.sigma) * c.spec.speed
-                            * hour_effect(now))
-                duration = max(duration, 0.5)
-            push(now + duration, "free", c)
-
-    def maybe_close_open_ended(now: float) -> None:
-        if now < issue_end:
-            return
-        for c in counters.values():
-            s = c.session
-            if (s is not None and s.state == "open" and s.planned.open_ended
-                    and now >= s.planned.end and c.ticket is None
-                    and not any(waiting[code] for code in c.spec.services)):
-                s.state = "closed"
-                c.session = None
-
-    last = float(DOORS_OPEN)
-    while events:
-        now, _, kind, payload = heapq.heappop(events)
-        last = now
-        arrived = None
-        if kind == "arrive":
-            arrived = payload
-            waiting[arrived.service].append(arrived)
-            waiting_tickets[arrived.ticket_id] = WaitingTicket(
-                arrived.ticket_id, arrived.service, arrived.issued_at, arrived.priority)
-        elif kind == "open":
-            session = payload
-            counter = counters[session.counter.counter_id]
-            session.state = "open"
-            counter.session = session
-        elif kind == "close":
-            session = payload
-            counter = counters[session.counter.counter_id]
-            session.state = "closed" if counter.ticket is None else "closing"
-            if counter.ticket is None and counter.session is session:
-                counter.session = None
-        elif kind == "free":
-            counter = payload
-            ticket = counter.ticket
-            if not ticket.no_show:
-                model.observe(ticket.service, now - counter.started_at,
-                              counter=counter.spec.counter_id, at=counter.started_at)
-            model.observe_call(ticket.no_show)
-            counter.ticket = None
-            if counter.session is not None and counter.session.state == "closing":
-                counter.session.state = "closed"
-                counter.session = None
-        maybe_close_open_ended(now)
-        if kind != "check":
-            evaluate(now, arrived)
-        dispatch(now)
-    return DayResult(seed=seed, weekday=weekday, tickets=tickets, last_event=last)
-
-
-def replay(site: Site, seeds: Sequence[int], model: ServiceTimeModel | None = None,
-           **kwargs) -> list[DayResult]:
-    """Simulate the days ``seeds`` in sequence (weekday = index mod 5), one learning model."""
-    model = model if model is not None else ServiceTimeModel(site.configured_means())
-    return [simulate_day(site, seed, model, weekday=i % 5, **kwargs)
-            for i, seed in enumerate(seeds)]
+        impatient = rng.random() < IMPATIENT_RATE
+        out.append(Visitor(
+            ticket_id=f"{code}{numbers[code]:03d}", service=code, issued_at=t,
+            priority=rng.random() < PRIORITY_RATE, phone=rng.random() < PHONE_RATE,
+            absent=rng.random() < ABSENT_RATE,
+            patience=rng.uniform(20.0, 90.0) if impatient else None,
+            cancels=rng.random() < 0.5, work=sc.service(code).draw(rng), seq=len(out) + 1))

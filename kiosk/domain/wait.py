@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 
 def naive_wait_minutes(position: int, mean_service_minutes: float, open_counters: int) -> int | None:
@@ -16,3 +17,52 @@ def naive_wait_minutes(position: int, mean_service_minutes: float, open_counters
     if open_counters <= 0:
         return None
     return math.ceil(position * mean_service_minutes / open_counters)
+
+
+# -- what a visitor is told -------------------------------------------------------------------
+
+ESTIMATED = "estimated"  # a number (or a range when it is wide)
+SOON = "soon"  # the turn is already within the SMS lead: stay in the hall
+NOT_TODAY = "not_today"  # no counter session today can reach the ticket before closing
+UNKNOWN = "unknown"  # no estimate at all (offline, nothing known)
+WAIT_STATUSES = (ESTIMATED, SOON, NOT_TODAY, UNKNOWN)
+
+WIDE_RANGE_MINUTES = 10  # a p20-p80 range at least this wide is shown as "20 à 35 min"
+
+
+@dataclass(frozen=True)
+class ShownWait:
+    """A wait as shown on the kiosk, the phone page and the printed ticket: whole minutes."""
+
+    status: str
+    minutes: int | None = None
+    low: int | None = None
+    high: int | None = None
+
+    @property
+    def wide(self) -> bool:
+        """Show the range rather than one number."""
+        return (self.status == ESTIMATED and self.low is not None and self.high is not None
+                and self.high - self.low >= WIDE_RANGE_MINUTES)
+
+
+def _whole(value: float | None) -> int | None:
+    return None if value is None else max(0, math.ceil(value))
+
+
+def shown_wait(mean: float | None, low: float | None, high: float | None, reachable: bool,
+               *, soon: bool = False) -> ShownWait:
+    """The wait to show for an estimate (minutes from now): `soon` when the turn is already
+    within the SMS lead (notify.near_at_issue), NOT_TODAY when unreachable before closing."""
+    if not reachable:
+        return ShownWait(NOT_TODAY)
+    if mean is None:
+        return ShownWait(UNKNOWN)
+    if soon:
+        return ShownWait(SOON, _whole(mean), _whole(low), _whole(high))
+    lo, hi = _whole(low), _whole(high)
+    whole = _whole(mean)
+    # A range always holds the number it stands for.
+    if lo is not None and hi is not None:
+        lo, hi = min(lo, whole), max(hi, whole)
+    return ShownWait(ESTIMATED, whole, lo, hi)

@@ -3,8 +3,9 @@
 One file, WAL, schema versioned with PRAGMA user_version. The content snapshot and its
 cursor change in one transaction, so the cursor never claims content we do not hold; a
 payload that fails validation is rejected whole and the last good snapshot stays.
-The outbox holds writes for the server (ticket requests, later SMS opt-ins and
-contributions) with an idempotency key, so a retry never duplicates anything.
+The outbox holds writes for the server (offline tickets, agent calls, contributions) with an
+idempotency key, so a retry never duplicates anything; the personal data a row carries (an
+offline ticket's phone number) is erased from it, and from the file, once the server has it.
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ SCHEMA = [
 ]
 
 
+# Personal data an outbox payload may carry (a ticket's phone, with the visitor's consent;
+# a proposal's contact): kept only until the server has answered for the row.
+PERSONAL_FIELDS = ("phone", "contact")
+
+
 class OutboxStatus(enum.StrEnum):
     PENDING = "pending"
     SENDING = "sending"
@@ -136,6 +142,9 @@ class LocalStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        # Deleted or overwritten content is zeroed in the file, not left in free space: a
+        # visitor's phone number erased from the outbox does not linger on the kiosk's disk.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._migrate()
         self._resync_if_new_kinds()
 
@@ -431,18 +440,52 @@ class LocalStore:
         return sorted((self._to_item(r) for r in self._write(claim)), key=lambda i: i.id)
 
     def mark_sent(self, item_id: int, result: dict) -> None:
+        """The server has the row: done, and its personal data erased from the kiosk."""
         self._finish(item_id, OutboxStatus.SENT, result=result)
 
     def mark_rejected(self, item_id: int, error: str) -> None:
+        """Refused for good: no retry will need its personal data either."""
         self._finish(item_id, OutboxStatus.FAILED, error=error)
 
     def _finish(self, item_id, status, result=None, error=None) -> None:
-        self._write(
-            lambda db: db.execute(
-                "UPDATE outbox SET status = ?, result = ?, last_error = ? WHERE id = ?",
-                (status, json.dumps(result) if result is not None else None, error, item_id),
+        def finish(db: sqlite3.Connection) -> bool:
+            row = db.execute("SELECT payload FROM outbox WHERE id = ?", (item_id,)).fetchone()
+            payload = json.loads(row[0]) if row else {}
+            personal = [key for key in PERSONAL_FIELDS if key in payload]
+            for key in personal:
+                del payload[key]
+            db.execute(
+                "UPDATE outbox SET status = ?, result = ?, last_error = ?, payload = ? WHERE id = ?",
+                (status, json.dumps(result) if result is not None else None, error,
+                 json.dumps(payload, ensure_ascii=False) if row else "{}", item_id),
             )
-        )
+            return bool(personal)
+
+        if self._write(finish):
+            self._flush_erased()
+
+    def forget_past_phones(self, today: str) -> int:
+        """Erase the phone of offline tickets of past days still waiting for the server: it
+        would store them cancelled, without the number (no SMS can be due any more), so the
+        kiosk keeps it no longer than that day even if the link never returns."""
+        erased = self._write(lambda db: db.execute(
+            "UPDATE outbox SET payload = json_remove(payload, '$.phone')"
+            " WHERE kind = 'ticket' AND json_extract(payload, '$.phone') IS NOT NULL"
+            " AND json_extract(payload, '$.offline.lease_day') < ?", (today,)).rowcount)
+        if erased:
+            self._flush_erased()
+        return erased
+
+    def _flush_erased(self) -> None:
+        """After erasing personal data: copy the WAL into the file (the pages written since
+        replace the old ones, whose freed space secure_delete zeroed) and truncate it, so
+        no earlier version of the row stays in the WAL. Best effort: a busy checkpoint is
+        retried by the next erasure and by SQLite's own checkpoints."""
+        with self._lock:
+            try:
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            except sqlite3.Error:
+                pass
 
     def mark_retry(self, item_id: int, error: str, next_attempt_at: dt.datetime) -> None:
         """The send failed in a way a retry may fix: back to pending, later."""

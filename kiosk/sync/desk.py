@@ -3,12 +3,17 @@
 When the server cannot be reached and the kiosk holds leased numbers for the service (the
 sync engine keeps them topped up), the ticket is issued offline: the visitor gets a leased
 number at once and the ticket waits in the outbox, with its own Idempotency-Key, until the
-link returns (docs/protocol.md, offline tickets).
+link returns (docs/protocol.md, offline tickets). The kiosk mints the ticket's public token
+itself, so its QR code (screen and paper) is right at once: the phone page says "on its
+way" until the upload. A consented phone number waits in the outbox with the ticket, and
+only until the server has it (the store erases it then); the SMS rule runs on the server.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import secrets
 import sqlite3
 import time
 import uuid
@@ -17,6 +22,11 @@ from collections.abc import Callable
 from kiosk.domain.tickets import format_ticket_number
 from kiosk.localstore import LocalStore
 from kiosk.sync.transport import Transport, TransportError
+
+log = logging.getLogger(__name__)
+
+# Where the phone page of a ticket lives, learnt from the server's own links (store meta).
+LINK_BASE_META = "phone_link_base"
 
 
 class TicketUnavailable(Exception):
@@ -41,6 +51,7 @@ class TicketDesk:
         self.store = store
         self.on_queued = on_queued or (lambda: None)
         self.today = today
+        self._link_base: str | None = None  # read from the store on first use
 
     def take_ticket(
         self,
@@ -64,12 +75,15 @@ class TicketDesk:
         give_up = time.monotonic() + self.deadline
         while True:
             try:
-                return self.transport.create_ticket(payload, key)
+                ticket = self.transport.create_ticket(payload, key)
+                self.remember_link_base(ticket)
+                return ticket
             except TransportError as exc:
                 if not exc.retryable:
                     raise TicketUnavailable(str(exc)) from exc
                 try:
-                    ticket = self.issue_offline(service_id, language, priority)
+                    ticket = self.issue_offline(service_id, language, priority,
+                                                phone=phone, sms_consent=sms_consent)
                 except sqlite3.Error as store_exc:  # the kiosk's disk is full or failing
                     raise TicketUnavailable(f"kiosk storage unavailable: {store_exc}") from exc
                 if ticket is not None:
@@ -78,10 +92,12 @@ class TicketDesk:
                     raise TicketUnavailable(str(exc)) from exc
                 time.sleep(self.pause)
 
-    def issue_offline(self, service_id: str, language: str = "fr", priority: str = "") -> dict | None:
+    def issue_offline(self, service_id: str, language: str = "fr", priority: str = "",
+                      phone: str | None = None, sms_consent: bool = False) -> dict | None:
         """A ticket from this kiosk's lease, queued in the outbox for upload; None when no
-        leased number is left for the service today. No phone number travels offline (no
-        SMS is promised): personal data never waits in the kiosk's outbox."""
+        leased number is left for the service today. Its public token is minted here (128
+        random bits, as the server's), so its phone link works once it is uploaded. `phone`
+        (E.164) waits with it only with `sms_consent`, until the server acknowledges it."""
         if self.store is None:
             return None
         day = self.today()
@@ -91,14 +107,43 @@ class TicketDesk:
         prefix = next(lease.prefix for lease in self.store.leases(service_id, day)
                       if lease.first <= number <= lease.last)
         issued_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        token = secrets.token_urlsafe(16)
         payload: dict = {"service": service_id, "language": language,
-                         "offline": {"lease_day": day, "number": number, "issued_at": issued_at}}
+                         "offline": {"lease_day": day, "number": number, "issued_at": issued_at,
+                                     "public_token": token}}
         if priority:
             payload["priority"] = priority
+        sms = bool(phone and sms_consent)
+        if sms:
+            payload.update(phone=phone, sms_consent=True)
         item = self.store.enqueue("ticket", payload, str(uuid.uuid4()))
         self.on_queued()
         return offline_ticket(item.id, service_id, format_ticket_number(prefix, number),
-                              issued_at, priority)
+                              issued_at, priority, phone_url=self.phone_link(token), sms=sms)
+
+    def remember_link_base(self, ticket: dict) -> None:
+        """Keep where the server's phone links point (PUBLIC_BASE_URL), for offline tickets."""
+        token, url = str(ticket.get("id") or ""), str(ticket.get("phone_url") or "")
+        if self.store is None or not token or not url.endswith(token):
+            return
+        base = url[: -len(token)]
+        if base == self._link_base:
+            return
+        try:
+            self.store.set_meta(LINK_BASE_META, base)
+            self._link_base = base
+        except sqlite3.Error as exc:  # never costs the visitor an online ticket
+            log.warning("could not keep the phone link base: %s", exc)
+
+    def phone_link(self, token: str) -> str:
+        """The phone page of `token`: like the server's links when one was seen, else on
+        the server's address (as the service pages' QR codes)."""
+        base = self._link_base
+        if base is None and self.store is not None:
+            base = self._link_base = self.store.get_meta(LINK_BASE_META)
+        if not base:
+            base = f"{getattr(self.transport, 'base_url', '').rstrip('/')}/t/"
+        return f"{base}{token}"
 
     def ticket_state(self, ticket: dict) -> dict:
         """The latest state known of a ticket this desk gave: an offline ticket becomes the
@@ -109,16 +154,18 @@ class TicketDesk:
             item = self.store.outbox_item(ticket["outbox_id"])
         except KeyError:
             return ticket  # pruned: keep what the visitor saw
-        return item.result if item.result else ticket
+        return {**item.result, "uploaded": True} if item.result else ticket
 
 
 def offline_ticket(outbox_id: int, service_id: str, number: str, issued_at: str,
-                   priority: str = "") -> dict:
-    """The shape of TicketOut for a ticket not yet known to the server: no id, no phone link,
-    no position nor estimate (the kiosk cannot know the queue while offline)."""
+                   priority: str = "", phone_url: str = "", sms: bool = False) -> dict:
+    """The shape of TicketOut for a ticket not yet known to the server: no id yet, no
+    position nor estimate (the kiosk cannot know the queue while offline); its phone link
+    (the page says "on its way" until the upload); `sms`: a number waits with it, and the
+    SMS rule will run once the server has it. `uploaded` False: nothing is on the server."""
     return {
         "id": None, "number": number, "service": service_id, "status": "waiting",
         "position": None, "ahead": None, "estimated_wait_minutes": None, "counter": None,
-        "priority": priority, "sms": False, "phone_url": "", "created_at": issued_at,
-        "called_at": None, "offline": True, "outbox_id": outbox_id,
+        "priority": priority, "sms": sms, "phone_url": phone_url, "created_at": issued_at,
+        "called_at": None, "offline": True, "outbox_id": outbox_id, "uploaded": False,
     }

@@ -87,6 +87,7 @@ class SyncEngine:
         reachable = True  # the server answered something (even an error status)
         try:
             self.store.release_stuck()
+            self.store.forget_past_phones(self.today())  # no SMS is due for those any more
             report.pushed = self.push_outbox()
             self.pull_content(report)
             fetch_assets(self, report)  # files of `asset` items; never raises (sync/assets.py)

@@ -10,8 +10,9 @@
 
 The phone number is asked BEFORE the ticket is issued: protocol v1 takes it with the
 ticket request (POST /tickets: phone + sms_consent) and has no call to attach a phone to
-an existing ticket, so one request carries everything and nothing personal is queued or
-retried separately. The number lives in the flow only until that request is built.
+an existing ticket, so one request carries everything. The number lives in the flow only
+until that request is built; offline, it waits in the outbox with the ticket until the
+server has it (kiosk/sync/desk.py), then the store erases it.
 
 Screens other than home are created on first use (start-up stays fast): ScreenRegistry.
 Blocking calls (network, printer) run on the bridge's workers; results come back on the
@@ -293,8 +294,18 @@ class FlowsMixin:
         self.bridge.submit(ask, done, error)
 
     def open_wait_info(self) -> None:
-        ticket = self.screens["ticket"].ticket
-        self.flow_screen("wait_info").show(ticket, sms=bool(self.screens["ticket"].sms_to))
+        screen = self.screens["ticket"]
+        ticket = screen.ticket
+        state = getattr(self.desk, "ticket_state", None)
+        if ticket and state is not None:
+            try:  # an offline ticket uploaded since: the server's answer (one SQLite read)
+                ticket = state(ticket)
+            except Exception as exc:  # the kiosk's disk: keep what the screen showed
+                log.warning("ticket state unavailable: %s", exc)
+        # The SMS is promised only if a number was typed and the server (or the outbox,
+        # offline) kept it.
+        sms = bool(screen.sms_to) and bool((ticket or {}).get("sms", True))
+        self.flow_screen("wait_info").show(ticket, sms=sms)
         self._go("wait_info")
 
     # -- printing --------------------------------------------------------------------------

@@ -22,14 +22,37 @@ def server(tmp_path_factory):
         yield srv
 
 
+# Every wait of the browser tests is for a condition (an element, a text, a response); this
+# is only the safety net of each one, long enough for a busy 2-core machine (Playwright's own
+# 30 s default, or a test's 3 s, made the suite depend on the machine's speed).
+DEADLINE_MS = 90_000
+
+
+class PatientBrowser:
+    """The launched Chromium; each context it opens waits up to DEADLINE_MS by default."""
+
+    def __init__(self, chromium):
+        self._chromium = chromium
+
+    def new_context(self, **kwargs):
+        context = self._chromium.new_context(**kwargs)
+        context.set_default_timeout(DEADLINE_MS)
+        context.set_default_navigation_timeout(DEADLINE_MS)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._chromium, name)
+
+
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=DEADLINE_MS)
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield PatientBrowser(chromium)
         finally:
             chromium.close()
 
@@ -53,7 +76,7 @@ class Kiosk:
             headers={"Authorization": f"Bearer {self.server.kiosk_token}",
                      "Idempotency-Key": str(uuid.uuid4()), "Content-Type": "application/json"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=DEADLINE_MS / 1000) as response:
             return json.loads(response.read())
 
 

@@ -328,3 +328,13 @@ def test_an_offline_ticket_says_so_on_paper():
     assert "hors ligne".encode("cp858") not in online
     english = render_ticket(ticket(offline=True, language="en", service_name="Civil status"))
     assert b"Ticket issued offline" in english
+
+
+def test_an_offline_ticket_prints_its_qr_code_with_the_kiosks_link():
+    """The kiosk mints the token: the paper's QR code opens the phone page ("on its way"
+    until the upload, then the ticket)."""
+    link = "https://carrefour.example/t/AbCdEfGhIjKlMnOpQrStUv"
+    data = render_ticket(ticket(offline=True, estimate_minutes=None, position=None,
+                                phone_url=link))
+    assert b"\x1d(k" in data and link.encode() in data  # GS ( k: the native QR code
+    assert "le code QR montrera alors votre tour".encode("cp858") in data.replace(b"\n", b" ")

@@ -136,3 +136,12 @@ def test_never_more_than_two_priority_calls_in_a_row_while_a_normal_waits(seed):
             for ticket, calls_at_arrival, _ in record.values():
                 if not ticket.priority and calls_at_arrival <= i:
                     assert called_index.get(ticket.ticket_id, 10**9) <= i, ticket
+
+
+def test_ties_on_issue_time_go_by_seq_whatever_the_list_order():
+    a = WaitingTicket("A", "C", 5.0, seq=12)
+    b = WaitingTicket("B", "Q", 5.0, seq=7)
+    assert choose_next([a, b]).ticket_id == "B"
+    assert choose_next([b, a]).ticket_id == "B"
+    # Without a seq, complete ties keep list order (the server always gives one).
+    assert choose_next([_t("X", 5.0), _t("Y", 5.0)]).ticket_id == "X"

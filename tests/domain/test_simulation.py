@@ -1,147 +1,162 @@
-"""The day simulator: deterministic, realistic enough, and faithful to the rules it claims."""
+"""The world simulator: deterministic, realistic where it claims to be, faithful to the rules
+the server enforces (priority order, the no-show grace, counters that serve their services)."""
 
 from __future__ import annotations
 
+import statistics
+
 import pytest
 
-from kiosk.domain.simulation import (
-    CLOSING,
-    DOORS_OPEN,
-    ISSUE_END,
-    THURSDAY,
-    THURSDAY_ISSUE_END,
-    arrival_rate,
-    default_site,
-    replay,
-    simulate_day,
-)
-from kiosk.domain.wait import naive_wait_minutes
+from kiosk.domain.sim_replay import replay
+from kiosk.domain.sim_scenarios import SCENARIOS, hours_json, scenario
+from kiosk.domain.simulation import GRACE_MINUTES, ServiceSpec, World
 
-SITE = default_site(0)
+
+class Recorder:
+    """A handler that takes the world's own choice for each call and keeps every event."""
+
+    def __init__(self, world: World):
+        self.world, self.events = world, []
+
+    def __call__(self, ev):
+        self.events.append(ev)
+        if ev.kind == "call":
+            return self.world.choose(ev.counter).ticket_id
+        return None
+
+
+def play(name: str, seed: int):
+    world = World(scenario(name), seed)
+    rec = Recorder(world)
+    world.run(rec)
+    return world, rec.events
 
 
 @pytest.fixture(scope="module")
 def days():
-    return replay(SITE, range(500, 520))
+    return {name: [play(name, seed) for seed in range(6)] for name in SCENARIOS}
 
 
-def _key(day):
-    return [(t.ticket_id, t.issued_at, t.called_at, t.counter, t.naive_at_issue,
-             t.estimate_at_issue, t.sms_at) for t in day.tickets]
+def _key(events):
+    return [(round(e.at, 9), e.kind, e.counter, e.visitor and e.visitor.ticket_id)
+            for e in events]
 
 
 def test_same_seed_same_day():
-    assert _key(simulate_day(SITE, 7, weekday=1)) == _key(simulate_day(SITE, 7, weekday=1))
+    assert _key(play("lunch", 3)[1]) == _key(play("lunch", 3)[1])
 
 
 def test_other_seed_other_day():
-    assert _key(simulate_day(SITE, 7, weekday=1)) != _key(simulate_day(SITE, 8, weekday=1))
+    assert _key(play("lunch", 3)[1]) != _key(play("lunch", 4)[1])
 
 
-def test_the_day_does_not_depend_on_the_estimator(days):
-    # A fresh model (another estimator state) must not change arrivals, calls or counters.
-    fresh = simulate_day(SITE, 505, weekday=0)
-    assert [(t.ticket_id, t.called_at) for t in fresh.tickets] == [
-        (t.ticket_id, t.called_at) for t in days[5].tickets]
+def test_events_are_strictly_ordered_in_time(days):
+    # The server orders tickets and draws by time: two events never share an instant.
+    for runs in days.values():
+        for _, events in runs:
+            assert all(a.at < b.at for a, b in zip(events, events[1:], strict=False))
 
 
-def test_arrival_profile_has_a_morning_peak(days):
-    per_hour = {}
-    for d in days:
-        for t in d.tickets:
-            per_hour[int(t.issued_at // 60)] = per_hour.get(int(t.issued_at // 60), 0) + 1
-    morning = (per_hour[9] + per_hour[10]) / 2
-    lunch = (per_hour[12] + per_hour[13]) / 2
-    assert morning > 1.8 * lunch
-    assert morning > per_hour[15]
-    assert per_hour[14] > lunch  # the afternoon bump
-    assert arrival_rate(DOORS_OPEN - 1, 1) == 0 == arrival_rate(ISSUE_END, 1)
-    assert arrival_rate(18 * 60, THURSDAY) > 0 == arrival_rate(18 * 60, 2)
+def test_service_times_are_a_heavy_tailed_mixture_with_the_configured_mean_off():
+    import random
+
+    spec = ServiceSpec("L", "Logement", 20.0, 24.0, 1.0, shape=2.0, quick=0.1, tail=0.08)
+    rng = random.Random(1)
+    draws = [spec.draw(rng) for _ in range(40000)]
+    assert statistics.fmean(draws) == pytest.approx(24.0, rel=0.05)
+    assert 0.08 < sum(d <= 2.0 for d in draws) / len(draws) < 0.16  # quick exits
+    assert max(draws) > 5 * 24.0  # the tail
+    assert any(abs(s.true_mean / s.configured_mean - 1) > 0.05
+               for name in SCENARIOS for s in scenario(name).services)
 
 
-def test_rates_of_no_shows_and_priority_tickets(days):
-    tickets = [t for d in days for t in d.tickets]
-    assert len(tickets) > 2000
-    assert sum(t.no_show for t in tickets) / len(tickets) == pytest.approx(0.10, abs=0.02)
-    assert sum(t.priority for t in tickets) / len(tickets) == pytest.approx(0.05, abs=0.015)
+def test_arrivals_peak_at_opening_and_after_lunch(days):
+    def count(start: str, end: str) -> int:
+        a, b = (int(x[:2]) * 60 + int(x[3:]) for x in (start, end))
+        return sum(a <= e.at < b for _, events in days["lunch"] for e in events
+                   if e.kind == "arrive")
+
+    assert count("08:30", "09:30") > 1.3 * count("10:30", "11:30")
+    assert count("13:30", "14:30") > 2 * count("12:00", "13:00")
+    assert count("13:30", "14:30") > 1.5 * count("15:30", "16:30")
 
 
-def test_every_ticket_is_called_by_a_counter_that_serves_it(days):
-    serves = {c.counter_id: c.services for c in SITE.counters}
-    for d in days:
-        for t in d.tickets:
-            assert t.called_at is not None and t.called_at >= t.issued_at
-            assert t.service in serves[t.counter]
+def test_every_visitor_is_called_once_by_a_serving_counter_or_left(days):
+    for name, runs in days.items():
+        serves = {c.counter_id: c.services for c in scenario(name).counters}
+        for world, events in runs:
+            assert world.mismatches == 0
+            calls = [e for e in events if e.kind == "call"]
+            assert len(calls) == sum(v.called_at is not None for v in world.visitors)
+            for v in world.visitors:
+                assert (v.called_at is None) == (v.left_at is not None), (name, v.ticket_id)
+                if v.called_at is not None:
+                    assert v.called_at >= v.issued_at and v.service in serves[v.counter]
 
 
-def test_every_service_has_a_planned_counter_all_day():
-    for weekday in range(5):
-        end = THURSDAY_ISSUE_END if weekday == THURSDAY else ISSUE_END
-        for service in SITE.services:
-            for minute in range(DOORS_OPEN, end, 5):
-                assert any(
-                    s.start <= minute < s.end or (s.open_ended and minute >= s.start)
-                    for c in SITE.counters if service.code in c.services
-                    for s in SITE.sessions(c, weekday)
-                ), (weekday, service.code, minute)
+def test_counters_act_only_when_open_and_absent_only_after_the_grace(days):
+    for runs in days.values():
+        for _, events in runs:
+            state: dict[str, str] = {}
+            called_at: dict[str, float] = {}
+            for e in events:
+                if e.kind in ("open", "back"):
+                    state[e.counter] = "open"
+                elif e.kind == "pause":
+                    assert state[e.counter] == "open" and e.until > e.at
+                    state[e.counter] = "paused"
+                elif e.kind == "close":
+                    state[e.counter] = "closed"
+                elif e.kind == "call":
+                    assert state[e.counter] == "open"
+                    called_at[e.counter] = e.at
+                elif e.kind == "no_show":
+                    assert e.at - called_at[e.counter] >= GRACE_MINUTES
 
 
-def test_between_two_and_six_counters_are_planned():
-    for minute in range(DOORS_OPEN, CLOSING, 5):
-        n = sum(any(s.start <= minute < s.end for s in SITE.sessions(c, 1))
-                for c in SITE.counters)
-        assert 2 <= n <= 6
+def test_scenarios_do_what_their_names_say(days):
+    def kinds(name):
+        return {e.kind for _, events in days[name] for e in events}
 
-
-def test_configured_means_differ_from_the_truth():
-    assert any(abs(s.true_mean / s.configured_mean - 1) > 0.05 for s in SITE.services)
+    assert len(scenario("single").counters) == 1
+    assert any(len(c.services) > 1 for c in scenario("shared").counters)
+    assert all(len(c.sessions) == 2 for c in scenario("lunch").counters)
+    assert any(e.kind == "close" and e.for_today and e.at < 16 * 60
+               for _, events in days["early"] for e in events)
+    late_opens = [e.at - scenario("late").counters[0].sessions[0][0]
+                  for _, events in days["late"] for e in events
+                  if e.kind == "open" and e.at < 11 * 60]
+    assert max(late_opens) > 10
+    assert {"pause", "back", "leave", "no_show", "finish"} <= kinds("early") | kinds("shared")
 
 
 def test_calls_follow_the_priority_rule(days):
-    """No third priority call in a row while a normal ticket this counter could serve waits."""
-    serves = {c.counter_id: c.services for c in SITE.counters}
-    for d in days:
-        calls = sorted(d.tickets, key=lambda t: (t.called_at, t.counter))
-        for i in range(2, len(calls)):
-            if not (calls[i].priority and calls[i - 1].priority and calls[i - 2].priority):
-                continue
-            at = calls[i].called_at
-            passed = [t for t in d.tickets if not t.priority and t.issued_at <= at
-                      and t.called_at > at and t.service in serves[calls[i].counter]]
-            assert passed == [], (d.seed, calls[i].ticket_id)
+    """No third priority call in a row from a counter's services while a normal one waits."""
+    for name, runs in days.items():
+        serves = {c.counter_id: c.services for c in scenario(name).counters}
+        for world, _ in runs:
+            calls = sorted((v for v in world.visitors if v.called_at is not None),
+                           key=lambda v: v.called_at)
+            for i, v in enumerate(calls):
+                mine = [c for c in calls[:i] if c.service in serves[v.counter]][-2:]
+                if not (v.priority and len(mine) == 2 and all(c.priority for c in mine)):
+                    continue
+                passed = [t for t in world.visitors if not t.priority
+                          and t.issued_at < v.called_at and t.service in serves[v.counter]
+                          and (t.called_at or 1e9) > v.called_at and t.left_at is None]
+                assert passed == [], (name, v.ticket_id)
 
 
-def test_naive_estimate_uses_the_configured_mean(days):
-    """Every naive estimate is ceil(position × configured mean ÷ open counters)."""
-    for code in ("L", "F"):
-        mean = SITE.service(code).configured_mean
-        possible = {naive_wait_minutes(k, mean, n) for k in range(300) for n in range(1, 7)}
-        values = [t.naive_at_issue for d in days for t in d.tickets
-                  if t.service == code and t.naive_at_issue is not None]
-        assert any(v > 0 for v in values)
-        assert set(values) <= possible, code
+def test_hours_are_the_wire_format():
+    c = scenario("lunch").counters[0]
+    assert hours_json(c) == [{"days": [0, 1, 2, 3, 4], "open": "08:30", "close": "12:00"},
+                             {"days": [0, 1, 2, 3, 4], "open": "13:30", "close": "17:00"}]
 
 
-def test_sms_fires_once_before_or_at_the_call(days):
-    for d in days:
-        for t in d.tickets:
-            assert t.sms_at is not None
-            assert t.issued_at <= t.sms_at <= t.called_at + 0.5
-
-
-def test_history_keeps_later_estimates():
-    day = simulate_day(SITE, 9, weekday=0, keep_history=True)
-    waited = [t for t in day.tickets if t.actual_wait > 20]
-    assert waited
-    for t in waited:
-        assert len(t.history) > 1
-        assert t.history[0][2] == t.estimate_at_issue
-        assert all(a[0] <= b[0] for a, b in zip(t.history, t.history[1:], strict=False))
-
-
-def test_new_estimator_beats_naive_on_unseen_days(days):
-    scored = [t for d in days for t in d.tickets
-              if t.estimate_at_issue is not None and t.naive_at_issue is not None]
-    new = sum(abs(t.estimate_at_issue - t.actual_wait) for t in scored)
-    naive = sum(abs(t.naive_at_issue - t.actual_wait) for t in scored)
-    assert new < 0.7 * naive
+def test_the_pure_replay_scores_every_called_ticket():
+    outcomes = replay(scenario("single"), range(3))
+    called = [o for o in outcomes if o.wait is not None]
+    assert called and all(o.naive is not None and o.les is not None for o in called)
+    assert any(o.estimate is not None and o.estimate > 0 for o in called)
+    assert any(o.sms_decided_at is not None for o in outcomes)
+    assert all(o.sms_decided_at <= o.called_at for o in called if o.sms_decided_at)

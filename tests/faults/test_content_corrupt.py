@@ -19,7 +19,7 @@ from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
 from tests.sync import FakeServer, Reply
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = pytest.mark.timeout(120)
 
 TOKEN = "kiosk-token-for-fault-tests-0123456789"
 
@@ -88,7 +88,7 @@ def test_corrupt_content_keeps_the_last_good_snapshot_and_recovers(fake, tmp_pat
     reports = []
     changed = []
     store = LocalStore(tmp_path / "kiosk.sqlite3")
-    engine = SyncEngine(store, Transport(fake.url, TOKEN, timeout=2.0),
+    engine = SyncEngine(store, Transport(fake.url, TOKEN, timeout=30.0),
                         on_status=reports.append, on_content_changed=lambda: changed.append(1))
     first = engine.sync_once()
     assert first.error is None and first.content_changed

@@ -5,9 +5,10 @@ ENOSPC is simulated on the store's write path: every write transaction of the Lo
 is full"), as SQLite does when it cannot grow its WAL; reads keep working. While the disk
 is full: an online ticket still works (it writes nothing locally); an offline one gives the
 caller a clear TicketUnavailable (not a raw sqlite3 error); the sync engine's real `run`
-loop keeps running and backs off (at least a second between tries: a handful of
-iterations in ~2.5 s, not a busy loop, and the thread does not die). When space returns,
-offline tickets work again and every ticket reaches the server once.
+loop keeps running and backs off: it survives several failed syncs in a row and asks for
+at least a second between two of them (the waits it asks for are recorded, not timed, so
+a busy machine changes nothing). When space returns, offline tickets work again and every
+ticket reaches the server once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +28,7 @@ from tests.support.faults import SimClock, assert_no_ticket_lost, drain
 from tests.support.servers import demo_server
 from tests.sync import closed_port_url
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 
 def paris_day() -> str:
@@ -56,7 +56,8 @@ def test_disk_full_gives_a_clear_error_keeps_the_loop_alive_and_recovers(tmp_pat
     clock = SimClock(monkeypatch)
     with demo_server(tmp_path / "server") as server:
         store = LocalStore(tmp_path / "kiosk.sqlite3")
-        transport = Transport(server.url, server.kiosk_token, timeout=2.0)
+        # A long timeout: a busy server is slow, not down (the cut is a closed port: refused).
+        transport = Transport(server.url, server.kiosk_token, timeout=60.0)
         engine = SyncEngine(store, transport, lease_size=10, today=paris_day)
         engine.push = False  # plain waits between syncs: the loop's pace is the backoff's
         assert engine.sync_once().online
@@ -76,21 +77,27 @@ def test_disk_full_gives_a_clear_error_keeps_the_loop_alive_and_recovers(tmp_pat
         with pytest.raises(TicketUnavailable, match="storage"):
             desk.take_ticket(service.id)
 
-        # The real loop, disk full and link down: it survives and backs off.
-        syncs = []
+        # The real loop, disk full and link down: it survives and backs off. Each wait it
+        # asks for is recorded and returns at once; the 4th one stops the loop.
+        syncs, waits = [], []
         real_sync = engine.sync_once
         monkeypatch.setattr(engine, "sync_once", lambda: syncs.append(real_sync()) or syncs[-1])
         stop = threading.Event()
+
+        def wait_between_syncs(stop_event, delay, online):
+            waits.append((delay, online))
+            if len(waits) == 4:
+                stop_event.set()
+
+        monkeypatch.setattr(engine, "wait_between_syncs", wait_between_syncs)
         loop = threading.Thread(target=engine.run, args=(stop,), kwargs={"interval": 30.0},
                                 daemon=True)
         loop.start()
-        time.sleep(2.5)
-        alive = loop.is_alive()
-        stop.set()
-        loop.join(timeout=5)
+        loop.join(timeout=120)  # a safety net: the loop ends on the 4th wait
         monkeypatch.setattr(engine, "sync_once", real_sync)
-        assert alive, "the sync loop died on a full disk"
-        assert 1 <= len(syncs) <= 4, f"{len(syncs)} syncs in 2.5 s: a busy loop"
+        assert not loop.is_alive() and stop.is_set(), "the sync loop died or never stopped"
+        assert len(syncs) == len(waits) == 4, "the loop died on a full disk"
+        assert all(delay >= 1.0 and not online for delay, online in waits), waits  # backs off
         assert all(r.store_failed and "full" in r.error for r in syncs)
         assert engine.failures == len(syncs)
 

@@ -26,9 +26,16 @@ from tests.support.faults import SimClock, assert_no_ticket_lost, drain
 from tests.support.servers import demo_server
 from tests.sync import closed_port_url
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 OFFLINE = 8
+
+
+def next_millisecond() -> None:
+    """Return once the wall clock shows another millisecond than when called."""
+    start = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    while dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds") == start:
+        time.sleep(0.001)
 
 
 def paris_day() -> str:
@@ -39,7 +46,8 @@ def test_ten_minutes_offline_tickets_are_uploaded_once_in_issue_order(tmp_path, 
     clock = SimClock(monkeypatch)
     with demo_server(tmp_path / "server") as server:
         store = LocalStore(tmp_path / "kiosk.sqlite3")
-        transport = Transport(server.url, server.kiosk_token, timeout=2.0)
+        # A long timeout: a busy server is slow, not cut (the cut is a closed port: refused).
+        transport = Transport(server.url, server.kiosk_token, timeout=60.0)
         engine = SyncEngine(store, transport, lease_size=10, today=paris_day)
         assert engine.sync_once().online
         service = next(s for s in store.services() if s.ticketing)
@@ -52,7 +60,7 @@ def test_ten_minutes_offline_tickets_are_uploaded_once_in_issue_order(tmp_path, 
         for minute in range(10):
             if minute < OFFLINE:
                 offline.append(desk.take_ticket(service.id))
-                time.sleep(0.01)  # distinct issue times
+                next_millisecond()  # distinct issue times (kept to the millisecond)
             for _ in range(3):  # the engine keeps trying every ~20 s: never gives up
                 clock.advance(20)
                 reports.append(engine.sync_once())

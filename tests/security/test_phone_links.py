@@ -70,6 +70,11 @@ JUNK = [
 @pytest.mark.parametrize("token", JUNK)
 @pytest.mark.parametrize("suffix", ["", "/etat.json"])
 def test_unknown_and_malformed_links_are_404(client, demo, token, suffix):
+    if token == "A" * 22 and suffix == "":
+        # Well formed, unknown: maybe a ticket a kiosk issued offline, not uploaded yet.
+        page = client.get(f"/t/{token}")
+        assert page.status_code == 200 and "Votre ticket est en route" in page.content.decode()
+        return
     assert client.get(f"/t/{token}{suffix}").status_code == 404
 
 
@@ -95,4 +100,5 @@ def test_a_link_opens_only_its_own_ticket(client, counter):
     a, b = issue(counter.service, 2)
     page = client.get(f"/t/{a.public_token}").content.decode()
     assert a.display in page and b.public_token not in page
-    assert client.get(f"/t/{a.public_token.swapcase()}").status_code == 404
+    other = client.get(f"/t/{a.public_token.swapcase()}")  # well formed: "on its way"
+    assert a.display not in other.content.decode() and "en route" in other.content.decode()

@@ -194,8 +194,10 @@ def test_several_edits_of_one_item_send_it_once(api, demo):
 
 def test_a_deleted_service_appears_in_deleted(api, demo):
     cursor = api.get("/content").json()["cursor"]
+    from kiosk.server.content.actions import do_delete_content
+
     slug = first_service_slug()
-    get_service(demo, slug).delete()
+    do_delete_content(get_service(demo, slug))
     body = api.get(f"/content?since={cursor}").json()
     assert body["deleted"] == [{"kind": "service", "id": slug}]
     # The life situations that named it are resent without it; nothing else changed.
@@ -224,9 +226,9 @@ def test_deleting_a_pole_deletes_its_services_for_the_kiosks(api, demo):
 def test_a_renamed_slug_is_a_deletion_plus_a_new_item(api, demo):
     cursor = api.get("/content").json()["cursor"]
     old = first_service_slug()
-    service = get_service(demo, old)
-    service.slug = "nouveau-service"
-    service.save()
+    from kiosk.server.content.actions import do_rename_slug
+
+    do_rename_slug(get_service(demo, old), "nouveau-service")
     body = api.get(f"/content?since={cursor}").json()
     assert body["deleted"] == [{"kind": "service", "id": old}]
     assert [i["data"]["id"] for i in body["items"] if i["kind"] == "service"] == ["nouveau-service"]

@@ -16,13 +16,19 @@ from tests.server.test_site_permissions import (  # noqa: F401
 )
 
 KINDS = ("pole", "service", "situation", "place", "page", "offer", "closure", "announcement",
-         "plan")
+         "plan")  # every kind with drafts (the registry's, checked below)
 
 
 def model_of(kind):
-    from kiosk.server.content.services import KIND_MODELS
+    from kiosk.server.content.kinds import KINDS as REGISTRY
 
-    return KIND_MODELS[kind]
+    return REGISTRY[kind].model
+
+
+def test_these_are_the_registrys_kinds_with_drafts():
+    from kiosk.server.content.kinds import KINDS as REGISTRY
+
+    assert {k.name for k in REGISTRY if k.has_drafts} == set(KINDS)
 
 
 def one(demo, kind):

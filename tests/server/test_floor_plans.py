@@ -187,11 +187,10 @@ def test_a_legacy_bundled_plan_stays_accepted_while_unchanged(client, demo):
 
 
 def test_renaming_a_plan_follows_in_its_services(demo):
+    from kiosk.server.content.actions import do_rename_slug
     from kiosk.server.content.models import FloorPlan, Service
 
-    plan = FloorPlan.objects.get(site=demo, slug="etage1")
-    plan.slug = "premier"
-    plan.save()
+    do_rename_slug(FloorPlan.objects.get(site=demo, slug="etage1"), "premier")
     assert set(Service.objects.filter(site=demo, plan="premier").values_list("slug", flat=True)) \
         >= {"relais-familles", "logement-social"}
     assert not Service.objects.filter(site=demo, plan="etage1").exists()

@@ -69,6 +69,7 @@ def test_the_ticket_schema_has_the_protocol_fields(schema):
     assert set(ticket["properties"]) == {
         "id", "number", "service", "status", "position", "ahead", "estimated_wait_minutes",
         "counter", "phone_url", "created_at", "called_at", "priority", "sms", "offline",
+        "wait_low_minutes", "wait_high_minutes", "wait_status",
     }
     content = schema["components"]["schemas"]["ContentOut"]
     assert {"protocol", "cursor", "full", "more", "items", "deleted"} <= set(content["properties"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 import pytest
 from django.test import Client
@@ -34,7 +35,8 @@ def test_every_service_of_the_site_is_listed(api, demo):
     assert set(body["services"]) == {s["id"] for s in demo_data()["services"]}
     dt.datetime.fromisoformat(body["at"])
     for status in body["services"].values():
-        assert set(status) == {"waiting", "estimated_wait_minutes", "open_counters"}
+        assert set(status) == {"waiting", "estimated_wait_minutes", "open_counters",
+                               "wait_low_minutes", "wait_high_minutes", "wait_status"}
 
 
 def test_an_empty_queue_with_open_counters(api, demo):
@@ -76,7 +78,10 @@ def test_no_open_counter_means_no_estimate(api, demo):
     issue(demo, "carte-citoyenne", 2)
     Counter.objects.filter(site=demo, name="Guichet 6").update(is_open=False)
     status = fresh(api)["services"]["carte-citoyenne"]
-    assert status == {"waiting": 2, "estimated_wait_minutes": None, "open_counters": 0}
+    # The demo's counters have no timetable: when one opens again is unknown.
+    assert status == {"waiting": 2, "estimated_wait_minutes": None, "open_counters": 0,
+                      "wait_low_minutes": None, "wait_high_minutes": None,
+                      "wait_status": "unknown"}
 
 
 def test_closing_one_of_two_counters_lengthens_the_wait(api, demo):
@@ -90,12 +95,19 @@ def test_closing_one_of_two_counters_lengthens_the_wait(api, demo):
     assert one["estimated_wait_minutes"] > both["estimated_wait_minutes"]
 
 
-def test_the_answer_is_shared_for_a_few_seconds(api, demo):
+def test_the_answer_is_shared_for_a_few_seconds(api, demo, monkeypatch):
+    from kiosk.server.queueing import status
+
+    # The cache's clock is the test's: how long the requests take changes nothing.
+    now = [1000.0]
+    monkeypatch.setattr(status, "time", SimpleNamespace(monotonic=lambda: now[0]))
     first = fresh(api)
     issue(demo, "naissance")
+    now[0] += status.STATUS_TTL_SECONDS - 0.5
     cached = api.get("/queues").json()
     assert cached == first  # within STATUS_TTL_SECONDS
-    assert fresh(api)["services"]["naissance"]["waiting"] == 1
+    now[0] += 0.5
+    assert api.get("/queues").json()["services"]["naissance"]["waiting"] == 1  # expired
 
 
 def test_a_kiosk_only_sees_its_own_site(api, demo, client):

@@ -189,10 +189,11 @@ def test_a_plan_spot_change_reaches_the_kiosks(api, demo):
 
 
 def test_deleting_a_service_drops_it_from_the_situations(api, demo):
+    from kiosk.server.content.actions import do_delete_content
     from kiosk.server.content.models import Service, Situation
 
     cursor = api.get("/content").json()["cursor"]
-    Service.objects.get(site=demo, slug="relais-familles").delete()
+    do_delete_content(Service.objects.get(site=demo, slug="relais-familles"))
     body = delta(api, cursor)
     assert {"kind": "service", "id": "relais-familles"} in body["deleted"]
     changed = items(body, "situation")

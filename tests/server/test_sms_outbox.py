@@ -88,51 +88,117 @@ def fresh(obj):
     return obj
 
 
+def called(q, *, phone=PHONE, language="fr", counter=None):
+    """A ticket with a phone, called at once: its "called" row is pending."""
+    from kiosk.server.queueing.counter_actions import do_call_next
+
+    ticket = issue(q, phone=phone, language=language)
+    assert do_call_next(counter or q.g).pk == ticket.pk
+    return ticket
+
+
+def second_counter(q):
+    from kiosk.server.queueing.models import Counter
+
+    g8 = Counter.objects.create(site=q.site, name="Guichet 8")
+    g8.services.set([q.a])
+    return g8
+
+
+def is_near(q, ticket) -> bool:
+    """The rule as the server applies it, on the queue as it is now."""
+    from kiosk.domain.notify import near_by_time
+    from kiosk.server.queueing.estimates import calls_for
+
+    estimate = calls_for(q.site, [fresh(ticket)], fresh=True)[ticket.pk]
+    return near_by_time(estimate, q.site.sms_threshold_minutes)
+
+
+def queue_ahead(q, n):
+    """n tickets without a phone, 10-min visitors: a queue a later ticket waits behind."""
+    q.a.mean_service_minutes = 10
+    q.a.save()
+    return [issue(q) for _ in range(n)]
+
+
+def call_until_near(q, ticket, limit=10) -> int:
+    """Call tickets until the rule holds for `ticket` (still waiting); the number of calls."""
+    for step in range(limit):
+        if is_near(q, ticket):
+            return step
+        call_next(q)
+        assert fresh(ticket).status == "waiting"
+    raise AssertionError("the turn never became near")
+
+
 # -- when the rows are inserted -------------------------------------------------------------
 
 
-def test_one_near_row_when_the_position_rule_becomes_true(q):
-    from kiosk.server.queueing.estimates import queue_estimates
-
-    issue(q), issue(q)
-    third, fourth = issue(q, phone=PHONE), issue(q, phone=PHONE)
-    estimates = queue_estimates(q.site)
-    # Premise: 60-min visitors, so only the position rule (<= 1 ahead) can fire here.
-    assert estimates[third.pk] > q.site.sms_threshold_minutes
-    assert rows() == []  # 2 and 3 tickets ahead: not near yet
-
-    call_next(q)  # third: 1 ahead
-    assert [r.kind for r in rows(third)] == ["near"]
-    assert rows(fourth) == []
-    call_next(q)  # third: next; fourth: 1 ahead
-    assert [r.kind for r in rows(third)] == ["near"]
-    assert [r.kind for r in rows(fourth)] == ["near"]
-    call_next(q)  # third is called
-    assert sorted(r.kind for r in rows(third)) == ["called", "near"]
-    assert len(rows(fourth, "near")) == 1
+def test_the_near_row_comes_once_the_predicted_call_is_within_the_lead(q):
+    """By time, not by position: the row appears at the queue change that makes the low
+    quantile of the predicted call fall within the lead, not before, and only once."""
+    queue_ahead(q, 5)
+    mine = issue(q, phone=PHONE)
+    assert fresh(mine).wait_status_at_issue == "estimated"
+    assert not is_near(q, mine) and rows(mine) == []
+    became_near = False
+    for _ in range(5):
+        call_next(q)
+        became_near = became_near or is_near(q, mine)
+        assert [r.kind for r in rows(mine)] == (["near"] if became_near else [])
+        if fresh(mine).status != "waiting":
+            break
+    assert became_near  # premise: the rule fired before the call
+    (near,) = rows(mine, "near")
+    assert near.estimate_minutes is not None and near.estimate_minutes > 0
 
 
-def test_a_near_row_when_the_estimate_is_under_the_threshold(q):
-    """near_turn: estimate <= threshold OR tickets ahead <= max_position (here 0)."""
-    from kiosk.server.queueing.estimates import queue_estimates
-    from kiosk.server.queueing.ordering import ticket_position
+def test_a_counter_shared_with_a_long_queue_sends_no_early_near_sms(q):
+    """First of its own service, but six visitors of another service sharing the counter
+    came first: no "near" SMS (the old position rule sent "passe dans 198 min")."""
+    from kiosk.server.queueing.estimates import calls_for
+    from kiosk.server.queueing.issuing import do_issue_ticket
 
+    other = q.site.services.filter(ticketing=True).exclude(pk=q.a.pk).order_by("slug").first()
+    other.mean_service_minutes = 10
+    other.save()
+    q.g.services.set([q.a, other])
+    for _ in range(6):
+        do_issue_ticket(other)
+    mine = issue(q, phone=PHONE)  # position 1 in its service
+    estimate = calls_for(q.site, [mine], fresh=True)[mine.pk]
+    assert estimate.mean > 40
+    assert rows(mine) == []
+    call_until_near(q, mine)  # it does come, later, from the other service's calls
+    assert [r.kind for r in rows(mine)] == ["near"]
+
+
+def test_no_near_sms_when_the_turn_is_already_near_at_issue(q):
+    """Next at issue: the kiosk says "stay in the hall", no "near" SMS; the SMS says "it's
+    your turn" when called."""
     q.a.mean_service_minutes = 10
     q.a.save()
-    q.site.sms_max_position = 0
-    q.site.save()
-    tickets = [issue(q, phone=PHONE) for _ in range(5)]
-    estimates = queue_estimates(q.site)
-    ahead = {t.pk: ticket_position(t) - 1 for t in tickets}
-    expected = {t.pk for t in tickets
-                if ahead[t.pk] <= 0 or estimates[t.pk] <= q.site.sms_threshold_minutes}
-    # Premises: the estimate rule fires for someone not next, and not for everyone.
-    assert any(ahead[pk] > 0 for pk in expected)
-    assert len(expected) < len(tickets)
-    assert {r.ticket_id for r in rows(kind="near")} == expected
-    for r in rows(kind="near"):
-        assert r.estimate_minutes is not None
-        assert r.estimate_minutes <= q.site.sms_threshold_minutes
+    mine = issue(q, phone=PHONE)
+    assert fresh(mine).wait_status_at_issue == "soon"
+    assert rows(mine) == []
+    from kiosk.server.queueing.notices import do_check_near_turns
+
+    do_check_near_turns()
+    assert rows(mine) == []
+    call_next(q)
+    assert [r.kind for r in rows(mine)] == ["called"]
+
+
+def test_no_near_sms_when_no_counter_can_call_the_ticket(q):
+    q.g.is_open = False
+    q.g.save()
+    q.a.mean_service_minutes = 10
+    q.a.save()
+    mine = issue(q, phone=PHONE)
+    from kiosk.server.queueing.notices import do_check_near_turns
+
+    do_check_near_turns()
+    assert rows(mine) == []
 
 
 def test_no_row_without_a_phone(q):
@@ -144,24 +210,27 @@ def test_no_row_without_a_phone(q):
 def test_the_near_row_is_inserted_in_the_transaction_of_the_change(q):
     from kiosk.server.queueing.models import Ticket
 
-    first, _ = issue(q), issue(q)
+    queue_ahead(q, 4)
     mine = issue(q, phone=PHONE)
     assert rows(mine) == []
 
     class Abort(Exception):
         pass
 
-    with pytest.raises(Abort), transaction.atomic():
+    for _ in range(5):
+        before = set(Ticket.objects.filter(status="called").values_list("pk", flat=True))
+        with pytest.raises(Abort), transaction.atomic():
+            call_next(q)
+            near_inside = [r.kind for r in rows(mine)] == ["near"]  # before the commit
+            raise Abort
+        assert rows(mine) == []  # rolled back with the call
+        assert set(Ticket.objects.filter(status="called").values_list("pk", flat=True)) == before
         call_next(q)
-        assert [r.kind for r in rows(mine)] == ["near"]  # there, before the commit
-        raise Abort
-    assert rows(mine) == []  # rolled back with the call
-    assert fresh(first).status == "waiting"
-    assert not Ticket.objects.filter(status="called").exists()
-
-    call_next(q)
-    assert fresh(first).status == "called"
-    assert [r.kind for r in rows(mine)] == ["near"]
+        if near_inside:
+            assert [r.kind for r in rows(mine)] == ["near"]
+            return
+        assert rows(mine) == []
+    raise AssertionError("the turn never became near")
 
 
 def test_a_called_row_names_the_counter(q):
@@ -177,7 +246,9 @@ def test_a_called_row_names_the_counter(q):
 def test_the_near_text_is_the_rendered_template(q):
     q.site.sms_name = ""  # the full name of the site then
     q.site.save()
+    queue_ahead(q, 4)
     ticket = issue(q, phone=PHONE)
+    call_until_near(q, ticket)
     (near,) = rows(ticket, "near")
     assert near.estimate_minutes is not None  # an open counter: the estimate is known
     expected = render_sms(TURN_NEAR, "fr", site=q.site.name, ticket=ticket.display,
@@ -188,8 +259,11 @@ def test_the_near_text_is_the_rendered_template(q):
 
 
 def test_an_arabic_ticket_gets_ucs2_texts(q):
+    queue_ahead(q, 4)
     ticket = issue(q, phone=PHONE, language="ar")
-    call_next(q)
+    call_until_near(q, ticket)
+    while fresh(ticket).status == "waiting":
+        call_next(q)
     near, called = rows(ticket, "near")[0], rows(ticket, "called")[0]
     assert near.text == render_sms(TURN_NEAR, "ar", site="Mairie 19e", ticket=ticket.display,
                                    minutes=near.estimate_minutes).text
@@ -231,8 +305,8 @@ def make_due(message) -> None:
 def test_the_worker_sends_pending_rows_once(q):
     from kiosk.server.notifications.services import run_once
 
-    a, b = issue(q, phone=PHONE), issue(q, phone="+33698765432")
-    near = rows(kind="near")
+    a, b = called(q), called(q, phone="+33698765432", counter=second_counter(q))
+    near = rows(kind="called")
     assert {r.ticket_id for r in near} == {a.pk, b.pk}
     gateway = LogGateway()
     assert run_once(gateway) == {"sent": 2}
@@ -248,7 +322,7 @@ def test_the_worker_sends_pending_rows_once(q):
 def test_a_retryable_result_is_retried_later_exactly_once(q):
     from kiosk.server.notifications.services import run_once
 
-    issue(q, phone=PHONE)
+    called(q)
     (row,) = rows()
     gateway = Scripted(RETRY, ACCEPTED)
     before = timezone.now()
@@ -272,7 +346,7 @@ def test_a_retryable_result_is_retried_later_exactly_once(q):
 def test_an_unknown_outcome_is_never_resent(q):
     from kiosk.server.notifications.services import run_once
 
-    issue(q, phone=PHONE)
+    called(q)
     (row,) = rows()
     gateway = Scripted(UNKNOWN, ACCEPTED)
     run_once(gateway)
@@ -287,7 +361,7 @@ def test_an_unknown_outcome_is_never_resent(q):
 def test_a_refused_row_fails_and_is_not_resent(q):
     from kiosk.server.notifications.services import run_once
 
-    issue(q, phone=PHONE)
+    called(q)
     (row,) = rows()
     gateway = Scripted(REFUSED, ACCEPTED)
     run_once(gateway)
@@ -300,8 +374,8 @@ def test_a_row_left_sending_by_a_dead_worker_becomes_unknown(q):
     from kiosk.server.notifications.models import SmsMessage
     from kiosk.server.notifications.services import run_once
 
-    issue(q, phone=PHONE)
-    issue(q, phone="+33698765432")
+    called(q)
+    called(q, phone="+33698765432", counter=second_counter(q))
     old, recent = rows()
     SmsMessage.objects.filter(pk=old.pk).update(
         status="sending", claimed_at=timezone.now() - dt.timedelta(minutes=30))
@@ -318,7 +392,7 @@ def test_a_row_left_sending_by_a_dead_worker_becomes_unknown(q):
 def test_claims_are_exclusive(q):
     from kiosk.server.notifications.services import claim_due
 
-    issue(q, phone=PHONE)
+    called(q)
     first = claim_due()
     assert len(first) == 1 and fresh(first[0]).status == "sending"
     assert claim_due() == []
@@ -331,7 +405,7 @@ def test_claims_are_exclusive(q):
 def sent_row(q):
     from kiosk.server.notifications.services import run_once
 
-    issue(q, phone=PHONE)
+    called(q)
     run_once(LogGateway())
     (row,) = rows()
     assert row.status == "sent"
@@ -393,7 +467,9 @@ def test_the_api_keeps_a_phone_given_with_consent(api, q):
     assert response.json()["sms"] is True
     ticket = Ticket.objects.get()
     assert ticket.phone == PHONE and ticket.sms_consent_at is not None
-    assert [r.kind for r in rows(ticket)] == ["near"]  # first in line: near at once
+    # First in line at an idle counter: "stay in the hall", no "near" SMS (only "called").
+    assert response.json()["wait_status"] == "soon"
+    assert ticket.wait_status_at_issue == "soon" and rows(ticket) == []
 
 
 def test_the_api_refuses_a_phone_without_consent(api, q):
@@ -428,24 +504,23 @@ def test_the_worker_checks_the_near_rule_with_time_alone(q, monkeypatch):
     there long enough): the worker's minute check inserts the row, and sends it."""
     from django.core.management import call_command
 
-    from kiosk.server.queueing import estimates as services
+    from kiosk.server.queueing import estimates
 
-    q.a.mean_service_minutes = 10
-    q.a.save()
-    q.site.sms_max_position = 0  # one ticket ahead: the position rule stays quiet
-    q.site.save()
-    issue(q)
-    call_next(q)  # one visitor at the counter
-    issue(q)  # one ahead of me
+    queue_ahead(q, 3)
+    call_next(q)  # one visitor at the counter, two ahead of me
     mine = issue(q, phone=PHONE)
-    # A ticket issued checks itself: its estimate is over the threshold.
-    assert services.queue_estimates(q.site, fresh=True)[mine.pk] > q.site.sms_threshold_minutes
-    assert rows(mine) == []
-    # Minutes later the visitor at the counter is nearly done; no queue change happened.
-    later = timezone.now() + dt.timedelta(minutes=12)
-    monkeypatch.setattr(timezone, "now", lambda: later)
-    services.invalidate_estimates(q.site.pk)
-    assert services.queue_estimates(q.site, fresh=True)[mine.pk] <= q.site.sms_threshold_minutes
+    # A ticket issued checks itself: not near yet.
+    assert fresh(mine).wait_status_at_issue == "estimated"
+    assert not is_near(q, mine) and rows(mine) == []
+    # Later the visitors ahead are nearly done; no queue change happened.
+    for minutes in range(1, 60):
+        later = timezone.now() + dt.timedelta(minutes=minutes)
+        monkeypatch.setattr(timezone, "now", lambda later=later: later)
+        estimates.invalidate_estimates(q.site.pk)
+        if is_near(q, mine):
+            break
+    else:
+        raise AssertionError("time alone never made the turn near")
     assert rows(mine) == []  # nobody re-checked the rule yet
     call_command("sms_worker", "--once")
     (near,) = rows(mine, "near")

@@ -4,6 +4,8 @@ server is unreachable, the engine topping leases up and uploading the tickets.""
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import sqlite3
 import uuid
 
@@ -99,7 +101,7 @@ def test_an_unreachable_server_gives_a_ticket_from_the_lease_queued_with_its_off
     assert ticket["number"] == "C041"
     assert ticket["offline"] is True and ticket["status"] == "waiting"
     assert ticket["estimated_wait_minutes"] is None and ticket["position"] is None
-    assert ticket["sms"] is False and ticket["phone_url"] == "" and ticket["id"] is None
+    assert ticket["id"] is None and ticket["uploaded"] is False  # not on the server yet
     assert woken == [1]
     item = store.outbox_item(ticket["outbox_id"])
     assert item.kind == "ticket" and item.status is OutboxStatus.PENDING
@@ -109,7 +111,13 @@ def test_an_unreachable_server_gives_a_ticket_from_the_lease_queued_with_its_off
     issued = dt.datetime.fromisoformat(offline["issued_at"])
     assert abs(dt.datetime.now(dt.UTC) - issued) < dt.timedelta(seconds=30)
     assert item.payload["priority"] == "elderly" and item.payload["language"] == "ar"
-    assert "phone" not in item.payload  # no personal data waits in the outbox
+    # The token the QR code carries, minted here (128 bits, base64url like the server's).
+    token = offline["public_token"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token)
+    assert ticket["phone_url"].endswith(f"/t/{token}")
+    # The consented number waits with the ticket (until the server has it: see below).
+    assert (item.payload["phone"], item.payload["sms_consent"]) == ("+33612345678", True)
+    assert ticket["sms"] is True and "+33612345678" not in json.dumps(ticket)
 
 
 def test_numbers_never_repeat_across_a_store_reopen(path):
@@ -240,3 +248,116 @@ def test_a_server_on_another_day_pauses_the_top_ups(store, server):
     engine.sync_once()
     engine.sync_once()
     assert len([r for r in server.requests if r.path == "/api/v1/leases"]) == 1
+
+
+# -- the phone number: kept with the ticket, erased once the server has it ---------------
+
+PHONE = "+33612345678"
+
+
+def file_bytes(path) -> bytes:
+    """Everything SQLite keeps of the store on disk: the file and its WAL."""
+    wal = path.with_name(path.name + "-wal")
+    return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+
+
+def test_tokens_are_distinct_and_no_phone_is_queued_without_consent(store):
+    store.add_lease("etat-civil", DAY, 1, 3, "C")
+    desk = desk_for(store)
+    first = desk.take_ticket("etat-civil", phone=PHONE, sms_consent=False)
+    second = desk.take_ticket("etat-civil")
+    assert first["sms"] is False and second["sms"] is False
+    payloads = [store.outbox_item(t["outbox_id"]).payload for t in (first, second)]
+    assert all("phone" not in p and "sms_consent" not in p for p in payloads)
+    tokens = {p["offline"]["public_token"] for p in payloads}
+    assert len(tokens) == 2
+
+
+def test_the_phone_link_follows_the_servers_links_even_after_a_restart(store, server, path):
+    store.add_lease("etat-civil", DAY, 1, 3, "C")
+    server.handler = lambda request: Reply(201, ticket_body("C007", token="t" * 22))
+    online = Transport(server.url, TOKEN, timeout=2.0)
+    desk_for(store, online).take_ticket("etat-civil")  # http://testserver/t/<token>
+    offline = desk_for(store).take_ticket("etat-civil")
+    token = store.outbox_item(offline["outbox_id"]).payload["offline"]["public_token"]
+    assert offline["phone_url"] == f"http://testserver/t/{token}"
+    store.close()
+    reopened = LocalStore(path)
+    try:
+        again = desk_for(reopened).take_ticket("etat-civil")
+        assert again["phone_url"].startswith("http://testserver/t/")
+    finally:
+        reopened.close()
+    # Never seen a server link: the server's own address (as the service pages' QR codes).
+    fresh = LocalStore(path.with_name("other.sqlite3"))
+    try:
+        fresh.add_lease("etat-civil", DAY, 1, 1, "C")
+        desk = desk_for(fresh)
+        ticket = desk.take_ticket("etat-civil")
+        assert ticket["phone_url"].startswith(f"{desk.transport.base_url}/t/")
+    finally:
+        fresh.close()
+
+
+def test_the_phone_waits_in_the_outbox_then_is_erased_from_the_file_once_uploaded(
+        store, server, path):
+    store.add_lease("etat-civil", DAY, 5, 9, "C")
+    ticket = desk_for(store).take_ticket("etat-civil", phone=PHONE, sms_consent=True)
+    digits = PHONE[1:].encode()
+    assert digits in file_bytes(path)  # on the kiosk's disk while the server lacks it
+    store._db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
+
+    # The link returns, but the server fails: the number stays for the next try.
+    server.handler = lambda request: Reply(503) if request.method == "POST" else Reply(304)
+    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0), today=lambda: DAY)
+    assert engine.sync_once().online is False
+    assert store.outbox_item(ticket["outbox_id"]).payload["phone"] == PHONE
+    store._db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
+
+    def handler(request):
+        if request.path == "/api/v1/tickets":
+            body = request.json()
+            token = body["offline"]["public_token"]
+            return Reply(201, {**ticket_body("C005", token=token), "offline": True,
+                               "sms": bool(body.get("phone"))})
+        return Reply(304)
+
+    server.handler = handler
+    assert engine.sync_once().pushed == 1
+    [upload] = [r for r in server.requests if r.path == "/api/v1/tickets"][-1:]
+    assert upload.json()["phone"] == PHONE and upload.json()["sms_consent"] is True
+    item = store.outbox_item(ticket["outbox_id"])
+    assert item.status is OutboxStatus.SENT and "phone" not in item.payload
+    assert item.payload["offline"]["number"] == 5  # the rest of the row stays
+    assert digits not in file_bytes(path)  # not in the file, not in the WAL
+    state = desk_for(store).ticket_state(ticket)
+    assert state["uploaded"] is True and state["sms"] is True
+    assert state["id"] == upload.json()["offline"]["public_token"]
+
+
+def test_a_refused_upload_erases_the_phone_too(store, server, path):
+    store.add_lease("etat-civil", DAY, 1, 1, "C")
+    ticket = desk_for(store).take_ticket("etat-civil", phone=PHONE, sms_consent=True)
+    store._db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")
+    server.handler = lambda request: (Reply(409, {"detail": "already uploaded"})
+                                      if request.method == "POST" else Reply(304))
+    SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0)).sync_once()
+    item = store.outbox_item(ticket["outbox_id"])
+    assert item.status is OutboxStatus.FAILED and "phone" not in item.payload
+    assert PHONE[1:].encode() not in file_bytes(path)
+
+
+def test_a_phone_waiting_past_its_day_is_erased_even_if_the_link_never_returns(store, path):
+    store.add_lease("etat-civil", DAY, 1, 2, "C")
+    old = desk_for(store).take_ticket("etat-civil", phone=PHONE, sms_consent=True)
+    store.add_lease("etat-civil", "2026-03-04", 1, 1, "C")
+    today = TicketDesk(unreachable(), deadline=0.3, pause=0.1, store=store,
+                       today=lambda: "2026-03-04").take_ticket(
+        "etat-civil", phone="+33698765432", sms_consent=True)
+    engine = SyncEngine(store, unreachable(), today=lambda: "2026-03-04")
+    assert engine.sync_once().online is False
+    assert "phone" not in store.outbox_item(old["outbox_id"]).payload  # no SMS due any more
+    assert store.outbox_item(old["outbox_id"]).payload["offline"]["number"] == 1  # still sent
+    assert store.outbox_item(today["outbox_id"]).payload["phone"] == "+33698765432"
+    assert PHONE[1:].encode() not in file_bytes(path)
+    assert store.outbox_depth() == 2

@@ -18,6 +18,18 @@ SHOTS = ROOT / "tests" / "artifacts" / "screenshots"
 
 pytestmark = pytest.mark.ui
 
+# A driver run's safety net: its own waits are on conditions, each with a 90 s deadline.
+RUN_DEADLINE = 600
+# The kiosk's HTTP timeout in the tests: a busy machine makes the server slow, not gone
+# (an unreachable server is a closed port: refused at once).
+REQUEST_TIMEOUT = 30.0
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.get_closest_marker("timeout") is None and "tests/ui/" in item.nodeid:
+            item.add_marker(pytest.mark.timeout(RUN_DEADLINE + 60))
+
 
 @pytest.fixture(scope="session")
 def display():
@@ -42,7 +54,7 @@ def write_config(path: Path, server_url: str, token: str, data_dir: Path, dev: b
         "[server]\n"
         f'server_url = "{server_url}"\n'
         f'token = "{token}"\n'
-        "sync_interval = 5.0\nrequest_timeout = 3.0\n\n"
+        f"sync_interval = 5.0\nrequest_timeout = {REQUEST_TIMEOUT}\n\n"
         f'[kiosk]\ndata_dir = "{data_dir}"\n\n'
         f"[screen]\nfullscreen = false\ndev_mode = {'true' if dev else 'false'}\n"
         "width = 1280\nheight = 800\n",
@@ -61,7 +73,7 @@ def run_kiosk(display, shots, tmp_path):
         proc = subprocess.run(
             [sys.executable, "-m", "tests.ui.driver", scenario, "--config", str(config),
              "--out", str(out), "--shots", str(shots), *extra],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_DEADLINE,
         )
         if not out.exists():
             pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

@@ -5,6 +5,10 @@
 Kivy creates one window per process, so every UI test runs the app here, in a subprocess,
 under the Xvfb display the test started. Touches go through Kivy's whole input pipeline
 (EventLoop.post_dispatch_input), as a finger on the touchscreen would.
+
+Nothing here sleeps a fixed time: every step waits for a condition (a widget, a screen, a
+state) or for frames drawn by Kivy's clock (`settle`: the layouts, textures and callbacks
+scheduled by the last action have run), so a slow machine only makes a run longer.
 """
 
 from __future__ import annotations
@@ -17,8 +21,11 @@ import time
 import traceback
 from pathlib import Path
 
+# The safety net of every wait: long enough for a busy 2-core machine, never a pace.
+DEADLINE = 90.0
 
-async def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
+
+async def wait_until(predicate, timeout: float = DEADLINE, what: str = "condition"):
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -26,7 +33,27 @@ async def wait_until(predicate, timeout: float = 20.0, what: str = "condition"):
             return value
         if time.monotonic() > deadline:
             raise TimeoutError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.02)  # the polling step: lets Kivy's loop run
+
+
+async def settle(frames: int = 2):
+    """Return once Kivy drew `frames` more frames: what the last action scheduled for the
+    next frame (layouts, label textures, Clock callbacks) has run and been drawn."""
+    from kivy.clock import Clock
+
+    target = Clock.frames_displayed + frames
+    await wait_until(lambda: Clock.frames_displayed >= target, what=f"{frames} frames")
+
+
+async def touch_at(x: float, y: float):
+    """A finger down, a frame, up: through Kivy's whole input pipeline."""
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    await settle(1)
+    touch.touch_up()
+    await settle()
 
 
 def find(app, tid: str):
@@ -42,21 +69,14 @@ def all_tids(app, prefix: str) -> list[str]:
 
 
 async def tap(app, tid: str):
-    from kivy.tests.common import UnitTestTouch
-
     widget = await wait_until(lambda: find(app, tid), what=f"widget {tid!r}")
-    await asyncio.sleep(0.1)  # let layout settle
-    x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    await asyncio.sleep(0.08)
-    touch.touch_up()
-    await asyncio.sleep(0.15)
+    await settle()  # its final place: the layout of a new screen runs on the next frame
+    await touch_at(*widget.to_window(*widget.center))
     return widget
 
 
 async def shot(app, shots: Path, name: str, result: dict):
-    await asyncio.sleep(0.4)
+    await settle(3)
     path = app.save_screenshot(str(shots / f"{name}.png"))
     result.setdefault("screenshots", {})[name] = path
 
@@ -68,7 +88,7 @@ async def scenario_home(app, args, result):
     await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
     if args.wait_sync:
         await wait_until(lambda: app.sync_reports > 0, what="first sync report")
-    await asyncio.sleep(0.3)
+    await settle()
     result["poles"] = all_tids(app, "pole-")
     result["pole_labels"] = [find(app, tid).label for tid in result["poles"]]
     result["pole_images"] = [bool(find(app, tid).image) for tid in result["poles"]]
@@ -112,10 +132,10 @@ async def scenario_escape(app, args, result):
     from kivy.core.window import Window
 
     await wait_until(lambda: all_tids(app, "pole-") or app.root.current == "home", what="home")
-    await asyncio.sleep(0.2)
+    await settle()
     result["escape_swallowed"] = bool(Window.dispatch("on_keyboard", 27, 9, "", []))
     result["close_refused"] = bool(Window.dispatch("on_request_close"))
-    await asyncio.sleep(0.3)
+    await settle()
     result["still_running"] = app.root is not None and app.root.current == "home"
 
 
@@ -134,22 +154,15 @@ def find_anywhere(app, tid: str):
 
 
 async def tap_anywhere(app, tid: str):
-    from kivy.tests.common import UnitTestTouch
-
     widget = await wait_until(lambda: find_anywhere(app, tid), what=f"widget {tid!r}")
-    await asyncio.sleep(0.1)
-    x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    await asyncio.sleep(0.08)
-    touch.touch_up()
-    await asyncio.sleep(0.15)
+    await settle()
+    await touch_at(*widget.to_window(*widget.center))
     return widget
 
 
-async def on_screen(app, name: str, timeout: float = 20.0):
+async def on_screen(app, name: str, timeout: float = DEADLINE):
     await wait_until(lambda: app.root.current == name, timeout=timeout, what=f"screen {name!r}")
-    await asyncio.sleep(0.15)
+    await settle()
 
 
 async def press_digits(app, digits: str):
@@ -170,7 +183,7 @@ async def ticket_answer(app) -> dict:
     screen = app.screens["ticket"]
     await wait_until(lambda: screen.state != "pending", what="ticket answer")
     if screen.state == "ready" and app.printer is not None:
-        await wait_until(lambda: screen.print_message, timeout=8, what="printer answer")
+        await wait_until(lambda: screen.print_message, what="printer answer")
     return {"state": screen.state, "ticket": screen.ticket, "number": screen.ids.number.text,
             "sms_line": screen.ids.sms_line.text, "print_line": screen.ids.print_line.text}
 
@@ -204,7 +217,7 @@ async def scenario_situation_ticket(app, args, result):
     await on_screen(app, "service")
     screen = app.screens["service"]
     screen.ids.scroll.scroll_to(find(app, "doc-0"), animate=False)  # the list is below the plan
-    await asyncio.sleep(0.2)
+    await settle()
     await tap(app, "doc-0")
     result["doc0_checked"] = find(app, "doc-0").checked
     result["checklist_count"] = screen.ids.checklist_count.text
@@ -253,7 +266,7 @@ async def scenario_priority_sms(app, args, result):
     await press_digits(app, p["bad"])
     await tap(app, "sms-consent")
     await tap(app, "sms-send")
-    await asyncio.sleep(0.3)
+    await settle()
     result["bad_error"] = phone.error
     result["bad_screen"] = app.root.current
     result["requests_after_bad"] = app.ticket_requests
@@ -287,7 +300,7 @@ async def scenario_search(app, args, result):
     await tap(app, "home")
     await on_screen(app, "home")
     app.set_language("zh")
-    await asyncio.sleep(0.3)
+    await settle()
     await tap(app, "entry-search")
     await on_screen(app, "search")
     result["zh_chips"] = all_tids(app, "chip-")
@@ -298,7 +311,7 @@ async def scenario_search(app, args, result):
     await tap(app, "home")
     await on_screen(app, "home")
     app.set_language("ar")
-    await asyncio.sleep(0.3)
+    await settle()
     await tap(app, "entry-search")
     await on_screen(app, "search")
     await type_letters(app, p["ar_word"])
@@ -325,7 +338,7 @@ async def scenario_idle(app, args, result):
     """A half-typed phone number, the warning, "more time", then the reset wipes it."""
     await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
     app.set_language("en")
-    await asyncio.sleep(0.2)
+    await settle()
     await tap(app, f"pole-{args.pole}")
     await tap(app, f"service-{args.service}")
     await tap(app, "take-ticket")
@@ -335,18 +348,17 @@ async def scenario_idle(app, args, result):
     await press_digits(app, "0612")
     phone = app.screens["sms_phone"]
     result["typed_before"] = phone.ids.keypad.text
-    await wait_until(lambda: find_anywhere(app, "idle-more"), timeout=15, what="idle warning")
+    await wait_until(lambda: find_anywhere(app, "idle-more"), what="idle warning")
     result["warning_text"] = app.idle.dialog.seconds if app.idle.dialog else None
     await shot(app, args.shots, "flows-idle-warning", result)
+    started = time.monotonic()  # before the touch that restarts the countdown
     await tap_anywhere(app, "idle-more")
-    await asyncio.sleep(0.3)
     result["after_more_screen"] = app.root.current
     result["after_more_typed"] = phone.ids.keypad.text
     result["after_more_dialog"] = app.idle.dialog is not None
-    started = time.monotonic()
-    await wait_until(lambda: app.root.current == "home", timeout=20, what="idle reset")
+    await wait_until(lambda: app.root.current == "home", what="idle reset")
     result["reset_after_seconds"] = time.monotonic() - started
-    await asyncio.sleep(0.3)
+    await settle()
     result["typed_after"] = phone.ids.keypad.text
     result["language_after"] = app.language
     result["resets"] = app.idle.resets
@@ -392,11 +404,11 @@ async def _walk_to_ticket(app, args, entry: dict, prefix: str):
     """home -> pole -> service -> ticket, with screenshots <prefix>{service,ticket}."""
     await tap(app, f"pole-{args.pole}")
     await wait_until(lambda: app.root.current == "pole", what="pole screen")
-    await asyncio.sleep(0.2)
+    await settle()
     entry.setdefault("targets", []).extend(touch_targets(app))
     await tap(app, f"service-{args.service}")
     await wait_until(lambda: app.root.current == "service", what="service screen")
-    await asyncio.sleep(0.2)
+    await settle()
     header = app.screens["service"].ids.header
     back, home, caption = find(app, "back"), find(app, "home"), _caption_of(header)
     entry["service_title"] = header.title
@@ -407,14 +419,20 @@ async def _walk_to_ticket(app, args, entry: dict, prefix: str):
     entry["targets"].extend(touch_targets(app))
     await shot(app, args.shots, prefix + "service", entry)
     await tap(app, "take-ticket")
-    for step in ("priority-none", "sms-no"):  # the ticket flow asks first: priority? SMS?
-        if await _maybe(app, step):
+    # The ticket flow asks first (priority? SMS?) unless the service has no such step: wait
+    # for the next screen, whichever it is, rather than a while for a button.
+    for step, screen, later in (("priority-none", "priority", {"sms_offer", "ticket"}),
+                                ("sms-no", "sms_offer", {"ticket"})):
+        await wait_until(lambda s=screen, after=later: app.root.current in {s, *after},
+                         what=f"screen {screen!r} or a later one")
+        if app.root.current == screen:
+            await settle()
             entry["targets"].extend(touch_targets(app))
             await tap(app, step)
     ticket_screen = app.screens["ticket"]
     await wait_until(lambda: app.root.current == "ticket" and ticket_screen.state != "pending",
                      what="ticket answer")
-    await asyncio.sleep(0.2)
+    await settle()
     entry["ticket_state"] = ticket_screen.state
     entry["number"] = ticket_screen.ids.number.text
     entry["message"] = ticket_screen.ids.message.text
@@ -422,13 +440,6 @@ async def _walk_to_ticket(app, args, entry: dict, prefix: str):
     await shot(app, args.shots, prefix + "ticket", entry)
     app.go_home()
     await wait_until(lambda: app.root.current == "home", what="back home")
-
-
-async def _maybe(app, tid: str, timeout: float = 3.0):
-    try:
-        return await wait_until(lambda: find(app, tid), timeout=timeout, what=tid)
-    except TimeoutError:
-        return None
 
 
 async def scenario_languages(app, args, result):
@@ -439,7 +450,7 @@ async def scenario_languages(app, args, result):
         entry: dict = {"targets": []}
         await tap(app, f"lang-{code}")
         await wait_until(lambda c=code: app.language == c, what=f"language {code}")
-        await asyncio.sleep(0.3)  # the screens relocalize on the next frame
+        await settle()  # the screens relocalize on the next frame
         home = app.screens["home"]
         entry["title"] = home.ids.title.text
         entry["pole_labels"] = [find(app, tid).label for tid in all_tids(app, "pole-")]
@@ -456,14 +467,14 @@ async def scenario_languages(app, args, result):
 async def scenario_accessibility(app, args, result):
     """Large text, high contrast, lower reach: switched by touch, walked, then reset."""
     await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
-    await asyncio.sleep(0.2)
+    await settle()
     result["min_target"] = app.min_target
     result["screen_dpi"] = app.settings.screen_dpi
     targets = touch_targets(app)
     size_before = app.screens["home"].ids.title.font_size
     await tap(app, "mode-large-text")
     await wait_until(lambda: app.large_text, what="large text")
-    await asyncio.sleep(0.2)
+    await settle()
     result["title_size"] = [size_before, app.screens["home"].ids.title.font_size]
     targets += touch_targets(app)
     await shot(app, args.shots, "a11y-large-home", result)
@@ -482,7 +493,7 @@ async def scenario_accessibility(app, args, result):
     await tap(app, "mode-contrast")
     await tap(app, "mode-lower-reach")
     await wait_until(lambda: app.lower_reach, what="lower reach")
-    await asyncio.sleep(0.2)
+    await settle()
     lower = touch_targets(app)
     await shot(app, args.shots, "a11y-lower-home", result)
     entry = {"targets": []}
@@ -499,7 +510,7 @@ async def scenario_accessibility(app, args, result):
     await wait_until(lambda: app.language == "ar", what="arabic")
     result["before_reset"] = [app.language, app.large_text, app.contrast, app.lower_reach]
     (getattr(app, "idle_reset", None) or app.reset_modes)()
-    await asyncio.sleep(0.3)
+    await settle()
     result["after_reset"] = [app.language, app.large_text, app.contrast, app.lower_reach]
     result["title_after_reset"] = app.screens["home"].ids.title.text
 
@@ -561,7 +572,7 @@ async def scenario_offers(app, args, result):
     await tap(app, "filter-near")
     await tap(app, "age-all")
     app.screens["offers"].ids.scroll.scroll_to(find(app, f"offer-{p['offer']}"), animate=False)
-    await asyncio.sleep(0.2)
+    await settle()
     await tap(app, f"offer-{p['offer']}")
     await on_screen(app, "offer")
     for key in ("when", "where", "facts", "summary"):
@@ -570,7 +581,7 @@ async def scenario_offers(app, args, result):
     await shot(app, args.shots, "flows-offer", result)
     # Wolof: espeak-ng has no voice; the offer has a recording in the test's assets.
     app.set_language("wo")
-    await asyncio.sleep(0.3)
+    await settle()
     offer.show(offer.offer_id)
     spoken = []
     real_say_file = app.speaker.say_file
@@ -585,21 +596,16 @@ async def scenario_offers(app, args, result):
     result["wo_list_notice"] = _notice_text(app)
     await shot(app, args.shots, "flows-notice-wo", result)
     from kivy.core.window import Window
-    from kivy.tests.common import UnitTestTouch
 
     from kiosk.ui.widgets import Notice
 
     notice = next(w for w in Window.children if isinstance(w, Notice))
-    touch = UnitTestTouch(*notice.center)
-    touch.touch_down()
-    await asyncio.sleep(0.08)
-    touch.touch_up()
-    await asyncio.sleep(0.15)
+    await touch_at(*notice.center)
     result["notice_after_touch"] = _notice_text(app)
     await tap(app, "home")
     await on_screen(app, "home")
     app.set_language("ar")
-    await asyncio.sleep(0.3)
+    await settle()
     await tap(app, "entry-carte")
     await on_screen(app, "carte")
     result["carte_title_ar"] = carte.ids.header.title
@@ -631,7 +637,7 @@ async def scenario_propose(app, args, result):
     result["thanks"] = details.ids.thanks.text
     await shot(app, args.shots, "flows-propose-thanks", result)
     item_id = app.last_proposal_id
-    await wait_until(lambda: app.store.outbox_item(item_id).status == "sent", timeout=30,
+    await wait_until(lambda: app.store.outbox_item(item_id).status == "sent",
                      what="proposal sent")
     item = app.store.outbox_item(item_id)
     result["payload"], result["answer"] = item.payload, item.result
@@ -639,7 +645,7 @@ async def scenario_propose(app, args, result):
     await tap(app, "home")
     await on_screen(app, "home")
     app.set_language("zh")
-    await asyncio.sleep(0.3)
+    await settle()
     await tap(app, "entry-offers")
     await on_screen(app, "offers")
     await tap(app, "offers-propose")
@@ -657,7 +663,7 @@ async def scenario_offline_ticket(app, args, result):
     p = params(args)
     await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
     day = dt.date.today().isoformat()
-    await wait_until(lambda: app.store.lease_remaining(p["service"], day) > 0, timeout=40,
+    await wait_until(lambda: app.store.lease_remaining(p["service"], day) > 0,
                      what="a lease of numbers")
     result["lease_before"] = app.store.lease_remaining(p["service"], day)
     real_url = app.transport.base_url
@@ -678,7 +684,7 @@ async def scenario_offline_ticket(app, args, result):
     await shot(app, args.shots, "flows-ticket-offline", result)
     app.transport.base_url = real_url  # the link returns
     app.engine.wake()
-    await wait_until(lambda: app.store.outbox_depth() == 0, timeout=40, what="upload")
+    await wait_until(lambda: app.store.outbox_depth() == 0, what="upload")
     result["outbox_after"] = app.store.outbox_depth()
 
 
@@ -686,7 +692,7 @@ async def tap_chip(app, tid: str):
     """Touch an envie chip, first scrolled into view as a finger would swipe the row."""
     chip = await wait_until(lambda: find(app, tid), what=f"chip {tid!r}")
     app.screens["offers"].ids.interests_scroll.scroll_to(chip, padding=0, animate=False)
-    await asyncio.sleep(0.1)
+    await settle()
     await tap(app, tid)
 
 
@@ -720,7 +726,7 @@ async def scenario_offers_interests(app, args, result):
     result["chips_selected_after_reset"] = [w.tid for w in screen.ids.interests.children
                                             if w.selected]
     app.set_language("ar")
-    await asyncio.sleep(0.3)
+    await settle()
     await tap(app, "entry-offers")
     await on_screen(app, "offers")
     result["offers_after_reset"] = all_tids(app, "offer-")
@@ -752,7 +758,7 @@ async def scenario_service_plan(app, args, result):
     service = app.store.service(p["service"])
     await wait_until(lambda: plan_file(app.store, synced, app.settings.assets_dir,
                                        service.plan).startswith(synced),
-                     timeout=40, what="the synced plan image")
+                     what="the synced plan image")
     await tap(app, f"pole-{p['pole']}")
     await on_screen(app, "pole")
     await tap(app, f"service-{p['service']}")
@@ -760,7 +766,7 @@ async def scenario_service_plan(app, args, result):
     plan = app.screens["service"].ids.plan
     await wait_until(lambda: len(plan.markers) and all(m.texture_size[0] for m in plan.markers),
                      what="plan landmarks")
-    await asyncio.sleep(0.3)  # markers placed on the next frame
+    await settle()  # markers placed on the next frame
 
     def read_plan(widget) -> dict:
         img = widget.ids.img
@@ -776,9 +782,9 @@ async def scenario_service_plan(app, args, result):
     result.update(read_plan(plan))
     await shot(app, args.shots, "flows-service-plan", result)
     app.set_language("en")
-    await asyncio.sleep(0.3)
+    await settle()
     app.screens["service"].show(p["service"])
-    await asyncio.sleep(0.3)
+    await settle()
     result["markers_en"] = read_plan(plan)["markers"]
     app.set_language("fr")
 

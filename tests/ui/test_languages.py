@@ -17,7 +17,7 @@ from PIL import Image
 
 from kiosk.ui.i18n import compile_all, translate
 from tests.conftest import demo_data
-from tests.ui.conftest import ROOT, write_config
+from tests.ui.conftest import ROOT, RUN_DEADLINE, write_config
 
 pytestmark = pytest.mark.ui
 
@@ -31,7 +31,7 @@ def run_scenario(display: str, shots: Path, tmp: Path, scenario: str, config: Pa
         [sys.executable, "-m", "tests.ui.driver", scenario, "--config", str(config),
          "--out", str(out), "--shots", str(shots), *extra],
         cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-        timeout=240,
+        timeout=RUN_DEADLINE,
     )
     if not out.exists():
         pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.domain.content import AGES, current_offers, offers_on, parse_item, select_offers
 from tests.conftest import demo_data
+from tests.ui.conftest import REQUEST_TIMEOUT
 
 pytestmark = pytest.mark.ui
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +46,7 @@ def offers_config(server, tmp_path):
     config.write_text(
         "[server]\n"
         f'server_url = "{server.url}"\ntoken = "{server.kiosk_token}"\n'
-        "sync_interval = 5.0\nrequest_timeout = 3.0\n\n"
+        f"sync_interval = 5.0\nrequest_timeout = {REQUEST_TIMEOUT}\n\n"
         f'[kiosk]\ndata_dir = "{tmp_path / "k"}"\nassets_dir = "{assets}"\n\n'
         "[screen]\nfullscreen = false\ndev_mode = true\nwidth = 1280\nheight = 800\n",
         encoding="utf-8")

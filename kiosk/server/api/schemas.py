@@ -7,8 +7,10 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-ContentKind = Literal["pole", "service", "situation", "place", "page", "offer", "closure",
-                      "announcement", "asset", "plan"]
+from kiosk.server.content.kinds import KINDS
+
+# The kinds as kiosk/server/content/kinds.py declares them (in delta order).
+ContentKind = Literal[KINDS.names()]
 Language = Literal["fr", "en", "ar", "zh", "wo", "bm"]
 
 
@@ -41,6 +43,11 @@ class OfflineTicketIn(Schema):
     number: int = Field(ge=1, le=999, description="the leased number the visitor holds")
     issued_at: dt.datetime = Field(description="when the kiosk issued it (its place in the "
                                                "queue, clamped to [lease time, now])")
+    public_token: str | None = Field(
+        None, min_length=16, max_length=32, pattern=r"^[A-Za-z0-9_-]+$",
+        description="the ticket's public id, minted by the kiosk (128 random bits, "
+                    "base64url) so the QR code it printed opens the phone page once the "
+                    "ticket is uploaded; absent: the server draws one")
 
 
 class LeaseIn(Schema):
@@ -69,6 +76,9 @@ class TicketIn(Schema):
                           "(POST /api/v1/leases): stored with this number and issue time")
 
 
+WaitStatus = Literal["estimated", "soon", "not_today", "unknown"]
+
+
 class TicketOut(Schema):
     id: str = Field(description="Unguessable public id, also in the phone link")
     number: str = Field(description="What the visitor reads, e.g. C042")
@@ -77,6 +87,14 @@ class TicketOut(Schema):
     position: int | None = Field(description="1 = next; null once called or closed")
     ahead: int | None
     estimated_wait_minutes: int | None = Field(description="null when unknown")
+    wait_low_minutes: int | None = Field(
+        None, description="with wait_high_minutes: the likely range (p20-p80) when it is wide "
+                          "enough to show as a range ('20 à 35 min'); null otherwise")
+    wait_high_minutes: int | None = Field(None, description="see wait_low_minutes")
+    wait_status: WaitStatus = Field(
+        "unknown", description="estimated: a number (or range); soon: the turn is within the "
+        "SMS lead, stay in the hall; not_today: no counter session today can reach it before "
+        "closing, ask an agent; unknown: no estimate")
     counter: str | None
     priority: str = ""
     sms: bool = Field(False, description="an SMS will be sent when the turn is near")
@@ -112,6 +130,9 @@ class QueueStatus(Schema):
     estimated_wait_minutes: int | None = Field(
         description="estimated wait of a ticket taken now; null: no open counter serves it, "
                     "or appointment only")
+    wait_low_minutes: int | None = Field(None, description="likely range, when wide (p20)")
+    wait_high_minutes: int | None = Field(None, description="likely range, when wide (p80)")
+    wait_status: WaitStatus = Field("unknown", description="as in a ticket")
     open_counters: int = Field(description="open counters serving this service")
 
 

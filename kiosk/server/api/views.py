@@ -39,7 +39,6 @@ from kiosk.server.content.push import MAX_WAIT_SECONDS, wait_for_change
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
 from kiosk.server.devices.models import STALE_AFTER_SECONDS
 from kiosk.server.devices.services import Heartbeat, record_heartbeat
-from kiosk.server.queueing.estimates import estimated_wait
 from kiosk.server.queueing.issuing import (
     check_phone,
     check_service_for_offline_ticket,
@@ -50,6 +49,7 @@ from kiosk.server.queueing.issuing import (
 )
 from kiosk.server.queueing.lifecycle import QueueError
 from kiosk.server.queueing.models import Ticket, is_public_token
+from kiosk.server.queueing.notices import shown_for
 from kiosk.server.queueing.ordering import ticket_position
 from kiosk.server.queueing.status import queue_status
 from kiosk.server.ratelimit import ratelimit
@@ -131,8 +131,7 @@ def content_changes(request: HttpRequest, query: Query[ChangesQuery]):
 def ticket_out(request: HttpRequest, ticket: Ticket, created: bool = False) -> dict:
     position = ticket_position(ticket, loaded=created)
     # Just issued: the estimate kept with it (printed and counted in the statistics).
-    estimate = (ticket.estimate_at_issue if created and position
-                else estimated_wait(ticket, position))
+    wait = shown_for(ticket, just_issued=created and bool(position))
     path = reverse("phone-ticket", args=[ticket.public_token])
     base = settings.PUBLIC_BASE_URL
     return {
@@ -142,7 +141,10 @@ def ticket_out(request: HttpRequest, ticket: Ticket, created: bool = False) -> d
         "status": ticket.status,
         "position": position,
         "ahead": position - 1 if position else None,
-        "estimated_wait_minutes": estimate,
+        "estimated_wait_minutes": wait.minutes,
+        "wait_low_minutes": wait.low if wait.wide else None,
+        "wait_high_minutes": wait.high if wait.wide else None,
+        "wait_status": wait.status,
         "counter": ticket.counter.name if ticket.counter_id else None,
         "priority": ticket.priority,
         "sms": bool(ticket.phone),
@@ -163,13 +165,16 @@ def create_ticket(
 ):
     """Issue a ticket. Sending the same Idempotency-Key again returns the same ticket (200).
     With `offline`: store a ticket the kiosk issued offline from its lease (never a new
-    number; 409 if the number is not in this kiosk's lease or was already uploaded)."""
+    number; 409 if the number is not in this kiosk's lease or was already uploaded, or if
+    its `public_token` is another ticket's), with its phone and consent if the visitor
+    gave them: the "near" SMS then goes as for any ticket."""
     if body.offline is not None:
         service = check_service_for_offline_ticket(request.kiosk.site, body.service)
         ticket, created = do_issue_offline_ticket(
             service, request.kiosk, idempotency_key, lease_day=body.offline.lease_day,
             number=body.offline.number, issued_at=body.offline.issued_at,
             language=body.language, priority=body.priority,
+            public_token=body.offline.public_token, phone=offline_phone(body),
         )
         return Status(201 if created else 200, ticket_out(request, ticket))
     service = check_service_for_ticket(request.kiosk.site, body.service)
@@ -179,6 +184,16 @@ def create_ticket(
         priority=body.priority, phone=phone, consent=body.sms_consent,
     )
     return Status(201 if created else 200, ticket_out(request, ticket, created))
+
+
+def offline_phone(body: TicketIn) -> str:
+    """The phone of an offline upload, or "" if refused: the visitor already holds the
+    number, so the ticket is stored anyway (`sms: false` in the answer), never lost for it."""
+    try:
+        return check_phone(body.phone, body.sms_consent)
+    except QueueError as exc:
+        log.warning("offline ticket uploaded without its phone number: %s", exc)
+        return ""
 
 
 @api.post("/leases", response={201: LeaseOut, 200: LeaseOut, 404: ErrorOut, 409: ErrorOut,

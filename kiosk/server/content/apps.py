@@ -7,4 +7,6 @@ class ContentConfig(AppConfig):
     verbose_name = "Contenu des bornes"
 
     def ready(self) -> None:
-        from kiosk.server.content import signals  # noqa: F401 - connects the change log
+        from kiosk.server.content import signals
+
+        signals.connect()  # the change log follows every write of content

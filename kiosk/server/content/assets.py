@@ -31,6 +31,7 @@ from django.conf import settings
 from django.db import transaction
 
 from kiosk.domain.content import ASSET_MAX_BYTES, ASSET_TYPES
+from kiosk.server.content.actions import do_save_content
 from kiosk.server.content.models import Asset
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -275,7 +276,7 @@ def store_blob(data: bytes, content_type: str) -> tuple[str, Path]:
     return sha256, path
 
 
-def save_asset(site, slug: str, kind: str, data: bytes, name: str = ""):
+def save_asset(site, slug: str, kind: str, data: bytes, name: str = "", user=None):
     """Validate, store and record an upload as the site's asset `slug`: (asset, changed).
     The same bytes again under the same slug change nothing (no change-log row)."""
     stored, content_type = validate_upload(kind, name, data)
@@ -288,7 +289,7 @@ def save_asset(site, slug: str, kind: str, data: bytes, name: str = ""):
         asset.kind, asset.sha256, asset.size, asset.content_type = (
             kind, sha256, len(stored), content_type)
         asset.full_clean()
-        asset.save()
+        do_save_content(asset, user)
     return asset, True
 
 

@@ -29,6 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from kiosk.server.content.actions import do_save_content
 from kiosk.server.content.models import Offer, Site
 
 CATEGORIES = ("association", "food", "swap", "help", "event", "culture", "sport")
@@ -210,7 +211,7 @@ def submit_contribution(site: Site, data: dict, via: str,
         raise ContributionError({"__all__": "invalid"}) from None
     try:
         with transaction.atomic():
-            offer.save()
+            do_save_content(offer)  # no audit row: a resident, not an agent
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -237,7 +238,7 @@ def approve(offer: Offer, user) -> Offer:
         locked.status, locked.published = "approved", True
         locked.reject_reason = ""
         locked.moderated_by, locked.moderated_at = user, timezone.now()
-        locked.save()
+        do_save_content(locked, user)
     return locked
 
 
@@ -254,7 +255,7 @@ def reject(offer: Offer, user, reason: str) -> Offer:
         locked.reject_reason = reason
         locked.contact, locked.contact_consent = "", False
         locked.moderated_by, locked.moderated_at = user, timezone.now()
-        locked.save()
+        do_save_content(locked, user)
     return locked
 
 

@@ -7,7 +7,7 @@ on disk, and a row whose service was deleted stays in every kiosk's sync. The ni
 
 1. rows: an `Asset` is referenced when `referenced_assets()` says so (see there: the one
    place to extend when content gains a new way to name an asset). Deleting a row logs an
-   `asset` deletion (signals.py), so kiosks drop it at their next sync.
+   `asset` deletion (do_delete_content), so kiosks drop it at their next sync.
 2. blobs: a file <sha256>.<ext> is referenced while any row of any site has that sha256
    (two slugs, or two sites, may share the same bytes). Leftover temporary files of an
    interrupted upload (".<sha>.*.part") go too.
@@ -31,6 +31,7 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from kiosk.domain.content import INTERESTS
+from kiosk.server.content.actions import do_delete_content
 from kiosk.server.content.assets import assets_dir
 from kiosk.server.content.models import Asset, ContentChange
 
@@ -153,7 +154,7 @@ def purge_assets(dry_run: bool = False, now: dt.datetime | None = None,
         for asset in orphan_rows(now, grace):
             if not dry_run:
                 try:
-                    asset.delete()  # logs the deletion for the kiosks (signals.py)
+                    do_delete_content(asset)  # kiosks drop it at their next sync
                 except ProtectedError:  # held since we looked (a plan saved meanwhile)
                     continue
             report.rows.append(asset)

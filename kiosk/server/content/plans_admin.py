@@ -21,7 +21,8 @@ from django.utils.html import format_html
 
 from kiosk.domain.content import ASSET_MAX_BYTES
 from kiosk.server.audit import services as audit
-from kiosk.server.content.admin import SiteScopedAdmin, translated
+from kiosk.server.content.actions import do_save_content
+from kiosk.server.content.admin_base import ContentAdmin
 from kiosk.server.content.assets import AssetRejected, _kb, store_blob, validate_upload
 from kiosk.server.content.models import Asset, FloorPlan
 from kiosk.server.content.publishing import PublishableAdmin
@@ -190,7 +191,7 @@ class FloorPlanForm(forms.ModelForm):
         return cleaned
 
 
-class FloorPlanAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
+class FloorPlanAdmin(PublishableAdmin, ContentAdmin):
     """Floor plans: image upload and a clickable landmarks editor (hotspots)."""
 
     form = FloorPlanForm
@@ -198,7 +199,6 @@ class FloorPlanAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
     list_filter = ("site", "published")
     search_fields = ("slug", "name")
     readonly_fields = ("image_file",)
-    formfield_for_dbfield = translated()
     fieldsets = (
         (None, {"fields": ("site", "slug", "published", "order", "name")}),
         ("Image", {"fields": ("upload", "image_file")}),
@@ -261,12 +261,4 @@ class FloorPlanAdmin(PublishableAdmin, SiteScopedAdmin, admin.ModelAdmin):
         if before is not None and not audit.diff(before, audit.snapshot(asset)):
             return asset  # the same bytes again
         asset.full_clean()
-        asset.save()
-        if before is None:
-            audit.record(request.user, asset, "created")
-        else:
-            audit.record(request.user, asset, "changed", audit.diff(before, audit.snapshot(asset)))
-        return asset
-
-
-admin.site.register(FloorPlan, FloorPlanAdmin)
+        return do_save_content(asset, request.user)

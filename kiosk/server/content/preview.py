@@ -35,6 +35,7 @@ from kiosk.domain.content import Service as ServiceItem
 from kiosk.domain.content import Situation as SituationItem
 from kiosk.domain.languages import LANGUAGES, get_language, localized
 from kiosk.domain.po import read_po
+from kiosk.server.content.kinds import KINDS
 from kiosk.server.content.models import (
     Announcement,
     Asset,
@@ -142,7 +143,7 @@ def plan_url(site_id: int, slug: str) -> str:
     return _data_url(path, "image/png") if path.is_file() else ""
 
 
-# -- one builder per kind: the kiosk screen's content --------------------------------------------
+# -- one builder per kind, named by its KINDS entry (kinds.py): the kiosk screen's content ---
 
 
 def _closures(site_id: int) -> list[ClosureItem]:
@@ -161,7 +162,7 @@ def _service_row(service: Service, lang: str) -> dict:
             "detail": localized(service.place, lang) or localized(service.summary, lang)}
 
 
-def _service(obj: Service, lang: str, words: Words, request, notes: list[str]) -> dict:
+def service_screen(obj: Service, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = ServiceItem.from_wire(obj.to_wire())
     if not obj.pole.published:
         notes.append(f"Le pôle « {obj.pole} » est un brouillon : ce service reste invisible sur "
@@ -180,7 +181,7 @@ def _service(obj: Service, lang: str, words: Words, request, notes: list[str]) -
     }
 
 
-def _pole(obj: Pole, lang: str, words: Words, request, notes: list[str]) -> dict:
+def pole_screen(obj: Pole, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = PoleItem.from_wire(obj.to_wire())
     rows = []
     for service in obj.services.select_related("pole").order_by("order", "slug"):
@@ -193,7 +194,7 @@ def _pole(obj: Pole, lang: str, words: Words, request, notes: list[str]) -> dict
             "summary": localized(item.summary, lang), "rows": rows}
 
 
-def _situation(obj: Situation, lang: str, words: Words, request, notes: list[str]) -> dict:
+def situation_screen(obj: Situation, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = SituationItem.from_wire(obj.to_wire())
     services = {s.slug: s for s in Service.objects.filter(site_id=obj.site_id)
                 .select_related("pole")}
@@ -209,16 +210,16 @@ def _situation(obj: Situation, lang: str, words: Words, request, notes: list[str
             "documents": [localized(d, lang) for d in item.documents], "rows": rows}
 
 
-def _place(obj: NearbyPlace, lang: str, words: Words, request, notes: list[str]) -> dict:
+def place_screen(obj: NearbyPlace, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = PlaceItem.from_wire(obj.to_wire())
-    return {"title": words("waitinfo_title"), "rows": [{
+    return {"title": words("waitinfo_title"), "heading": words("waitinfo_places"), "rows": [{
         "name": item.title(lang), "color": KIOSK_COLOURS["primary"],
         "pictogram": pictogram_url(obj.site_id, item.pictogram),
         "detail": " · ".join(t for t in (words("walking_minutes", minutes=item.walking_minutes),
                                           item.address, localized(item.summary, lang)) if t)}]}
 
 
-def _page(obj: InfoPage, lang: str, words: Words, request, notes: list[str]) -> dict:
+def page_screen(obj: InfoPage, lang: str, words: Words, request, notes: list[str]) -> dict:
     from kiosk.server.web.offer_page import CARTE_PAGE, when_text
 
     item = PageItem.from_wire(obj.to_wire())
@@ -239,7 +240,7 @@ def _page(obj: InfoPage, lang: str, words: Words, request, notes: list[str]) -> 
             "qr": qr_svg(item.link) if item.link else "", "offers": offers}
 
 
-def _offer(obj: Offer, lang: str, words: Words, request, notes: list[str]) -> dict:
+def offer_screen(obj: Offer, lang: str, words: Words, request, notes: list[str]) -> dict:
     from kiosk.server.web.offer_page import when_text
 
     item = OfferItem.from_wire(obj.to_wire())
@@ -269,7 +270,7 @@ def _home_tiles(site_id: int, lang: str) -> list[dict]:
             for p in live(Pole.objects.filter(site_id=site_id))]
 
 
-def _announcement(obj: Announcement, lang: str, words: Words, request, notes: list[str]) -> dict:
+def announcement_screen(obj: Announcement, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = AnnouncementItem.from_wire(obj.to_wire())
     now = timezone.localtime().replace(tzinfo=None)
     if not item.active_at(now):
@@ -284,11 +285,11 @@ def _announcement(obj: Announcement, lang: str, words: Words, request, notes: li
     first = next(iter(active_announcements([*others, item], now)), None)
     if first is not None and first.id != item.id and item.active_at(now):
         notes.append(f"Une autre annonce passe avant celle-ci sur l'accueil : « {first.text.get('fr', first.id)} ».")
-    return {"title": words("welcome"), "banner": localized(item.text, lang),
+    return {"title": words("welcome"), "is_home": True, "banner": localized(item.text, lang),
             "urgent": item.level == "urgent", "tiles": _home_tiles(obj.site_id, lang)}
 
 
-def _closure(obj: Closure, lang: str, words: Words, request, notes: list[str]) -> dict:
+def closure_screen(obj: Closure, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = ClosureItem.from_wire(obj.to_wire())
     day = item.starts
     closures = [item, *(c for c in _closures(obj.site_id) if c.id != item.id)]
@@ -308,7 +309,7 @@ def _closure(obj: Closure, lang: str, words: Words, request, notes: list[str]) -
     return {"title": localized(item.reason, lang) or obj.slug, "summary": span, "rows": rows}
 
 
-def _plan(obj: FloorPlan, lang: str, words: Words, request, notes: list[str]) -> dict:
+def plan_screen(obj: FloorPlan, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = FloorPlanItem.from_wire(obj.to_wire())
     image = obj.image
     if image is not None and image.path.is_file():
@@ -323,17 +324,6 @@ def _plan(obj: FloorPlan, lang: str, words: Words, request, notes: list[str]) ->
                       for h in item.hotspots]}
 
 
-BUILDERS = {"plan": _plan, "pole": _pole, "service": _service, "situation": _situation, "place": _place,
-            "page": _page, "offer": _offer, "announcement": _announcement, "closure": _closure}
-
-# Which kiosk screen each kind is seen on, for the agent (outside the kiosk frame).
-SCREENS = {"plan": "plan d'étage", "pole": "écran du pôle", "service": "écran du service",
-           "situation": "écran de la situation de vie", "place": "« Pendant votre attente »",
-           "page": "page d'information", "offer": "détail de l'offre",
-           "announcement": "bannière de l'accueil",
-           "closure": "horaires des services ce jour-là"}
-
-
 def visible_on_kiosks(obj) -> bool:
     if not obj.published:
         return False
@@ -345,20 +335,21 @@ def render_preview(request, obj, change_url: str):
     lang = get_language(request.GET.get("lang") or "fr")
     words = Words(lang.code)
     notes: list[str] = []
-    kind = obj.KIND
+    kind = KINDS.of(obj)
     try:
-        screen = BUILDERS[kind](obj, lang.code, words, request, notes)
+        screen = kind.preview_builder(obj, lang.code, words, request, notes)
         error = ""
     except ContentError as exc:  # saved content is validated; say it rather than a 500
         screen, error = {}, str(exc)
     visible = visible_on_kiosks(obj)
     response = render(request, "content/preview.html", {
-        "obj": obj, "kind": kind, "screen": screen, "error": error, "notes": notes,
+        "obj": obj, "kind": kind.name, "body_template": kind.preview_body, "screen": screen,
+        "error": error, "notes": notes,
         "words": words, "lang": lang.code, "dir": "rtl" if lang.rtl else "ltr",
         "languages": LANGUAGES, "draft": not obj.published, "visible": visible,
         "banner": DRAFT_BANNER if not obj.published else (
             PUBLISHED_BANNER if visible else "Publié, mais pas encore visible sur les bornes"),
-        "colours": KIOSK_COLOURS, "screen_name": SCREENS[kind],
+        "colours": KIOSK_COLOURS, "screen_name": kind.screen,
         "width": REFERENCE_HEIGHT * KIOSK_RATIO[0] // KIOSK_RATIO[1], "height": REFERENCE_HEIGHT,
         "change_url": change_url, "site": obj.site,
         "footer": {"speaker": pictogram_url(obj.site_id, "speaker"),

@@ -5,7 +5,7 @@
 `PublishableAdmin` is mixed in before `SiteScopedAdmin` (kiosk/server/content/admin.py): the
 actions and the preview see only the agent's sites, and every publication or return to
 draft is written to the audit log ({"published": [old, new]}) and to the content change
-log (each object is saved, so kiosks get it, or its deletion, at the next sync).
+log (do_publish and do_unpublish: kiosks get it, or its deletion, at the next sync).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.urls import path, reverse
 
-from kiosk.server.audit import services as audit
 from kiosk.server.audit.services import site_id_of
+from kiosk.server.content.actions import do_publish, do_unpublish
+from kiosk.server.content.kinds import KINDS
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -90,20 +90,11 @@ class PublishableAdmin:
             raise PermissionDenied("ce site n'est pas le vôtre")
         done = 0
         for obj in objs:
-            if obj.published == value:
-                continue
-            obj.published = value
-            if value:
-                try:
-                    obj.clean()  # an offer proposed by a resident is published by approving it
-                except ValidationError as exc:
-                    self.message_user(request, f"« {obj} » : {' '.join(exc.messages)}",
-                                      messages.ERROR)
-                    continue
-            with transaction.atomic():
-                obj.save(update_fields=["published"])  # the change log: signals.py
-                audit.record(request.user, obj, "changed", {"published": [not value, value]})
-            done += 1
+            try:  # an offer proposed by a resident is published by approving it
+                done += (do_publish if value else do_unpublish)(obj, request.user)
+            except ValidationError as exc:
+                self.message_user(request, f"« {obj} » : {' '.join(exc.messages)}",
+                                  messages.ERROR)
         if done:
             what = "publié(s) : visible(s) sur les bornes" if value else \
                 "repassé(s) en brouillon : retiré(s) des bornes"
@@ -112,9 +103,8 @@ class PublishableAdmin:
     # -- « Aperçu borne » -------------------------------------------------------------------
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        from kiosk.server.content.preview import BUILDERS
-
-        context["kiosk_preview"] = getattr(self.model, "KIND", None) in BUILDERS
+        kind = KINDS.of(self.model)
+        context["kiosk_preview"] = kind is not None and bool(kind.preview)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_urls(self):
@@ -126,10 +116,10 @@ class PublishableAdmin:
         ]
 
     def preview_view(self, request, object_id):
-        from kiosk.server.content.preview import BUILDERS, render_preview
+        from kiosk.server.content.preview import render_preview
 
         obj = self.get_object(request, unquote(object_id))  # scoped: another site's is None
-        if obj is None or obj.KIND not in BUILDERS:
+        if obj is None or not KINDS.of(obj).preview:
             raise Http404("contenu inconnu")
         if not self.has_view_permission(request, obj):
             raise PermissionDenied

@@ -69,3 +69,10 @@ def wait_for_change(
         cursor = shared_cursor(site_id)
         if cursor != since:
             return cursor, True
+
+
+def forget(site_id: int) -> None:
+    """Drop this process's shared read of the site's cursor (a change just committed): its
+    waiters read the database at their next look."""
+    with _lock:
+        _seen.pop(site_id, None)

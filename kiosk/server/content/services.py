@@ -6,42 +6,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
-from kiosk.server.content.models import (
-    Announcement,
-    Asset,
-    Closure,
-    ContentChange,
-    ContentVersion,
-    FloorPlan,
-    InfoPage,
-    NearbyPlace,
-    Offer,
-    Pole,
-    Service,
-    Site,
-    Situation,
-)
+from kiosk.server.content.changelog import do_record_change
+from kiosk.server.content.kinds import KINDS
+from kiosk.server.content.models import ContentChange, ContentVersion, Site
 
-# In the order a delta lists them: poles first (a service names its pole), floor plans
-# before the services that name them, services before the situations that name them.
-KIND_MODELS = {m.KIND: m for m in (Pole, FloorPlan, Service, Situation, NearbyPlace, InfoPage,
-                                   Offer, Closure, Announcement, Asset)}
-
-
-def do_record_change(site_id: int, kind: str, key: str, deleted: bool = False) -> int:
-    """Append a change for (kind, key) and return its seq.
-
-    The UPDATE on the site's version row holds a row lock until commit, so two editors'
-    changes commit in seq order and a kiosk never skips one.
-    """
-    with transaction.atomic():
-        ContentVersion.objects.get_or_create(site_id=site_id)
-        ContentVersion.objects.filter(site_id=site_id).update(seq=F("seq") + 1)
-        seq = ContentVersion.objects.values_list("seq", flat=True).get(site_id=site_id)
-        ContentChange.objects.create(site_id=site_id, seq=seq, kind=kind, key=key, deleted=deleted)
-    return seq
+__all__ = ["Delta", "content_delta", "current_cursor", "do_record_change", "etag_for", "live"]
 
 
 def current_cursor(site: Site) -> int:
@@ -61,32 +31,15 @@ class Delta:
     more: bool
 
 
-def has_drafts(model) -> bool:
-    """Whether agents can keep objects of this model as drafts (a `published` field)."""
-    return any(f.name == "published" for f in model._meta.concrete_fields)
-
-
 def live(queryset):
     """What kiosks and phone pages may show: published objects; for a service, its pole
     published too (a draft pole hides its services: docs/protocol.md, Drafts)."""
-    if has_drafts(queryset.model):
-        queryset = queryset.filter(published=True)
-    if queryset.model is Service:
-        queryset = queryset.filter(pole__published=True)
-    return queryset
+    return KINDS.of(queryset.model).live(queryset)
 
 
 def _items(site: Site, kind: str, keys: set[str] | None = None) -> list[dict]:
     # A draft (or a service of a draft pole) reads as deleted to the kiosks.
-    qs = live(KIND_MODELS[kind].objects.filter(site=site))
-    if kind == "service":
-        qs = qs.select_related("pole")
-    if kind == "asset":
-        # A plan's image travels inside its `plan` item: an older kiosk would reject the
-        # whole delta for an asset kind it does not know.
-        qs = qs.exclude(kind="plan")
-    if kind == "plan":
-        qs = qs.select_related("image")
+    qs = KINDS[kind].sent(KINDS[kind].model.objects.filter(site=site))
     if keys is not None:
         qs = qs.filter(slug__in=keys)
     return [{"kind": kind, "data": obj.to_wire()} for obj in qs]
@@ -98,7 +51,7 @@ def content_delta(site: Site, since: int | None) -> Delta:
         # No cursor, or one from another server life: start over from a full snapshot.
         with transaction.atomic():
             cursor = current_cursor(site)
-            items = [item for kind in KIND_MODELS for item in _items(site, kind)]
+            items = [item for kind in KINDS.names() for item in _items(site, kind)]
         return Delta(cursor=cursor, items=items, deleted=[], full=True, more=False)
 
     page = settings.CONTENT_DELTA_PAGE
@@ -116,7 +69,7 @@ def content_delta(site: Site, since: int | None) -> Delta:
     for _, kind, key in changes:
         touched.setdefault(kind, set()).add(key)
     items, deleted = [], []
-    for kind in KIND_MODELS:  # poles first: a service names its pole
+    for kind in KINDS.names():  # poles first: a service names its pole
         keys = touched.get(kind, set())
         if not keys:
             continue

@@ -17,29 +17,8 @@ from django.urls import reverse
 
 from kiosk.domain.languages import LANGUAGES
 from kiosk.server.accounts.models import Role, sites_where
-from kiosk.server.content.models import (
-    Announcement,
-    Closure,
-    InfoPage,
-    NearbyPlace,
-    Offer,
-    Pole,
-    Service,
-    Site,
-    Situation,
-)
-
-# model -> its translated fields; list fields hold one mapping per entry (documents, body).
-TEXT_FIELDS = (
-    (Pole, ("name", "summary")),
-    (Service, ("name", "summary", "place", "documents")),
-    (Situation, ("name", "summary", "documents")),
-    (NearbyPlace, ("name", "summary")),
-    (InfoPage, ("title", "summary", "body", "link_label")),
-    (Offer, ("title", "summary")),
-    (Closure, ("reason",)),
-    (Announcement, ("message",)),
-)
+from kiosk.server.content.kinds import KINDS
+from kiosk.server.content.models import Site
 
 
 @dataclass
@@ -73,13 +52,16 @@ def _texts(value) -> list[dict]:
 
 def completeness(site: Site) -> list[LanguageReport]:
     reports = {lang.code: LanguageReport(lang.code, lang.native_name) for lang in LANGUAGES}
-    for model, fields in TEXT_FIELDS:
+    for kind in KINDS:
+        if not kind.texts:
+            continue
+        model = kind.model
         qs = model.objects.filter(site=site)
-        if model is Offer:
+        if not kind.translate_drafts:
             qs = qs.filter(published=True)  # what visitors can see
         for obj in qs:
             url = reverse(f"admin:content_{model._meta.model_name}_change", args=[obj.pk])
-            for name in fields:
+            for name in kind.texts:
                 for index, texts in enumerate(_texts(getattr(obj, name))):
                     if not (texts.get("fr") or "").strip():
                         continue  # nothing to translate

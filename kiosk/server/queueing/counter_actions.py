@@ -8,7 +8,7 @@ import math
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from kiosk.domain.priority import choose_next
@@ -34,11 +34,36 @@ def check_counter_agent(user, counter: Counter) -> None:
         raise PermissionDenied("this agent has no counter role on this site")
 
 
+def _serving(counter: Counter) -> None:
+    """A call means the agent is at the counter: a pause ends, a closed counter is open
+    again (the estimator sees it serving: docs/queues.md, counter timetables)."""
+    now = timezone.now()
+    away = Q(is_open=False) | Q(paused_until__gt=now) | Q(closed_on__isnull=False)
+    if Counter.objects.filter(away, pk=counter.pk).update(
+            is_open=True, paused_until=None, closed_on=None, opened_at=now):
+        counter.is_open, counter.paused_until, counter.closed_on = True, None, None
+        counter.opened_at = now
+
+
+def do_close_counters_overnight() -> int:
+    """The nightly job: counters left open (or paused) by their agents are closed, so that a
+    new day starts with the counters the agents open, not yesterday's. Returns how many."""
+    with transaction.atomic():
+        left = list(Counter.objects.select_for_update().filter(
+            Q(is_open=True) | Q(paused_until__isnull=False)).values_list("pk", "site_id"))
+        Counter.objects.filter(pk__in=[pk for pk, _ in left]).update(is_open=False,
+                                                                     paused_until=None)
+        for site_id in sorted({site_id for _, site_id in left}):
+            queue_changed(site_id)
+    return len(left)
+
+
 def _call(counter: Counter, ticket: Ticket, drawn: bool = True) -> Ticket:
     """Call `ticket` to `counter`; `drawn` is False for a resume (not a new draw)."""
     from kiosk.server.notifications.services import enqueue_sms
 
     transition(ticket, TicketStatus.CALLED)
+    _serving(counter)
     ticket.counter = counter
     ticket.called_at = timezone.now()
     if drawn:
@@ -209,3 +234,68 @@ def do_resume(counter: Counter, ticket_id: int) -> Ticket:
 def parked_tickets(counter: Counter):
     return Ticket.objects.filter(counter=counter, status=TicketStatus.PARKED).select_related(
         "service").order_by("parked_at")
+
+
+# -- timetable actions (docs/queues.md, counter timetables) --------------------------------
+# The timetable never opens a counter: the agent does, from the console. Each action is one
+# transaction that bumps the site's queue version (the consoles, the board and the
+# estimates see it) and re-checks the "turn is near" SMS rule.
+
+
+def _counter_for_update(counter: Counter) -> Counter:
+    return Counter.objects.select_for_update().select_related("site").get(pk=counter.pk)
+
+
+def _changed(counter: Counter, *fields: str) -> Counter:
+    counter.save(update_fields=list(fields))
+    queue_changed(counter.site_id)
+    refresh_notifications(counter.site)
+    return counter
+
+
+def do_open_counter(counter: Counter) -> Counter:
+    """The agent opens the counter (also after closing it for the day by mistake)."""
+    with transaction.atomic():
+        locked = _counter_for_update(counter)
+        locked.is_open = True
+        locked.paused_until = None
+        locked.closed_on = None
+        locked.opened_at = timezone.now()
+        return _changed(locked, "is_open", "paused_until", "closed_on", "opened_at")
+
+
+def do_pause_counter(counter: Counter, until: dt.datetime) -> Counter:
+    """A break until `until` (later today): no call meanwhile, back by itself at that time."""
+    now = timezone.now()
+    if until <= now:
+        raise QueueError("the end of the pause must be later than now", status=400)
+    if timezone.localdate(until) != timezone.localdate(now):
+        raise QueueError("a pause ends today: close the counter for today instead", status=400)
+    with transaction.atomic():
+        locked = _counter_for_update(counter)
+        if locked.closed_on == timezone.localdate(now) or not locked.is_open:
+            raise QueueError("the counter is closed: open it first", status=409)
+        locked.paused_until = until
+        return _changed(locked, "paused_until")
+
+
+def do_back_at_counter(counter: Counter) -> Counter:
+    """End a pause now (the agent is back early, or back on time)."""
+    with transaction.atomic():
+        locked = _counter_for_update(counter)
+        if locked.closed_on == timezone.localdate() or not locked.is_open:
+            raise QueueError("the counter is closed: open it instead", status=409)
+        locked.paused_until = None
+        locked.opened_at = timezone.now()
+        return _changed(locked, "paused_until", "opened_at")
+
+
+def do_close_counter_for_today(counter: Counter) -> Counter:
+    """Close early: no more calls today, whatever the timetable says; the ticket in service
+    may still be finished. Tomorrow the agent opens it again."""
+    with transaction.atomic():
+        locked = _counter_for_update(counter)
+        locked.is_open = False
+        locked.paused_until = None
+        locked.closed_on = timezone.localdate()
+        return _changed(locked, "is_open", "paused_until", "closed_on")

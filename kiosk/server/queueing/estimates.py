@@ -13,8 +13,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from kiosk.domain.estimation import (
+    UNREACHABLE,
+    CallEstimate,
     QueueSnapshot,
-    estimate_waits,
+    estimate_calls,
 )
 from kiosk.domain.priority import WaitingTicket
 from kiosk.domain.tickets import (
@@ -25,35 +27,60 @@ from kiosk.server.queueing.models import (
     QueueVersion,
     Ticket,
 )
-from kiosk.server.queueing.snapshot import MODELS, snapshot
+from kiosk.server.queueing.snapshot import MODELS, snapshot, unplanned_services
 
 ESTIMATES_TTL_SECONDS = 1.0
 
 
 NEEDS_FRESH = object()  # Estimates.for_new: only the queue as it is will do
+UNKNOWN = CallEstimate(None, None, None, True)  # nothing known (no timetable, closed now)
+
+
+def whole_minutes(estimate: CallEstimate | None) -> int | None:
+    """The mean of an estimate in whole minutes, as pages show it (None: none)."""
+    if estimate is None or estimate.mean is None:
+        return None
+    return max(0, math.ceil(estimate.mean))
 
 
 class Estimates(dict):
-    """Ticket pk -> whole minutes until its call (None: unknown), as computed at one moment,
-    plus what a ticket issued after that moment gets (`for_new`). `max_pk`: the newest
-    ticket the computation saw waiting: a waiting ticket with a greater pk is newer."""
+    """Ticket pk -> whole minutes until its call (None: unknown or unreachable), as computed
+    at one moment; `calls` holds the full estimates (mean, p20, p80, reachable). Plus what a
+    ticket issued after that moment gets (`for_new`). `max_pk`: the newest ticket the
+    computation saw waiting: a waiting ticket with a greater pk is newer."""
 
     CHAIN_MIN = 8
 
-    def __init__(self, values=(), new=None, max_pk: int = 0, snapshot=None, model=None,
-                 related=None):
-        super().__init__(values)
-        # (service pk, priority) -> a ticket taken at that moment (estimate_waits' probes).
-        self.new: dict[tuple[int, bool], float | None] = new or {}
+    def __init__(self, calls=None, new=None, max_pk: int = 0, snapshot=None, model=None,
+                 related=None, unplanned=frozenset()):
+        self.calls: dict[int, CallEstimate] = dict(calls or {})
+        super().__init__((pk, whole_minutes(c)) for pk, c in self.calls.items())
+        # (service pk, priority) -> a ticket taken at that moment (estimate_calls' probes).
+        self.new: dict[tuple[int, bool], CallEstimate] = new or {}
         self.max_pk = max_pk
-        # service pk -> the services sharing an open counter with it (itself included).
+        # service pk -> the services sharing a counter session with it (itself included).
         self.related: dict[int, set[int]] = related or {}
+        # Services served by a counter without a timetable, closed now: "not reachable
+        # today" would be a guess there; they are unknown instead.
+        self.unplanned = unplanned
         self._snapshot, self._model = snapshot, model
-        self._chains: dict[int, list[float | None]] = {}
+        self._chains: dict[int, list[CallEstimate]] = {}
+
+    @property
+    def snapshot(self) -> QueueSnapshot | None:
+        return self._snapshot
+
+    def call(self, pk: int) -> CallEstimate | None:
+        return self.calls.get(pk)
+
+    def add(self, pk: int, estimate: CallEstimate) -> None:
+        """A ticket issued since the computation, with the estimate it was given."""
+        self.calls[pk] = estimate
+        self[pk] = whole_minutes(estimate)
 
     def for_new(self, service_id: int, priority: bool, normal_since: int,
                 priority_since: int, compute: bool = True):
-        """Whole minutes for a ticket of the service issued after the computation, with
+        """The estimate of a ticket of the service issued after the computation, with
         `normal_since` / `priority_since` tickets of its service issued after it too, and
         before this one (still waiting). The first one is a ticket taken then (a probe);
         the n-th normal one in a row, the n-th of a chain of normal tickets added to the
@@ -61,27 +88,29 @@ class Estimates(dict):
         with `compute` False). NEEDS_FRESH otherwise (priority tickets among them)."""
         if priority_since or (priority and normal_since):
             return NEEDS_FRESH
+        if (service_id, priority) not in self.new:  # no counter session serves it today
+            return UNKNOWN if service_id in self.unplanned else UNREACHABLE
         if not normal_since:
-            value = self.new.get((service_id, priority))
-        else:
-            chain = self._chains.get(service_id)
-            if chain is None or len(chain) <= normal_since:
-                if not compute or self._snapshot is None:
-                    return NEEDS_FRESH
-                chain = self._chain(service_id, max(self.CHAIN_MIN, 2 * normal_since + 1))
-            value = chain[normal_since]
-        return None if value is None else max(0, math.ceil(value))
+            return self.new[(service_id, priority)]
+        chain = self._chains.get(service_id)
+        if chain is None or len(chain) <= normal_since:
+            if not compute or self._snapshot is None:
+                return NEEDS_FRESH
+            chain = self._chain(service_id, max(self.CHAIN_MIN, 2 * normal_since + 1))
+        return chain[normal_since]
 
-    def _chain(self, service_id: int, length: int) -> list[float | None]:
+    def _chain(self, service_id: int, length: int) -> list[CallEstimate]:
         snap, key = self._snapshot, str(service_id)
         line = list(snap.waiting.get(key, ()))
         at = max([t.issued_at for t in line] + [snap.now]) + 1e-3
-        chain = [WaitingTicket(f"chain:{j}", key, at + j * 1e-3) for j in range(length)]
-        raw = estimate_waits(QueueSnapshot(
+        top = max([t.seq for t in line] + [self.max_pk]) + 1
+        chain = [WaitingTicket(f"chain:{j}", key, at + j * 1e-3, seq=top + j)
+                 for j in range(length)]
+        raw = estimate_calls(QueueSnapshot(
             now=snap.now, waiting={**snap.waiting, key: [*line, *chain]},
             counters=snap.counters, in_service=snap.in_service,
             no_show_rate=snap.no_show_rate, recent_calls=snap.recent_calls), self._model)
-        values = [raw.get(t.ticket_id) for t in chain]
+        values = [raw.get(t.ticket_id, UNREACHABLE) for t in chain]
         self._chains[service_id] = values
         return values
 
@@ -115,12 +144,15 @@ def estimate_for_new(estimates: Estimates, newer: list[tuple[int, int, bool]],
     return estimates.for_new(service_id, priority, normal, prio, compute)
 
 
-def estimates_for(site: Site, tickets: list) -> dict[int, int | None]:
-    """Estimates of these waiting tickets, from the site's shared estimates; those issued
+def calls_for(site: Site, tickets: list, fresh: bool = False) -> dict[int, CallEstimate | None]:
+    """Full estimates of these waiting tickets, from the site's shared estimates; those issued
     since the shared result get theirs as at issue (estimate_for_new), else the queue as it
-    is is computed (once for the process, and shared)."""
+    is is computed (once for the process, and shared). `fresh`: the queue as it is now."""
+    if fresh:
+        estimates = queue_estimates(site, fresh=True)
+        return {t.pk: estimates.call(t.pk) for t in tickets}
     estimates = queue_estimates(site) if tickets else Estimates()
-    out = {t.pk: estimates.get(t.pk) for t in tickets}
+    out = {t.pk: estimates.call(t.pk) for t in tickets}
     missing = sorted((t for t in tickets if t.pk not in estimates), key=lambda t: t.pk)
     if not missing:
         return out
@@ -129,15 +161,20 @@ def estimates_for(site: Site, tickets: list) -> dict[int, int | None]:
     if missing[0].pk > estimates.max_pk and all(t.day == today for t in missing):
         newer = newer_tickets(estimates, site.pk, today)
         for t in missing:
-            minutes = estimate_for_new(estimates, [r for r in newer if r[0] < t.pk],
-                                       t.service_id, bool(t.priority))
-            if minutes is NEEDS_FRESH:
+            estimate = estimate_for_new(estimates, [r for r in newer if r[0] < t.pk],
+                                        t.service_id, bool(t.priority))
+            if estimate is NEEDS_FRESH:
                 break
-            out[t.pk] = minutes
+            out[t.pk] = estimate
         else:
             return out
     estimates = queue_estimates(site, fresh=True)
-    return {t.pk: estimates.get(t.pk) for t in tickets}
+    return {t.pk: estimates.call(t.pk) for t in tickets}
+
+
+def estimates_for(site: Site, tickets: list) -> dict[int, int | None]:
+    """Whole minutes until the call of these waiting tickets (None: unknown, unreachable)."""
+    return {pk: whole_minutes(c) for pk, c in calls_for(site, tickets).items()}
 
 
 def queue_changed(site_id: int, estimates: bool = True) -> None:
@@ -215,29 +252,36 @@ def _compute_estimates(site: Site, now: dt.datetime | None) -> Estimates:
     snap = QueueSnapshot(now=snap.now, waiting=snap.waiting, counters=snap.counters,
                          in_service=snap.in_service, recent_calls=snap.recent_calls,
                          no_show_rate=model.no_show_rate)
-    # Open counters per service, and a probe per service and class: "a ticket taken now".
-    served = {service for counter in snap.counters for service in counter.services}
+    # Counter sessions per service, and a probe per service and class: "a ticket taken now".
+    served = sorted({service for counter in snap.counters for service in counter.services})
     related: dict[int, set[int]] = {}
     for counter in snap.counters:
         for service in counter.services:
             related.setdefault(int(service), set()).update(int(s) for s in counter.services)
+    top = max((t.seq for line in snap.waiting.values() for t in line), default=0) + 1
     probes = []
     for service in served:
         last = max((t.issued_at for t in snap.waiting.get(service, ())), default=snap.now)
         at = max(last, snap.now) + 1e-3
-        probes += [WaitingTicket(f"new:{service}:{p:d}", service, at, priority=p)
+        probes += [WaitingTicket(f"new:{service}:{p:d}", service, at, priority=p, seq=top)
                    for p in (False, True)]
-    raw = estimate_waits(snap, model, probes=probes)
-    values = {int(k): (None if v is None else max(0, math.ceil(v)))
-              for k, v in raw.items() if not k.startswith("new:")}
+    raw = estimate_calls(snap, model, probes=probes)
+    calls = {int(k): v for k, v in raw.items() if not k.startswith("new:")}
+    unplanned = unplanned_services(site, snap)
+    if unplanned:
+        service_of = {t.ticket_id: int(s) for s, line in snap.waiting.items() for t in line}
+        for pk, estimate in calls.items():
+            if not estimate.reachable and service_of.get(str(pk)) in unplanned:
+                calls[pk] = UNKNOWN
     return Estimates(
-        values,
-        new={(int(t.service), t.priority): raw.get(t.ticket_id) for t in probes},
-        max_pk=max(values, default=0), snapshot=snap, model=model, related=related,
+        calls,
+        new={(int(t.service), t.priority): raw.get(t.ticket_id, UNREACHABLE) for t in probes},
+        max_pk=max(calls, default=0), snapshot=snap, model=model, related=related,
+        unplanned=unplanned,
     )
 
 
-def estimated_wait(ticket: Ticket, position: int | None = None) -> int | None:
+def estimated_wait(ticket: Ticket) -> int | None:
     if ticket.status != TicketStatus.WAITING:
         return None
     return estimates_for(ticket.site, [ticket])[ticket.pk]

@@ -32,8 +32,9 @@ from kiosk.server.queueing.models import (
     Priority,
     Ticket,
     TicketSequence,
+    is_public_token,
 )
-from kiosk.server.queueing.notices import notify_new_ticket, refresh_notifications
+from kiosk.server.queueing.notices import notify_new_ticket, refresh_notifications, wait_at_issue
 
 # -- issuing -------------------------------------------------------------------------------
 
@@ -122,19 +123,22 @@ def do_issue_ticket(
                 )
             now = timezone.now()
             # Under the sequence's lock: every earlier ticket of the service is committed.
-            minutes = estimate_for_new(estimates, newer_tickets(estimates, service.site_id, day),
-                                       service.pk, bool(priority),
-                                       compute=False)  # no simulation under the lock
-            raced = minutes is NEEDS_FRESH  # others were issued since the check above
+            estimate = estimate_for_new(estimates, newer_tickets(estimates, service.site_id, day),
+                                        service.pk, bool(priority),
+                                        compute=False)  # no simulation under the lock
+            raced = estimate is NEEDS_FRESH  # others were issued since the check above
             if raced:
-                minutes = None
-            ticket = Ticket.objects.create(
+                estimate = None
+            ticket = Ticket(
                 site=service.site, service=service, day=day, number=number,
                 prefix=service.prefix, language=language, kiosk=kiosk, priority=priority,
                 issued_service=service,
                 queued_at=now, phone=phone, sms_consent_at=now if phone else None,
-                issued_by=issued_by, estimate_at_issue=minutes,
+                issued_by=issued_by,
             )
+            if not raced:
+                _tell_wait(ticket, estimate)
+            ticket.save(force_insert=True)
             if idempotency_key is not None and kiosk is not None:
                 IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
             # A ticket at the back of its line changes no other ticket's estimate (a priority
@@ -143,8 +147,8 @@ def do_issue_ticket(
             queue_changed(service.site_id, estimates=bool(priority) or raced)
             if raced:
                 refresh_notifications(service.site)  # as for any change: fresh, in here
-            elif phone and minutes is not None:
-                notify_new_ticket(ticket, minutes)
+            elif phone:
+                notify_new_ticket(ticket, estimate)
     except IntegrityError:
         # Lost a race with the same key: the other request's ticket is the answer.
         if idempotency_key is None or kiosk is None:
@@ -154,19 +158,32 @@ def do_issue_ticket(
             raise
         return record.ticket, False
     if raced:  # the estimate with the queue as it is, outside the write transaction
-        minutes = queue_estimates(service.site, fresh=True).get(ticket.pk)
-        Ticket.objects.filter(pk=ticket.pk).update(estimate_at_issue=minutes)
-        ticket.estimate_at_issue = minutes
+        _tell_wait(ticket, queue_estimates(service.site, fresh=True).call(ticket.pk))
+        ticket.save(update_fields=WAIT_AT_ISSUE_FIELDS)
     elif not priority and is_shared(service.site_id, estimates):
         # The shared result stays valid (see above): it now holds this ticket too, with
         # the estimate it was given, until the next computation.
-        estimates[ticket.pk] = ticket.estimate_at_issue
+        estimates.add(ticket.pk, estimate)
     return ticket, True
+
+
+WAIT_AT_ISSUE_FIELDS = ["estimate_at_issue", "wait_low_at_issue", "wait_high_at_issue",
+                        "wait_status_at_issue"]
+
+
+def _tell_wait(ticket: Ticket, estimate) -> None:
+    """Keep on the ticket what it is told at issue (printed, shown, counted in the stats)."""
+    shown = wait_at_issue(estimate, ticket.site)
+    ticket.estimate_at_issue = shown.minutes
+    ticket.wait_low_at_issue = shown.low
+    ticket.wait_high_at_issue = shown.high
+    ticket.wait_status_at_issue = shown.status
 
 
 # -- offline tickets: leased number blocks ----------------------------------------------
 
 MAX_LEASE_SIZE = 50
+PUBLIC_TOKEN_MAX = Ticket._meta.get_field("public_token").max_length
 
 
 def do_lease_numbers(service: Service, kiosk, size: int = 10,
@@ -215,18 +232,28 @@ def do_issue_offline_ticket(
     issued_at: dt.datetime,
     language: str = "fr",
     priority: str = "",
+    public_token: str | None = None,
+    phone: str = "",
 ) -> tuple[Ticket, bool]:
     """Store a ticket the kiosk issued offline from one of its leases; return (ticket, created).
 
     The number must lie in a lease of this kiosk for this service and day (else 409). The
     ticket keeps that number and takes its place by the kiosk's issue time, clamped to
     [lease.created_at, now]. A replay of the key returns the same ticket; the same number
-    under another key is a 409 (the unique constraint on the issued number decides). A
-    ticket of a past day is still stored, as cancelled: nothing the kiosk issued is lost.
+    (or the same `public_token`, which the kiosk minted for its QR code) under another key
+    is a 409. A ticket of a past day is still stored, as cancelled (and without its phone:
+    a closed ticket keeps no number): nothing the kiosk issued is lost. `phone` (checked,
+    consented at the kiosk) is kept on the ticket, and the "near" rule runs for it in the
+    upload's transaction, as for any queue change.
     """
     record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
     if record is not None:
         return record.ticket, False
+    if public_token is not None:
+        if not is_public_token(public_token) or len(public_token) > PUBLIC_TOKEN_MAX:
+            raise QueueError("malformed public token", status=422)
+        if Ticket.objects.filter(public_token=public_token).exists():
+            raise QueueError("this public token is already used by another ticket", status=409)
     lease = (NumberLease.objects.filter(kiosk=kiosk, service=service, day=lease_day,
                                         first__lte=number, last__gte=number)
              .order_by("created_at").first())
@@ -240,6 +267,8 @@ def do_issue_offline_ticket(
         issued_at = timezone.make_aware(issued_at)
     issued = min(max(issued_at, lease.created_at), now)
     past_day = lease_day < timezone.localdate()
+    phone = "" if past_day else phone
+    extra = {"public_token": public_token} if public_token is not None else {}
     try:
         with transaction.atomic():
             ticket = Ticket.objects.create(
@@ -248,6 +277,8 @@ def do_issue_offline_ticket(
                 priority=priority, queued_at=issued, offline=True,
                 status=TicketStatus.CANCELLED if past_day else TicketStatus.WAITING,
                 finished_at=now if past_day else None,
+                # Consent was given at the kiosk, when it issued the ticket.
+                phone=phone, sms_consent_at=issued if phone else None, **extra,
             )
             # created_at is auto_now_add: the issue time is the kiosk's, set after insert.
             Ticket.objects.filter(pk=ticket.pk).update(created_at=issued)
@@ -260,6 +291,12 @@ def do_issue_offline_ticket(
         record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
         if record is not None:
             return record.ticket, False
+        if (public_token is not None
+                and Ticket.objects.filter(public_token=public_token).exists()
+                and not Ticket.objects.filter(issued_service=service, day=lease_day,
+                                              number=number).exists()):
+            raise QueueError("this public token is already used by another ticket",
+                             status=409) from None
         raise QueueError(
             f"ticket {format_ticket_number(lease.prefix, number)} of {lease_day} was already "
             "uploaded", status=409) from None

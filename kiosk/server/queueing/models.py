@@ -6,6 +6,7 @@ import re
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -26,19 +27,45 @@ def is_public_token(value: str) -> bool:
 
 
 class Counter(models.Model):
-    """A guichet: serves some services of its site; open or closed."""
+    """A guichet: serves some services of its site; open or closed, by its agent.
+
+    Its timetable (docs/queues.md, counter timetables) says when it is planned to serve;
+    the agent opens it, pauses it and closes it from the console (is_open follows them)."""
 
     site = models.ForeignKey("content.Site", on_delete=models.CASCADE, related_name="counters")
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=50, verbose_name="nom")
     services = models.ManyToManyField("content.Service", related_name="counters", blank=True)
-    is_open = models.BooleanField(default=True)
+    is_open = models.BooleanField(default=True, verbose_name="ouvert")
+    # The wire format of a service's hours and exceptions; [] = no timetable: open while
+    # is_open, with no planned end.
+    hours = models.JSONField(default=list, blank=True, verbose_name="horaires de la semaine")
+    exceptions = models.JSONField(default=list, blank=True, verbose_name="jours particuliers")
+    paused_until = models.DateTimeField(null=True, blank=True, verbose_name="en pause jusqu'à")
+    closed_on = models.DateField(null=True, blank=True, verbose_name="fermé le")
+    # When the agent last opened it or came back from a pause: the start of its idleness.
+    opened_at = models.DateTimeField(null=True, blank=True, verbose_name="ouvert à")
 
     class Meta:
         ordering = ("site", "name")
+        verbose_name = "guichet"
+        verbose_name_plural = "guichets"
         constraints = [models.UniqueConstraint(fields=("site", "name"), name="counter_unique_name")]
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        from kiosk.domain.content import ContentError
+        from kiosk.domain.timetable import parse_exceptions, parse_hours
+
+        errors = {}
+        for name, parse in (("hours", parse_hours), ("exceptions", parse_exceptions)):
+            try:
+                parse(getattr(self, name))
+            except ContentError as exc:
+                errors[name] = str(exc)
+        if errors:
+            raise ValidationError(errors)
 
 
 class TicketSequence(models.Model):
@@ -97,6 +124,11 @@ class Ticket(models.Model):
     transferred_from = models.ForeignKey("content.Service", null=True, blank=True,
                                          on_delete=models.SET_NULL, related_name="+")
     estimate_at_issue = models.PositiveIntegerField(null=True, blank=True)
+    # What the visitor was told at issue (kiosk.domain.wait.shown_wait): the p20-p80 range
+    # and whether it was a number, "stay in the hall" (soon) or "we may not reach you today".
+    wait_low_at_issue = models.PositiveIntegerField(null=True, blank=True)
+    wait_high_at_issue = models.PositiveIntegerField(null=True, blank=True)
+    wait_status_at_issue = models.CharField(max_length=10, blank=True, default="")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     # Personal data: E.164 number for the SMS, erased when the ticket closes (and nightly).

@@ -1,35 +1,75 @@
-"""The "turn is near" SMS rule, evaluated after queue changes and every minute."""
+"""The "turn is near" SMS rule, evaluated after queue changes and every minute.
+
+By time, across shared counters (docs/queues.md, "Turn is near"): the SMS goes out when the
+predicted call time, at a conservative (low) quantile, is within the site's lead (15 min by
+default), whatever the ticket's position in its service. A visitor whose turn is already that
+close at issue is told on the kiosk to stay in the hall, gets no "near" SMS, and gets the
+"it's your turn" SMS when called.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from kiosk.domain.notify import near_turn
-from kiosk.domain.tickets import (
-    TicketStatus,
-)
+from kiosk.domain.estimation import CallEstimate
+from kiosk.domain.notify import near_at_issue, near_by_time
+from kiosk.domain.tickets import TicketStatus
+from kiosk.domain.wait import SOON, UNKNOWN, ShownWait, shown_wait
 from kiosk.server.content.models import Site
-from kiosk.server.queueing.estimates import queue_estimates
-from kiosk.server.queueing.models import (
-    Ticket,
-)
-from kiosk.server.queueing.ordering import (
-    call_order,
-    recent_priority_calls,
-    ticket_position,
-    waiting_tickets,
-)
+from kiosk.server.queueing.estimates import calls_for, whole_minutes
+from kiosk.server.queueing.models import Ticket
 
 
-def notify_new_ticket(ticket: Ticket, minutes: int) -> None:
-    """The "near" rule (refresh_notifications) for a ticket just issued, in its transaction."""
+def lead_minutes(site: Site) -> float:
+    """How long before the call the "near" SMS should reach the phone (Site setting)."""
+    return float(site.sms_threshold_minutes)
+
+
+def wait_at_issue(estimate: CallEstimate | None, site: Site) -> ShownWait:
+    """What a ticket is told at issue: a number or range, "stay in the hall" (its turn is
+    already within the SMS lead), "we may not reach you today", or unknown."""
+    if estimate is None:
+        return shown_wait(None, None, None, True)
+    soon = (estimate.reachable and estimate.mean is not None
+            and near_at_issue(estimate, lead_minutes(site)))
+    return shown_wait(estimate.mean, estimate.low, estimate.high, estimate.reachable, soon=soon)
+
+
+def shown_for(ticket: Ticket, just_issued: bool = False) -> ShownWait:
+    """What a ticket's pages say of its wait: as told at issue when just issued (printed),
+    else from the current estimates ("soon" once its turn is within the SMS lead)."""
+    if just_issued and ticket.wait_status_at_issue:
+        return ShownWait(ticket.wait_status_at_issue, ticket.estimate_at_issue,
+                         ticket.wait_low_at_issue, ticket.wait_high_at_issue)
+    if ticket.status != TicketStatus.WAITING:
+        return ShownWait(UNKNOWN)
+    return wait_at_issue(calls_for(ticket.site, [ticket])[ticket.pk], ticket.site)
+
+
+def _owed_near(ticket: Ticket, estimate: CallEstimate | None, site: Site) -> bool:
+    if estimate is None or not estimate.reachable or estimate.mean is None:
+        return False  # nobody can tell when it will be called: an SMS would mislead
+    return near_by_time(estimate, lead_minutes(site))
+
+
+def notify_new_ticket(ticket: Ticket, estimate: CallEstimate | None) -> None:
+    """The "near" rule for a ticket just issued, in its transaction: its turn may already be
+    near (it is not told "stay in the hall" only when the low quantile alone is close)."""
     from kiosk.server.notifications.services import enqueue_sms
 
-    position = ticket_position(ticket)
-    if position and near_turn(minutes, position - 1, ticket.site.sms_threshold_minutes,
-                              ticket.site.sms_max_position):
-        enqueue_sms(ticket, "near", minutes=minutes)
+    if ticket.wait_status_at_issue == SOON:
+        return
+    if _owed_near(ticket, estimate, ticket.site):
+        enqueue_sms(ticket, "near", minutes=whole_minutes(estimate))
+
+
+def _owed_tickets(site_id: int | None = None):
+    """Waiting tickets with a phone that may still be owed their "near" SMS."""
+    tickets = (Ticket.objects.filter(day=timezone.localdate(), status=TicketStatus.WAITING)
+               .exclude(phone="").exclude(sms__kind="near")
+               .exclude(wait_status_at_issue=SOON))
+    return tickets if site_id is None else tickets.filter(site_id=site_id)
 
 
 def do_check_near_turns() -> int:
@@ -37,48 +77,31 @@ def do_check_near_turns() -> int:
     SMS worker runs it every minute. Estimates shrink with time alone (a visitor at a counter
     for 20 minutes is nearly done) while no queue change happens to re-check the rule; and
     a new ticket only checks itself. Returns the number of sites checked."""
-    day = timezone.localdate()
-    site_ids = set(
-        Ticket.objects.filter(day=day, status=TicketStatus.WAITING)
-        .exclude(phone="").exclude(sms__kind="near").values_list("site_id", flat=True))
+    site_ids = set(_owed_tickets().values_list("site_id", flat=True))
     for site in Site.objects.filter(pk__in=site_ids):
         with transaction.atomic():
             refresh_notifications(site)
     return len(site_ids)
 
 
-def refresh_notifications(site: Site) -> dict[int, int | None]:
+def refresh_notifications(site: Site) -> dict[int, CallEstimate | None]:
     """Insert the "turn is near" SMS rows that became true; return the estimates used
     ({} when no waiting ticket is owed an SMS).
 
     Called inside the transaction of every queue change (DESIGN.md: the state change that
     makes the rule true inserts the row). The unique (ticket, kind) makes it once per ticket.
-    A ticket already near its turn when issued gets its SMS at once: it confirms the number
-    and tells the visitor not to go far.
     """
-    from kiosk.server.notifications.services import enqueue_sms, has_sms
+    from kiosk.server.notifications.services import enqueue_sms
 
-    day = timezone.localdate()
     # Most changes concern no ticket with a phone still owed its SMS: then nothing to do
     # here, and the estimate is not computed inside the write transaction.
-    with_phone = list(waiting_tickets(site.pk, day).exclude(phone="").exclude(sms__kind="near"))
-    if not with_phone:
+    owed = list(_owed_tickets(site.pk).order_by("queued_at", "pk"))
+    if not owed:
         return {}
-    estimates = queue_estimates(site, fresh=True)
-    by_service: dict[int, list[Ticket]] = {}
-    for ticket in waiting_tickets(site.pk, day):
-        by_service.setdefault(ticket.service_id, []).append(ticket)
-    ahead: dict[int, int] = {}
-    for service_id, tickets in by_service.items():
-        recent = recent_priority_calls(site.pk, day, [service_id])
-        for index, ticket in enumerate(call_order(tickets, recent)):
-            ahead[ticket.pk] = index
-    for ticket in with_phone:
-        minutes = estimates.get(ticket.pk)
-        if minutes is None or has_sms(ticket, "near"):
-            # No estimate (no counter open): nobody is being called, an SMS would mislead.
-            continue
-        if near_turn(minutes, ahead.get(ticket.pk, 0), site.sms_threshold_minutes,
-                     site.sms_max_position):
-            enqueue_sms(ticket, "near", minutes=minutes)
-    return estimates
+    calls = calls_for(site, owed, fresh=True)
+    for ticket in owed:
+        ticket.site = site
+        estimate = calls.get(ticket.pk)
+        if _owed_near(ticket, estimate, site):
+            enqueue_sms(ticket, "near", minutes=whole_minutes(estimate))
+    return calls

@@ -35,6 +35,7 @@ def as_waiting(ticket: Ticket) -> WaitingTicket:
     return WaitingTicket(
         ticket_id=str(ticket.pk), service=str(ticket.service_id),
         issued_at=local_minutes(ticket.queued_at), priority=bool(ticket.priority),
+        seq=ticket.pk,
     )
 
 

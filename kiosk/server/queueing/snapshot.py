@@ -10,7 +10,6 @@ import time
 from django.utils import timezone
 
 from kiosk.domain.estimation import (
-    CounterState,
     InService,
     QueueSnapshot,
     ServiceTimeModel,
@@ -26,6 +25,7 @@ from kiosk.server.queueing.models import (
     Ticket,
 )
 from kiosk.server.queueing.ordering import local_minutes, recent_priority_calls, waiting_tickets
+from kiosk.server.queueing.sessions import counter_states
 
 HISTORY_DAYS = 28
 MODEL_TTL_SECONDS = 60.0
@@ -81,7 +81,10 @@ MODELS = _ModelCache()
 
 
 def fit_service_time_model(site: Site, until: dt.date | None = None) -> ServiceTimeModel:
-    """Learn service times per service, counter and hour from the last weeks' tickets."""
+    """Learn from the last weeks' tickets what production shows (docs/queues.md):
+    service times per service, counter and hour; no-shows and the counter time they cost;
+    each counter's gap between becoming free and its next call; visitors who leave.
+    Observations are fed in the order they happened, as the model's memory expects."""
     priors = {str(pk): float(m) for pk, m in
               Service.objects.filter(site=site).values_list("pk", "mean_service_minutes")}
     grace = site.no_show_grace_seconds / 60
@@ -89,19 +92,58 @@ def fit_service_time_model(site: Site, until: dt.date | None = None) -> ServiceT
     until = until or timezone.localdate()
     rows = (
         Ticket.objects.filter(site=site, day__gte=until - dt.timedelta(days=HISTORY_DAYS),
-                              day__lte=until, called_at__isnull=False,
-                              status__in=[TicketStatus.DONE, TicketStatus.NO_SHOW])
-        .order_by("called_at")
-        .values_list("service_id", "counter_id", "status", "called_at", "finished_at")
+                              day__lte=until)
+        .exclude(status__in=[TicketStatus.WAITING, TicketStatus.PARKED])
+        .order_by("day", "pk")
+        .values_list("service_id", "counter_id", "status", "queued_at", "called_at",
+                     "finished_at", "day")
     )
-    for service_id, counter_id, status, called_at, finished_at in rows:
-        model.observe_call(no_show=status == TicketStatus.NO_SHOW)
-        if status == TicketStatus.DONE and finished_at is not None:
-            minutes = (finished_at - called_at).total_seconds() / 60
-            if 0.2 <= minutes <= 240:
-                model.observe(str(service_id), minutes,
-                              counter=str(counter_id) if counter_id else None,
-                              at=local_minutes(called_at))
+    events: list[tuple[dt.datetime, int, tuple]] = []
+    # Per counter and day, the calls in order: the gap before a call is measured from the
+    # moment the counter became free (its previous ticket finished) or, if later, from the
+    # called ticket's issue (nobody it could serve was waiting before).
+    calls: dict[tuple[int, dt.date], list[tuple]] = {}
+    for service_id, counter_id, status, queued_at, called_at, finished_at, day in rows:
+        if called_at is None:
+            if status == TicketStatus.CANCELLED and finished_at is not None:
+                waited = (finished_at - queued_at).total_seconds() / 60
+                events.append((finished_at, 0, ("leave", True, waited)))
+            continue
+        waited = (called_at - queued_at).total_seconds() / 60
+        events.append((called_at, 0, ("leave", False, waited)))
+        counter = str(counter_id) if counter_id else None
+        if status == TicketStatus.NO_SHOW:
+            cost = ((finished_at - called_at).total_seconds() / 60
+                    if finished_at is not None else None)
+            events.append((finished_at or called_at, 1, ("call", True, cost)))
+        elif status == TicketStatus.DONE:
+            events.append((called_at, 1, ("call", False, None)))
+            if finished_at is not None:
+                minutes = (finished_at - called_at).total_seconds() / 60
+                if 0.2 <= minutes <= 240:
+                    events.append((finished_at, 2, ("service", str(service_id), minutes, counter,
+                                                    local_minutes(called_at))))
+        if counter_id and status in (TicketStatus.DONE, TicketStatus.NO_SHOW):
+            calls.setdefault((counter_id, day), []).append((called_at, finished_at, queued_at))
+    for (counter_id, _), line in calls.items():
+        line.sort(key=lambda c: c[0])
+        for previous, current in zip(line, line[1:], strict=False):
+            free = previous[1]
+            if free is None or free > current[0]:
+                continue  # not finished before the next call (a park, a recall): no gap known
+            free = max(free, current[2])
+            gap = (current[0] - free).total_seconds() / 60
+            events.append((current[0], 3, ("gap", str(counter_id), gap)))
+    events.sort(key=lambda e: (e[0], e[1]))
+    for _, _, event in events:
+        if event[0] == "service":
+            model.observe(event[1], event[2], counter=event[3], at=event[4])
+        elif event[0] == "call":
+            model.observe_call(no_show=event[1], minutes=event[2])
+        elif event[0] == "gap":
+            model.observe_gap(event[1], event[2])
+        else:
+            model.observe_leave(event[1], waited_minutes=event[2])
     return model
 
 
@@ -115,11 +157,8 @@ def snapshot(site: Site, now: dt.datetime | None = None) -> QueueSnapshot:
     for pk, service_id, queued_at, priority in rows:
         waiting.setdefault(str(service_id), []).append(WaitingTicket(
             ticket_id=str(pk), service=str(service_id),
-            issued_at=minutes_since_midnight(queued_at.astimezone(tz)), priority=bool(priority)))
-    counters = [
-        CounterState(counter_id=str(c.pk), services=frozenset(str(s) for s in c.service_ids))
-        for c in _open_counters(site)
-    ]
+            issued_at=minutes_since_midnight(queued_at.astimezone(tz)), priority=bool(priority),
+            seq=pk))  # ties broken by pk, as do_call_next does (queued_at, pk)
     in_service = [
         InService(ticket_id=str(pk), service=str(service_id), counter_id=str(counter_id),
                   elapsed_minutes=max((now - called_at).total_seconds() / 60, 0.0))
@@ -128,20 +167,22 @@ def snapshot(site: Site, now: dt.datetime | None = None) -> QueueSnapshot:
                               counter__isnull=False, called_at__isnull=False)
         .values_list("pk", "service_id", "counter_id", "called_at")
     ]
+    # Every session still to come today, per counter: its timetable, the site's closures
+    # and its agent's open / pause / closed-for-today (queueing/sessions.py).
+    counters = counter_states(site, now, busy={s.counter_id for s in in_service})
     service_ids = [s for c in counters for s in c.services]
     recent = recent_priority_calls(site.pk, day, [int(s) for s in set(service_ids)])
     return QueueSnapshot(now=local_minutes(now), waiting=waiting, counters=counters,
                          in_service=in_service, recent_calls=recent)
 
 
-def _open_counters(site: Site) -> list[Counter]:
-    counters = list(Counter.objects.filter(site=site, is_open=True))
-    # The (counter, service) pairs alone: prefetching the services would load (and decode)
-    # every service's texts for every counter.
-    served: dict[int, list[int]] = {}
-    for counter_id, service_id in Counter.services.through.objects.filter(
-            counter_id__in=[c.pk for c in counters]).values_list("counter_id", "service_id"):
-        served.setdefault(counter_id, []).append(service_id)
-    for counter in counters:
-        counter.service_ids = served.get(counter.pk, [])
-    return counters
+def unplanned_services(site: Site, snap: QueueSnapshot) -> frozenset[int]:
+    """Services served by a counter that has no timetable and is not in the snapshot (closed
+    now): when it opens again is unknown, so "not reachable today" would be a guess."""
+    in_snapshot = {int(c.counter_id) for c in snap.counters}
+    unplanned = [pk for pk, hours in Counter.objects.filter(site=site).values_list("pk", "hours")
+                 if not hours and pk not in in_snapshot]
+    if not unplanned:
+        return frozenset()
+    return frozenset(Counter.services.through.objects.filter(counter_id__in=unplanned)
+                     .values_list("service_id", flat=True))

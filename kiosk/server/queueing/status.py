@@ -1,32 +1,28 @@
 """Queue status per service, for the kiosk's service screen ("current wait").
 
-The figure a visitor needs before taking a ticket is the wait *their* ticket would get.
-So for each service we add one hypothetical ticket (not priority, issued now, behind
-everyone already waiting) to the site's real queue snapshot and run the same estimator as
-for real tickets (kiosk.domain.estimation.estimate_waits: open counters, the ones busy with
-a visitor, the fair priority rule, service times learned from history, no-shows). This is
-what "the estimate of the last waiting ticket + one service time" approximates, without
-its errors when several counters share the service or a counter is about to be free.
-It is None when no open counter serves the service, or when it works on appointment only.
+The figure a visitor needs before taking a ticket is the wait *their* ticket would get: the
+site's shared estimates hold it, per service, as a probe (a ticket taken now, behind everyone
+waiting), computed by the same estimator and snapshot as real tickets (counter sessions of
+the day, busy counters, the fair priority rule, learned service times, gaps and no-shows).
+It comes with its p20-p80 range and what the visitor is told (kiosk.domain.wait): a number,
+"stay in the hall", "we may not reach you today", or unknown (no timetable and no counter
+open; or appointment only).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import math
 import threading
 import time
 
 from django.utils import timezone
 
-from kiosk.domain.estimation import estimate_waits
-from kiosk.domain.priority import WaitingTicket
+from kiosk.domain.wait import UNKNOWN, ShownWait
 from kiosk.server.content.models import Service, Site
-from kiosk.server.queueing.snapshot import MODELS, snapshot
+from kiosk.server.queueing.estimates import queue_estimates
+from kiosk.server.queueing.notices import wait_at_issue
 
 STATUS_TTL_SECONDS = 5.0  # every kiosk of a site polls it; share the answer a few seconds
-_GHOST = "__new_ticket__"
 _cache: dict[int, tuple[float, dt.datetime, dict[str, dict]]] = {}
 _lock = threading.Lock()
 
@@ -52,23 +48,21 @@ def clear_cache() -> None:
 
 
 def _compute(site: Site, now: dt.datetime) -> dict[str, dict]:
-    model = MODELS.get(site)
-    snap = dataclasses.replace(snapshot(site, now), no_show_rate=model.no_show_rate)
+    estimates = queue_estimates(site, now)
+    snap = estimates.snapshot
     out = {}
     for pk, slug, ticketing in Service.objects.filter(site=site).order_by(
             "pole__order", "order", "slug").values_list("pk", "slug", "ticketing"):
         key = str(pk)
-        line = list(snap.waiting.get(key, ()))
-        counters = sum(1 for c in snap.counters if key in c.services)
-        minutes = None
-        if ticketing and counters:
-            last = max((t.issued_at for t in line), default=snap.now)
-            ghost = WaitingTicket(ticket_id=_GHOST, service=key,
-                                  issued_at=max(last, snap.now) + 1e-3)
-            waits = estimate_waits(
-                dataclasses.replace(snap, waiting={**snap.waiting, key: [*line, ghost]}), model)
-            value = waits.get(_GHOST)
-            minutes = None if value is None else max(0, math.ceil(value))
-        out[slug] = {"waiting": len(line), "estimated_wait_minutes": minutes,
+        counters = sum(1 for c in snap.counters
+                       if key in c.services and (c.opens_at is None or c.opens_at <= snap.now))
+        shown = ShownWait(UNKNOWN)
+        if ticketing:
+            shown = wait_at_issue(estimates.for_new(pk, False, 0, 0), site)
+        out[slug] = {"waiting": len(snap.waiting.get(key, ())),
+                     "estimated_wait_minutes": shown.minutes,
+                     "wait_low_minutes": shown.low if shown.wide else None,
+                     "wait_high_minutes": shown.high if shown.wide else None,
+                     "wait_status": shown.status,
                      "open_counters": counters}
     return out

@@ -32,11 +32,15 @@ from kiosk.server.content.models import Service
 from kiosk.server.queueing.counter_actions import (
     check_counter_agent,
     current_ticket,
+    do_back_at_counter,
     do_call_next,
     do_call_ticket,
+    do_close_counter_for_today,
     do_finish_current,
     do_no_show,
+    do_open_counter,
     do_park,
+    do_pause_counter,
     do_recall,
     do_resume,
     do_transfer,
@@ -220,7 +224,7 @@ def counter_state(counter: Counter, version: int | None = None) -> dict:
     return {
         "now": now.isoformat(),
         "counter": {"id": counter.pk, "name": counter.name, "site": counter.site.name,
-                    "open": counter.is_open},
+                    "open": counter.is_open, **_desk(counter, now)},
         "current": current_row,
         "waiting": rows,
         "total_waiting": len(rows),
@@ -237,6 +241,29 @@ def counter_state(counter: Counter, version: int | None = None) -> dict:
             for r in assistance
         ],
     }
+
+
+def _desk(counter: Counter, now) -> dict:
+    """The counter's own state for its agent: open, paused until HH:MM, closed for today."""
+    day = timezone.localdate(now)
+    paused = counter.paused_until is not None and counter.paused_until > now and counter.is_open
+    closed_today = counter.closed_on == day
+    if closed_today:
+        desk = "closed_today"
+    elif not counter.is_open:
+        desk = "closed"
+    else:
+        desk = "paused" if paused else "open"
+    return {
+        "desk": desk,
+        "paused_until": (timezone.localtime(counter.paused_until).strftime("%H:%M")
+                         if paused else ""),
+        "paused_until_iso": counter.paused_until.isoformat() if paused else "",
+    }
+
+
+DESK_LABELS = {"open": "Guichet ouvert", "paused": "En pause jusqu'à {until}",
+               "closed": "Guichet fermé", "closed_today": "Guichet fermé pour aujourd'hui"}
 
 
 # The visitor's language, as the agents say it.
@@ -330,10 +357,49 @@ def _run(counter: Counter, action: str, request) -> tuple[str, str]:
         help_request = do_handle_assistance(counter.site_id, request_id, request.user)
         return "success", (f"C'est noté : vous allez à la borne « {help_request.kiosk.name} » "
                            "(la borne annonce votre arrivée).")
+    if action in DESK_ACTIONS:
+        return _desk_action(counter, action, request)
     raise Http404(action)
 
 
-ACTIONS = ("next", "done", "recall", "absent", "park", "transfer", "call", "resume", "assist")
+def _pause_end(request):
+    """The pause's end typed as HH:MM, today, local time."""
+    text = request.POST.get("until", "").strip()
+    try:
+        hours, minutes = (int(part) for part in text.split(":")[:2])
+        moment = timezone.localtime().replace(hour=hours, minute=minutes, second=0,
+                                              microsecond=0)
+    except ValueError:
+        raise QueueError("Indiquez l'heure de retour (HH:MM).", status=400) from None
+    if moment <= timezone.now():
+        raise QueueError(f"{text} est déjà passé : indiquez une heure de retour à venir.",
+                         status=400)
+    return moment
+
+
+def _desk_action(counter: Counter, action: str, request) -> tuple[str, str]:
+    """Open, pause, back, close for today (docs/queues.md, counter timetables)."""
+    if action == "open":
+        updated = do_open_counter(counter)
+        message = "Guichet ouvert : vous pouvez appeler."
+    elif action == "pause":
+        until = _pause_end(request)
+        updated = do_pause_counter(counter, until)
+        message = f"En pause jusqu'à {timezone.localtime(until):%H:%M} : aucun appel d'ici là."
+    elif action == "back":
+        updated = do_back_at_counter(counter)
+        message = "De retour : le guichet appelle de nouveau."
+    else:
+        updated = do_close_counter_for_today(counter)
+        message = "Guichet fermé pour aujourd'hui. Demain, ouvrez-le depuis cette page."
+    for field in ("is_open", "paused_until", "closed_on", "opened_at"):
+        setattr(counter, field, getattr(updated, field))
+    return "success", message
+
+
+DESK_ACTIONS = ("open", "pause", "back", "close")
+ACTIONS = ("next", "done", "recall", "absent", "park", "transfer", "call", "resume", "assist",
+           *DESK_ACTIONS)
 
 
 @login_required
@@ -420,7 +486,7 @@ def issue_ticket(request, counter_id: int):
             "number": issued.display, "service": issued.service.text("name"),
             "priority": issued.get_priority_display() if issued.priority else "",
             "position": position,
-            "estimate": estimated_wait(issued, position) if position else None,
+            "estimate": estimated_wait(issued) if position else None,
             "sms": bool(issued.phone), "url": url, "qr": qr_svg(url),
             "status": issued.status,
         }

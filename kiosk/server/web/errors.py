@@ -41,6 +41,12 @@ _RULES: list[tuple[re.Pattern, str]] = [
     (re.compile(r"only a waiting ticket can ask for more time"),
      "Seul un ticket en attente peut demander plus de temps."),
     (re.compile(r"more time was already given once"), "Le délai supplémentaire a déjà été accordé."),
+    (re.compile(r"the end of the pause must be later than now"),
+     "L'heure de retour doit être à venir."),
+    (re.compile(r"a pause ends today: close the counter for today instead"),
+     "Une pause finit aujourd'hui : sinon, fermez le guichet pour aujourd'hui."),
+    (re.compile(r"the counter is closed: open it (first|instead)"),
+     "Le guichet est fermé : ouvrez-le d'abord."),
     (re.compile(r"a (\w+) ticket cannot become (\w+)"),
      "Action impossible : le ticket est {0}."),
 ]

@@ -1,7 +1,8 @@
 """The phone page of a ticket (/t/<token>): follows the queue live, in the ticket's language.
 
 No login: the 128-bit token is the key. No personal data: the phone number is never shown
-(only "SMS planned"). The visitor can leave the queue or ask for more time (once).
+(only "SMS planned"). The visitor can leave the queue or ask for more time (once). A
+well-formed token no ticket has yet is a ticket a kiosk issued offline: "on its way".
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from kiosk.domain.languages import get_language
+from kiosk.domain.languages import LANGUAGES, get_language
 from kiosk.domain.tickets import TicketStatus
-from kiosk.server.queueing.estimates import estimated_wait
+from kiosk.domain.wait import NOT_TODAY, SOON, UNKNOWN, ShownWait
 from kiosk.server.queueing.lifecycle import QueueError
 from kiosk.server.queueing.models import Ticket, is_public_token
+from kiosk.server.queueing.notices import shown_for
 from kiosk.server.queueing.ordering import site_positions, ticket_position
 from kiosk.server.queueing.polling import (
     POLL_BUCKET_SECONDS,
@@ -50,6 +52,22 @@ def _private(response):
     return response
 
 
+def wait_text(wait: ShownWait, t: dict) -> str:
+    """The wait as the phone page writes it: a number, a range when wide, "stay in the hall",
+    "we may not reach you today", or unknown."""
+    if wait.status == SOON:
+        if wait.minutes is None:
+            return t["wait_soon"]
+        return f'{t["wait_soon"]} ({t["minutes"].format(n=wait.minutes)})'
+    if wait.status == NOT_TODAY:
+        return t["wait_not_today"]
+    if wait.minutes is None:
+        return t["unknown"]
+    if wait.wide:
+        return t["minutes_range"].format(lo=wait.low, hi=wait.high)
+    return t["minutes"].format(n=wait.minutes)
+
+
 def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None) -> dict:
     """`version`: the site's queue version read with `ticket` (the polled JSON): the places
     in the queue are then shared by the process's phone pages for that version."""
@@ -62,7 +80,8 @@ def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None
                           lambda: site_positions(ticket.site_id, ticket.day)).get(ticket.pk)
     if position is None:
         position = ticket_position(ticket, loaded)
-    estimate = estimated_wait(ticket, position) if position else None
+    wait = shown_for(ticket) if position else ShownWait(UNKNOWN)
+    estimate = wait.minutes
     at_counter = status in (TicketStatus.CALLED, TicketStatus.PARKED) and ticket.counter_id
     return {
         "number": ticket.display,
@@ -73,7 +92,8 @@ def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None
         "position": position,
         "ahead": position - 1 if position else None,
         "estimate": estimate,
-        "estimate_text": t["minutes"].format(n=estimate) if estimate is not None else t["unknown"],
+        "estimate_text": wait_text(wait, t),
+        "wait_status": wait.status,
         "counter": counter_name(ticket.counter.name, ticket.language) if at_counter else "",
         # A recall moves called_at: a new key, the phone vibrates again.
         "call_key": ticket.called_at.isoformat() if status == TicketStatus.CALLED else "",
@@ -84,9 +104,29 @@ def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None
     }
 
 
+ON_THE_WAY_REFRESH_SECONDS = 10
+TOKEN_MAX = Ticket._meta.get_field("public_token").max_length  # longer: no ticket ever has it
+
+
+def _on_the_way(request):
+    """A well-formed token no ticket has (yet): a kiosk issued it offline and will upload
+    it when its link returns. Not a 404: the QR code is right, the ticket is coming. The
+    page reloads itself (meta refresh: no script) and shows the real page once it exists.
+    The ticket's language is not known yet: French first, then the kiosk's other languages."""
+    others = [{"code": lang.code, "dir": "rtl" if lang.rtl else "ltr", "t": texts(lang.code)}
+              for lang in LANGUAGES if lang.code != "fr"]
+    return _private(render(request, "web/phone_on_the_way.html", {
+        "t": texts("fr"), "others": others, "refresh": ON_THE_WAY_REFRESH_SECONDS,
+    }))
+
+
 @require_safe
 def phone_ticket(request, token: str):
     """The page a phone opens from the QR code: number, position, status, live."""
+    if not is_public_token(token) or len(token) > TOKEN_MAX:
+        raise Http404("ticket inconnu")
+    if not Ticket.objects.filter(public_token=token).exists():
+        return _on_the_way(request)
     ticket = _ticket(token)
     lang = get_language(ticket.language)
     t = texts(lang.code)

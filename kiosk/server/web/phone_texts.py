@@ -21,6 +21,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "wait": "Attente estimée",
         "minutes": "≈ {n} min",
         "unknown": "inconnue",
+        "minutes_range": "{lo} à {hi} min",
+        "wait_soon": "Restez dans la salle : votre tour approche",
+        "wait_not_today": "Nous ne pourrons peut-être pas vous recevoir aujourd'hui : demandez à un agent",
         "counter": "Guichet {label}",
         "leave": "Je pars",
         "leave_confirm": "Vous quittez la file ? Votre ticket sera annulé.",
@@ -32,6 +35,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "note": "Cette page se met à jour toute seule. Aucune donnée personnelle n'y figure.",
         "offline": "Connexion perdue, nouvelle tentative…",
         "error": "Ce n'est plus possible pour ce ticket.",
+        "on_the_way": "Votre ticket est en route",
+        "on_the_way_help": (
+            "La borne l'envoie au serveur dès que sa connexion revient : cette page affichera"
+            " alors votre tour. Gardez votre numéro ; en cas de doute, demandez à l'accueil."
+        ),
     },
     "en": {
         "waiting": "Waiting",
@@ -45,6 +53,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "wait": "Estimated wait",
         "minutes": "≈ {n} min",
         "unknown": "unknown",
+        "minutes_range": "{lo} to {hi} min",
+        "wait_soon": "Stay in the waiting room: your turn is coming soon",
+        "wait_not_today": "We may not reach you today: please ask an agent",
         "counter": "Counter {label}",
         "leave": "I'm leaving",
         "leave_confirm": "Leave the queue? Your ticket will be cancelled.",
@@ -56,6 +67,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "note": "This page updates itself. It holds no personal data.",
         "offline": "Connection lost, retrying…",
         "error": "This is no longer possible for this ticket.",
+        "on_the_way": "Your ticket is on its way",
+        "on_the_way_help": (
+            "The kiosk sends it to the server as soon as its connection is back: this page "
+            "will then show your turn. Keep your number; if in doubt, ask at the reception "
+            "desk."
+        ),
     },
     "ar": {
         "waiting": "في الانتظار",
@@ -69,6 +86,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "wait": "مدة الانتظار المتوقعة",
         "minutes": "حوالي {n} دقيقة",
         "unknown": "غير معروفة",
+        "minutes_range": "من {lo} إلى {hi} دقيقة",
+        "wait_soon": "ابقَ في قاعة الانتظار: دورك يقترب",
+        "wait_not_today": "قد لا نتمكن من استقبالك اليوم: اسأل أحد الموظفين",
         "counter": "الشباك {label}",
         "leave": "سأغادر",
         "leave_confirm": "هل تريد مغادرة الطابور؟ ستُلغى تذكرتك.",
@@ -80,6 +100,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "note": "تتحدّث هذه الصفحة تلقائيًا. لا تحتوي على أي بيانات شخصية.",
         "offline": "انقطع الاتصال، جارٍ إعادة المحاولة…",
         "error": "لم يعد هذا ممكنًا لهذه التذكرة.",
+        "on_the_way": "تذكرتك في الطريق",
+        "on_the_way_help": (
+            "ترسلها آلة التذاكر إلى الخادم فور عودة الاتصال، وستعرض هذه الصفحة دورك حينها. "
+            "احتفظ برقمك، وإن كان لديك شك فاسأل في الاستقبال."
+        ),
     },
     "zh": {
         "waiting": "等候中",
@@ -93,6 +118,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "wait": "预计等候时间",
         "minutes": "约 {n} 分钟",
         "unknown": "未知",
+        "minutes_range": "{lo} 至 {hi} 分钟",
+        "wait_soon": "请留在等候室：快轮到您了",
+        "wait_not_today": "今天可能轮不到您：请咨询工作人员",
         "counter": "{label} 号窗口",
         "leave": "我要离开",
         "leave_confirm": "确定离开队列吗？您的号码将被取消。",
@@ -104,6 +132,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "note": "本页面会自动更新，不含任何个人信息。",
         "offline": "连接中断，正在重试…",
         "error": "此号码已无法进行该操作。",
+        "on_the_way": "您的号码正在传送中",
+        "on_the_way_help": "网络恢复后，取号机会立即把号码发送到服务器，本页面随后将显示您的排队情况。请保留您的号码；如有疑问，请询问接待处。",
     },
     "wo": {
         "waiting": "Ngay xaar",
@@ -117,6 +147,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "wait": "Diir bi ngay xaar",
         "minutes": "≈ {n} min",
         "unknown": "xamuñu ko",
+        "minutes_range": "{lo} ba {hi} min",
+        "wait_soon": "Toogal ci néegu xaar bi: sa jaar mu ngi jubsi",
+        "wait_not_today": "Xéy-na duñu la mën a jot tey: laajal benn liggéeykat",
         "counter": "Gise {label}",
         "leave": "Dama dem",
         "leave_confirm": "Ndax danga bëgg a génn ci rëdd bi? Sa tike dina neen.",
@@ -128,6 +161,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "note": "Xët wii dafay yeesal boppam. Amul benn xibaar bu la jëm.",
         "offline": "Jokkoo gi dog na, ñu ngi koy jéemaat…",
         "error": "Mënul nekk ci tike bii léegi.",
+        "on_the_way": "Sa tike ngi ci yoon wi",
+        "on_the_way_help": (
+            "Masin bi dina ko yónnee ba ci serwëer bi bu jokkoo gi delsee: xët wii dina wone "
+            "sa waxtu. Denc sa nimero; soo amee benn laaj, laajal ci dalal gi."
+        ),
     },
     "bm": {
         "waiting": "I bɛ makɔnɔ",
@@ -141,6 +179,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "wait": "Makɔnɔ waati",
         "minutes": "≈ {n} min",
         "unknown": "a ma dɔn",
+        "minutes_range": "{lo} ka se {hi} min",
+        "wait_soon": "I sigi makɔnɔyɔrɔ la: i ka waati surunyana",
+        "wait_not_today": "A bɛ se ka kɛ an tɛna se i ma bi: ɲininkali kɛ baarakɛla dɔ fɛ",
         "counter": "Gise {label}",
         "leave": "N bɛ taa",
         "leave_confirm": "I b'a fɛ ka bɔ jɛrɛ la wa? I ka tike bɛna bɔ a la.",
@@ -152,6 +193,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "note": "Ɲɛ nin bɛ a yɛrɛ kura. Kunnafoni si tɛ a kan min bɛ i yɛrɛ ta.",
         "offline": "Jɛɲɔgɔnya tigɛra, an bɛ a lajɛ tugun…",
         "error": "O tɛ se ka kɛ tike nin na sisan.",
+        "on_the_way": "I ka tike bɛ sira kan",
+        "on_the_way_help": (
+            "Masin bɛna a ci sɛriwɛri ma ni jɛɲɔgɔnya seginna: o kɔ, ɲɛ nin bɛna i ka waati "
+            "jira. I ka nimɔrɔ mara; ni sigiya bɛ i la, ɲininkali kɛ bisimilayɔrɔ la."
+        ),
     },
 }
 

@@ -1,5 +1,6 @@
 """The ticket: asked from the server on a worker thread, then number, position, wait, QR,
-the SMS promise (masked number) and what the printer did."""
+the SMS promise (masked number) and what the printer did. An offline ticket shows its QR
+too, and says truly when its phone page and its SMS will work: once it is uploaded."""
 
 from __future__ import annotations
 
@@ -27,13 +28,15 @@ class TicketScreen(KioskScreen):
     sms_to = StringProperty("")  # masked: "+33 6 •• •• •• 78"
     print_message = StringProperty("")
     print_problem = BooleanProperty(False)
-    offline = BooleanProperty(False)  # issued from the kiosk's lease: no QR, no estimate yet
+    offline = BooleanProperty(False)  # issued from the kiosk's lease: no estimate yet
+    has_qr = BooleanProperty(False)  # a phone link to show (offline too: the kiosk's token)
     ticket: dict | None = None
 
     def pending(self, service_title: str) -> None:
         self.ticket = None
         self.state = "pending"
         self.offline = False
+        self.has_qr = False
         self.sms_to = ""
         self.print_message = ""
         self.print_problem = False
@@ -73,13 +76,15 @@ class TicketScreen(KioskScreen):
         else:
             self.ids.wait.text = app.tr("wait_estimate", minutes=minutes)
         self.offline = bool(ticket.get("offline"))
+        link = ticket.get("phone_url") or ""
+        self.ids.qr.texture = qr_texture(link) if link else None
+        self.has_qr = bool(link)
         if self.offline:
-            # Honest: the number is real, but the kiosk cannot see the queue without network.
+            # Honest: the number is real, but the kiosk cannot see the queue without network;
+            # the QR code (the kiosk's own token) shows the turn once the ticket is uploaded.
             self.ids.wait.text = app.tr("wait_unknown_offline")
-            self.ids.qr.texture = None
             self.ids.message.text = app.tr("ticket_offline", time=_local_time(ticket["created_at"]))
         else:
-            self.ids.qr.texture = qr_texture(ticket["phone_url"])
             self.ids.message.text = app.tr("follow_on_phone")
         if not ticket.get("sms"):
             self.sms_to = ""  # the server did not keep a number: promise nothing
@@ -103,6 +108,7 @@ class TicketScreen(KioskScreen):
         """The idle reset: the next visitor does not see this ticket (or its phone line)."""
         self.ticket = None
         self.offline = False
+        self.has_qr = False
         self.sms_to = ""
         self.print_message = ""
         self.print_problem = False

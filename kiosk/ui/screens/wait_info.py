@@ -30,13 +30,22 @@ def place_detail(app, place) -> str:
     return "  ·  ".join(parts)
 
 
+def intro_key(ticket: dict | None, sms: bool) -> str:
+    """What the visitor can count on: an offline ticket not uploaded yet has no working
+    phone page nor SMS before the link returns, so "stay near" rather than "go out"."""
+    ticket = ticket or {}
+    if ticket.get("offline") and not ticket.get("uploaded"):
+        return "waitinfo_offline_sms" if sms else "waitinfo_offline_qr"
+    return "waitinfo_sms" if sms else "waitinfo_qr"
+
+
 class WaitInfoScreen(KioskScreen):
     def show(self, ticket: dict | None, sms: bool, today: dt.date | None = None) -> None:
         app = self.app
         today = today or dt.date.today()
         number = (ticket or {}).get("number", "")
         self.ids.number.text = f"{app.tr('your_number')} : {number}" if number else ""
-        self.ids.intro.text = app.tr("waitinfo_sms" if sms else "waitinfo_qr")
+        self.ids.intro.text = app.tr(intro_key(ticket, sms))
         grid = self.ids.places
         grid.clear_widgets()
         events = offers_on(app.offers(), today)

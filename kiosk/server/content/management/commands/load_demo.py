@@ -1,9 +1,8 @@
-"""Load (or refresh) the demo content of the 19e: site, poles, services, life situations,
-nearby places, information pages (the Carte Citoyenne), offers, agents, kiosk, counters."""
+"""Load (or refresh) the demo content of the 19e: the site, every content kind the file lists
+(KINDS: poles, floor plans, services, life situations...), agents, kiosk, counters."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -32,30 +31,15 @@ class Command(BaseCommand):
             raise CommandError(f"demo content is not valid JSON: {exc}") from exc
         with transaction.atomic():
             summary = load(data)
-        self.stdout.write(
-            self.style.SUCCESS(
-                "demo loaded: site {site}, {poles} poles, {plans} plans, {services} services, "
-                "{situations} situations, {places} places, {pages} pages, {offers} offers, "
-                "{closures} closures, {announcements} announcements, "
-                "{counters} counters, {agents} agents, {kiosks} kiosks".format(**summary)
-            )
-        )
+        site = summary.pop("site")
+        counts = ", ".join(f"{n} {what}" for what, n in summary.items())
+        self.stdout.write(self.style.SUCCESS(f"demo loaded: site {site}, {counts}"))
 
 
 def load(data: dict) -> dict:
     from kiosk.server.accounts.models import SiteMembership
-    from kiosk.server.content.models import (
-        Announcement,
-        Closure,
-        FloorPlan,
-        InfoPage,
-        NearbyPlace,
-        Offer,
-        Pole,
-        Service,
-        Site,
-        Situation,
-    )
+    from kiosk.server.content.kinds import KINDS
+    from kiosk.server.content.models import Site
     from kiosk.server.devices.models import Kiosk
     from kiosk.server.queueing.models import Counter
 
@@ -64,73 +48,22 @@ def load(data: dict) -> dict:
         slug=s["id"], defaults={"name": s["name"], "address": s.get("address", ""),
                                 "sms_name": s.get("sms_name", "")}
     )
-    poles = {}
-    for p in data["poles"]:
-        fields = {k: p.get(k, d) for k, d in
-                  (("order", 0), ("color", ""), ("pictogram", ""), ("name", {}), ("summary", {}))}
-        pole = _upsert(Pole, site, p["id"], fields)
-        poles[p["id"]] = pole
-    plans = {}
-    for d in data.get("plans", []):  # before the services that name them
-        fields = {k: d.get(k, default) for k, default in (
-            ("order", 0), ("name", {}), ("hotspots", []))}
-        fields["image"] = _plan_image(site, d)
-        plans[d["id"]] = _upsert(FloorPlan, site, d["id"], fields)
-    services = {}
-    for d in data["services"]:
-        fields = {k: d[k] for k in ("order", "prefix", "pictogram", "name") if k in d}
-        fields.update({k: d.get(k, default) for k, default in (
-            ("summary", {}), ("place", {}), ("hours", []), ("documents", []),
-            ("ticketing", True), ("mean_service_minutes", 10.0), ("plan", ""),
-            ("plan_x", None), ("plan_y", None))})
-        fields["pole"] = poles[d["pole"]]
-        services[d["id"]] = _upsert(Service, site, d["id"], fields)
-    situations = {}
-    for d in data.get("situations", []):  # after the services they name
-        fields = {k: d.get(k, default) for k, default in (
-            ("order", 0), ("pictogram", ""), ("name", {}), ("summary", {}), ("services", []),
-            ("documents", []))}
-        situations[d["id"]] = _upsert(Situation, site, d["id"], fields)
-    places = {}
-    for d in data.get("places", []):
-        fields = {k: d.get(k, default) for k, default in (
-            ("order", 0), ("name", {}), ("summary", {}), ("kind", "other"), ("address", ""),
-            ("walking_minutes", 5), ("pictogram", ""))}
-        places[d["id"]] = _upsert(NearbyPlace, site, d["id"], fields)
-    pages = {}
-    for d in data.get("pages", []):
-        fields = {k: d.get(k, default) for k, default in (
-            ("order", 0), ("pictogram", ""), ("title", {}), ("summary", {}), ("body", []),
-            ("link", ""), ("link_label", {}), ("audio", {}))}
-        pages[d["id"]] = _upsert(InfoPage, site, d["id"], fields)
-    offers = {}
-    for d in data.get("offers", []):
-        fields = {k: d.get(k, default) for k, default in (
-            ("order", 0), ("source", "local"), ("category", "event"), ("pictogram", ""),
-            ("title", {}), ("summary", {}), ("where", ""), ("walking_minutes", None),
-            ("weekdays", []), ("age_min", 0), ("age_max", None), ("capacity", None),
-            ("link", ""), ("interests", []), ("audio", {}), ("published", True))}
-        for key in ("starts", "ends"):
-            fields[key] = dt.date.fromisoformat(d[key]) if d.get(key) else None
-        for key in ("time", "end_time"):
-            fields[key] = dt.time.fromisoformat(d[key]) if d.get(key) else None
-        offers[d["id"]] = _upsert(Offer, site, d["id"], fields)
-    closures = {}
-    for d in data.get("closures", []):
-        fields = {"starts": dt.date.fromisoformat(d["from"]),
-                  "ends": dt.date.fromisoformat(d["to"]) if d.get("to") else None,
-                  "hours": d.get("hours", []), "reason": d.get("reason", {}),
-                  "services": d.get("services", [])}
-        closures[d["id"]] = _upsert(Closure, site, d["id"], fields)
-    announcements = {}
-    for d in data.get("announcements", []):
-        fields = {"order": d.get("order", 0), "level": d.get("level", "info"),
-                  "message": d.get("text", {}), "starts_at": None, "ends_at": None}
-        announcements[d["id"]] = _upsert(Announcement, site, d["id"], fields)
+    loaded: dict[str, dict] = {}
+    for kind in KINDS:  # in delta order: what an item names is loaded before it
+        items = data.get(kind.demo_key, []) if kind.demo_key else []
+        loaded[kind.name] = {}
+        for d in items:
+            if kind.name == "plan":  # the demo names the image's source file, not its hash
+                image = _plan_image(site, d)
+                d = {**d, "image": image.slug if image is not None else None}
+            fields = kind.fields_from_wire(site, d)
+            loaded[kind.name][d["id"]] = _upsert(kind.model, site, d["id"], fields)
+    services = loaded["service"]
     for c in data.get("counters", []):
         counter, _ = Counter.objects.update_or_create(
-            site=site, name=c["name"], defaults={"is_open": c.get("open", True)}
-        )
+            site=site, name=c["name"],
+            defaults={"is_open": c.get("open", True), "hours": c.get("hours", []),
+                      "exceptions": c.get("exceptions", [])})
         counter.services.set([services[sid] for sid in c["services"]])
     User = get_user_model()
     for a in data.get("agents", []):
@@ -147,9 +80,8 @@ def load(data: dict) -> dict:
     for k in data.get("kiosks", []):
         Kiosk.objects.register(site, k["name"], token=k["token"])
     return {
-        "site": site.slug, "poles": len(poles), "plans": len(plans), "services": len(services),
-        "situations": len(situations), "places": len(places), "pages": len(pages),
-        "offers": len(offers), "closures": len(closures), "announcements": len(announcements),
+        "site": site.slug,
+        **{kind.demo_key: len(loaded[kind.name]) for kind in KINDS if kind.demo_key},
         "counters": len(data.get("counters", [])), "agents": len(data.get("agents", [])),
         "kiosks": len(data.get("kiosks", [])),
     }
@@ -162,6 +94,7 @@ def _plan_image(site, d: dict):
     """The floor plan's image (an SVG or PNG of the project, "assets/plans/src/rdc.svg"),
     checked and rendered like an upload, stored as the asset "plan-<id>"; None without one,
     or when it cannot be rendered here (no rsvg-convert): kiosks then show their bundled plan."""
+    from kiosk.server.content.actions import do_save_content
     from kiosk.server.content.assets import AssetRejected, store_blob, validate_upload
     from kiosk.server.content.models import Asset
     from kiosk.server.content.plans_admin import image_asset_slug
@@ -185,21 +118,21 @@ def _plan_image(site, d: dict):
         asset.kind, asset.sha256, asset.size, asset.content_type = (
             "plan", sha256, len(stored), content_type)
         asset.full_clean()
-        asset.save()
+        do_save_content(asset)
     return asset
 
 
 def _upsert(model, site, slug, fields):
     """Save only when something differs, so a reload does not bump every kiosk's cursor."""
+    from kiosk.server.content.actions import do_save_content
+
     obj = model.objects.filter(site=site, slug=slug).first()
     if obj is None:
         obj = model(site=site, slug=slug, **fields)
-        obj.full_clean()
-        obj.save()
-        return obj
-    if any(getattr(obj, k) != v for k, v in fields.items()):
+    elif any(getattr(obj, k) != v for k, v in fields.items()):
         for k, v in fields.items():
             setattr(obj, k, v)
-        obj.full_clean()
-        obj.save()
-    return obj
+    else:
+        return obj
+    obj.full_clean()
+    return do_save_content(obj)

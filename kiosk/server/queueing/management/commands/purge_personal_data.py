@@ -4,6 +4,7 @@ erase every phone number left on a closed ticket."""
 from django.core.management.base import BaseCommand
 
 from kiosk.server.content.contributions import purge_contacts
+from kiosk.server.queueing.counter_actions import do_close_counters_overnight
 from kiosk.server.queueing.privacy import do_purge_personal_data
 
 
@@ -13,5 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         counts = do_purge_personal_data()
         purge_contacts()  # residents' contacts on rejected or ended offers
+        closed = do_close_counters_overnight()
         self.stdout.write(f"purge: {counts['expired']} stale tickets closed, "
-                          f"{counts['erased']} phone numbers erased")
+                          f"{counts['erased']} phone numbers erased, "
+                          f"{closed} counters left open closed")

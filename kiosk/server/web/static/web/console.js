@@ -99,6 +99,7 @@
       }).join("") : '<li class="empty">Aucun ticket mis de côté.</li>';
       $("total-parked").textContent = s.parked.length;
     }
+    renderDesk(s.counter);
     var help = s.assistance || [];
     if (changed("assistance", help.map(function (a) { return [a.id, a.kiosk, a.language, a.note]; }))) {
       var fresh = help.filter(function (a) { return !announced[a.id]; });
@@ -120,6 +121,25 @@
     tick();
   }
 
+  // The counter's own state: open, paused until HH:MM (over by itself at that time),
+  // closed (for today); each form shows for the states it applies to.
+  function deskOf(c) {
+    if (c.desk === "paused" && c.paused_until_iso && new Date(c.paused_until_iso) <= new Date()) return "open";
+    return c.desk;
+  }
+  function renderDesk(c) {
+    if (!c || !$("desk")) return;
+    var desk = deskOf(c);
+    $("desk").dataset.desk = desk;
+    $("desk-state").textContent = {
+      open: "Guichet ouvert", closed: "Guichet fermé", closed_today: "Guichet fermé pour aujourd'hui",
+      paused: "En pause jusqu'à " + c.paused_until,
+    }[desk] || "";
+    $("desk").querySelectorAll("form[data-desk-show]").forEach(function (f) {
+      f.hidden = f.dataset.deskShow.split(" ").indexOf(desk) < 0;
+    });
+  }
+
   // The clocks between two polls: time since the call, the no-show countdown.
   function tick() {
     var cur = state.current;
@@ -130,6 +150,7 @@
     var left = cur ? Math.ceil(cur.no_show_in_s - spent) : 0;
     absent.disabled = !cur || left > 0 || busy;
     $("absent-countdown").textContent = cur && left > 0 ? "dans " + duration(left) : "";
+    if (state.counter && $("desk") && $("desk").dataset.desk !== deskOf(state.counter)) renderDesk(state.counter);
     (state.assistance || []).forEach(function (a) {
       var el = $("assist-wait-" + a.id);
       if (el) el.textContent = duration(a.waiting_seconds + spent);
@@ -221,6 +242,7 @@
     var form = e.target.closest("form[data-action]");
     if (!form || !root.contains(form)) return;
     e.preventDefault();
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
     if (form.dataset.action === "transfer" && !form.elements.service.value) {
       flash("error", "Choisissez d'abord le service de destination.");
       form.elements.service.focus();

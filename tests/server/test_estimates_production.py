@@ -1,0 +1,216 @@
+"""What production feeds the estimator and tells the visitor (issue: the "15 minutes"
+promise): ties broken as the counters call, what the model learns from the history
+(gaps between a counter becoming free and its next call, visitors who leave, no-shows),
+timetables reaching the estimate, and the honest wait at issue (range, "stay in the hall",
+"we may not reach you today").
+
+The clock is fixed to a Tuesday morning (Paris), so timetables mean the same whatever the
+hour the tests run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+TUESDAY_10H = dt.datetime(2026, 12, 8, 10, 0)  # Paris wall clock
+WEEKDAYS = [0, 1, 2, 3, 4]
+
+
+@pytest.fixture(autouse=True)
+def static_root(settings, tmp_path):
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """A settable clock: `clock.now` is what timezone.now answers."""
+    from kiosk.server.queueing.estimates import reset_caches
+
+    state = SimpleNamespace(now=timezone.make_aware(TUESDAY_10H))
+    monkeypatch.setattr(timezone, "now", lambda: state.now)
+
+    def advance(minutes: float) -> None:
+        state.now += dt.timedelta(minutes=minutes)
+
+    state.advance = advance
+    reset_caches()
+    yield state
+    reset_caches()
+
+
+@pytest.fixture
+def q(demo, clock):
+    """Two ticketing services a, b on one counter g (its agent at the desk); the demo's
+    counters closed."""
+    from kiosk.server.queueing.models import Counter
+
+    Counter.objects.filter(site=demo).update(is_open=False)
+    a, b = demo.services.filter(ticketing=True).order_by("slug")[:2]
+    for service in (a, b):
+        service.mean_service_minutes = 10
+        service.save()
+    g = Counter.objects.create(site=demo, name="Guichet 7", is_open=True)
+    g.services.set([a, b])
+    return SimpleNamespace(site=demo, a=a, b=b, g=g, clock=clock)
+
+
+def issue(service, **kw):
+    from kiosk.server.queueing.issuing import do_issue_ticket
+
+    ticket, created = do_issue_ticket(service, **kw)
+    assert created
+    return ticket
+
+
+def fresh(obj):
+    obj.refresh_from_db()
+    return obj
+
+
+# -- ties ---------------------------------------------------------------------------------
+
+
+def test_ties_are_broken_as_the_counter_calls(q):
+    """Tickets of two services issued at the same instant: the estimates order them exactly
+    as do_call_next calls them (by pk), whatever the services' order in any set."""
+    from kiosk.server.queueing.counter_actions import do_call_next
+    from kiosk.server.queueing.estimates import estimates_for, invalidate_estimates
+    from kiosk.server.queueing.models import Ticket
+
+    tickets = [issue(q.b if i % 2 else q.a) for i in range(6)]
+    same = timezone.now() - dt.timedelta(minutes=5)
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(queued_at=same)
+    invalidate_estimates(q.site.pk)
+    estimates = estimates_for(q.site, [fresh(t) for t in tickets])
+    by_estimate = sorted(tickets, key=lambda t: (estimates[t.pk], t.pk))
+    assert len({estimates[t.pk] for t in tickets}) == len(tickets)  # premise: all distinct
+    called = [do_call_next(q.g) for _ in tickets]
+    assert [t.pk for t in called] == [t.pk for t in by_estimate]
+
+
+# -- what the model learns from production --------------------------------------------------
+
+
+def _history(q, *, gap: float, service_minutes: float, days: int = 3, per_day: int = 12):
+    """Past days of one counter whose agent calls `gap` minutes after each visitor left."""
+    from kiosk.server.queueing.models import Ticket, TicketStatus
+
+    rows = []
+    for d in range(1, days + 1):
+        day = timezone.localdate() - dt.timedelta(days=d)
+        t = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
+        for n in range(1, per_day + 1):
+            called = t + dt.timedelta(minutes=gap)
+            finished = called + dt.timedelta(minutes=service_minutes)
+            rows.append(Ticket(site=q.site, service=q.a, issued_service=q.a, day=day, number=n,
+                               prefix=q.a.prefix, status=TicketStatus.DONE, counter=q.g,
+                               queued_at=day and t - dt.timedelta(minutes=30), called_at=called,
+                               drawn_at=called, finished_at=finished))
+            t = finished
+    Ticket.objects.bulk_create(rows)
+
+
+def test_the_model_learns_the_gap_between_a_visitor_leaving_and_the_next_call(q):
+    from kiosk.server.queueing.snapshot import fit_service_time_model
+
+    _history(q, gap=6.0, service_minutes=8.0)
+    model = fit_service_time_model(q.site)
+    assert model.gaps(str(q.g.pk)).mean == pytest.approx(6.0, abs=1.5)
+    assert model.mean(str(q.a.pk), str(q.g.pk)) == pytest.approx(8.0, rel=0.25)
+
+
+def test_an_agent_slow_to_call_lengthens_the_estimates(q):
+    """Same service times, an agent who takes 6 minutes between visitors: the waits announced
+    grow by about that much per visitor ahead."""
+    from kiosk.server.queueing.estimates import queue_estimates, reset_caches
+
+    def wait_of_fifth() -> int:
+        reset_caches()
+        tickets = [issue(q.a) for _ in range(5)]
+        minutes = queue_estimates(q.site, fresh=True)[tickets[-1].pk]
+        from kiosk.server.queueing.models import Ticket
+
+        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).delete()
+        return minutes
+
+    _history(q, gap=0.2, service_minutes=8.0)
+    quick = wait_of_fifth()
+    from kiosk.server.queueing.models import Ticket
+
+    Ticket.objects.exclude(day=timezone.localdate()).delete()
+    _history(q, gap=6.0, service_minutes=8.0)
+    slow = wait_of_fifth()
+    assert slow - quick >= 4 * 4  # four visitors ahead, ~6 minutes more each (learned, shrunk)
+
+
+def test_visitors_who_leave_are_learned(q):
+    from kiosk.server.queueing.models import Ticket, TicketStatus
+    from kiosk.server.queueing.snapshot import fit_service_time_model
+
+    _history(q, gap=1.0, service_minutes=8.0)
+    baseline = fit_service_time_model(q.site).leave_rate
+    day = timezone.localdate() - dt.timedelta(days=1)
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time(11, 0)))
+    Ticket.objects.bulk_create([
+        Ticket(site=q.site, service=q.a, issued_service=q.a, day=day, number=100 + n,
+               prefix=q.a.prefix, status=TicketStatus.CANCELLED, queued_at=start,
+               finished_at=start + dt.timedelta(minutes=20)) for n in range(30)])
+    assert fit_service_time_model(q.site).leave_rate > baseline + 0.2
+
+
+# -- timetables reach the estimate ----------------------------------------------------------
+
+
+def test_a_ticket_no_session_can_reach_is_told_so(q, api):
+    """The counter closes at 10:30 and 5 visitors of 10 min are ahead: a ticket taken now
+    cannot be called before closing; the kiosk is told so instead of a number."""
+    q.g.hours = [{"days": WEEKDAYS, "open": "08:30", "close": "10:30"}]
+    q.g.save()
+    for _ in range(5):
+        issue(q.a)
+    response = api.post("/tickets", {"service": q.a.slug}, key=uuid.uuid4())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["wait_status"] == "not_today"
+    assert body["estimated_wait_minutes"] is None
+    status = api.get("/queues").json()["services"][q.a.slug]
+    assert status["wait_status"] == "not_today"
+
+
+def test_an_afternoon_session_is_in_the_estimate(q):
+    """Closed from 10:00 to 13:30 (lunch break), open again until 17:00: a ticket taken at
+    10:00 is estimated from 13:30, not called "at once" nor "not today"."""
+    from kiosk.server.queueing.estimates import queue_estimates
+
+    q.g.hours = [{"days": WEEKDAYS, "open": "08:30", "close": "10:00"},
+                 {"days": WEEKDAYS, "open": "13:30", "close": "17:00"}]
+    q.g.is_open = False
+    q.g.save()
+    ticket = issue(q.a)
+    assert fresh(ticket).wait_status_at_issue == "estimated"
+    minutes = queue_estimates(q.site, fresh=True)[ticket.pk]
+    assert 210 <= minutes <= 220  # 3 h 30 until the session, plus the agent's first call
+
+
+def test_the_wait_range_is_shown_when_wide(q, api):
+    for _ in range(8):
+        issue(q.a)
+    body = api.post("/tickets", {"service": q.a.slug}, key=uuid.uuid4()).json()
+    assert body["wait_status"] == "estimated"
+    low, high, mean = body["wait_low_minutes"], body["wait_high_minutes"], body["estimated_wait_minutes"]
+    assert low is not None and high is not None
+    assert low <= mean <= high and high - low >= 10
+
+
+def test_a_visitor_next_at_issue_is_told_to_stay(q, api):
+    body = api.post("/tickets", {"service": q.a.slug}, key=uuid.uuid4()).json()
+    assert body["wait_status"] == "soon"
+    assert body["estimated_wait_minutes"] is not None and body["estimated_wait_minutes"] <= 15
