@@ -10,7 +10,8 @@ purpose=${1:-demo}
 # machines without one; Noto fonts cover Latin (incl. ɛ ɔ ɲ ŋ), Arabic and CJK.
 pkgs=(xvfb xauth libmtdev1 libgl1 libegl1 libgl1-mesa-dri fonts-noto-core fonts-noto-cjk librsvg2-bin espeak-ng)
 if [ "$purpose" = test ]; then
-  pkgs+=(postgresql chromium chromium-driver kannel kannel-extras nginx-core systemd openssl)
+  # postgresql-client: pg_dump and psql (tests/deploy/test_backup_restore.py), named, not only pulled in.
+  pkgs+=(postgresql postgresql-client chromium chromium-driver kannel kannel-extras nginx-core systemd openssl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from kiosk.domain.wait import ESTIMATED, NOT_TODAY, SOON, UNKNOWN, ShownWait
+
 log = logging.getLogger(__name__)
 
 PrintStatus = Literal["ok", "absent", "paper_out", "error"]
@@ -58,6 +60,9 @@ class TicketPrint:
     service_name_fr: str = ""
     # Issued by the kiosk from its leased numbers while the server was unreachable.
     offline: bool = False
+    # What the visitor is told (kiosk.domain.wait): a range when wide, "stay in the hall",
+    # "we may not reach you today". None: `estimate_minutes` alone (older callers).
+    wait: ShownWait | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,10 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "Le {date} à {time}",
         "estimate": "Attente estimée : environ {n} min",
         "estimate_unknown": "Attente estimée : inconnue pour l'instant",
+        "estimate_range": "Attente estimée : {low} à {high} min",
+        "soon": "Restez dans la salle d'attente : votre tour approche",
+        "not_today": "Nous ne pourrons peut-être pas vous recevoir aujourd'hui : "
+                     "demandez à un agent",
         "position": "Position dans la file : {n}",
         "phone": "Suivez votre tour sur votre téléphone :",
         "offline": "Ticket émis hors ligne : votre numéro est bien réservé. Il sera "
@@ -93,6 +102,9 @@ LABELS: dict[str, dict[str, str]] = {
         "issued": "{date}, {time}",
         "estimate": "Estimated wait: about {n} min",
         "estimate_unknown": "Estimated wait: not known yet",
+        "estimate_range": "Estimated wait: {low} to {high} min",
+        "soon": "Stay in the waiting room: your turn is coming soon",
+        "not_today": "We may not reach you today: please ask an agent",
         "position": "Position in the queue: {n}",
         "phone": "Follow your turn on your phone:",
         "offline": "Ticket issued offline: your number is kept. It will reach the server "
@@ -144,8 +156,7 @@ def ticket_lines(ticket: TicketPrint, encoding: str = "cp858") -> dict[str, str]
         "service": service,
         "issued": labels["issued"].format(
             date=when.strftime("%d/%m/%Y"), time=when.strftime("%H:%M")),
-        "estimate": (labels["estimate_unknown"] if ticket.estimate_minutes is None
-                     else labels["estimate"].format(n=max(0, int(ticket.estimate_minutes)))),
+        "estimate": _estimate_line(ticket, labels),
         "position": ("" if ticket.position is None
                      else labels["position"].format(n=int(ticket.position))),
         "phone": labels["phone"] if ticket.phone_url else "",
@@ -153,6 +164,22 @@ def ticket_lines(ticket: TicketPrint, encoding: str = "cp858") -> dict[str, str]
         "footer": ticket.footer if can_print(ticket.footer, encoding) else "",
     }
     return {k: printable_text(v, encoding) for k, v in lines.items()}
+
+
+def _estimate_line(ticket: TicketPrint, labels: dict[str, str]) -> str:
+    wait = ticket.wait
+    if wait is None:
+        wait = ShownWait(ESTIMATED if ticket.estimate_minutes is not None else UNKNOWN,
+                         ticket.estimate_minutes)
+    if wait.status == SOON:
+        return labels["soon"]
+    if wait.status == NOT_TODAY:
+        return labels["not_today"]
+    if wait.minutes is None:
+        return labels["estimate_unknown"]
+    if wait.wide:
+        return labels["estimate_range"].format(low=wait.low, high=wait.high)
+    return labels["estimate"].format(n=max(0, int(wait.minutes)))
 
 
 def render_ticket(ticket: TicketPrint, profile: str | None = "default", *,

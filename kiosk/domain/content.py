@@ -285,6 +285,13 @@ class Service:
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
 
+    @property
+    def plan_spot(self) -> tuple[float, float]:
+        """Where the service is on its plan, (x, y) in 0..1; the centre when no spot is set.
+        0.0 is a real spot (the plan's left or top edge), not "unset"."""
+        return (0.5 if self.plan_x is None else self.plan_x,
+                0.5 if self.plan_y is None else self.plan_y)
+
     def exception_on(self, day: dt.date, closures=()) -> HoursException | None:
         """What overrides the weekly hours on `day`: a site-wide closure naming this service
         (or all), else the service's own exception; None on an ordinary day."""

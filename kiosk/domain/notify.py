@@ -25,6 +25,8 @@ DEFAULT_THRESHOLD_MINUTES = 15.0
 DEFAULT_MAX_POSITION = 3
 # The quantile of the call time compared with the lead, tuned on the simulator (docs/queues.md).
 NEAR_QUANTILE = 0.1
+# "Stay in the hall" at issue: the call very likely (p80) comes within the lead.
+AT_ISSUE_QUANTILE = 0.8
 
 _NORMAL = NormalDist()
 
@@ -55,9 +57,12 @@ def near_by_time(estimate: CallEstimate, lead_minutes: float = DEFAULT_LEAD_MINU
 
 
 def near_at_issue(estimate: CallEstimate, lead_minutes: float = DEFAULT_LEAD_MINUTES,
-                  quantile: float = NEAR_QUANTILE) -> bool:
-    """True when, at issue, the turn is already within the lead (the rule would fire at
-    once): the kiosk tells the visitor to stay, and no "near" SMS is sent."""
+                  quantile: float = AT_ISSUE_QUANTILE) -> bool:
+    """True when, at issue, the visitor is in fact next: the call will very likely come
+    within the lead (its ``quantile``, p80 by default, is): the kiosk tells the visitor to
+    stay, no "near" SMS is sent (only "it's your turn" at the call). A ticket whose turn
+    only *may* come within the lead (the near rule true, not this) gets its "near" SMS at
+    once, with its estimate: it may go out, not far."""
     return near_by_time(estimate, lead_minutes, quantile)
 
 

@@ -9,7 +9,11 @@ else handles it through these helpers:
   overseas departments are recognised even when typed in national form (``0692 12 34 56``
   is a Réunion mobile, ``+262 692 12 34 56``), and any foreign number typed with ``+`` or
   ``00`` is accepted. Only numbers that can receive an SMS are accepted: phonenumbers types
-  MOBILE and FIXED_LINE_OR_MOBILE (countries whose plans do not tell them apart).
+  MOBILE and FIXED_LINE_OR_MOBILE (countries whose plans do not tell them apart); never a
+  non-geographic one (satellite +870, +881, international networks +882, +883: costly,
+  and no SMS contract covers them), whatever its type.
+- `check_sms_region` refuses a number outside the countries a site sends SMS to (the
+  server's SMS_COUNTRIES: France and its overseas departments by default), code ``country``.
   Note: Mayotte is ``+262`` (region YT, mobiles ``0639``); ``+269`` is the Comoros, which
   Mayotte used before 2007 — both are accepted, as any valid foreign mobile is.
 - `mask_phone` gives ``+33 6 •• •• •• 78`` for logs: country code, first national digit and
@@ -37,6 +41,10 @@ DEFAULT_REGION = "FR"
 OVERSEAS_REGIONS: tuple[str, ...] = ("RE", "YT", "GP", "MQ", "GF", "BL", "MF", "PM")
 
 SMS_CAPABLE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
+# Where SMS go by default: metropolitan France and the regions of OVERSEAS_REGIONS.
+DEFAULT_SMS_REGIONS: tuple[str, ...] = (DEFAULT_REGION, *OVERSEAS_REGIONS)
+# phonenumbers' region of the non-geographic codes (+800, +870, +881, +882, +883, +888, +979).
+NON_GEOGRAPHIC = "001"
 
 MAX_INPUT_LENGTH = 32  # generous for "+33 (0)6 12 34 56 78" and the like; rejects pastes
 _ALLOWED = re.compile(r"^[0-9+().\-\s/]*$")
@@ -48,7 +56,8 @@ class PhoneError(ValueError):
     """A typed phone number that cannot be used; `code` is stable, for the UI to translate.
 
     Codes: ``empty``, ``too_long``, ``invalid_chars``, ``not_a_number``, ``invalid``,
-    ``not_mobile``, ``not_e164`` (helpers that expect an already-normalised number).
+    ``not_mobile``, ``country`` (outside the countries given), ``not_e164`` (helpers that
+    expect an already-normalised number).
     """
 
     def __init__(self, code: str, message: str):
@@ -107,7 +116,28 @@ def normalize_phone(raw: str, default_region: str = DEFAULT_REGION) -> str:
         raise PhoneError("invalid", "this number does not exist in its numbering plan")
     if phonenumbers.number_type(number) not in SMS_CAPABLE_TYPES:
         raise PhoneError("not_mobile", "this number cannot receive SMS (not a mobile)")
+    if phonenumbers.region_code_for_number(number) == NON_GEOGRAPHIC:
+        raise PhoneError("not_mobile", "satellite and international network numbers "
+                                       "cannot receive SMS")
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def sms_region(e164: str) -> str:
+    """The ISO region of a normalised number ("FR", "RE"...; "001": non-geographic; "" if
+    it does not parse)."""
+    try:
+        return phonenumbers.region_code_for_number(phonenumbers.parse(e164, None)) or ""
+    except NumberParseException:
+        return ""
+
+
+def check_sms_region(e164: str, regions) -> str:
+    """`e164` if its country is one of `regions` (ISO codes), else PhoneError("country")."""
+    region = sms_region(e164)
+    allowed = {r.upper() for r in regions} - {NON_GEOGRAPHIC}
+    if not region or region not in allowed:
+        raise PhoneError("country", "numbers of this country cannot receive SMS here")
+    return e164
 
 
 def is_e164(value: str) -> bool:

@@ -135,9 +135,12 @@ class DomainReplay:
             self._close_ticket(ev.counter, now, no_show=False)
             v = w.choose(ev.counter)
             answer = v.ticket_id
-            gap = 0.0 if direct else now - self.free_since.get(ev.counter, now)
+            # Measured as the server measures it: from the later of "counter free" and the
+            # called ticket's issue (an idle counter with nobody to call has no gap).
+            free = max(self.free_since.get(ev.counter, now), v.issued_at)
+            gap = 0.0 if direct else max(now - free, 0.0)
             self._observe("observe_gap", ev.counter, gap)
-            self._observe("observe_leave", False)
+            self._observe("observe_leave", False, now - v.issued_at)
             self.called[ev.counter] = (v.ticket_id, v.service, now)
             self.last_wait[v.service] = now - v.issued_at
         elif ev.kind in ("finish", "no_show"):
@@ -146,7 +149,7 @@ class DomainReplay:
         elif ev.kind in ("open", "back"):
             self.free_since[ev.counter] = now
         elif ev.kind == "leave":
-            self._observe("observe_leave", True)
+            self._observe("observe_leave", True, now - ev.visitor.issued_at)
         self._sms(now)
         return answer
 

@@ -66,3 +66,28 @@ def shown_wait(mean: float | None, low: float | None, high: float | None, reacha
     if lo is not None and hi is not None:
         lo, hi = min(lo, whole), max(hi, whole)
     return ShownWait(ESTIMATED, whole, lo, hi)
+
+
+def shown_from_wire(data: dict) -> ShownWait:
+    """The ShownWait of an API answer (a ticket or a service's queue status); an older
+    server sends no `wait_status`: a number is then an estimate, none is unknown."""
+    minutes = data.get("estimated_wait_minutes")
+    status = data.get("wait_status")
+    if status not in WAIT_STATUSES:
+        status = ESTIMATED if minutes is not None else UNKNOWN
+    return ShownWait(status, minutes, data.get("wait_low_minutes"), data.get("wait_high_minutes"))
+
+
+def wait_words(shown: ShownWait) -> tuple[str, dict]:
+    """The kiosk catalog key and fields that say this wait on a ticket (screen and paper)."""
+    if shown.status == SOON:
+        return "wait_soon", {}
+    if shown.status == NOT_TODAY:
+        return "wait_not_today", {}
+    if shown.minutes is None:
+        return "wait_unknown", {}
+    if shown.wide:
+        return "wait_range", {"low": shown.low, "high": shown.high}
+    if shown.minutes <= 1:
+        return "wait_now", {}
+    return "wait_estimate", {"minutes": shown.minutes}

@@ -16,7 +16,7 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,6 +78,12 @@ SCHEMA = [
 ]
 
 
+# How long finished outbox rows stay: a sent row only until the screens no longer ask for it
+# (an offline ticket's upload is looked up the same day); a refused one long enough for an
+# agent to read it in the kiosk's file or the heartbeat's count after a weekend.
+SENT_KEEP = dt.timedelta(days=1)
+FAILED_KEEP = dt.timedelta(days=14)
+
 # Personal data an outbox payload may carry (a ticket's phone, with the visitor's consent;
 # a proposal's contact): kept only until the server has answered for the row.
 PERSONAL_FIELDS = ("phone", "contact")
@@ -129,10 +135,12 @@ def _iso(moment: dt.datetime) -> str:
 
 
 class LocalStore:
-    """Thread-safe access to the kiosk's SQLite file (one connection, one lock)."""
+    """Thread-safe access to the kiosk's SQLite file (one connection, one lock); implements
+    kiosk.ports.KioskStore. `clock()`: the time the outbox stamps and prunes with (tests)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, clock: Callable[[], dt.datetime] = _now):
         self.path = str(path)
+        self._clock = clock
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -151,6 +159,12 @@ class LocalStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def data_dir(self) -> Path | None:
+        """The directory of the SQLite file (synced assets live beside it); None in memory."""
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            return None
+        return Path(self.path).parent
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -289,7 +303,7 @@ class LocalStore:
             db.execute(
                 "INSERT INTO meta (key, value) VALUES ('content_synced_at', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (_iso(_now()),),
+                (_iso(self._clock()),),
             )
             return changed
 
@@ -384,7 +398,7 @@ class LocalStore:
     def enqueue(self, kind: str, payload: dict, idempotency_key: str | None = None) -> OutboxItem:
         """Add a write for the server; the key makes every retry of it safe."""
         key = idempotency_key or str(uuid.uuid4())
-        now = _iso(_now())
+        now = _iso(self._clock())
 
         def insert(db: sqlite3.Connection) -> int:
             return db.execute(
@@ -425,7 +439,7 @@ class LocalStore:
         A row left in 'sending' by a crash is released by `release_stuck`; since every
         row carries its idempotency key, sending it again is safe.
         """
-        moment = _iso(now or _now())
+        moment = _iso(now or self._clock())
 
         def claim(db: sqlite3.Connection) -> list[tuple]:
             return db.execute(
@@ -499,7 +513,7 @@ class LocalStore:
 
     def release_stuck(self, older_than: dt.timedelta = dt.timedelta(minutes=2)) -> int:
         """Rows claimed by a process that died go back to pending (their key makes resending safe)."""
-        limit = _iso(_now() - older_than)
+        limit = _iso(self._clock() - older_than)
         return self._write(
             lambda db: db.execute(
                 "UPDATE outbox SET status = 'pending' WHERE status = 'sending' AND claimed_at < ?",
@@ -512,13 +526,21 @@ class LocalStore:
             "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
         )[0][0]
 
-    def prune_outbox(self, older_than: dt.timedelta = dt.timedelta(days=1)) -> int:
-        """Forget finished rows after a day: the outbox is not an archive of visitors."""
-        limit = _iso(_now() - older_than)
+    def outbox_failed(self) -> int:
+        """Rows the server refused for good, still held (the heartbeat reports them)."""
+        return self._read("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")[0][0]
+
+    def prune_outbox(self, now: dt.datetime | None = None) -> int:
+        """Forget finished rows (sent after SENT_KEEP, refused after FAILED_KEEP): the outbox
+        is not an archive of visitors, and a kiosk's file must not grow with every ticket.
+        Pending rows are never pruned. Freed pages are zeroed (secure_delete) and reused."""
+        moment = now or self._clock()
+        sent, failed = _iso(moment - SENT_KEEP), _iso(moment - FAILED_KEEP)
         return self._write(
             lambda db: db.execute(
-                "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at < ?",
-                (limit,),
+                "DELETE FROM outbox WHERE (status = 'sent' AND created_at < ?)"
+                " OR (status = 'failed' AND created_at < ?)",
+                (sent, failed),
             ).rowcount
         )
 
@@ -531,7 +553,7 @@ class LocalStore:
         self._write(lambda db: db.execute(
             "INSERT INTO lease (service, day, prefix, first, last, next, created_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (service, day, first) DO NOTHING",
-            (service, day, prefix, first, last, first, _iso(_now())),
+            (service, day, prefix, first, last, first, _iso(self._clock())),
         ))
         return Lease(service, day, prefix, first, last, first)
 

@@ -58,6 +58,7 @@ class LocalServer:
             "SECURE_HSTS_SECONDS": "0",
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "PUBLIC_BASE_URL": "",
+            "DEMO": "1",  # a local demo / test server: load_demo may create its accounts
             **self.extra_env,
         }
         env.pop("DATABASE_URL", None)
@@ -74,10 +75,12 @@ class LocalServer:
             raise RuntimeError(f"manage {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result.stdout
 
-    def prepare(self, demo: bool = True) -> None:
+    def prepare(self, demo: bool = True, timetables: bool = True) -> None:
+        """Migrate and load the demo; `timetables` False: the counters without their weekly
+        timetables (open, no planned end), so estimates do not depend on the hour."""
         self.manage("migrate", "--noinput")
         if demo:
-            self.manage("load_demo")
+            self.manage("load_demo", *([] if timetables else ["--without-timetables"]))
 
     def start(self, timeout: float = 30.0, log_path: Path | None = None) -> LocalServer:
         self.port = self.port or free_port()

@@ -13,6 +13,7 @@ injected scripts are what the policy shuts out.
 
 from __future__ import annotations
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 
 DEFAULT_POLICY = "; ".join([
@@ -38,11 +39,26 @@ def content_security_policy() -> str:
 
 
 class ContentSecurityPolicyMiddleware:
+    # Both modes: under ASGI a sync-only middleware would hold a thread for each async
+    # long-poll below it (kiosk/server/middleware.py).
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response):
         self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
     def __call__(self, request):
-        response = self.get_response(request)
+        if self.async_mode:
+            return self.__acall__(request)
+        return self.decorate(self.get_response(request))
+
+    async def __acall__(self, request):
+        return self.decorate(await self.get_response(request))
+
+    def decorate(self, response):
         policy = content_security_policy()
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy

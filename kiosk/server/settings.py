@@ -6,6 +6,7 @@ PostgreSQL in production. Secrets come from the environment or from `<NAME>_FILE
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -57,11 +58,21 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": env("DATABASE_PASSWORD", "") or unquote(parsed.password or ""),
             "HOST": unquote(parsed.hostname or ""),
             "PORT": str(parsed.port or ""),
-            "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 60),
-            "CONN_HEALTH_CHECKS": True,
+            **postgres_connections(),
             "TEST": {"NAME": env("DB_TEST_NAME", "") or None},
         }
     raise ValueError(f"DATABASE_URL scheme not supported: {parsed.scheme!r}")
+
+
+def postgres_connections() -> dict:
+    """Under ASGI (DB_POOL=1, set by kiosk/server/asgi.py) sync views run in a thread per
+    request: connections come from a pool of DB_POOL_MAX per process (psycopg_pool), handed
+    back after each request. Under WSGI each gunicorn thread keeps its own for CONN_MAX_AGE."""
+    if envbool("DB_POOL", False):
+        return {"CONN_MAX_AGE": 0, "OPTIONS": {"pool": {
+            "min_size": envint("DB_POOL_MIN", 2), "max_size": envint("DB_POOL_MAX", 16),
+            "timeout": envint("DB_POOL_TIMEOUT", 20)}}}
+    return {"CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 60), "CONN_HEALTH_CHECKS": True}
 
 
 def sqlite_database(name: str) -> dict:
@@ -93,6 +104,11 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
 # Base of the links printed on tickets and QR codes (phones reach the server through it).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "").rstrip("/")
 
+# Queues (docs/queues.md, counter timetables): agents serve the visitors still in the hall
+# after the last planned session of the day; the estimator counts on this many minutes of it
+# before telling a visitor "we may not reach you today".
+COUNTER_OVERTIME_MINUTES = envint("COUNTER_OVERTIME_MINUTES", 30)
+
 # SMS (docs/sms.md): "log" for development, "kannel" in production.
 SMS_BACKEND = env("SMS_BACKEND", "log")
 KANNEL_SENDSMS_URL = env("KANNEL_SENDSMS_URL", "http://127.0.0.1:13013")
@@ -102,6 +118,17 @@ KANNEL_SMSC = env("KANNEL_SMSC", "")
 SMS_SENDER = env("SMS_SENDER", "")
 # Where Kannel's smsbox reaches this server for delivery reports (loopback in production).
 SMS_DLR_BASE_URL = env("SMS_DLR_BASE_URL", "http://127.0.0.1:8000")
+# The countries whose mobiles get SMS (ISO region codes, docs/sms.md): France and its
+# overseas departments and collectivities sharing its numbering. Satellite and other
+# non-geographic numbers never do, whatever this says.
+SMS_COUNTRIES = envlist("SMS_COUNTRIES", "FR,GP,MQ,GF,RE,YT,PM,BL,MF")
+# Phone numbers are stored encrypted under a key per day kept here, outside the database;
+# the nightly purge deletes past days' keys (crypto-shredding: docs/sms.md, privacy). Never
+# in the backups of the database.
+PHONE_KEYS_DIR = Path(env("PHONE_KEYS_DIR", str(DATA_DIR / "phone-keys")))
+# `load_demo` creates the published demo accounts and kiosk token: only on a demo server
+# (DEBUG, or DEMO=1 for the local demo and test servers, which run with DEBUG off).
+DEMO = envbool("DEMO", DEBUG)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -113,6 +140,7 @@ INSTALLED_APPS = [
     # django-ninja's API docs then use its bundled Swagger UI (our static files) instead of a
     # CDN: works offline, no third party, and within the Content-Security-Policy.
     "ninja",
+    "axes",  # per-account login throttling (AXES_* below)
     "kiosk.server.content",
     "kiosk.server.accounts",
     "kiosk.server.devices",
@@ -126,19 +154,27 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, async-capable: under ASGI every middleware must be (kiosk/server/middleware.py).
+    "kiosk.server.middleware.StaticFilesMiddleware",
+    # A NUL anywhere in a request is a 400, never a PostgreSQL 500 (kiosk/server/input_guard.py).
+    "kiosk.server.input_guard.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # An agent's session ends at the end of the working day (kiosk/server/accounts/sessions.py).
+    "kiosk.server.accounts.sessions.WorkingDaySessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "kiosk.server.security.ContentSecurityPolicyMiddleware",
+    # Last: turns a locked-out login into the login page with its message (AXES_* below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kiosk.server.urls"
 WSGI_APPLICATION = "kiosk.server.wsgi.application"
+ASGI_APPLICATION = "kiosk.server.asgi.application"  # what deploy/server runs
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
@@ -162,9 +198,37 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 12}},
+    # Refuses a password close to the username, the name or the e-mail.
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Per-account login throttling (django-axes): after AXES_FAILURE_LIMIT wrong passwords for
+# one username, from any addresses, that account cannot log in for AXES_COOLOFF_TIME (each
+# new try during the lockout starts it again). The per-IP limit (RATELIMITS["login"]) stays.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out account
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = envbool("AXES_ENABLED", True)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Not by address (axes.W006): the agents share the town hall's address, and one mistyping
+# colleague would lock them all out. Addresses are limited by RATELIMITS["login"].
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("AXES_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_DISABLE_ACCESS_LOG = True  # failures only: no growing log of every login
+AXES_CLIENT_IP_CALLABLE = "kiosk.server.ratelimit.client_ip"  # behind nginx: TRUSTED_PROXIES
+AXES_LOCKOUT_CALLABLE = "kiosk.server.accounts.lockout.lockout_response"
+# Agents' sessions: the cookie ends when the browser closes, and the session at the end of
+# the working day (SESSION_END_OF_DAY, local time) or after SESSION_MAX_HOURS at most.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_END_OF_DAY = env("SESSION_END_OF_DAY", "20:00")
+SESSION_MAX_HOURS = envint("SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600  # the stored session's own limit
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console"
 
@@ -228,15 +292,15 @@ def cache_from_url(url: str) -> dict:
 
 CACHES = {"default": cache_from_url(CACHE_URL)}
 
-# Rate limits (kiosk/server/ratelimit.py): per kiosk for the API's writes, per client IP for
-# the public phone actions and the login form. 429 + Retry-After beyond them.
+# Rate limits (kiosk/server/ratelimit.py): per kiosk for the API's writes, per ticket for the
+# phones' actions, per client IP for the login form. 429 + Retry-After beyond them.
 RATELIMIT_ENABLED = envbool("RATELIMIT_ENABLED", True)
 RATELIMITS = {
     "tickets": env("RATELIMIT_TICKETS", "60/m"),  # per kiosk
     "leases": env("RATELIMIT_LEASES", "60/m"),  # per kiosk: offline number blocks
     "assistance": env("RATELIMIT_ASSISTANCE", "6/m"),  # per kiosk
     "heartbeat": env("RATELIMIT_HEARTBEAT", "30/m"),  # per kiosk (one a minute is normal)
-    "phone": env("RATELIMIT_PHONE", "10/m"),  # per IP: "I'm leaving", "more time"
+    "phone": env("RATELIMIT_PHONE", "10/m"),  # per ticket: "I'm leaving", "more time"
     "login": env("RATELIMIT_LOGIN", "10/m"),  # per IP: login attempts
     "propose": env("RATELIMIT_PROPOSE", "5/h"),  # per IP: residents' proposals (/proposer)
     "contributions": env("RATELIMIT_CONTRIBUTIONS", "20/h"),  # per kiosk: proposals

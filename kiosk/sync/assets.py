@@ -23,6 +23,12 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kiosk.ports import ContentSource, KioskStore, KioskTransport, TransportError
+
+if TYPE_CHECKING:
+    from kiosk.sync.engine import SyncEngine, SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +67,7 @@ def _write_index(directory: Path, index: dict[str, str]) -> None:
 
 
 class AssetFetcher:
-    def __init__(self, store, transport, directory: str | Path):
+    def __init__(self, store: ContentSource, transport: KioskTransport, directory: str | Path):
         self.store = store
         self.transport = transport
         self.directory = Path(directory)
@@ -83,7 +89,7 @@ class AssetFetcher:
                 continue
             try:
                 self._download(asset)
-            except _transport_error() as exc:
+            except TransportError as exc:
                 report.failed[asset.id] = str(exc)
                 log.warning("asset %s not downloaded: %s", asset.id, exc)
                 if exc.retryable:
@@ -153,15 +159,14 @@ class _Rejected(Exception):
     """A download whose size or hash is not the one the content announced."""
 
 
-def synced_file(store, directory: str | Path, slug: str) -> Path | None:
+def synced_file(store: ContentSource, directory: str | Path, slug: str) -> Path | None:
     """The downloaded file of the asset `slug` names, or None (no such asset item, or not
     downloaded yet and no earlier good file for that slug)."""
-    lookup = getattr(store, "asset", None)
-    if lookup is None or not slug:
+    if not slug:
         return None
     try:
-        asset = lookup(slug)
-    except Exception:  # the UI never breaks on a lookup
+        asset = store.asset(slug)
+    except Exception:  # the UI never breaks on a lookup (a store's read error)
         log.exception("asset lookup failed for %s", slug)
         return None
     if asset is None:
@@ -176,7 +181,7 @@ def synced_file(store, directory: str | Path, slug: str) -> Path | None:
     return None
 
 
-def pictogram_file(store, synced_dir: str | Path, bundled_dir: str | Path, slug: str) -> str:
+def pictogram_file(store: ContentSource, synced_dir: str | Path, bundled_dir: str | Path, slug: str) -> str:
     """What `app.pictogram(slug)` shows: the pictogram agents uploaded for `slug` when the
     kiosk holds it, else the one bundled with the kiosk (<assets>/pictograms/build/<slug>.png),
     else "" (no image)."""
@@ -187,25 +192,22 @@ def pictogram_file(store, synced_dir: str | Path, bundled_dir: str | Path, slug:
     return str(bundled) if bundled.exists() else ""
 
 
-def plan_images(store) -> list:
+def plan_images(store: ContentSource) -> list:
     """The image of every synced floor plan, as an asset named "plan:<plan id>" (plan images
     travel inside their `plan` item, never as `asset` items: docs/protocol.md)."""
-    getter = getattr(store, "plans", None)
-    if getter is None:
-        return []
-    return [plan.image for plan in getter() if plan.image is not None]
+    return [plan.image for plan in store.plans() if plan.image is not None]
 
 
-def plan_file(store, synced_dir: str | Path, bundled_dir: str | Path, plan_id: str) -> str:
+def plan_file(store: ContentSource, synced_dir: str | Path, bundled_dir: str | Path,
+              plan_id: str) -> str:
     """The image a service's `plan` shows: the synced floor plan's image once downloaded
     (else its last good file), else the plan bundled with the kiosk
     (<assets>/plans/build/<plan_id>.png), else "" (no plan)."""
     if not plan_id:
         return ""
-    lookup = getattr(store, "plan", None)
     try:
-        plan = lookup(plan_id) if lookup is not None else None
-    except Exception:  # the UI never breaks on a lookup
+        plan = store.plan(plan_id)
+    except Exception:  # the UI never breaks on a lookup (a store's read error)
         log.exception("plan lookup failed for %s", plan_id)
         plan = None
     if plan is not None and plan.image is not None:
@@ -220,7 +222,7 @@ def plan_file(store, synced_dir: str | Path, bundled_dir: str | Path, plan_id: s
     return str(bundled) if bundled.exists() else ""
 
 
-def audio_file(store, synced_dir: str | Path, name: str) -> Path | None:
+def audio_file(store: ContentSource, synced_dir: str | Path, name: str) -> Path | None:
     """The synced recording for a content audio name ("naissance-wo.wav" is the asset
     "naissance-wo"), or None."""
     if not name.endswith(".wav"):
@@ -229,34 +231,23 @@ def audio_file(store, synced_dir: str | Path, name: str) -> Path | None:
     return synced if synced is not None and synced.suffix == ".wav" else None
 
 
-def asset_dir_of(store) -> Path | None:
+def asset_dir_of(store: KioskStore) -> Path | None:
     """<data dir>/assets beside the store's SQLite file; None for an in-memory store."""
-    path = getattr(store, "path", ":memory:")
-    if path == ":memory:" or str(path).startswith("file:"):
-        return None
-    return Path(path).parent / "assets"
+    data_dir = store.data_dir()
+    return None if data_dir is None else data_dir / "assets"
 
 
-def fetch_assets(engine, report) -> None:
-    """The sync engine's step after a content pull: skipped for a transport without
-    `get_asset` (older server, test fakes); never raises. New files mark the content
-    changed so the screens pick them up."""
-    transport = engine.transport
+def fetch_assets(engine: SyncEngine, report: SyncReport) -> None:
+    """The sync engine's step after a content pull; never raises (a server without assets
+    answers 404 per file: logged, retried next sync). New files mark the content changed so
+    the screens pick them up."""
     directory = asset_dir_of(engine.store)
-    if not callable(getattr(transport, "get_asset", None)) or directory is None:
+    if directory is None:
         return
     try:
-        result = AssetFetcher(engine.store, transport, directory).fetch_missing()
+        result = AssetFetcher(engine.store, engine.transport, directory).fetch_missing()
     except Exception:
         log.exception("asset fetch failed")
         return
     if result.fetched:
         report.content_changed = True
-
-
-def _transport_error():
-    """TransportError, imported when a download happens: the screens' lookups in this
-    module must not pull the network stack (requests) into the kiosk's start-up."""
-    from kiosk.sync.transport import TransportError
-
-    return TransportError

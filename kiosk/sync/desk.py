@@ -20,8 +20,7 @@ import uuid
 from collections.abc import Callable
 
 from kiosk.domain.tickets import format_ticket_number
-from kiosk.localstore import LocalStore
-from kiosk.sync.transport import Transport, TransportError
+from kiosk.ports import KioskStore, KioskTransport, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +38,8 @@ def local_day() -> str:
 
 
 class TicketDesk:
-    def __init__(self, transport: Transport, deadline: float = 12.0, pause: float = 1.0,
-                 store: LocalStore | None = None, on_queued: Callable[[], None] | None = None,
+    def __init__(self, transport: KioskTransport, deadline: float = 12.0, pause: float = 1.0,
+                 store: KioskStore | None = None, on_queued: Callable[[], None] | None = None,
                  today: Callable[[], str] = local_day):
         """`store`: issue offline tickets from its leases when the server is unreachable
         (None: never offline). `on_queued()` is called when one waits in the outbox (wake
@@ -142,7 +141,7 @@ class TicketDesk:
         if base is None and self.store is not None:
             base = self._link_base = self.store.get_meta(LINK_BASE_META)
         if not base:
-            base = f"{getattr(self.transport, 'base_url', '').rstrip('/')}/t/"
+            base = f"{self.transport.base_url.rstrip('/')}/t/"
         return f"{base}{token}"
 
     def ticket_state(self, ticket: dict) -> dict:

@@ -1,5 +1,7 @@
 """The sync engine: push the outbox, then pull the content delta, then (about once a minute)
-send a heartbeat that says how the kiosk is (version, cursor, outbox, printer, last error).
+send a heartbeat that says how the kiosk is (version, cursor, outbox, printer, last error,
+long-poll failures); about once an hour, forget the outbox rows the server has had long
+enough (LocalStore.prune_outbox), so that a kiosk's file does not grow with every ticket.
 
 Runs on a background thread of the kiosk (never the Kivy thread); everything it learns
 goes to the UI through callbacks that the UI wraps with its bridge.
@@ -17,14 +19,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kiosk.domain.content import ContentError
-from kiosk.localstore import LocalStore, OutboxItem
+from kiosk.localstore import OutboxItem
+from kiosk.ports import ContentChanges, KioskStore, KioskTransport, TransportError
 from kiosk.sync.assets import fetch_assets
-from kiosk.sync.transport import Transport, TransportError, backoff_seconds
+from kiosk.sync.transport import backoff_seconds
 
 log = logging.getLogger(__name__)
 
 # Which transport call sends which kind of outbox row.
-SENDERS: dict[str, Callable[[Transport, OutboxItem], dict]] = {
+SENDERS: dict[str, Callable[[KioskTransport, OutboxItem], dict]] = {
     "ticket": lambda t, item: t.create_ticket(item.payload, item.idempotency_key),
     "assistance": lambda t, item: t.request_assistance(item.payload, item.idempotency_key),
     "contribution": lambda t, item: t.submit_contribution(item.payload, item.idempotency_key),
@@ -47,8 +50,8 @@ class SyncReport:
 class SyncEngine:
     def __init__(
         self,
-        store: LocalStore,
-        transport: Transport,
+        store: KioskStore,
+        transport: KioskTransport,
         on_content_changed: Callable[[], None] | None = None,
         on_status: Callable[[SyncReport], None] | None = None,
         heartbeat: Callable[[SyncReport], dict] | None = None,
@@ -57,10 +60,12 @@ class SyncEngine:
         lease_size: int = 0,
         lease_low: int = 3,
         today: Callable[[], str] | None = None,
+        prune_interval: float = 3600.0,
     ):
         """`heartbeat(report)` builds the heartbeat payload (runs on the sync thread); None
         sends no heartbeat. One is sent after the first sync, then at most every
-        `heartbeat_interval` s."""
+        `heartbeat_interval` s; the outbox is pruned at the first sync, then at most every
+        `prune_interval` s (both on `clock()`)."""
         self.store = store
         self.transport = transport
         self.on_content_changed = on_content_changed or (lambda: None)
@@ -69,6 +74,12 @@ class SyncEngine:
         self.heartbeat_interval = heartbeat_interval
         self.clock = clock
         self.last_heartbeat: float | None = None  # clock() of the last heartbeat the server took
+        self.prune_interval = prune_interval
+        self.last_prune: float | None = None  # clock() of the last outbox prune
+        # Long-polls that failed with something other than a TransportError (a bug, not the
+        # network): logged as errors and reported in every heartbeat.
+        self.long_poll_errors = 0
+        self.last_long_poll_error: str | None = None
         self._wake = threading.Event()
         self.failures = 0
         # Offline tickets: keep at least `lease_low` leased numbers per ticketing service,
@@ -89,6 +100,7 @@ class SyncEngine:
             self.store.release_stuck()
             self.store.forget_past_phones(self.today())  # no SMS is due for those any more
             report.pushed = self.push_outbox()
+            self.prune_outbox()
             self.pull_content(report)
             fetch_assets(self, report)  # files of `asset` items; never raises (sync/assets.py)
             report.leased = self.top_up_leases()
@@ -125,7 +137,8 @@ class SyncEngine:
         if self.last_heartbeat is not None and now - self.last_heartbeat < self.heartbeat_interval:
             return False
         try:
-            payload = self.heartbeat(report)
+            payload = {**self.heartbeat(report), "long_poll_errors": self.long_poll_errors,
+                       "last_long_poll_error": self.last_long_poll_error}
         except Exception:  # a bug in the payload must never stop the sync loop
             log.exception("heartbeat payload failed")
             return False
@@ -136,6 +149,17 @@ class SyncEngine:
             return False
         self.last_heartbeat = now
         return True
+
+    def prune_outbox(self) -> int:
+        """Forget the finished outbox rows kept long enough, if the last prune is old."""
+        now = self.clock()
+        if self.last_prune is not None and now - self.last_prune < self.prune_interval:
+            return 0
+        pruned = self.store.prune_outbox()
+        self.last_prune = now
+        if pruned:
+            log.info("outbox: %d finished rows forgotten", pruned)
+        return pruned
 
     def push_outbox(self) -> int:
         sent = 0
@@ -245,7 +269,8 @@ class SyncEngine:
         """Wait up to `delay` s for wake() or `stop`; online, with push on, also return as soon
         as the server answers the long-poll with "changed". Without a cursor yet, on a 404 (a
         server older than push: plain polling, asked again after `push_retry` s) or any other
-        error, wait the rest of the delay as before. The long-poll runs on a helper thread
+        error, wait the rest of the delay as before; an error that is not a TransportError
+        is a bug: logged as an error and counted for the heartbeat. The long-poll runs on a helper thread
         (one at most in flight), so wake() and stop are seen within `push_tick` s."""
         deadline = time.monotonic() + delay
         while online and self.push and not stop.is_set() and time.monotonic() >= self._push_off_until:
@@ -265,11 +290,16 @@ class SyncEngine:
                     return  # changed: sync now
                 # The last push-triggered sync left the cursor where it was (content rejected?):
                 # no tight loop, wait the plain interval.
-            elif poll.error.status == 404:
+            elif isinstance(poll.error, TransportError) and poll.error.status == 404:
                 log.info("server has no content push (404): polling every interval")
                 self._push_off_until = time.monotonic() + self.push_retry
-            else:
+            elif isinstance(poll.error, TransportError):
                 log.debug("content long-poll failed: %s", poll.error)
+            else:  # not the network: a bug, which plain polling would otherwise hide
+                self.long_poll_errors += 1
+                self.last_long_poll_error = f"content long-poll: {poll.error!r}"[:300]
+                log.error("content long-poll failed (%d so far); polling until the next try",
+                          self.long_poll_errors, exc_info=poll.error)
             break
         while True:  # the plain wait, seeing stop within push_tick s
             left = deadline - time.monotonic()
@@ -283,22 +313,21 @@ class SyncEngine:
 
 
 class _LongPoll:
-    """One `Transport.wait_for_changes` call on a daemon thread."""
+    """One `wait_for_changes` call on a daemon thread; `error` is what it raised (a
+    TransportError, or anything else: a bug the sync loop reports)."""
 
-    def __init__(self, transport: Transport, since: str, wait: float):
+    def __init__(self, transport: KioskTransport, since: str, wait: float):
         self.since = since
         self.done = threading.Event()
-        self.answer = None
-        self.error: TransportError | None = None
+        self.answer: ContentChanges | None = None
+        self.error: Exception | None = None
         threading.Thread(target=self._run, args=(transport, wait), name="content-long-poll",
                          daemon=True).start()
 
-    def _run(self, transport: Transport, wait: float) -> None:
+    def _run(self, transport: KioskTransport, wait: float) -> None:
         try:
             self.answer = transport.wait_for_changes(self.since, wait)
-        except TransportError as exc:
+        except Exception as exc:  # the helper thread must end; the sync loop sorts it out
             self.error = exc
-        except Exception as exc:  # e.g. a transport without push: plain polling
-            self.error = TransportError(f"long-poll: {exc!r}")
         finally:
             self.done.set()

@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 from urllib.parse import quote
 
 import requests
 
 from kiosk import __version__
+from kiosk.ports import ContentChanges, ContentDelta, TransportError
+
+__all__ = ["PROTOCOL_VERSION", "ContentChanges", "ContentDelta", "Transport", "TransportError",
+           "backoff_seconds"]
 
 PROTOCOL_VERSION = 1
-
-
-class TransportError(Exception):
-    """The request did not get a usable answer; retryable tells whether trying again may help."""
-
-    def __init__(self, message: str, retryable: bool = True, status: int | None = None):
-        super().__init__(message)
-        self.retryable = retryable
-        self.status = status
-
-
-@dataclass(frozen=True)
-class ContentDelta:
-    cursor: str
-    items: list[dict]
-    deleted: list[dict]
-    full: bool
-    more: bool
-    etag: str | None
-    size: int
-
-
-@dataclass(frozen=True)
-class ContentChanges:
-    """The answer of the content long-poll (`Transport.wait_for_changes`)."""
-
-    cursor: str
-    changed: bool
-    size: int
 
 
 def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0, rng=random.random) -> float:
@@ -49,13 +23,15 @@ def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0, rng=ran
 
 
 class Transport:
-    """Talks to /api/v1 with this kiosk's token. Thread-safe enough: one Session per thread."""
+    """Talks to /api/v1 with this kiosk's token (implements kiosk.ports.KioskTransport).
+    Thread-safe enough: one Session per thread."""
 
     def __init__(self, base_url: str, token: str, timeout: float = 5.0):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
         self._session = requests.Session()
+        self._push_session: requests.Session | None = None  # the long-poll's own, on first use
         self._session.headers.update(
             {
                 "Authorization": f"Bearer {token}",
@@ -121,7 +97,7 @@ class Transport:
         from `since` (changed=True: pull now) or after `wait` s (changed=False). Uses its own
         HTTP session, so a helper thread may wait while the sync thread talks to the server.
         A server older than push answers 404 (TransportError, status 404, not retryable)."""
-        session = self.__dict__.get("_push_session")
+        session = self._push_session
         if session is None:
             session = self._push_session = requests.Session()
             session.headers.update(self._session.headers)

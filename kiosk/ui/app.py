@@ -29,8 +29,8 @@ from kiosk.domain.languages import get_language, localized  # noqa: E402
 from kiosk.localstore import LocalStore  # noqa: E402
 
 if TYPE_CHECKING:  # the network stack (requests) is imported only when a server is configured
-    from kiosk.sync.engine import SyncReport
-    from kiosk.sync.transport import Transport
+    from kiosk.ports import KioskStore, KioskTransport
+    from kiosk.sync.engine import SyncEngine, SyncReport
 
 log = logging.getLogger("carrefour.kiosk")
 REFERENCE_HEIGHT = 800  # sizes in the .kv files are for a 1280x800 screen, scaled from there
@@ -112,8 +112,8 @@ def build_app_class():
         def __init__(
             self,
             settings: KioskConfig,
-            store: LocalStore,
-            transport: Transport | None = None,
+            store: KioskStore,
+            transport: KioskTransport | None = None,
             start_sync: bool = True,
             exit_after_screenshot: bool = False,
             exit_after_first_frame: bool = False,
@@ -127,6 +127,8 @@ def build_app_class():
             # Offline tickets from the store's leases when the server is unreachable; a
             # queued one wakes the sync engine (running once _start_sync has run).
             self.desk = None
+            self.engine: SyncEngine | None = None  # once _start_sync has run
+            self.device_config_path: str | Path | None = None  # make_app sets it
             if transport is not None:
                 from kiosk.sync.desk import TicketDesk
 
@@ -197,7 +199,7 @@ def build_app_class():
             from kiosk.ui.device_hooks import setup_devices
 
             try:
-                setup_devices(self, getattr(self, "device_config_path", None))
+                setup_devices(self, self.device_config_path)
             except Exception as exc:  # a device mistake must not leave the hall without a kiosk
                 log.error("devices not started: %s", exc)
                 self.device_faults["devices"] = str(exc)
@@ -254,9 +256,8 @@ def build_app_class():
             self._sync_thread.start()
 
         def _wake_sync(self) -> None:
-            engine = getattr(self, "engine", None)
-            if engine is not None:
-                engine.wake()
+            if self.engine is not None:
+                self.engine.wake()
 
         def heartbeat_payload(self, report: SyncReport) -> dict:
             """What the kiosk tells the server about itself (agents' fleet page). Runs on the
@@ -303,7 +304,7 @@ def build_app_class():
 
         # -- navigation ----------------------------------------------------------------
 
-        def _go(self, name: str, arg: str | None = None) -> None:
+        def _go(self, name: str) -> None:
             self.history.append((self.root.current, None))
             self.root.current = name
 
@@ -325,32 +326,6 @@ def build_app_class():
             self.history.clear()
             self._ticket_request += 1  # a ticket answer arriving after this is not shown
             self.root.current = "home"
-
-        # -- tickets -------------------------------------------------------------------
-
-        def take_ticket(self, service_id: str) -> None:
-            service = self.store.service(service_id)
-            if service is None or not service.ticketing:
-                return
-            screen = self.screens["ticket"]
-            screen.pending(service.title(self.language))
-            self._go("ticket")
-            if self.desk is None:
-                screen.failed("no server configured")
-                return
-            self._ticket_request += 1
-            request = self._ticket_request
-            language = self.language
-
-            def done(ticket):
-                if request == self._ticket_request:
-                    screen.ready(ticket)
-
-            def error(exc):
-                if request == self._ticket_request:
-                    screen.failed(str(exc))
-
-            self.bridge.submit(lambda: self.desk.take_ticket(service_id, language), done, error)
 
         # -- screenshots ---------------------------------------------------------------
 

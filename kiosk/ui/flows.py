@@ -27,6 +27,9 @@ import logging
 import time
 import uuid
 
+from kiosk.domain.priorities import PRIORITY_KEYS
+from kiosk.domain.wait import shown_from_wire
+
 log = logging.getLogger("carrefour.kiosk.flows")
 
 # name -> (module, class); imported on first use.
@@ -52,7 +55,6 @@ FLOW_SCREENS = {
 REFRESHED = ("situations", "situation", "search", "carte", "offers", "offer")
 # Steps of the ticket flow: once the ticket exists, "back" never returns into them.
 TICKET_STEPS = ("priority", "sms_offer", "sms_phone")
-PRIORITIES = ("pregnancy", "disability", "elderly", "appointment")
 # Languages espeak-ng has no voice for: read-aloud plays the recordings content provides.
 RECORDED_ONLY = ("wo", "bm")
 QUEUE_STATUS_TTL = 15.0
@@ -75,13 +77,18 @@ class ScreenRegistry(dict):
 
 
 class FlowsMixin:
-    """Journeys of KioskApp. Expects: store, transport, desk, bridge, screens, root, _go."""
+    """Journeys of KioskApp. Expects: store (kiosk.ports.KioskStore), transport
+    (kiosk.ports.KioskTransport, None without a server), desk (None without a server),
+    bridge, screens, root, _go, _wake_sync."""
 
     ticket_draft: dict | None = None
     ticket_requests = 0  # how many ticket requests left the kiosk (tests: "nothing sent")
     assistance_requests = 0
     printer = None
     speaker = None
+    notice = None  # the message shown over the screen, if any
+    _assist_attempt = 0  # +1 per call for an agent: older answers are not shown
+    _queue_cache: tuple[float, dict] | None = None  # (time.monotonic(), services)
 
     # -- screens ---------------------------------------------------------------------------
 
@@ -104,30 +111,7 @@ class FlowsMixin:
             if screen.refresh() is False:
                 self.go_home()
 
-    # -- life situations and search ------------------------------------------------------
-
-    def situations(self) -> list:
-        getter = getattr(self.store, "situations", None)
-        return list(getter()) if getter else []
-
-    def situation(self, situation_id: str):
-        getter = getattr(self.store, "situation", None)
-        if getter is not None:
-            return getter(situation_id)
-        return next((s for s in self.situations() if s.id == situation_id), None)
-
-    def places(self) -> list:
-        getter = getattr(self.store, "places", None)
-        return list(getter()) if getter else []
-
-    def store_get(self, kind: str, item_id: str | None):
-        """One content item of `kind` from the local store, or None (an older store too)."""
-        getter = getattr(self.store, kind, None)  # store.page(), store.offer()...
-        return getter(item_id) if (getter is not None and item_id) else None
-
-    def offers(self, source: str | None = None) -> list:
-        getter = getattr(self.store, "offers", None)
-        return list(getter(source)) if getter else []
+    # -- life situations, offers and search -----------------------------------------------
 
     def open_carte(self) -> None:
         self.flow_screen("carte").show()
@@ -157,9 +141,7 @@ class FlowsMixin:
         a moderator reads it before any kiosk shows it."""
         self.last_proposal_id = self.store.enqueue("contribution", payload).id
         self.flow_screen("propose").wipe()
-        engine = getattr(self, "engine", None)
-        if engine is not None:
-            engine.wake()
+        self._wake_sync()
 
     def open_situations(self) -> None:
         self.flow_screen("situations").show()
@@ -186,11 +168,10 @@ class FlowsMixin:
 
     def queue_status(self, on_result) -> None:
         """Call on_result({service id: {...}} or None when unknown), on the Kivy thread."""
-        call = getattr(self.transport, "queue_status", None)
-        if call is None:
+        if self.transport is None:
             on_result(None)
             return
-        cached = getattr(self, "_queue_cache", None)
+        cached = self._queue_cache
         if cached and time.monotonic() - cached[0] < QUEUE_STATUS_TTL:
             on_result(cached[1])
             return
@@ -201,7 +182,7 @@ class FlowsMixin:
                 self._queue_cache = (time.monotonic(), services)
             on_result(services if isinstance(services, dict) else None)
 
-        self.bridge.submit(call, done, lambda _exc: on_result(None))
+        self.bridge.submit(self.transport.queue_status, done, lambda _exc: on_result(None))
 
     # -- ticket flow -------------------------------------------------------------------------
 
@@ -216,7 +197,7 @@ class FlowsMixin:
     def choose_priority(self, priority: str) -> None:
         if self.ticket_draft is None:
             return self.go_home()
-        self.ticket_draft["priority"] = priority if priority in PRIORITIES else ""
+        self.ticket_draft["priority"] = priority if priority in PRIORITY_KEYS else ""
         self.flow_screen("sms_offer").show()
         self._go("sms_offer")
 
@@ -296,10 +277,9 @@ class FlowsMixin:
     def open_wait_info(self) -> None:
         screen = self.screens["ticket"]
         ticket = screen.ticket
-        state = getattr(self.desk, "ticket_state", None)
-        if ticket and state is not None:
+        if ticket and self.desk is not None:
             try:  # an offline ticket uploaded since: the server's answer (one SQLite read)
-                ticket = state(ticket)
+                ticket = self.desk.ticket_state(ticket)
             except Exception as exc:  # the kiosk's disk: keep what the screen showed
                 log.warning("ticket state unavailable: %s", exc)
         # The SMS is promised only if a number was typed and the server (or the outbox,
@@ -330,14 +310,14 @@ class FlowsMixin:
             position=ticket.get("position"),
             phone_url=ticket.get("phone_url", ""),
             offline=bool(ticket.get("offline")),
+            wait=shown_from_wire(ticket),
         )
 
-        def done(result):
-            ok = bool(getattr(result, "ok", False))
-            status = str(getattr(result, "status", "") or "error")
+        def done(result):  # a kiosk.devices.printer.PrintResult
+            status = str(result.status or "error")
             # Kept for the heartbeat (agents see the fleet's printers).
-            self.device_faults["printer"] = "" if ok else f"{status}: {getattr(result, 'message', '')}"
-            screen.print_state("ok" if ok else status, getattr(result, "message", ""))
+            self.device_faults["printer"] = "" if result.ok else f"{status}: {result.message}"
+            screen.print_state("ok" if result.ok else status, result.message)
 
         def error(exc):
             self.device_faults["printer"] = f"error: {exc}"
@@ -378,13 +358,13 @@ class FlowsMixin:
         elif current == "pole":
             item = next((p for p in self.store.poles() if p.id == screen.pole_id), None)
         elif current == "situation":
-            item = self.situation(getattr(screen, "situation_id", None) or "")
+            item = self.store.situation(getattr(screen, "situation_id", None) or "")
         elif current == "carte":
             from kiosk.ui.screens.offers import CARTE_PAGE
 
-            item = self.store_get("page", CARTE_PAGE)
+            item = self.store.page(CARTE_PAGE)
         elif current == "offer":
-            item = self.store_get("offer", getattr(screen, "offer_id", None))
+            item = self.store.offer(getattr(screen, "offer_id", None) or "")
         name = (getattr(item, "audio", None) or {}).get(self.language)
         if not name:
             return ""
@@ -421,7 +401,7 @@ class FlowsMixin:
 
         from kiosk.ui.widgets import Notice
 
-        old = getattr(self, "notice", None)
+        old = self.notice
         if old is not None and old.parent is not None:
             old.parent.remove_widget(old)
         notice = self.notice = Notice(text=text)
@@ -447,20 +427,20 @@ class FlowsMixin:
         context = {"language": self.language, "note": self._assistance_note()}
         screen.sending()
         self._go("assist")
-        call = getattr(self.transport, "request_assistance", None)
-        if call is None:
+        transport = self.transport
+        if transport is None:
             screen.failed()
             return
         self.assistance_requests += 1
         key = str(uuid.uuid4())
-        attempt = self._assist_attempt = getattr(self, "_assist_attempt", 0) + 1
+        attempt = self._assist_attempt = self._assist_attempt + 1
 
         def ask():
             from kiosk.sync.transport import TransportError
 
             for tries in range(2):  # same key: a retry never calls two agents
                 try:
-                    return call(context, key)
+                    return transport.request_assistance(context, key)
                 except TransportError as exc:
                     if not exc.retryable or tries:
                         raise
@@ -492,8 +472,8 @@ class FlowsMixin:
         from kivy.clock import Clock
 
         screen = self.screens["assist"]
-        status = getattr(self.transport, "assistance_status", None)
-        if status is None or not screen.request_id:
+        transport = self.transport
+        if transport is None or not screen.request_id:
             return
 
         def tick(_dt):
@@ -507,7 +487,7 @@ class FlowsMixin:
                     screen.update(answer)
                 Clock.schedule_once(tick, ASSIST_POLL_SECONDS)
 
-            self.bridge.submit(lambda: status(screen.request_id), done,
+            self.bridge.submit(lambda: transport.assistance_status(screen.request_id), done,
                                lambda _e: Clock.schedule_once(tick, ASSIST_POLL_SECONDS))
 
         Clock.schedule_once(tick, ASSIST_POLL_SECONDS)
@@ -516,25 +496,19 @@ class FlowsMixin:
 
     def is_pristine(self) -> bool:
         """Nothing for the idle reset to do: home, default language, no mode on."""
-        modes = getattr(self, "modes_active", None)
-        active = modes() if callable(modes) else bool(modes)
         return (self.root.current == "home" and self.language == self.settings.language
-                and not active and self.ticket_draft is None)
+                and not self.modes_active() and self.ticket_draft is None)
 
     def idle_reset(self) -> None:
         """Back home as a new visitor would find it: default language, modes off, nothing personal."""
         self.stop_speech()
-        self._assist_attempt = getattr(self, "_assist_attempt", 0) + 1
+        self._assist_attempt += 1
         self.ticket_draft = None
         for screen in list(self.screens.values()):
             wipe = getattr(screen, "wipe", None)
             if wipe is not None:
                 wipe()
-        for name in ("reset_modes", "reset_accessibility"):
-            reset = getattr(self, name, None)
-            if callable(reset):
-                reset()
-                break
+        self.reset_modes()
         if self.language != self.settings.language:
             self.set_language(self.settings.language)
         self.go_home()

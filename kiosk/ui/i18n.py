@@ -8,8 +8,8 @@
 A msgid is the key the code passes to `app.tr(<key>, **fields)` (e.g. "take_ticket"); the
 French catalog is the reference text, the others translate it; `{name}` fields are filled by
 str.format after translation. Lookup falls back per string: language -> French -> the key.
-Keys the code uses that are not in the catalogs yet (kiosk/ui/strings_flows.py, while a
-feature is being written) are looked up there before falling back to the key.
+The domain's text rules (kiosk/domain: a service's hours, an offer's "when") take a `tr` and
+use keys of these catalogs too: the extractor reads kiosk/domain as well as kiosk/ui.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 DOMAIN = "kiosk"
 UI_DIR = Path(__file__).resolve().parent
+DOMAIN_DIR = UI_DIR.parent / "domain"
+SOURCE_DIRS = (UI_DIR, DOMAIN_DIR)  # where tr(<key>) calls are looked for
 LOCALE_DIR = UI_DIR / "locale"
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 CODES = tuple(lang.code for lang in LANGUAGES)
@@ -101,19 +103,10 @@ def reload() -> None:
     _catalogs.clear()
 
 
-def _pending(key: str, code: str) -> str:
-    """Strings of features not yet merged into the catalogs (strings_flows.py)."""
-    try:
-        from kiosk.ui.strings_flows import STRINGS_FLOWS
-    except ImportError:
-        return ""
-    return (STRINGS_FLOWS.get(key) or {}).get(code) or ""
-
-
 def translate(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """The text of `key` in `lang`; French when that language lacks it; the key as a last resort."""
     for code in dict.fromkeys((lang, DEFAULT_LANGUAGE)):
-        text = _load(code).get(key) or _pending(key, code)
+        text = _load(code).get(key)
         if text:
             return text
     log.warning("no text for key %r", key)
@@ -139,14 +132,27 @@ def extract_tr(fileobj, keywords, comment_tags, options):
         yield lineno, None, key, []
 
 
-def used_keys(root: Path = UI_DIR) -> dict[str, list[str]]:
-    """key -> the files that use it, for every .py/.kv under kiosk/ui."""
+def runtime_keys() -> set[str]:
+    """Keys the code builds at run time (f"priority_{key}", a returned "waitinfo_sms"...),
+    which no tr(<key>) call shows the extractor: kept in the template and checked too."""
+    from kiosk.domain.priorities import PRIORITY_CATEGORIES
+
+    phone_errors = ("empty", "too_long", "invalid_chars", "not_a_number", "invalid", "not_mobile")
+    return ({c.text_key for c in PRIORITY_CATEGORIES}
+            | {f"phone_error_{code}" for code in phone_errors}
+            | {"sms_need_consent", "print_no_paper", "print_failed", "waitinfo_sms",
+               "waitinfo_qr", "waitinfo_offline_sms", "waitinfo_offline_qr", "situations_empty"})
+
+
+def used_keys(roots: tuple[Path, ...] = SOURCE_DIRS) -> dict[str, list[str]]:
+    """key -> the files that use it, for every .py/.kv under kiosk/ui and kiosk/domain."""
     found: dict[str, list[str]] = {}
-    for path in sorted([*root.rglob("*.py"), *root.rglob("*.kv")]):
-        if path.name in ("i18n.py",):
-            continue
-        for _line, key in keys_in(path.read_text(encoding="utf-8")):
-            found.setdefault(key, []).append(str(path.relative_to(root.parent.parent)))
+    for root in roots:
+        for path in sorted([*root.rglob("*.py"), *root.rglob("*.kv")]):
+            if path.name in ("i18n.py",):
+                continue
+            for _line, key in keys_in(path.read_text(encoding="utf-8")):
+                found.setdefault(key, []).append(str(path.relative_to(root.parent.parent)))
     return found
 
 
@@ -157,10 +163,11 @@ def _extract() -> int:
 
     catalog = Catalog(project="Carrefour kiosk", charset="utf-8")
     method_map = [("**.py", "kiosk.ui.i18n:extract_tr"), ("**.kv", "kiosk.ui.i18n:extract_tr")]
-    for filename, lineno, key, _comments, _context in extract_from_dir(UI_DIR, method_map):
-        catalog.add(key, locations=[(f"kiosk/ui/{filename}", lineno)])
-    for key in _flows_keys():
-        catalog.add(key, locations=[("kiosk/ui/strings_flows.py", 0)])
+    for root in SOURCE_DIRS:
+        for filename, lineno, key, _comments, _context in extract_from_dir(root, method_map):
+            catalog.add(key, locations=[(f"kiosk/{root.name}/{filename}", lineno)])
+    for key in sorted(runtime_keys()):
+        catalog.add(key)
     with open(TEMPLATE, "wb") as fh:
         write_po(fh, catalog, width=100, omit_header=False, sort_output=True)
     print(f"{len(catalog)} keys -> {TEMPLATE}")
@@ -196,17 +203,9 @@ def compile_all() -> int:
     return 0
 
 
-def _flows_keys() -> list[str]:
-    try:
-        from kiosk.ui.strings_flows import STRINGS_FLOWS
-    except ImportError:
-        return []
-    return sorted(STRINGS_FLOWS)
-
-
 def missing() -> dict[str, list[str]]:
-    """language -> keys used in the code (or in strings_flows) without a translation there."""
-    keys = sorted(set(used_keys()) | set(_flows_keys()))
+    """language -> keys used in the code without a translation there."""
+    keys = sorted(set(used_keys()) | runtime_keys())
     out = {}
     for code in CODES:
         messages = read_po(po_path(code)) if po_path(code).exists() else {}
@@ -219,7 +218,7 @@ def missing() -> dict[str, list[str]]:
 def _check() -> int:
     lacking = missing()
     if not lacking:
-        print(f"all {len(set(used_keys()) | set(_flows_keys()))} keys translated in {', '.join(CODES)}")
+        print(f"all {len(set(used_keys()) | runtime_keys())} keys translated in {', '.join(CODES)}")
         return 0
     for code, keys in lacking.items():
         print(f"{code}: {len(keys)} missing: {', '.join(keys)}")

@@ -87,6 +87,11 @@ def rows(name: str, outcomes: list[Outcome]) -> list[Row]:
         Row(f"[{name}] MAE / actual, waits {BAND[0]:.0f}-{BAND[1]:.0f} min", rel, "%",
             best_name, rel_best, "<= 25%", bool(band) and rel <= 25.0),
     ]
+    told_soon = [o for o in called if o.near_at_issue]
+    if told_soon:
+        # "Stay in the hall, a few minutes": no SMS will come, so a long wait is a broken promise.
+        out.append(Row(f"[{name}] told 'soon' at issue ({len(told_soon)}), waited > 20 min",
+                       100 * statistics.fmean(o.wait > 20 for o in told_soon), "%"))
     leads, at_issue = sms_leads(outcomes)
     if leads:
         n = len(leads)

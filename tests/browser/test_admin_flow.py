@@ -7,8 +7,6 @@ admin-preview-service.png, admin-preview-service-ar.png."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from kiosk.localstore import LocalStore
@@ -43,7 +41,15 @@ def test_an_editor_changes_hours_and_the_kiosk_shows_them(browser, server, scree
     name = next(s["name"]["fr"] for s in demo_data()["services"] if s["id"] == "naissance")
     page.goto(f"{server.url}/admin/content/service/?q=naissance")
     page.get_by_role("link", name=name, exact=True).click()
-    page.fill("textarea[name=hours]", json.dumps(NEW_HOURS))
+    # The weekly grid (never raw JSON): every session emptied, then Monday-Friday 09:15-16:45.
+    page.locator(".weekly-grid").first.wait_for(state="visible")
+    cells = page.locator("input[name^='hours-'][name$='-open'], input[name^='hours-'][name$='-close']")
+    for i in range(cells.count()):
+        cells.nth(i).fill("")
+    for slot in NEW_HOURS:
+        for day in slot["days"]:
+            page.fill(f"input[name='hours-{day}-0-open']", slot["open"])
+            page.fill(f"input[name='hours-{day}-0-close']", slot["close"])
     page.screenshot(path=str(screenshots / "admin-service.png"), full_page=False)
     page.click("input[name=_save]")
     page.wait_for_selector(".messagelist .success")

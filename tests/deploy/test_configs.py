@@ -57,7 +57,11 @@ def test_units_are_hardened_and_take_secrets_as_credentials():
     assert purge.index("purge_personal_data") < purge.index("kiosk.server purge_assets")
     assert "backup.sh" in (SERVER / "carrefour-backup.service").read_text()
     server = (SERVER / "carrefour-server.service").read_text()
-    assert "--bind 127.0.0.1:8000" in server and "${GUNICORN_WORKERS}" in server
+    assert "--config /opt/carrefour/deploy/server/gunicorn.conf.py" in server
+    conf = (SERVER / "gunicorn.conf.py").read_text()
+    assert '"127.0.0.1:8000"' in conf and "GUNICORN_WORKERS" in conf
+    assert 'worker_class = "uvicorn_worker.UvicornWorker"' in conf
+    assert 'wsgi_app = "kiosk.server.asgi:application"' in conf
 
 
 def example_env() -> dict[str, str]:
@@ -158,5 +162,24 @@ def test_nginx_lets_the_content_long_poll_wait():
     proxy = (SERVER / "nginx" / "carrefour-proxy.conf").read_text()
     read_timeout = int(re.search(r"^proxy_read_timeout (\d+)s;", proxy, re.M).group(1))
     assert read_timeout >= MAX_WAIT_SECONDS + 10
-    unit = (SERVER / "carrefour-server.service").read_text()
-    assert int(re.search(r"--timeout (\d+)", unit).group(1)) >= MAX_WAIT_SECONDS + 10
+    # uvicorn workers: a long-poll waits on the event loop, gunicorn's timeout is the
+    # worker's heartbeat; nginx's upstream keepalive (60 s) must close before the app's.
+    conf = (SERVER / "gunicorn.conf.py").read_text()
+    assert int(re.search(r"^timeout = (\d+)", conf, re.M).group(1)) >= MAX_WAIT_SECONDS + 10
+    assert int(re.search(r"^keepalive = (\d+)", conf, re.M).group(1)) > 60
+
+
+def test_nginx_never_limits_kiosks_or_phones_per_address():
+    """A lobby's kiosks and the waiting room's phones share one NAT address: nginx counts
+    kiosks per token and phones per ticket; the per-address zone only counts requests
+    without a kiosk token (the end-to-end proof: tests/e2e/test_two_app_servers.py)."""
+    site = (SERVER / "nginx" / "carrefour.conf").read_text()
+    zones = dict(re.findall(r"^limit_req_zone (\S+) zone=(\w+):", site, re.M))
+    assert "$binary_remote_addr" not in zones  # never a bare address key
+    assert re.search(r'map \$http_authorization \$carrefour_anon_key \{ "" \$binary_remote_addr; '
+                     r'default ""; \}', site)
+    api = site[site.index("location /api/"):]
+    api = api[:api.index("}")]
+    assert "limit_req zone=carrefour_per_kiosk" in api
+    phones = site[site.index("location ~ ^/t/"):]
+    assert "limit_req zone=carrefour_per_ticket" in phones[:phones.index("}")]

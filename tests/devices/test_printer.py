@@ -20,6 +20,7 @@ from kiosk.devices.printer import (
     render_ticket,
     ticket_lines,
 )
+from kiosk.domain.wait import ESTIMATED, NOT_TODAY, SOON, ShownWait
 
 ESC_INIT = b"\x1b@"
 CP858_SELECT = b"\x1bt\x13"  # ESC t 19
@@ -338,3 +339,16 @@ def test_an_offline_ticket_prints_its_qr_code_with_the_kiosks_link():
                                 phone_url=link))
     assert b"\x1d(k" in data and link.encode() in data  # GS ( k: the native QR code
     assert "le code QR montrera alors votre tour".encode("cp858") in data.replace(b"\n", b" ")
+
+
+@pytest.mark.parametrize("wait, french, english", [
+    (ShownWait(ESTIMATED, 27, 20, 37), "Attente estimée : 20 à 37 min", "Estimated wait: 20 to 37 min"),
+    (ShownWait(SOON, 6, 2, 11), "Restez dans la salle d'attente : votre tour approche",
+     "Stay in the waiting room: your turn is coming soon"),
+    (ShownWait(NOT_TODAY), "Nous ne pourrons peut-être pas vous recevoir aujourd'hui",
+     "We may not reach you today"),
+])
+def test_the_printed_wait_says_what_the_screen_says(wait, french, english):
+    assert french in ticket_lines(ticket(wait=wait))["estimate"]
+    assert english in ticket_lines(ticket(wait=wait, language="en"))["estimate"]
+    assert french[:18].encode("cp858") in render_ticket(ticket(wait=wait))  # wrapped lines

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.domain.phones import PhoneError, is_e164, mask_phone, normalize_phone, phone_hash
+from kiosk.domain.phones import (
+    DEFAULT_SMS_REGIONS,
+    PhoneError,
+    check_sms_region,
+    is_e164,
+    mask_phone,
+    normalize_phone,
+    phone_hash,
+    sms_region,
+)
 
 
 @pytest.mark.parametrize(
@@ -111,3 +120,49 @@ def test_is_e164():
     assert not is_e164("33612345678")
     assert not is_e164("+0612345678")
     assert not is_e164("")
+
+
+# -- where SMS may go ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", [
+    "+881 6 3123 4567",   # Iridium (satellite), a "mobile" for phonenumbers
+    "+870 773 111 111",   # Inmarsat
+    "00881631234567",
+])
+def test_satellite_numbers_are_refused_though_typed_as_mobiles(typed):
+    with pytest.raises(PhoneError) as caught:
+        normalize_phone(typed)
+    assert caught.value.code == "not_mobile"
+
+
+@pytest.mark.parametrize("typed", ["08 99 12 34 56", "+33 8 99 12 34 56", "0810 12 34 56"])
+def test_premium_and_shared_cost_numbers_are_refused(typed):
+    with pytest.raises(PhoneError) as caught:
+        normalize_phone(typed)
+    assert caught.value.code in ("not_mobile", "invalid")
+
+
+@pytest.mark.parametrize("e164,region", [
+    ("+33612345678", "FR"), ("+262692123456", "RE"), ("+590690123456", "GP"),
+    ("+596696123456", "MQ"), ("+594694123456", "GF"), ("+262639691234", "YT"),
+])
+def test_france_and_its_overseas_departments_get_sms_by_default(e164, region):
+    assert sms_region(e164) == region
+    assert check_sms_region(e164, DEFAULT_SMS_REGIONS) == e164
+
+
+@pytest.mark.parametrize("e164", ["+447400123456", "+14155552671", "+687751234", "+881631234567"])
+def test_other_countries_do_not_by_default(e164):
+    with pytest.raises(PhoneError) as caught:
+        check_sms_region(e164, DEFAULT_SMS_REGIONS)
+    assert caught.value.code == "country"
+    assert "cannot receive SMS here" in caught.value.message
+
+
+def test_a_configured_country_is_accepted_but_never_a_non_geographic_number():
+    assert check_sms_region("+447400123456", ["fr", "gb"]) == "+447400123456"
+    with pytest.raises(PhoneError):
+        check_sms_region("+881631234567", ["FR", "001"])
+    with pytest.raises(PhoneError):
+        check_sms_region("not a number", ["FR"])

@@ -275,12 +275,17 @@ def test_the_phone_page_speaks_the_tickets_language(client, counter):
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 
 
-@pytest.mark.parametrize("token", [
-    "unknown-token-0123456789", "x", "a%20b",
-    "%00",
-])
-def test_an_unknown_token_is_404(client, demo, token):
+@pytest.mark.parametrize("token", ["x", "a%20b", "%00", "a" * 33])
+def test_a_malformed_token_is_404(client, demo, token):
     assert client.get(f"/t/{token}").status_code == 404
+
+
+def test_a_well_formed_unknown_token_is_a_ticket_on_its_way(client, demo):
+    """A kiosk issued it offline and will upload it: not a 404 (docs/protocol.md)."""
+    response = client.get("/t/unknown-token-0123456789")
+    assert response.status_code == 200
+    assert "en route" in response.content.decode()
+    assert client.get("/t/unknown-token-0123456789/etat.json").status_code == 404
 
 
 def test_public_tokens_are_long_urlsafe_and_distinct(counter):

@@ -45,6 +45,12 @@ def clock(monkeypatch):
     return clock
 
 
+@pytest.fixture(autouse=True)
+def no_overtime(settings):
+    """Sessions as planned (the overtime after the day's last one has its own test)."""
+    settings.COUNTER_OVERTIME_MINUTES = 0
+
+
 @pytest.fixture
 def counter(demo):
     from kiosk.server.queueing.models import Counter
@@ -467,3 +473,18 @@ def test_the_nightly_job_closes_counters_left_open(demo, counter, clock):
     assert not counter.is_open and counter.paused_until is None
     assert version(demo.pk) > before
     assert not Counter.objects.filter(is_open=True).exists()
+
+
+def test_the_last_session_of_the_day_gets_the_overtime(demo, counter, clock, settings):
+    """Agents serve those still in the hall after the day's last planned session: the
+    estimator counts on COUNTER_OVERTIME_MINUTES of it; an earlier session keeps its end."""
+    from kiosk.server.queueing.counter_actions import do_open_counter
+
+    settings.COUNTER_OVERTIME_MINUTES = 30
+    do_open_counter(counter)
+    got = sessions(demo, clock.now, counter)
+    settings.COUNTER_OVERTIME_MINUTES = 0
+    planned = sessions(demo, clock.now, counter)
+    assert len(got) == len(planned) >= 2
+    assert got[:-1] == planned[:-1]
+    assert got[-1][1] == planned[-1][1] + 30

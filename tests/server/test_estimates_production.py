@@ -169,9 +169,11 @@ def test_visitors_who_leave_are_learned(q):
 # -- timetables reach the estimate ----------------------------------------------------------
 
 
-def test_a_ticket_no_session_can_reach_is_told_so(q, api):
-    """The counter closes at 10:30 and 5 visitors of 10 min are ahead: a ticket taken now
-    cannot be called before closing; the kiosk is told so instead of a number."""
+def test_a_ticket_no_session_can_reach_is_told_so(q, api, settings):
+    """The counter closes at 10:30 (and its agent stays 15 min more for those in the hall)
+    and 5 visitors of 10 min are ahead: a ticket taken now cannot be called before closing;
+    the kiosk is told so instead of a number."""
+    settings.COUNTER_OVERTIME_MINUTES = 15
     q.g.hours = [{"days": WEEKDAYS, "open": "08:30", "close": "10:30"}]
     q.g.save()
     for _ in range(5):
@@ -214,3 +216,14 @@ def test_a_visitor_next_at_issue_is_told_to_stay(q, api):
     body = api.post("/tickets", {"service": q.a.slug}, key=uuid.uuid4()).json()
     assert body["wait_status"] == "soon"
     assert body["estimated_wait_minutes"] is not None and body["estimated_wait_minutes"] <= 15
+
+
+def test_the_overtime_after_the_last_session_keeps_a_ticket_reachable(q, api, settings):
+    """The same queue with an agent who serves 60 more minutes those still in the hall."""
+    settings.COUNTER_OVERTIME_MINUTES = 60
+    q.g.hours = [{"days": WEEKDAYS, "open": "08:30", "close": "10:30"}]
+    q.g.save()
+    for _ in range(5):
+        issue(q.a)
+    body = api.post("/tickets", {"service": q.a.slug}, key=uuid.uuid4()).json()
+    assert body["wait_status"] == "estimated" and body["estimated_wait_minutes"] > 30

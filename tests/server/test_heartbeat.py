@@ -90,6 +90,24 @@ def test_a_heartbeat_without_error_keeps_the_last_one(api):
     assert kiosk.last_heartbeat_at >= first
 
 
+def test_long_poll_failures_are_stored_and_shown_on_the_fleet_page(api, agent):
+    # A kiosk one version behind sends no such field: stored as none.
+    assert api.post("/heartbeat", beat()).status_code == 200
+    assert (the_kiosk().long_poll_errors, the_kiosk().last_long_poll_error) == (0, "")
+    html = agent.get("/flotte/paris-19/").content.decode()
+    assert 'data-testid="long-poll-errors"' not in html
+
+    response = api.post("/heartbeat", beat(
+        long_poll_errors=3, last_long_poll_error="content long-poll: KeyError('changed')"))
+    assert response.status_code == 200, response.content
+    kiosk = the_kiosk()
+    assert (kiosk.long_poll_errors, kiosk.last_long_poll_error) == (
+        3, "content long-poll: KeyError('changed')")
+    html = agent.get("/flotte/paris-19/").content.decode()
+    assert "Mises à jour instantanées en panne (3)" in html
+    assert api.post("/heartbeat", beat(long_poll_errors=-1)).status_code == 422
+
+
 def test_unknown_printer_is_stored_as_unknown(api):
     assert api.post("/heartbeat", beat(printer={"state": "unknown", "detail": ""})).status_code == 200
     assert the_kiosk().printer_state == ""

@@ -35,7 +35,7 @@ def test_when_a_weekly_offer():
     thursday = item(weekdays=[3], time="18:30", end_time="20:00")
     assert when_text(thursday, "fr") == "Chaque jeudi, 18:30–20:00"
     assert when_text(thursday, "en") == "Every Thursday, 18:30–20:00"
-    assert when_text(item(weekdays=[0, 2, 4]), "fr") == "Chaque lundi, mercredi et vendredi"
+    assert when_text(item(weekdays=[0, 2, 4]), "fr") == "Chaque lundi, mercredi, vendredi"
     assert when_text(thursday, "wo") == "Chaque jeudi, 18:30–20:00"  # French fallback
     # Arabic: the hours stay in reading order inside right-to-left text.
     assert "\u206618:30–20:00\u2069" in when_text(thursday, "ar")

@@ -57,11 +57,11 @@ def token() -> str:
     return secrets.token_urlsafe(16)
 
 
-def upload(api, q, block, number=None, key=None, **fields):
+def upload(api, q, block, number=None, key=None, issued_at=None, **fields):
     from django.utils import timezone
 
     offline = {"lease_day": block["day"], "number": number or block["first"],
-               "issued_at": timezone.now().isoformat()}
+               "issued_at": issued_at or timezone.now().isoformat()}
     if "public_token" in fields:
         offline["public_token"] = fields.pop("public_token")
     body = {"service": q.service.slug, "language": "fr", "offline": offline, **fields}
@@ -100,8 +100,11 @@ def test_a_replay_is_the_same_ticket_and_never_a_second_sms(api, q, block):
     from kiosk.server.queueing.models import Ticket
 
     mine, key = token(), uuid.uuid4()
-    first = upload(api, q, block, key=key, public_token=mine, phone=PHONE, sms_consent=True)
-    again = upload(api, q, block, key=key, public_token=mine, phone=PHONE, sms_consent=True)
+    issued = dt.datetime.now(dt.UTC).isoformat()  # a replay sends the same body again
+    first = upload(api, q, block, key=key, public_token=mine, phone=PHONE, sms_consent=True,
+                   issued_at=issued)
+    again = upload(api, q, block, key=key, public_token=mine, phone=PHONE, sms_consent=True,
+                   issued_at=issued)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json()["id"] == first.json()["id"] == mine
     assert Ticket.objects.count() == 1 and sms_rows() == ["near"]

@@ -181,13 +181,18 @@ def test_the_purge_closes_past_days_and_erases_closed_tickets(q):
 def test_the_purge_is_idempotent(q):
     from kiosk.server.queueing.privacy import do_purge_personal_data
 
+    def counts(result: dict) -> tuple[int, int]:
+        return result["expired"], result["erased"]
+
     t = issue(q)
-    assert do_purge_personal_data() == {"expired": 0, "erased": 0}
+    assert counts(do_purge_personal_data()) == (0, 0)
     assert fresh(t).phone == PHONE
-    assert do_purge_personal_data(today=timezone.localdate() + dt.timedelta(days=1)) == {
-        "expired": 1, "erased": 0}
+    tomorrow = do_purge_personal_data(today=timezone.localdate() + dt.timedelta(days=1))
+    assert counts(tomorrow) == (1, 0)
+    assert tomorrow["keys_shredded"] >= 1  # today's key, under which the number was kept
     assert (fresh(t).status, fresh(t).phone) == ("cancelled", "")
-    assert do_purge_personal_data() == {"expired": 0, "erased": 0}
+    again = do_purge_personal_data(today=timezone.localdate() + dt.timedelta(days=1))
+    assert (*counts(again), again["keys_shredded"]) == (0, 0, 0)
 
 
 # -- unsent SMS of a closed ticket ----------------------------------------------------------
@@ -298,3 +303,36 @@ def test_the_number_never_appears_in_logs_answers_or_pages(q, api, agent, caplog
         if record.exc_text:
             assert_no_number(record.exc_text, f"log {record.name} traceback")
     assert_no_number(json.dumps([str(r.args) for r in caplog.records]), "log arguments")
+
+
+# -- the back-office ----------------------------------------------------------------------
+
+
+def test_the_ticket_admin_never_shows_the_number_nor_changes_a_status(q, admin_client):
+    t = issue(q)
+    for url in ("/admin/queueing/ticket/", f"/admin/queueing/ticket/{t.pk}/change/"):
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert_no_number(response.content.decode(), url)
+    assert "numéro sms conservé" in response.content.decode().lower()
+    # No form may set a status behind the lifecycle (which erases the number).
+    response = admin_client.post(f"/admin/queueing/ticket/{t.pk}/change/",
+                                 {"status": "done", "phone": PHONE})
+    assert response.status_code == 403
+    assert (fresh(t).status, fresh(t).phone) == ("waiting", PHONE)
+
+
+def test_the_ticket_admin_closes_tickets_through_the_lifecycle(q, admin_client):
+    from kiosk.server.notifications.models import SmsMessage
+    from kiosk.server.queueing.counter_actions import do_call_next
+
+    waiting, called = issue(q), issue(q, phone="+33698765432")
+    do_call_next(q.g)  # calls the first in line
+    called, waiting = (waiting, called) if fresh(waiting).status == "called" else (called, waiting)
+    response = admin_client.post("/admin/queueing/ticket/", {
+        "action": "close_tickets", "_selected_action": [waiting.pk, called.pk]})
+    assert response.status_code == 302
+    assert (fresh(waiting).status, fresh(waiting).phone) == ("cancelled", "")
+    assert (fresh(called).status, fresh(called).phone) == ("no_show", "")
+    assert fresh(waiting).finished_at is not None
+    assert not SmsMessage.objects.filter(ticket__in=[waiting, called], status="pending").exists()

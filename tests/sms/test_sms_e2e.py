@@ -17,7 +17,7 @@ import pytest
 import requests
 
 import tests.conftest as conftest
-from kiosk.domain.sms_text import TURN_NEAR, render_sms
+from kiosk.domain.sms_text import CALLED, render_sms
 from kiosk.server.launcher import LocalServer, free_port
 from tests.support.kannel import KannelHarness, KannelUnavailable
 from tests.support.servers import fresh_database_url
@@ -58,7 +58,7 @@ def stack(tmp_path_factory) -> Iterator[tuple[LocalServer, KannelHarness]]:
                          })
     try:
         server.manage("migrate", "--noinput")
-        server.manage("load_demo", "--file", str(conftest.DEMO_FILE))
+        server.manage("load_demo", "--file", str(conftest.DEMO_FILE), "--without-timetables")
         server.start()
         kannel.start()
         yield server, kannel
@@ -68,8 +68,23 @@ def stack(tmp_path_factory) -> Iterator[tuple[LocalServer, KannelHarness]]:
         drop()
 
 
+CALL_SCRIPT = (
+    "from kiosk.server.queueing.models import Ticket, Counter; "
+    "from kiosk.server.queueing.counter_actions import do_call_ticket, counter_label; "
+    "t = Ticket.objects.get(public_token={token!r}); "
+    "c = Counter.objects.filter(services=t.service, is_open=True).order_by('name').first(); "
+    "do_call_ticket(c, t.pk); print('CALLED ' + counter_label(c))"
+)
+
+
+def call(server: LocalServer, ticket: dict) -> str:
+    """An agent calls the ticket (the "it's your turn" SMS row); the counter's label."""
+    out = server.manage("shell", "-c", CALL_SCRIPT.format(token=ticket["id"]))
+    return next(line for line in out.splitlines() if line.startswith("CALLED "))[7:]
+
+
 def near_services() -> list[str]:
-    """Ticketing services served by an open counter (the first ticket there is near)."""
+    """Ticketing services served by an open counter."""
     data = conftest.demo_data()
     ticketing = {s["id"] for s in data["services"] if s.get("ticketing", True)}
     served = [sid for c in data["counters"] if c.get("open", True) for sid in c["services"]]
@@ -123,16 +138,19 @@ def wait_until(predicate, timeout: float, what: str, step: float = 0.2):
         time.sleep(step)
 
 
-def test_a_near_sms_reaches_the_phone_and_its_delivery_report_comes_back(stack):
+def test_an_sms_reaches_the_phone_and_its_delivery_report_comes_back(stack):
     server, kannel = stack
     service = near_services()[0]
     ticket = take_ticket(server, service, PHONE)
-    (near,) = rows_of(server, ticket)
-    assert (near["kind"], near["status"], near["coding"]) == ("near", "pending", "gsm7")
-    assert near["estimate_minutes"] is not None  # an open counter serves the service
-    expected = render_sms(TURN_NEAR, "fr", site=site_label(), ticket=ticket["number"],
-                          minutes=near["estimate_minutes"]).text
-    assert near["text"] == expected
+    # First at an open counter: "stay in the hall" at issue, no "near" SMS; "it's your turn"
+    # when called.
+    assert ticket["wait_status"] == "soon" and rows_of(server, ticket) == []
+    counter = call(server, ticket)
+    (row,) = rows_of(server, ticket)
+    assert (row["kind"], row["status"], row["coding"]) == ("called", "pending", "gsm7")
+    expected = render_sms(CALLED, "fr", site=site_label(), ticket=ticket["number"],
+                          counter=counter).text
+    assert row["text"] == expected
     before = len(kannel.received())
 
     run_worker(server)
@@ -155,6 +173,7 @@ def test_gateway_down_rows_wait_then_go_out_exactly_once(stack):
     server, kannel = stack
     service = near_services()[-1]
     ticket = take_ticket(server, service, OTHER_PHONE)
+    call(server, ticket)
     (row,) = rows_of(server, ticket)
     before = len(kannel.received())
 

@@ -17,6 +17,7 @@ from kiosk.sync.assets import (
 )
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
+from tests.support.fakes import FakeTransport
 from tests.sync import Reply
 from tests.sync.conftest import TOKEN
 
@@ -198,12 +199,18 @@ def test_the_engine_fetches_after_the_pull_and_a_bad_asset_does_not_block_conten
         tmp_path / "assets" / f"{sha(PNG_A)}.png")
 
 
-def test_a_transport_without_get_asset_is_skipped(store, tmp_path):
-    class OldTransport:
-        def get_content(self, since, etag=None):
-            return None
+def test_a_server_without_the_asset_keeps_the_content_and_asks_again(store, tmp_path):
+    # An older server (or one that lost the file) answers 404 for the asset: the content is
+    # applied, nothing is written, and the next sync asks again.
+    transport = FakeTransport()
+    transport.items = [asset_item("famille", PNG_A)]
+    report = SyncEngine(store, transport).sync_once()
+    assert report.error is None and report.online
+    assert store.asset("famille") is not None
+    assert synced_file(store, tmp_path / "assets", "famille") is None
+    assert [c for c, _ in transport.calls].count("get_asset") == 1
 
-    store.apply_content("1", [asset_item("famille", PNG_A)], [], full=True)
-    report = SyncEngine(store, OldTransport()).sync_once()
-    assert report.error is None
-    assert not (tmp_path / "assets").exists()
+    transport.assets[sha(PNG_A)] = PNG_A
+    SyncEngine(store, transport).sync_once()
+    assert synced_file(store, tmp_path / "assets", "famille") == (
+        tmp_path / "assets" / f"{sha(PNG_A)}.png")

@@ -202,3 +202,53 @@ def test_engine_gets_an_agent_save_from_the_real_server(tmp_path, store):
             assert wait_until(lambda: str(store.service(slug).hours[0].closes) == "16:15:00",
                               timeout=5)
             assert time.time() - saved_at < 5  # the interval is 60 s
+
+
+# -- a long-poll that fails on the kiosk's side is a bug: reported, not hidden -------------
+
+
+def engine_over(transport, store):
+    store.apply_content("5", [], [], full=True)  # a cursor: the engine long-polls
+    return SyncEngine(store, transport, heartbeat=lambda report: {"version": "t"},
+                      heartbeat_interval=0.0)
+
+
+def test_a_long_poll_bug_is_logged_as_an_error_and_counted_in_the_heartbeat(store, caplog):
+    from tests.support.fakes import FakeTransport
+
+    transport = FakeTransport()
+    transport.cursor = "5"
+
+    def broken(since, wait):
+        raise KeyError("changed")  # e.g. a parsing bug in the transport
+
+    transport.long_poll = broken
+    engine = engine_over(transport, store)
+    with caplog.at_level("DEBUG", logger="kiosk.sync.engine"):
+        for _ in range(2):
+            engine.wait_between_syncs(threading.Event(), delay=0.3, online=True)
+    assert engine.long_poll_errors == 2
+    assert engine.last_long_poll_error == "content long-poll: KeyError('changed')"
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 2 and errors[0].exc_info[0] is KeyError
+
+    engine.sync_once()
+    assert transport.heartbeats[-1] == {
+        "version": "t", "long_poll_errors": 2,
+        "last_long_poll_error": "content long-poll: KeyError('changed')"}
+
+
+def test_a_network_failure_of_the_long_poll_is_not_counted(store, caplog):
+    from tests.support.fakes import FakeTransport
+
+    transport = FakeTransport()
+    transport.cursor = "5"
+    transport.fail["wait_for_changes"] = TransportError("GET /content/changes: ConnectionError")
+    engine = engine_over(transport, store)
+    with caplog.at_level("DEBUG", logger="kiosk.sync.engine"):
+        engine.wait_between_syncs(threading.Event(), delay=0.3, online=True)
+    assert [c for c, _ in transport.calls] == ["wait_for_changes"]
+    assert engine.long_poll_errors == 0 and engine.last_long_poll_error is None
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    engine.sync_once()
+    assert transport.heartbeats[-1]["long_poll_errors"] == 0

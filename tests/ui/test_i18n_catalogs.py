@@ -66,13 +66,23 @@ def test_the_extractor_finds_keys_in_python_and_kv():
     assert [(line, key) for line, _f, key, _c in found] == [(1, "back"), (2, "take_ticket"), (3, "done")]
 
 
-def test_babel_extracts_the_same_keys_from_kiosk_ui():
+def test_babel_extracts_the_same_keys_from_kiosk_ui_and_the_domain():
     from babel.messages.extract import extract_from_dir
 
     method_map = [("**.py", "kiosk.ui.i18n:extract_tr"), ("**.kv", "kiosk.ui.i18n:extract_tr")]
-    keys = {key for _f, _l, key, _c, _x in extract_from_dir(i18n.UI_DIR, method_map)}
+    keys = {key for root in i18n.SOURCE_DIRS
+            for _f, _l, key, _c, _x in extract_from_dir(root, method_map)}
     assert set(i18n.used_keys()) <= keys | {"no_such_key"}
     assert {"welcome", "take_ticket", "large_text"} <= keys
+    assert {"offer_every", "closed_today"} <= keys  # the domain's text rules (offer_text, hours)
+
+
+def test_keys_built_at_run_time_are_declared_and_translated():
+    from kiosk.domain.priorities import PRIORITY_CATEGORIES
+
+    assert {c.text_key for c in PRIORITY_CATEGORIES} <= i18n.runtime_keys()
+    assert "priority_pregnancy" not in i18n.used_keys()  # built: only the declaration has it
+    assert i18n.missing() == {}
 
 
 def test_every_interest_of_the_vocabulary_has_a_label_in_all_six_languages():

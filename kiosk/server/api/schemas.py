@@ -3,15 +3,50 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
+from kiosk.domain.priorities import NO_PRIORITY, PRIORITY_KEYS
+from kiosk.domain.text_input import (
+    MULTILINE_PATTERN,
+    ONE_LINE_PATTERN,
+    TextInputError,
+    clean_text,
+    scrub_text,
+)
 from kiosk.server.content.kinds import KINDS
 
 # The kinds as kiosk/server/content/kinds.py declares them (in delta order).
 ContentKind = Literal[KINDS.names()]
 Language = Literal["fr", "en", "ar", "zh", "wo", "bm"]
+
+
+def text_type(max_length: int, *, multiline: bool = False, lenient: bool = False):
+    """A str cleaned by kiosk/domain/text_input.py: control characters refused (422; with
+    `lenient`, for what kiosks report about themselves, turned into spaces), bidi controls
+    and stray zero-width characters removed, NFC; at most `max_length` once cleaned."""
+    def check(value: str) -> str:
+        try:
+            text = (scrub_text if lenient else clean_text)(value, multiline=multiline)
+        except TextInputError as exc:
+            raise ValueError(str(exc)) from None
+        if len(text) > max_length:  # NFC may lengthen a few scripts' text
+            raise ValueError(f"at most {max_length} characters")
+        return text
+    return Annotated[str, AfterValidator(check)]
+
+
+def text_field(default, max_length: int, description: str, *, multiline: bool = False,
+               lenient: bool = False):
+    """The Field of a text_type: its length and refused characters in the OpenAPI."""
+    extra = {} if lenient else {"pattern": MULTILINE_PATTERN if multiline else ONE_LINE_PATTERN}
+    return Field(default, max_length=max_length, description=description,
+                 json_schema_extra=extra)
+
+
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 
 
 class ContentItem(Schema):
@@ -51,7 +86,8 @@ class OfflineTicketIn(Schema):
 
 
 class LeaseIn(Schema):
-    service: str = Field(min_length=1, max_length=64, description="service id (slug)")
+    service: str = Field(min_length=1, max_length=64, pattern=SLUG_PATTERN,
+                         description="service id (slug)")
     size: int = Field(10, ge=1, le=50, description="how many numbers to reserve")
 
 
@@ -64,12 +100,13 @@ class LeaseOut(Schema):
 
 
 class TicketIn(Schema):
-    service: str = Field(min_length=1, max_length=64, description="service id (slug)")
+    service: str = Field(min_length=1, max_length=64, pattern=SLUG_PATTERN,
+                         description="service id (slug)")
     language: Language = "fr"
-    priority: Literal["", "pregnancy", "disability", "elderly", "appointment"] = Field(
+    priority: Literal[(NO_PRIORITY, *PRIORITY_KEYS)] = Field(
         "", description="priority category (docs/queues.md); empty for none")
-    phone: str | None = Field(None, max_length=32,
-                              description="for the 'turn is near' SMS; kept until the ticket closes")
+    phone: text_type(32) | None = text_field(
+        None, 32, "for the 'turn is near' SMS; kept until the ticket closes")
     sms_consent: bool = Field(False, description="the visitor accepted the purpose and retention")
     offline: OfflineTicketIn | None = Field(
         None, description="a ticket the kiosk issued offline from one of its leases "
@@ -105,12 +142,32 @@ class TicketOut(Schema):
 
 
 class ErrorOut(Schema):
+    detail: str = Field(description="what was wrong, in words (safe to log and show)")
+
+
+class FieldError(Schema):
+    type: str = Field(description="pydantic's error type, e.g. missing, string_too_long")
+    loc: list[str | int] = Field(description="where: e.g. [\"body\", \"body\", \"note\"]")
+    msg: str
+
+
+class ValidationErrorOut(Schema):
+    """422: a field the schema refuses (a list, one item per field), or a request the
+    server refuses after reading it (a sentence: a phone number, consent, an
+    Idempotency-Key already used with another request)."""
+
+    detail: str | list[FieldError]
+
+
+class RateLimitedOut(Schema):
     detail: str
+    retry_after: int = Field(description="seconds; also in the Retry-After header")
 
 
 class AssistanceIn(Schema):
     language: Language = Field("fr", description="the visitor's language, for the agent")
-    note: str = Field("", max_length=200, description="short and optional; no personal data")
+    note: text_type(200) = text_field("", 200, "short and optional; no personal data; control "
+                                                 "characters refused, bidi controls removed")
 
 
 class AssistanceOut(Schema):
@@ -145,19 +202,26 @@ class PrinterIn(Schema):
     state: Literal["ok", "absent", "paper_out", "error", "unknown"] = Field(
         description="ok; absent: no printer answering; paper_out; error: anything else; "
                     "unknown: no printer configured, or not known yet")
-    detail: str = Field("", max_length=200, description="short technical detail, e.g. 'paper low'")
+    detail: text_type(200, lenient=True) = text_field(
+        "", 200, "short technical detail, e.g. 'paper low'", lenient=True)
 
 
 class HeartbeatIn(Schema):
-    version: str = Field(max_length=40, description="kiosk software version")
-    cursor: str | None = Field(None, max_length=40,
-                               description="the content cursor the kiosk holds; null before the "
-                                           "first sync")
+    version: text_type(40, lenient=True) = text_field(..., 40, "kiosk software version",
+                                                      lenient=True)
+    cursor: text_type(40, lenient=True) | None = text_field(
+        None, 40, "the content cursor the kiosk holds; null before the first sync", lenient=True)
     outbox_depth: int = Field(0, ge=0, le=1_000_000,
                               description="requests (tickets, calls) waiting to be sent")
     printer: PrinterIn | None = Field(None, description="null: not known (stored as unknown)")
-    last_error: str | None = Field(None, max_length=300,
-                                   description="the last sync error, if any; never personal data")
+    last_error: text_type(300, lenient=True) | None = text_field(
+        None, 300, "the last sync error, if any; never personal data (control characters are "
+        "stored as spaces, bidi controls removed)", lenient=True)
+    long_poll_errors: int = Field(0, ge=0, le=1_000_000_000,
+                                  description="content long-polls that failed on the kiosk's side "
+                                              "(a bug, not the network) since it started")
+    last_long_poll_error: text_type(300, lenient=True) | None = text_field(
+        None, 300, "the last of those errors, if any", lenient=True)
 
 
 class HeartbeatOut(Schema):
@@ -170,15 +234,16 @@ class ContributionIn(Schema):
     """A resident's local offer, proposed at the kiosk; a moderator reads it before any
     kiosk shows it. Limits: title 80, description 500, where 120, contact 120 characters."""
 
-    title: str = Field(max_length=400, description="in the resident's words; at most 80 characters")
-    description: str = Field("", max_length=2000, description="at most 500 characters")
+    title: text_type(400) = text_field(..., 400, "in the resident's words; at most 80 characters")
+    description: text_type(2000, multiline=True) = text_field(
+        "", 2000, "at most 500 characters", multiline=True)
     category: Literal["association", "food", "swap", "help", "event", "culture", "sport"]
     date: dt.date | None = Field(None, description="the day, from today to one year ahead")
     time: str | None = Field(None, max_length=5, description="HH:MM")
-    where: str = Field("", max_length=500, description="at most 120 characters")
-    contact: str = Field("", max_length=500,
-                         description="optional, only with contact_consent; seen by moderators "
-                                     "only, erased when the offer is rejected or ends")
+    where: text_type(500) = text_field("", 500, "at most 120 characters")
+    contact: text_type(500) = text_field(
+        "", 500, "optional, only with contact_consent; seen by moderators only, erased when "
+        "the offer is rejected or ends")
     contact_consent: bool = False
 
 

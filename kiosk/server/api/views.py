@@ -15,6 +15,7 @@ from ninja import Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 
 from kiosk.server.api.auth import KioskBearer
+from kiosk.server.api.idempotency import fingerprint, remember, replay
 from kiosk.server.api.schemas import (
     AssistanceIn,
     AssistanceOut,
@@ -28,14 +29,16 @@ from kiosk.server.api.schemas import (
     LeaseIn,
     LeaseOut,
     QueuesOut,
+    RateLimitedOut,
     TicketIn,
     TicketOut,
+    ValidationErrorOut,
 )
 from kiosk.server.assistance.models import AssistanceRequest
 from kiosk.server.assistance.services import do_request_assistance, effective_status
 from kiosk.server.content.contributions import ContributionError, submit_contribution
 from kiosk.server.content.models import Asset
-from kiosk.server.content.push import MAX_WAIT_SECONDS, wait_for_change
+from kiosk.server.content.push import MAX_WAIT_SECONDS, await_change
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
 from kiosk.server.devices.models import STALE_AFTER_SECONDS
 from kiosk.server.devices.services import Heartbeat, record_heartbeat
@@ -65,6 +68,23 @@ api = NinjaAPI(
 )
 
 
+# Every answer an authenticated operation may give besides its own (docs/protocol.md, Errors):
+# 400 a body that is not JSON (or nested deeper than any parser should follow), 401 no or
+# a revoked token, 422 a field refused (a list, one item per field) or a request refused
+# after reading (a sentence), 429 over the rate limit (with Retry-After).
+ERRORS = {400: ErrorOut, 401: ErrorOut, 422: ValidationErrorOut}
+WRITE_ERRORS = {**ERRORS, 429: RateLimitedOut}
+
+
+def answered(request: HttpRequest, key: uuid.UUID, fp: str, status: int, schema,
+             data: dict) -> HttpResponse:
+    """The answer to a write, rendered as ninja would, and kept as the key's first answer
+    (api/idempotency.py): every replay of the key gets exactly these bytes."""
+    response = api.create_response(request, schema.model_validate(data).model_dump(),
+                                   status=status)
+    return remember(request, key, fp, response)
+
+
 @api.exception_handler(QueueError)
 def queue_error(request, exc: QueueError):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status)
@@ -79,7 +99,7 @@ def health(request):
     return {"status": "ok", "protocol": 1}
 
 
-@api.get("/content", response={200: ContentOut, 304: None})
+@api.get("/content", response={200: ContentOut, 304: None, **ERRORS})
 def get_content(request: HttpRequest, query: Query[ContentQuery]):
     """Content changes since `since` (a cursor from an earlier answer); a full snapshot without it."""
     site = request.kiosk.site
@@ -119,12 +139,13 @@ class ChangesQuery(Schema):
     wait: float = MAX_WAIT_SECONDS
 
 
-@api.get("/content/changes", response={200: ContentChangesOut})
-def content_changes(request: HttpRequest, query: Query[ChangesQuery]):
+@api.get("/content/changes", response={200: ContentChangesOut, **ERRORS})
+async def content_changes(request: HttpRequest, query: Query[ChangesQuery]):
     """Long-poll: answers at once `changed: true` when the site's content cursor differs from
     `since`, else holds the request until it changes or `wait` s pass (at most 25 s), then
-    `changed: false`. No transaction is held while waiting (docs/protocol.md, Push)."""
-    cursor, changed = wait_for_change(request.kiosk.site_id, query.since, query.wait)
+    `changed: false`. Async: a waiting kiosk holds neither a thread nor a database
+    connection (kiosk/server/content/push.py; docs/protocol.md, Push)."""
+    cursor, changed = await await_change(request.kiosk.site_id, query.since, query.wait)
     return {"cursor": str(cursor), "changed": changed}
 
 
@@ -156,34 +177,39 @@ def ticket_out(request: HttpRequest, ticket: Ticket, created: bool = False) -> d
 
 
 @api.post("/tickets", response={201: TicketOut, 200: TicketOut, 404: ErrorOut, 409: ErrorOut,
-                                422: ErrorOut, 429: ErrorOut})
+                                **WRITE_ERRORS})
 @ratelimit("tickets", key="kiosk")  # 429 + Retry-After beyond settings.RATELIMITS
 def create_ticket(
     request: HttpRequest,
     body: TicketIn,
     idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
 ):
-    """Issue a ticket. Sending the same Idempotency-Key again returns the same ticket (200).
-    With `offline`: store a ticket the kiosk issued offline from its lease (never a new
+    """Issue a ticket. Sending the same Idempotency-Key again answers exactly the first answer
+    (200); the key with another body is a 422 (docs/protocol.md, Idempotency). With `offline`: store a ticket the kiosk issued offline from its lease (never a new
     number; 409 if the number is not in this kiosk's lease or was already uploaded, or if
     its `public_token` is another ticket's), with its phone and consent if the visitor
     gave them: the "near" SMS then goes as for any ticket."""
+    fp = fingerprint(request)
+    if (first := replay(request, idempotency_key, fp)) is not None:
+        return first
     if body.offline is not None:
         service = check_service_for_offline_ticket(request.kiosk.site, body.service)
         ticket, created = do_issue_offline_ticket(
             service, request.kiosk, idempotency_key, lease_day=body.offline.lease_day,
             number=body.offline.number, issued_at=body.offline.issued_at,
             language=body.language, priority=body.priority,
-            public_token=body.offline.public_token, phone=offline_phone(body),
+            public_token=body.offline.public_token, phone=offline_phone(body), fingerprint=fp,
         )
-        return Status(201 if created else 200, ticket_out(request, ticket))
+        return answered(request, idempotency_key, fp, 201 if created else 200, TicketOut,
+                        ticket_out(request, ticket))
     service = check_service_for_ticket(request.kiosk.site, body.service)
     phone = check_phone(body.phone, body.sms_consent)
     ticket, created = do_issue_ticket(
         service, language=body.language, kiosk=request.kiosk, idempotency_key=idempotency_key,
-        priority=body.priority, phone=phone, consent=body.sms_consent,
+        priority=body.priority, phone=phone, consent=body.sms_consent, fingerprint=fp,
     )
-    return Status(201 if created else 200, ticket_out(request, ticket, created))
+    return answered(request, idempotency_key, fp, 201 if created else 200, TicketOut,
+                    ticket_out(request, ticket, created))
 
 
 def offline_phone(body: TicketIn) -> str:
@@ -197,7 +223,7 @@ def offline_phone(body: TicketIn) -> str:
 
 
 @api.post("/leases", response={201: LeaseOut, 200: LeaseOut, 404: ErrorOut, 409: ErrorOut,
-                               422: ErrorOut, 429: ErrorOut})
+                               **WRITE_ERRORS})
 @ratelimit("leases", key="kiosk")
 def create_lease(
     request: HttpRequest,
@@ -205,15 +231,20 @@ def create_lease(
     idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
 ):
     """Reserve the next `size` numbers of today's sequence of a service for this kiosk, to
-    issue tickets while offline (valid today only). The same key again: the same lease (200)."""
+    issue tickets while offline (valid today only). The same key again: exactly the first
+    answer (200); with another body (another service, another size): 422."""
+    fp = fingerprint(request)
+    if (first := replay(request, idempotency_key, fp)) is not None:
+        return first
     service = check_service_for_ticket(request.kiosk.site, body.service)
-    lease, created = do_lease_numbers(service, request.kiosk, body.size, idempotency_key)
-    return Status(201 if created else 200, {
-        "service": service.slug, "day": lease.day, "first": lease.first, "last": lease.last,
-        "prefix": lease.prefix})
+    lease, created = do_lease_numbers(service, request.kiosk, body.size, idempotency_key,
+                                      fingerprint=fp)
+    return answered(request, idempotency_key, fp, 201 if created else 200, LeaseOut, {
+        "service": lease.service.slug, "day": lease.day, "first": lease.first,
+        "last": lease.last, "prefix": lease.prefix})
 
 
-@api.get("/tickets/{ticket_id}", response={200: TicketOut, 404: ErrorOut})
+@api.get("/tickets/{ticket_id}", response={200: TicketOut, 404: ErrorOut, **ERRORS})
 def get_ticket(request: HttpRequest, ticket_id: str):
     if not is_public_token(ticket_id):
         raise HttpError(404, "no such ticket")
@@ -227,7 +258,7 @@ def get_ticket(request: HttpRequest, ticket_id: str):
     return ticket_out(request, ticket)
 
 
-@api.get("/queues", response={200: QueuesOut})
+@api.get("/queues", response={200: QueuesOut, **ERRORS})
 def get_queues(request: HttpRequest):
     """Per service of the kiosk's site: tickets waiting, the estimated wait of a ticket taken
     now, open counters. Shared between kiosks for a few seconds."""
@@ -248,22 +279,27 @@ def assistance_out(item: AssistanceRequest) -> dict:
     }
 
 
-@api.post("/assistance", response={201: AssistanceOut, 200: AssistanceOut, 422: ErrorOut,
-                                   429: ErrorOut})
+@api.post("/assistance", response={201: AssistanceOut, 200: AssistanceOut, **WRITE_ERRORS})
 @ratelimit("assistance", key="kiosk")
 def request_assistance(
     request: HttpRequest,
     body: AssistanceIn,
     idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
 ):
-    """Call an agent to the kiosk. The same Idempotency-Key again answers the same request
-    (200); while this kiosk has a request open, any new call answers that one (200)."""
+    """Call an agent to the kiosk. The same Idempotency-Key again answers exactly the first
+    answer (200; poll GET /assistance/{id} for news), another body with it a 422; while this
+    kiosk has a request open, any new call answers that one (200)."""
+    fp = fingerprint(request)
+    if (first := replay(request, idempotency_key, fp)) is not None:
+        return first
     item, created = do_request_assistance(
-        request.kiosk, key=idempotency_key, language=body.language, note=body.note)
-    return Status(201 if created else 200, assistance_out(item))
+        request.kiosk, key=idempotency_key, language=body.language, note=body.note,
+        fingerprint=fp)
+    return answered(request, idempotency_key, fp, 201 if created else 200, AssistanceOut,
+                    assistance_out(item))
 
 
-@api.get("/assistance/{request_id}", response={200: AssistanceOut, 404: ErrorOut})
+@api.get("/assistance/{request_id}", response={200: AssistanceOut, 404: ErrorOut, **ERRORS})
 def get_assistance(request: HttpRequest, request_id: str):
     """The state of one of this kiosk's requests (poll it to say "an agent is coming")."""
     try:
@@ -277,7 +313,7 @@ def get_assistance(request: HttpRequest, request_id: str):
     return assistance_out(item)
 
 
-@api.post("/heartbeat", response={200: HeartbeatOut, 422: ErrorOut, 429: ErrorOut})
+@api.post("/heartbeat", response={200: HeartbeatOut, **WRITE_ERRORS})
 @ratelimit("heartbeat", key="kiosk")
 def heartbeat(request: HttpRequest, body: HeartbeatIn):
     """The kiosk says how it is (version, content cursor, outbox, printer, last error), about
@@ -287,12 +323,13 @@ def heartbeat(request: HttpRequest, body: HeartbeatIn):
         version=body.version, cursor=body.cursor, outbox_depth=body.outbox_depth,
         printer_state=printer.state if printer else "unknown",
         printer_detail=printer.detail if printer else "", last_error=body.last_error,
+        long_poll_errors=body.long_poll_errors, last_long_poll_error=body.last_long_poll_error,
     ))
     return {"received_at": received_at, "stale_after_seconds": STALE_AFTER_SECONDS}
 
 
 @api.post("/contributions", response={201: ContributionOut, 200: ContributionOut,
-                                      422: ErrorOut, 429: ErrorOut})
+                                      **WRITE_ERRORS})
 @ratelimit("contributions", key="kiosk")
 def create_contribution(
     request: HttpRequest,
@@ -300,20 +337,24 @@ def create_contribution(
     idempotency_key: uuid.UUID = Header(..., alias="Idempotency-Key"),
 ):
     """A resident proposes a local offer at the kiosk; it waits for a moderator (pending)
-    and reaches the kiosks only once approved. The same Idempotency-Key again answers the
-    same contribution (200)."""
+    and reaches the kiosks only once approved. The same Idempotency-Key again answers exactly
+    the first answer (200), another body with it a 422."""
+    fp = fingerprint(request)
+    if (first := replay(request, idempotency_key, fp)) is not None:
+        return first
     try:
         offer, created = submit_contribution(
             request.kiosk.site, body.model_dump(), via="kiosk", idempotency_key=idempotency_key)
     except ContributionError as exc:
         raise HttpError(422, str(exc)) from None
-    return Status(201 if created else 200, {"id": offer.slug, "status": offer.status})
+    return answered(request, idempotency_key, fp, 201 if created else 200, ContributionOut,
+                    {"id": offer.slug, "status": offer.status})
 
 
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
-@api.get("/assets/{sha256}", response={200: None, 304: None, 404: ErrorOut})
+@api.get("/assets/{sha256}", response={200: None, 304: None, 404: ErrorOut, **ERRORS})
 def get_asset(request: HttpRequest, sha256: str):
     """The bytes of one of the site's assets (a pictogram PNG, a WAV), by its SHA-256 (the
     `sha256` of an `asset` content item). Immutable: cache it forever; check the hash."""

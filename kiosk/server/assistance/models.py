@@ -51,6 +51,8 @@ class AssistanceKey(models.Model):
     key = models.UUIDField()
     request = models.ForeignKey(AssistanceRequest, on_delete=models.CASCADE, related_name="keys")
     created_at = models.DateTimeField(auto_now_add=True)
+    # sha256 hex of the request that sent the key (kiosk/server/api/idempotency.py).
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         constraints = [

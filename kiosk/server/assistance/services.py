@@ -17,8 +17,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kiosk.domain.text_input import TextInputError, clean_text
 from kiosk.server.assistance.models import AssistanceKey, AssistanceRequest
 from kiosk.server.queueing.estimates import queue_changed
+from kiosk.server.queueing.issuing import KEY_REUSED
 from kiosk.server.queueing.lifecycle import QueueError
 
 Status = AssistanceRequest.Status
@@ -41,14 +43,22 @@ def effective_status(request: AssistanceRequest, now: dt.datetime | None = None)
 
 
 def do_request_assistance(kiosk, *, key: uuid.UUID, language: str = "fr",
-                          note: str = "") -> tuple[AssistanceRequest, bool]:
-    """The kiosk's request and whether it is new (False: a replay, or the open one)."""
+                          note: str = "", fingerprint: str = "") -> tuple[AssistanceRequest, bool]:
+    """The kiosk's request and whether it is new (False: a replay, or the open one). The
+    note is cleaned (kiosk/domain/text_input.py: controls refused with a 422, bidi controls
+    removed); the key with another request's `fingerprint` is a 422."""
+    try:
+        note = clean_text(note or "")[:200]
+    except TextInputError as exc:
+        raise AssistanceError(f"note refused: {exc}", status=422) from None
     for attempt in range(3):
         try:
             with transaction.atomic():
                 record = (AssistanceKey.objects.select_related("request")
                           .filter(kiosk=kiosk, key=key).first())
                 if record is not None:
+                    if record.fingerprint and fingerprint and record.fingerprint != fingerprint:
+                        raise AssistanceError(KEY_REUSED, status=422)
                     return record.request, False
                 now = timezone.now()
                 AssistanceRequest.objects.filter(
@@ -58,9 +68,9 @@ def do_request_assistance(kiosk, *, key: uuid.UUID, language: str = "fr",
                 created = request is None
                 if created:
                     request = AssistanceRequest.objects.create(
-                        site_id=kiosk.site_id, kiosk=kiosk, language=language,
-                        note=note.strip()[:200])
-                AssistanceKey.objects.create(kiosk=kiosk, key=key, request=request)
+                        site_id=kiosk.site_id, kiosk=kiosk, language=language, note=note)
+                AssistanceKey.objects.create(kiosk=kiosk, key=key, request=request,
+                                             fingerprint=fingerprint)
                 if created:  # the consoles show it: their polls must see a change
                     queue_changed(kiosk.site_id, estimates=False)
                 return request, created

@@ -13,6 +13,7 @@ from django.db import models
 
 from kiosk.server.accounts.models import Role, sites_where
 from kiosk.server.audit.services import site_id_of
+from kiosk.server.clean_forms import clean_value, cleaning_form
 from kiosk.server.content.actions import do_delete_content, do_save_content
 from kiosk.server.content.forms import TranslationsField
 from kiosk.server.content.kinds import KINDS
@@ -82,6 +83,15 @@ class SiteScopedAdmin:
 
     def has_module_permission(self, request):
         return self.scope_site_ids(request) != set()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # Posted text made safe before any field parses it: controls and JSON nested too
+        # deep are form errors, bidi controls go (kiosk/server/clean_forms.py).
+        return cleaning_form(super().get_form(request, obj, change, **kwargs))
+
+    def get_search_results(self, request, queryset, search_term):
+        # Bidi controls and zero-width characters pasted into the search box match nothing.
+        return super().get_search_results(request, queryset, clean_value(search_term)[0])
 
     def has_add_permission(self, request):
         return self.has_module_permission(request)

@@ -1,31 +1,54 @@
 """Content push by long-poll: hold a kiosk's request until its site's cursor moves.
 
-A waiting request only reads the site's `ContentVersion.seq` (one indexed row) every
-`POLL_SECONDS`, in autocommit (no transaction is held while sleeping), and within one process
-the waiters of a site share each read for `SHARE_SECONDS`: fifty kiosks of one site waiting in
-one gunicorn worker cost two small SELECTs a second, not a hundred. Reading the database
-(rather than a signal or a process-local condition) is what makes a save in any worker, in
-the back-office or in `manage shell`, wake the waiters of every worker, on SQLite and
-PostgreSQL alike.
+The long-poll view is async (kiosk/server/asgi.py, uvicorn workers): a waiting kiosk is a
+coroutine parked on an `asyncio.Event`, not a thread, and holds no database connection.
+
+One hub per event loop (per server process) watches the sites that have waiters: it reads
+their `ContentVersion.seq` in one query every `POLL_SECONDS` and wakes the waiters of each
+site whose cursor moved. A save in this process pokes the hub at once (`forget`, on commit);
+on PostgreSQL the save also sends `NOTIFY carrefour_content` and every process's hub LISTENs,
+so a save on another machine wakes the waiters within milliseconds. The periodic read stays
+as the safety net (a lost LISTEN connection, SQLite, a write made by raw SQL): reading the
+database is what makes any writer, anywhere, wake every waiter.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import logging
 import threading
 import time
+import weakref
 
+from asgiref.sync import sync_to_async
 from django.db import close_old_connections, connection
 
 from kiosk.server.content.models import ContentVersion
 
+log = logging.getLogger(__name__)
+
 MAX_WAIT_SECONDS = 25.0  # under nginx's proxy_read_timeout (75 s) and gunicorn's --timeout 60
 POLL_SECONDS = 0.5
 SHARE_SECONDS = 0.4
+CHANNEL = "carrefour_content"  # PostgreSQL NOTIFY channel; the payload is the site id
 
 _lock = threading.Lock()
 _seen: dict[int, tuple[float, int]] = {}  # site id -> (monotonic time read, seq)
-_clock = time.monotonic  # tests replace these two
-_sleep = time.sleep
+_clock = time.monotonic  # tests replace it
+_hubs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # event loop -> _Hub
+waiters_changed = threading.Condition()  # notified when a wait starts or ends (tests, metrics)
+
+
+def waiting(site_id: int | None = None) -> int:
+    """How many long-polls this process holds (of one site, or of all)."""
+    return sum(hub.waiting.get(site_id, 0) if site_id is not None else hub.waiters()
+               for hub in list(_hubs.values()))
+
+
+def _count_changed() -> None:
+    with waiters_changed:
+        waiters_changed.notify_all()
 
 
 def read_cursor(site_id: int) -> int:
@@ -45,34 +68,165 @@ def shared_cursor(site_id: int, max_age: float = SHARE_SECONDS) -> int:
     return read_cursor(site_id)
 
 
-def wait_for_change(
-    site_id: int,
-    since: int | None,
-    wait: float,
-    poll: float = POLL_SECONDS,
-) -> tuple[int, bool]:
+def read_cursors(site_ids: list[int]) -> dict[int, int]:
+    """The cursors of several sites in one query (a site without a version row is at 0)."""
+    found = dict(ContentVersion.objects.filter(site_id__in=site_ids).values_list("site_id", "seq"))
+    return {site_id: found.get(site_id, 0) for site_id in site_ids}
+
+
+def _release_connection() -> None:
+    """Give the connection back (to the pool, under ASGI) before a wait: a waiting kiosk must
+    not hold one. Never inside a transaction (tests run views in one)."""
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
+def _fresh_cursor(site_id: int) -> int:
+    try:
+        return read_cursor(site_id)
+    finally:
+        _release_connection()
+
+
+def _fresh_cursors(site_ids: list[int]) -> dict[int, int]:
+    try:
+        return read_cursors(site_ids)
+    finally:
+        _release_connection()
+
+
+async def await_change(site_id: int, since: int | None, wait: float) -> tuple[int, bool]:
     """(cursor, changed): at once when the site's cursor differs from `since` (or the kiosk
     holds none), else when it changes or after `wait` s (capped at MAX_WAIT_SECONDS)."""
-    cursor = read_cursor(site_id)  # the first look is always fresh
+    cursor = await sync_to_async(_fresh_cursor)(site_id)  # the first look is always fresh
     if since is None or cursor != since:
         return cursor, True
-    deadline = _clock() + max(0.0, min(wait, MAX_WAIT_SECONDS))
-    while True:
-        remaining = deadline - _clock()
-        if remaining <= 0:
-            return cursor, False
-        # Between two looks, give back a connection that is broken or past CONN_MAX_AGE
-        # (never inside a transaction: tests run views in one).
-        if not connection.in_atomic_block:
-            close_old_connections()
-        _sleep(min(poll, remaining))
-        cursor = shared_cursor(site_id)
-        if cursor != since:
-            return cursor, True
+    timeout = max(0.0, min(wait, MAX_WAIT_SECONDS))
+    if timeout <= 0:
+        return cursor, False
+    cursor = await _hub().wait(site_id, since, cursor, timeout)
+    return cursor, cursor != since
 
 
 def forget(site_id: int) -> None:
-    """Drop this process's shared read of the site's cursor (a change just committed): its
-    waiters read the database at their next look."""
+    """A change of the site just committed: drop this process's shared read, wake this
+    process's hubs now, and tell the other processes (PostgreSQL NOTIFY)."""
     with _lock:
         _seen.pop(site_id, None)
+    for loop, hub in list(_hubs.items()):
+        try:
+            loop.call_soon_threadsafe(hub.poke)
+        except RuntimeError:  # that loop is closed (a test client's one-request loop)
+            pass
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, str(site_id)])
+        except Exception:  # noqa: BLE001 - the periodic read still wakes the waiters
+            log.exception("content push: NOTIFY failed (waiters wake at the next read)")
+
+
+def _hub() -> _Hub:
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = _Hub(loop)
+    return hub
+
+
+class _Hub:
+    """The waiters of one event loop, and the one task that watches their sites."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.waiting: dict[int, int] = {}  # site id -> how many waiters
+        self.cursors: dict[int, int] = {}  # site id -> last cursor read
+        self.events: dict[int, asyncio.Event] = {}  # site id -> set when its cursor moves
+        self.poked = asyncio.Event()
+        self.task: asyncio.Task | None = None
+        self.listener: asyncio.Task | None = None
+
+    def waiters(self) -> int:
+        return sum(list(self.waiting.values()))  # list(): one C call, safe from other threads
+
+    def poke(self) -> None:
+        self.poked.set()
+
+    def _update(self, site_id: int, seq: int) -> None:
+        if self.cursors.get(site_id) != seq:
+            self.cursors[site_id] = seq
+            event = self.events.pop(site_id, None)
+            if event is not None:
+                event.set()
+
+    async def wait(self, site_id: int, since: int, fresh: int, timeout: float) -> int:
+        # The caller's fresh read is newer than any read of ours still in flight.
+        self.cursors[site_id] = fresh
+        self.waiting[site_id] = self.waiting.get(site_id, 0) + 1
+        _count_changed()
+        self._start()
+        deadline = self.loop.time() + timeout
+        try:
+            while self.cursors.get(site_id, since) == since:
+                remaining = deadline - self.loop.time()
+                if remaining <= 0:
+                    break
+                event = self.events.setdefault(site_id, asyncio.Event())
+                try:
+                    await asyncio.wait_for(event.wait(), remaining)
+                except TimeoutError:
+                    break
+            return self.cursors.get(site_id, since)
+        finally:
+            self.waiting[site_id] -= 1
+            if not self.waiting[site_id]:
+                del self.waiting[site_id]
+            _count_changed()
+
+    def _start(self) -> None:
+        # An empty context: the tasks outlive the request that starts them (and its
+        # ThreadSensitiveContext); their reads go to the process's shared sync thread.
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._watch(), context=contextvars.Context())
+        if (connection.vendor == "postgresql"
+                and (self.listener is None or self.listener.done())):
+            self.listener = self.loop.create_task(self._listen(), context=contextvars.Context())
+
+    async def _watch(self) -> None:
+        """Read the watched sites' cursors every POLL_SECONDS (or at once when poked)."""
+        while self.waiting:
+            self.poked.clear()
+            try:
+                for site_id, seq in (await sync_to_async(_fresh_cursors)(list(self.waiting))).items():
+                    self._update(site_id, seq)
+            except Exception:  # noqa: BLE001 - the database is away: waiters time out
+                log.exception("content push: reading the cursors failed")
+            try:
+                await asyncio.wait_for(self.poked.wait(), POLL_SECONDS)
+            except TimeoutError:
+                pass
+
+    async def _listen(self) -> None:
+        """PostgreSQL: LISTEN on CHANNEL while there are waiters; each NOTIFY pokes the hub."""
+        import psycopg
+
+        settings_dict = connection.settings_dict
+        params = {k: v for k, v in {
+            "dbname": settings_dict["NAME"], "user": settings_dict["USER"],
+            "password": settings_dict["PASSWORD"], "host": settings_dict["HOST"],
+            "port": settings_dict["PORT"]}.items() if v}
+        for key in ("sslmode", "sslrootcert", "sslcert", "sslkey"):
+            if key in settings_dict.get("OPTIONS", {}):
+                params[key] = settings_dict["OPTIONS"][key]
+        while self.waiting:
+            try:
+                conn = await psycopg.AsyncConnection.connect(autocommit=True, **params)
+                async with conn:
+                    await conn.execute(f"LISTEN {CHANNEL}")
+                    self.poke()  # a save between our last read and the LISTEN is not lost
+                    while self.waiting:
+                        async for _ in conn.notifies(timeout=MAX_WAIT_SECONDS):
+                            self.poke()
+            except Exception:  # noqa: BLE001 - the periodic read carries on meanwhile
+                log.warning("content push: LISTEN connection lost; retrying", exc_info=True)
+                await asyncio.sleep(5 * POLL_SECONDS)

@@ -1,4 +1,4 @@
-"""Content service functions: the change log and the delta a kiosk pulls."""
+"""The delta a kiosk pulls (its items from KINDS), the cursor and what may be shown (live)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from kiosk.server.content.changelog import do_record_change
 from kiosk.server.content.kinds import KINDS
 from kiosk.server.content.models import ContentChange, ContentVersion, Site
-
-__all__ = ["Delta", "content_delta", "current_cursor", "do_record_change", "etag_for", "live"]
 
 
 def current_cursor(site: Site) -> int:

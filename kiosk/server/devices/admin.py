@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from kiosk.server.clean_forms import cleaning_form
 from kiosk.server.devices.models import Kiosk
 
 
@@ -10,13 +11,17 @@ class KioskAdmin(admin.ModelAdmin):
     list_filter = ("site", "active")
     # The heartbeat (POST /api/v1/heartbeat) is the kiosk's word: shown, never edited here.
     HEARTBEAT = ("last_heartbeat_at", "version", "content_cursor", "outbox_depth",
-                 "printer_state", "printer_detail", "last_error", "last_error_at")
+                 "printer_state", "printer_detail", "last_error", "last_error_at",
+                 "long_poll_errors", "last_long_poll_error")
     readonly_fields = ("token_hint", "created_at", "last_seen_at", *HEARTBEAT)
     fieldsets = (
         (None, {"fields": ("site", "name", "active", "token_hint", "created_at", "last_seen_at")}),
         ("Dernières nouvelles de la borne", {"fields": HEARTBEAT}),
     )
     actions = ("rotate_token",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return cleaning_form(super().get_form(request, obj, change, **kwargs))
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -64,6 +64,10 @@ class Kiosk(models.Model):
     printer_detail = models.CharField(max_length=200, blank=True, editable=False)
     last_error = models.CharField(max_length=300, blank=True, editable=False)
     last_error_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Content long-polls that failed on the kiosk's side (a bug, not the network) since it
+    # started, and the last of them: the kiosk falls back to plain polling, agents see why.
+    long_poll_errors = models.PositiveIntegerField(default=0, editable=False)
+    last_long_poll_error = models.CharField(max_length=300, blank=True, editable=False)
 
     objects = KioskManager()
 

@@ -4,6 +4,9 @@ A heartbeat carries the kiosk's software version, the content cursor it holds, h
 requests wait in its outbox, its printer's state and its last error. Nothing personal: the
 kiosk never sends a phone number, a ticket or a visitor's words here, and the server logs
 none of it. Lengths are validated by the API schema (HeartbeatIn): nothing is cut here.
+The texts are scrubbed here too (kiosk/domain/text_input.py: control characters become
+spaces, bidi controls and stray zero-width characters go), whoever the caller: they are
+shown on the fleet page and PostgreSQL cannot store a NUL.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from kiosk.domain.text_input import scrub_text
 from kiosk.server.devices.models import Kiosk
 
 # The wire's "unknown" printer is stored as "" (PrinterState.UNKNOWN).
@@ -28,6 +32,8 @@ class Heartbeat:
     printer_state: str = "unknown"
     printer_detail: str = ""
     last_error: str | None = None
+    long_poll_errors: int = 0
+    last_long_poll_error: str | None = None
 
 
 def record_heartbeat(kiosk: Kiosk, data: Heartbeat, now: dt.datetime | None = None) -> dt.datetime:
@@ -40,14 +46,18 @@ def record_heartbeat(kiosk: Kiosk, data: Heartbeat, now: dt.datetime | None = No
     fields = {
         "last_heartbeat_at": now,
         "last_seen_at": now,
-        "version": data.version,
-        "content_cursor": data.cursor or "",
+        "version": scrub_text(data.version),
+        "content_cursor": scrub_text(data.cursor or ""),
         "outbox_depth": data.outbox_depth,
         "printer_state": PRINTER_STATES[data.printer_state],
-        "printer_detail": data.printer_detail,  # also for an OK printer: "paper low"
+        "printer_detail": scrub_text(data.printer_detail),  # also for an OK printer: "paper low"
+        # Counted since the kiosk started: a restart sets it back to 0 (and the last error).
+        "long_poll_errors": data.long_poll_errors,
+        "last_long_poll_error": scrub_text(data.last_long_poll_error or ""),
     }
-    if data.last_error:
-        fields["last_error"] = data.last_error
+    last_error = scrub_text(data.last_error or "")
+    if last_error:
+        fields["last_error"] = last_error
         fields["last_error_at"] = now
     Kiosk.objects.filter(pk=kiosk.pk).update(**fields)
     for name, value in fields.items():

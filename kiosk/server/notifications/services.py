@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kiosk.domain.phones import mask_phone
+from kiosk.domain.phones import PhoneError, check_sms_region, mask_phone
 from kiosk.domain.sms_text import CALLED, TURN_NEAR, render_sms
 from kiosk.domain.tickets import TicketStatus
 from kiosk.server.notifications.gateways import (
@@ -110,6 +110,14 @@ def send_one(message: SmsMessage, gateway: SmsGateway) -> str:
     if not phone:
         status, detail = SmsMessage.Status.CANCELLED, "number erased before sending"
         SmsMessage.objects.filter(pk=message.pk).update(status=status, detail=detail)
+        return status
+    try:  # again here: a number kept before SMS_COUNTRIES changed never goes out either
+        check_sms_region(phone, settings.SMS_COUNTRIES)
+    except PhoneError:
+        status, detail = SmsMessage.Status.CANCELLED, "country not in SMS_COUNTRIES"
+        SmsMessage.objects.filter(pk=message.pk).update(status=status, detail=detail)
+        log.info("sms %s %s to %s: not sent (country)", message.kind, message.ticket.display,
+                 mask_phone(phone))
         return status
     result = gateway.send(phone, message.text, message.coding, message.ref)
     fields = {"attempts": message.attempts + 1, "detail": result.detail[:200]}

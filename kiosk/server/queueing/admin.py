@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from kiosk.server.content.admin import SiteScopedAdmin
 from kiosk.server.content.models import Service
@@ -49,6 +49,39 @@ class CounterAdmin(SiteScopedAdmin, admin.ModelAdmin):
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
-    list_display = ("display", "service", "day", "status", "counter", "created_at")
+    """Tickets, read-only: a status changes only through the queue's actions (console,
+    phone page, or the action below), which erase the phone number of a closed ticket. The
+    number itself is never shown, only whether one is still kept."""
+
+    list_display = ("display", "service", "day", "status", "counter", "phone_kept", "created_at")
     list_filter = ("site", "day", "status", "service")
-    readonly_fields = ("public_token",)
+    fields = ("site", "service", "issued_service", "day", "number", "prefix", "status",
+              "priority", "language", "kiosk", "counter", "offline", "created_at", "queued_at",
+              "called_at", "finished_at", "recalls", "postponed", "transferred_from",
+              "estimate_at_issue", "phone_kept", "sms_consent_at", "issued_by")
+    readonly_fields = fields
+    actions = ("close_tickets",)
+
+    @admin.display(boolean=True, description="numéro SMS conservé")
+    def phone_kept(self, obj: Ticket) -> bool:
+        return bool(obj.phone)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # tickets come from the kiosks and the consoles
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # view only: no form may set a status (or a number) behind the lifecycle
+
+    @admin.action(description="Clore les tickets sélectionnés (annulés ; absents s'ils "
+                              "étaient appelés) et effacer leur numéro")
+    def close_tickets(self, request, queryset) -> None:
+        from kiosk.server.queueing.lifecycle import do_close_ticket
+
+        if not request.user.has_perm("queueing.change_ticket"):
+            self.message_user(request, "Vous n'avez pas le droit de clore des tickets.",
+                              messages.ERROR)
+            return
+        closed = [t for t in (do_close_ticket(pk) for pk in queryset.values_list("pk", flat=True))
+                  if t is not None]
+        self.message_user(request, f"{len(closed)} ticket(s) clos, numéros effacés.",
+                          messages.SUCCESS)

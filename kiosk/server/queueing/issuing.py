@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from kiosk.domain.phones import PhoneError, normalize_phone
+from kiosk.domain.phones import PhoneError, check_sms_region, normalize_phone
 from kiosk.domain.tickets import (
     MAX_NUMBER,
     TicketStatus,
@@ -61,11 +62,12 @@ def check_service_for_offline_ticket(site: Site, service_slug: str) -> Service:
 
 
 def check_phone(raw: str | None, consent: bool) -> str:
-    """The E.164 number to keep on the ticket ('' for none); consent is required."""
+    """The E.164 number to keep on the ticket ('' for none): a mobile of a country this
+    server sends SMS to (SMS_COUNTRIES); consent is required."""
     if not raw:
         return ""
     try:
-        phone = normalize_phone(raw)
+        phone = check_sms_region(normalize_phone(raw), settings.SMS_COUNTRIES)
     except PhoneError as exc:
         raise QueueError(f"phone number refused: {exc}", status=422) from exc
     if not consent:
@@ -90,16 +92,18 @@ def do_issue_ticket(
     phone: str = "",
     consent: bool = False,
     issued_by=None,
+    fingerprint: str = "",
 ) -> tuple[Ticket, bool]:
     """Issue the next ticket of the day for `service`; return (ticket, created).
 
-    With an idempotency key, a replay (even a concurrent one) returns the first ticket.
+    With an idempotency key, a replay (even a concurrent one) returns the first ticket; the
+    key with another request's `fingerprint` is a QueueError 422 (api/idempotency.py).
     `phone` must already be checked (check_phone); it is kept only while the ticket is open.
     """
     if idempotency_key is not None and kiosk is not None:
         record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
         if record is not None:
-            return record.ticket, False
+            return _replayed_ticket(record, fingerprint), False
     # The site's shared estimates (at most ESTIMATES_TTL_SECONDS old; computed, if need be,
     # outside the write transaction, which holds SQLite's lock): they hold the wait of a
     # ticket taken now in each service, the estimate shown at issue (docs/queues.md).
@@ -140,7 +144,8 @@ def do_issue_ticket(
                 _tell_wait(ticket, estimate)
             ticket.save(force_insert=True)
             if idempotency_key is not None and kiosk is not None:
-                IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
+                IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket,
+                                                 fingerprint=fingerprint)
             # A ticket at the back of its line changes no other ticket's estimate (a priority
             # one moves the normal ones back: drop the shared estimates), nor makes another
             # ticket's turn near: only its own "near" SMS can be due.
@@ -156,7 +161,7 @@ def do_issue_ticket(
         record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
         if record is None:
             raise
-        return record.ticket, False
+        return _replayed_ticket(record, fingerprint), False
     if raced:  # the estimate with the queue as it is, outside the write transaction
         _tell_wait(ticket, queue_estimates(service.site, fresh=True).call(ticket.pk))
         ticket.save(update_fields=WAIT_AT_ISSUE_FIELDS)
@@ -166,6 +171,18 @@ def do_issue_ticket(
         estimates.add(ticket.pk, estimate)
     return ticket, True
 
+
+def _replayed_ticket(record: IdempotencyRecord, fingerprint: str) -> Ticket:
+    """The ticket a key already made; 422 if the key came with another request (or made
+    no ticket: a lease, an assistance call...)."""
+    if (record.fingerprint and fingerprint and record.fingerprint != fingerprint) \
+            or record.ticket_id is None:
+        raise QueueError(KEY_REUSED, status=422)
+    return record.ticket
+
+
+KEY_REUSED = ("this Idempotency-Key was already used for another request (another endpoint "
+              "or another body): send a new key for a new request")
 
 WAIT_AT_ISSUE_FIELDS = ["estimate_at_issue", "wait_low_at_issue", "wait_high_at_issue",
                         "wait_status_at_issue"]
@@ -187,17 +204,18 @@ PUBLIC_TOKEN_MAX = Ticket._meta.get_field("public_token").max_length
 
 
 def do_lease_numbers(service: Service, kiosk, size: int = 10,
-                     idempotency_key: uuid.UUID | None = None) -> tuple[NumberLease, bool]:
+                     idempotency_key: uuid.UUID | None = None,
+                     fingerprint: str = "") -> tuple[NumberLease, bool]:
     """Reserve the next `size` numbers of today's sequence of `service` for `kiosk`; return
     (lease, created). One UPDATE bumps the sequence by `size` (the row lock serialises it
     with do_issue_ticket), so online tickets skip the leased numbers. A replay of the same
-    key returns the first lease."""
+    key returns the first lease (422 with another request's `fingerprint`)."""
     if not 1 <= size <= MAX_LEASE_SIZE:
         raise QueueError(f"a lease holds 1 to {MAX_LEASE_SIZE} numbers", status=422)
     if idempotency_key is not None:
         lease = NumberLease.objects.filter(kiosk=kiosk, idempotency_key=idempotency_key).first()
         if lease is not None:
-            return lease, False
+            return _replayed_lease(lease, fingerprint), False
     try:
         with transaction.atomic():
             day = timezone.localdate()
@@ -210,7 +228,7 @@ def do_lease_numbers(service: Service, kiosk, size: int = 10,
                                  status=409)
             lease = NumberLease.objects.create(
                 kiosk=kiosk, service=service, day=day, first=last - size + 1, last=last,
-                prefix=service.prefix, idempotency_key=idempotency_key,
+                prefix=service.prefix, idempotency_key=idempotency_key, fingerprint=fingerprint,
             )
     except IntegrityError:
         if idempotency_key is None:
@@ -218,8 +236,14 @@ def do_lease_numbers(service: Service, kiosk, size: int = 10,
         lease = NumberLease.objects.filter(kiosk=kiosk, idempotency_key=idempotency_key).first()
         if lease is None:
             raise
-        return lease, False
+        return _replayed_lease(lease, fingerprint), False
     return lease, True
+
+
+def _replayed_lease(lease: NumberLease, fingerprint: str) -> NumberLease:
+    if lease.fingerprint and fingerprint and lease.fingerprint != fingerprint:
+        raise QueueError(KEY_REUSED, status=422)
+    return lease
 
 
 def do_issue_offline_ticket(
@@ -234,6 +258,7 @@ def do_issue_offline_ticket(
     priority: str = "",
     public_token: str | None = None,
     phone: str = "",
+    fingerprint: str = "",
 ) -> tuple[Ticket, bool]:
     """Store a ticket the kiosk issued offline from one of its leases; return (ticket, created).
 
@@ -244,11 +269,12 @@ def do_issue_offline_ticket(
     is a 409. A ticket of a past day is still stored, as cancelled (and without its phone:
     a closed ticket keeps no number): nothing the kiosk issued is lost. `phone` (checked,
     consented at the kiosk) is kept on the ticket, and the "near" rule runs for it in the
-    upload's transaction, as for any queue change.
+    upload's transaction, as for any queue change. The key with another request's
+    `fingerprint` is a 422.
     """
     record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
     if record is not None:
-        return record.ticket, False
+        return _replayed_ticket(record, fingerprint), False
     if public_token is not None:
         if not is_public_token(public_token) or len(public_token) > PUBLIC_TOKEN_MAX:
             raise QueueError("malformed public token", status=422)
@@ -283,14 +309,15 @@ def do_issue_offline_ticket(
             # created_at is auto_now_add: the issue time is the kiosk's, set after insert.
             Ticket.objects.filter(pk=ticket.pk).update(created_at=issued)
             ticket.created_at = issued
-            IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket)
+            IdempotencyRecord.objects.create(kiosk=kiosk, key=idempotency_key, ticket=ticket,
+                                             fingerprint=fingerprint)
             if not past_day:
                 queue_changed(service.site_id)
                 refresh_notifications(service.site)
     except IntegrityError:
         record = IdempotencyRecord.objects.filter(kiosk=kiosk, key=idempotency_key).first()
         if record is not None:
-            return record.ticket, False
+            return _replayed_ticket(record, fingerprint), False
         if (public_token is not None
                 and Ticket.objects.filter(public_token=public_token).exists()
                 and not Ticket.objects.filter(issued_service=service, day=lease_day,

@@ -45,3 +45,23 @@ def cancel_unsent_sms(ticket: Ticket) -> None:
     from kiosk.server.notifications.services import cancel_unsent
 
     cancel_unsent(ticket)
+
+
+def do_close_ticket(ticket_id: int) -> Ticket | None:
+    """Close an open ticket from the back-office, through the lifecycle like any queue
+    action: cancelled (no-show if it was called), its number erased, its unsent SMS
+    cancelled. None if it was already closed."""
+    from django.db import transaction
+
+    from kiosk.server.queueing.notices import refresh_notifications
+
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().select_related("site").get(pk=ticket_id)
+        if not TicketStatus(ticket.status).is_open:
+            return None
+        status = TicketStatus.NO_SHOW if ticket.status == TicketStatus.CALLED else TicketStatus.CANCELLED
+        transition(ticket, status)
+        save_ticket(ticket)
+        cancel_unsent_sms(ticket)
+        refresh_notifications(ticket.site)
+        return ticket

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from kiosk.domain.priorities import priority_choices
 from kiosk.domain.tickets import TicketStatus, format_ticket_number
+from kiosk.server.queueing.phone_vault import EncryptedPhoneField
 
 
 def new_public_token() -> str:
@@ -81,14 +83,10 @@ class TicketSequence(models.Model):
         ]
 
 
-class Priority(models.TextChoices):
-    """Priority categories (docs/queues.md): served first, under the fair rule."""
-
-    NONE = "", "Aucune"
-    PREGNANCY = "pregnancy", "Grossesse"
-    DISABILITY = "disability", "Handicap"
-    ELDERLY = "elderly", "75 ans et plus"
-    APPOINTMENT = "appointment", "Rendez-vous"
+# Priority categories (docs/queues.md): served first, under the fair rule; declared once in
+# kiosk.domain.priorities (the kiosk and the API read the same list).
+Priority = models.TextChoices(
+    "Priority", [((key or "none").upper(), (key, label)) for key, label in priority_choices()])
 
 
 class Ticket(models.Model):
@@ -131,8 +129,9 @@ class Ticket(models.Model):
     wait_status_at_issue = models.CharField(max_length=10, blank=True, default="")
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
-    # Personal data: E.164 number for the SMS, erased when the ticket closes (and nightly).
-    phone = models.CharField(max_length=16, blank=True, default="")
+    # Personal data: E.164 number for the SMS, erased when the ticket closes (and nightly);
+    # stored encrypted under a key of the day the purge destroys (phone_vault.py).
+    phone = EncryptedPhoneField(max_length=200, blank=True, default="")
     sms_consent_at = models.DateTimeField(null=True, blank=True)
     # Issued by a kiosk without network, from a NumberLease; uploaded later with its number
     # and its issue time (docs/queues.md, offline tickets).
@@ -156,12 +155,23 @@ class Ticket(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """A kiosk's write, remembered by its Idempotency-Key: a replay gets the first answer."""
+    """A kiosk's write, remembered by its Idempotency-Key: a replay gets the first answer.
+
+    One row per key and kiosk, whatever the endpoint (tickets, leases, offline uploads,
+    assistance, contributions: kiosk/server/api/idempotency.py): the key is bound to the
+    fingerprint of the first request (method, path, canonical JSON body), and the first
+    answer is kept as sent, so that every replay answers exactly it, and the same key with
+    another request answers 422."""
 
     kiosk = models.ForeignKey("devices.Kiosk", on_delete=models.CASCADE)
     key = models.UUIDField()
     ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # sha256 hex of the first request; "" for records made before fingerprints.
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
+    # The first answer as sent (JSON text) and its status; "" until the answer is known.
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True, default="")
 
     class Meta:
         constraints = [
@@ -181,6 +191,8 @@ class NumberLease(models.Model):
     last = models.PositiveIntegerField()
     prefix = models.CharField(max_length=1)
     idempotency_key = models.UUIDField(null=True, blank=True)
+    # sha256 hex of the request that made the lease (kiosk/server/api/idempotency.py).
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

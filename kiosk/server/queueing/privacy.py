@@ -1,4 +1,5 @@
-"""Personal data: the nightly backstop that closes stale tickets and erases numbers."""
+"""Personal data: the nightly backstop that closes stale tickets, erases numbers and
+shreds the keys of past days."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from kiosk.server.queueing.models import (
     QueueVersion,
     Ticket,
 )
+from kiosk.server.queueing.phone_vault import shred_before
 
 
 def do_purge_personal_data(today: dt.date | None = None) -> dict[str, int]:
@@ -37,4 +39,7 @@ def do_purge_personal_data(today: dt.date | None = None) -> dict[str, int]:
         if expired or erased:
             # What the pages of these tickets show changed (every site: a rare, nightly job).
             QueueVersion.objects.update(version=F("version") + 1)
-    return {"expired": expired, "erased": erased}
+    # After the commit: the numbers of past days (in dead rows, the WAL, the backups) become
+    # unreadable everywhere with their key (phone_vault.py, crypto-shredding).
+    shredded = shred_before(today)
+    return {"expired": expired, "erased": erased, "keys_shredded": len(shredded)}

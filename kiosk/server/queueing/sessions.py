@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Max, Q
 from django.utils import timezone
 
@@ -63,6 +64,11 @@ def counter_states(site: Site, now: dt.datetime, busy: set[str]) -> list[Counter
             sessions = counter_sessions([], [], mine, day, now_min, is_open=is_open,
                                         paused_until_min=_minutes_today(paused_until, day),
                                         closed_today=closed_on == day, busy=str(pk) in busy)
+        if sessions and sessions[-1][1] is not None:
+            # The day's last session: the agent serves those still in the hall a while.
+            opens_at, closes_at = sessions[-1]
+            sessions = [*sessions[:-1],
+                        (opens_at, closes_at + settings.COUNTER_OVERTIME_MINUTES)]
         for opens_at, closes_at in sessions:
             states.append(CounterState(counter_id=str(pk), services=services,
                                        opens_at=opens_at, closes_at=closes_at))

@@ -77,6 +77,9 @@ def kiosk_row(kiosk: Kiosk, now: dt.datetime) -> dict:
         "last_error_at": _iso(kiosk.last_error_at),
         "last_error_local": _local(kiosk.last_error_at),
         "last_error_ago": ago_fr(kiosk.last_error_at, now) if kiosk.last_error_at else "",
+        # Instant content updates failing on the kiosk (it polls instead): a bug to report.
+        "long_poll_errors": kiosk.long_poll_errors,
+        "last_long_poll_error": kiosk.last_long_poll_error,
     }
 
 

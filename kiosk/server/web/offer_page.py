@@ -5,45 +5,24 @@ personal data — modelled on service_page.py."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from kiosk.domain import offer_text
 from kiosk.domain.content import ContentError
 from kiosk.domain.content import Offer as OfferItem
 from kiosk.domain.languages import LANGUAGES, get_language, localized
 from kiosk.server.content.models import InfoPage, Offer
+from kiosk.server.content.preview import Words
 from kiosk.server.content.services import live
-from kiosk.server.web.service_page import DAYS
 
 CARTE_PAGE = "carte-citoyenne"  # the InfoPage slug of the Carte Citoyenne
-
-MONTHS_EN = ("January February March April May June July August September October "
-             "November December").split()
-
-# The "when" wording, per language. {d}/{a}/{b}: dates as `_date` writes them.
-WHEN = {
-    "fr": {"one": "Chaque {day}", "many": "Chaque {days} et {last}", "sep": ", ",
-           "on": "Le {d}", "range": "Du {a} au {b}", "from": "À partir du {d}",
-           "until": "Jusqu'au {d}", "ongoing": "Toute l'année", "join": ", "},
-    "en": {"one": "Every {day}", "many": "Every {days} and {last}", "sep": ", ",
-           "on": "On {d}", "range": "From {a} to {b}", "from": "From {d}",
-           "until": "Until {d}", "ongoing": "All year round", "join": ", "},
-    "ar": {"one": "كل يوم {day}", "many": "أيام {days} و{last}", "sep": " و",
-           "on": "يوم {d}", "range": "من {a} إلى {b}", "from": "ابتداءً من {d}",
-           "until": "حتى {d}", "ongoing": "طوال السنة", "join": "، "},
-    "zh": {"one": "每个{day}", "many": "每个{days}和{last}", "sep": "、",
-           "on": "{d}", "range": "{a}至{b}", "from": "{d}起",
-           "until": "至{d}", "ongoing": "全年", "join": "，"},
-}
 
 LABELS = {
     "fr": {"carte": "Avec la Carte Citoyenne", "local": "Proposé par des habitants",
            "when": "Quand", "where": "Où", "walk": "{n} min à pied de la mairie",
-           "here": "Dans la mairie", "ages": "Âge", "from_age": "Dès {a} ans",
-           "age_range": "De {a} à {b} ans", "up_to": "Jusqu'à {b} ans",
+           "here": "Dans la mairie", "ages": "Âge",
            "all_ages": "Tous les âges", "capacity": "Places", "places": "{n} places",
            "open_link": "Réserver ou en savoir plus",
            "card": "La Carte Citoyenne est gratuite, pour toute personne qui habite Paris, "
@@ -52,8 +31,7 @@ LABELS = {
            "no_offers": "Pas d'offre en ce moment.", "languages": "Langue"},
     "en": {"carte": "With the Carte Citoyenne", "local": "Offered by residents",
            "when": "When", "where": "Where", "walk": "{n} min walk from the town hall",
-           "here": "In the town hall", "ages": "Age", "from_age": "From {a} years old",
-           "age_range": "Ages {a} to {b}", "up_to": "Up to {b} years old",
+           "here": "In the town hall", "ages": "Age",
            "all_ages": "All ages", "capacity": "Places", "places": "{n} places",
            "open_link": "Book or find out more",
            "card": "The Carte Citoyenne is free, for anyone who lives in Paris, "
@@ -62,8 +40,7 @@ LABELS = {
            "no_offers": "No offer at the moment.", "languages": "Language"},
     "ar": {"carte": "مع بطاقة المواطنة", "local": "يقترحه سكان الحي",
            "when": "متى", "where": "أين", "walk": "{n} سيرًا من البلدية",
-           "here": "داخل البلدية", "ages": "العمر", "from_age": "ابتداءً من سن {a}",
-           "age_range": "من سن {a} إلى {b}", "up_to": "حتى سن {b}",
+           "here": "داخل البلدية", "ages": "العمر",
            "all_ages": "لجميع الأعمار", "capacity": "الأماكن", "places": "{n}",
            "open_link": "احجز أو اعرف المزيد",
            "card": "بطاقة المواطنة مجانية، لكل من يسكن في باريس ابتداءً من 7 سنوات.",
@@ -71,8 +48,7 @@ LABELS = {
            "no_offers": "لا توجد عروض حاليًا.", "languages": "اللغة"},
     "zh": {"carte": "凭巴黎公民卡", "local": "居民发起",
            "when": "时间", "where": "地点", "walk": "从区政府步行{n}分钟",
-           "here": "就在区政府内", "ages": "年龄", "from_age": "{a}岁起",
-           "age_range": "{a}至{b}岁", "up_to": "{b}岁以下",
+           "here": "就在区政府内", "ages": "年龄",
            "all_ages": "不限年龄", "capacity": "名额", "places": "{n}个名额",
            "open_link": "预约或了解详情",
            "card": "巴黎公民卡免费，所有住在巴黎、年满7岁的人都可申请。",
@@ -83,69 +59,19 @@ LABELS = {
 LTR_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"  # keeps "18:30–20:00" in order in Arabic
 
 
-def _date(day: dt.date, lang: str) -> str:
-    if lang == "en":
-        return f"{day.day} {MONTHS_EN[day.month - 1]}"
-    if lang == "zh":
-        return f"{day.month}月{day.day}日"
-    if lang == "ar":
-        return f"{day.day}/{day.month}"
-    return f"{day:%d/%m}"
-
-
-def _dates(item: OfferItem, lang: str, words: dict) -> str:
-    starts, ends = item.starts, item.ends
-    if starts and ends:
-        if starts == ends:
-            return words["on"].format(d=_date(starts, lang))
-        return words["range"].format(a=_date(starts, lang), b=_date(ends, lang))
-    if starts:
-        return words["from"].format(d=_date(starts, lang))
-    if ends:
-        return words["until"].format(d=_date(ends, lang))
-    return ""
-
-
 def when_text(item: OfferItem, lang: str) -> str:
-    """When an offer happens, in words: "Chaque jeudi, 18:30–20:00", "Le 12/12",
-    "Du 01/12 au 15/12", "Toute l'année". Unknown languages (wo, bm) get the French."""
-    code = lang if lang in WHEN else "fr"
-    words = WHEN[code]
-    days = DAYS.get(code, DAYS["fr"]).split()
-    single_day = item.starts is not None and item.starts == item.ends
-    parts = []
-    if item.weekdays and not single_day:
-        names = [days[d] for d in item.weekdays]
-        if len(names) == 1:
-            parts.append(words["one"].format(day=names[0]))
-        else:
-            parts.append(words["many"].format(days=words["sep"].join(names[:-1]),
-                                              last=names[-1]))
-    dates = _dates(item, code, words)
-    if dates:
-        if parts and code in ("fr", "en"):
-            dates = dates[0].lower() + dates[1:]  # "Chaque jeudi, du 01/03 au 30/06"
-        parts.append(dates)
-    if not parts:
-        parts.append(words["ongoing"])
-    if item.time:
-        hours = f"{item.time:%H:%M}"
-        if item.end_time:
-            hours += f"–{item.end_time:%H:%M}"
-        if code == "ar":
-            hours = f"{LTR_ISOLATE}{hours}{POP_ISOLATE}"
-        parts.append(hours)
-    return words["join"].join(parts)
+    """When an offer happens, in the kiosk's words (kiosk.domain.offer_text): "Chaque jeudi,
+    18:30–20:00". Languages this page does not speak (wo, bm) get the French, like its labels;
+    in Arabic the hours are isolated so they stay in reading order."""
+    code = lang if lang in LABELS else "fr"
+    isolate = (LTR_ISOLATE, POP_ISOLATE) if get_language(code).rtl else ("", "")
+    return offer_text.when_text(item, Words(code), code, isolate=isolate)
 
 
-def ages_text(item: OfferItem, labels: dict) -> str:
-    if item.age_max is not None:
-        if item.age_min:
-            return labels["age_range"].format(a=item.age_min, b=item.age_max)
-        return labels["up_to"].format(b=item.age_max)
-    if item.age_min:
-        return labels["from_age"].format(a=item.age_min)
-    return labels["all_ages"]
+def ages_text(item: OfferItem, lang: str) -> str:
+    """For which ages, in the kiosk's words; "all ages" when the offer has no limit."""
+    code = lang if lang in LABELS else "fr"
+    return offer_text.ages_text(item, Words(code)) or LABELS[code]["all_ages"]
 
 
 # Arabic counted nouns: 1, 2, 3–10, 11–99, and 100, 200… (the singular again).
@@ -204,7 +130,7 @@ def offer_page(request, slug: str):
         **context, "offer": item,
         "title": item.title(lang.code), "summary": localized(item.summary, lang.code),
         "badge": labels[item.source], "when": when_text(item, lang.code), "walk": walk,
-        "ages": ages_text(item, labels),
+        "ages": ages_text(item, lang.code),
         "places": (labels["places"].format(n=_counted(item.capacity, "places", lang.code))
                    if item.capacity else None),
         "carte_url": f"/carte{context['query']}",

@@ -180,14 +180,14 @@ def _more_time(ticket, t):
 
 
 @require_POST
-@ratelimit("phone")  # per client IP
+@ratelimit("phone", key="ticket")  # per ticket: visitors share the lobby's address
 def phone_leave(request, token: str):
     """"Je pars": the ticket leaves the queue (and any phone number is erased)."""
     return _visitor_action(request, token, _leave)
 
 
 @require_POST
-@ratelimit("phone")  # per client IP
+@ratelimit("phone", key="ticket")  # per ticket: visitors share the lobby's address
 def phone_more_time(request, token: str):
     """"J'ai besoin de plus de temps": once, a few places back."""
     return _visitor_action(request, token, _more_time)

@@ -33,8 +33,7 @@ class HomeScreen(KioskScreen):
     def show_announcement(self, now: dt.datetime | None = None) -> None:
         """The banner: the urgent announcement first, else the first one of the moment."""
         app = self.app
-        getter = getattr(app.store, "announcements", None)
-        active = active_announcements(getter() if getter else [], now or dt.datetime.now())
+        active = active_announcements(app.store.announcements(), now or dt.datetime.now())
         first = active[0] if active else None
         self.announcement = app.localized(first.text) if first else ""
         self.urgent = bool(first and first.level == "urgent")

@@ -16,6 +16,7 @@ from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 
 import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter)
+from kiosk.domain import offer_text
 from kiosk.domain.content import AGES, INTERESTS, current_offers, offer_interests, select_offers
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -40,10 +41,6 @@ LOCAL_COLOR = "#6B3F0B"
 FILTERS = ("all", "today", "week")
 
 
-def _date(day: dt.date) -> str:
-    return f"{day:%d/%m}"
-
-
 def dot(app) -> str:
     """The separator of a line's parts; in right-to-left, with marks (RLM) around it so that
     a number beside a French address stays with its own part ("3 min" after "Armand-Carrel")."""
@@ -51,36 +48,12 @@ def dot(app) -> str:
 
 
 def when_text(app, offer, today: dt.date) -> str:
-    """When an offer happens, in the screen's language: "Every Thursday, 18:30 – 20:00"."""
-    if offer.weekdays:
-        names = app.tr("weekdays").split(",")
-        days = ", ".join(names[d] for d in offer.weekdays if d < len(names))
-        text = app.tr("offer_every", days=days)
-        if offer.ends:
-            text += dot(app) + app.tr("offer_until", date=_date(offer.ends))
-    elif offer.starts and offer.ends and offer.starts == offer.ends:
-        text = app.tr("offer_on", date=_date(offer.starts))
-    elif offer.starts and offer.ends:
-        text = app.tr("offer_from_to", start=_date(offer.starts), end=_date(offer.ends))
-    elif offer.starts:
-        text = app.tr("offer_from", date=_date(offer.starts))
-    elif offer.ends:
-        text = app.tr("offer_until", date=_date(offer.ends))
-    else:
-        text = app.tr("offer_ongoing")
-    if offer.time:
-        text += f", {offer.time:%H:%M}" + (f" – {offer.end_time:%H:%M}" if offer.end_time else "")
+    """When an offer happens (kiosk.domain.offer_text, the phone page's words too), led by
+    "Today" when it happens today."""
+    text = offer_text.when_text(offer, app.tr, app.language)
     if offer.dated and offer.happens_on(today):
         text = app.tr("filter_today") + dot(app) + text
     return text
-
-
-def age_text(app, offer) -> str:
-    if offer.age_max is not None:
-        return app.tr("offer_age_range", min=offer.age_min, max=offer.age_max)
-    if offer.age_min:
-        return app.tr("offer_age_min", min=offer.age_min)
-    return ""
 
 
 def where_text(app, offer) -> str:
@@ -105,7 +78,7 @@ def interest_label(app, slug: str) -> str:
 
 
 def offer_page_url(app, offer_id: str) -> str:
-    if not getattr(app, "transport", None):
+    if app.transport is None:
         return ""
     return f"{app.settings.server_url.rstrip('/')}/o/{offer_id}?lang={app.language}"
 
@@ -119,7 +92,7 @@ class CarteScreen(KioskScreen):
     def show(self, today: dt.date | None = None) -> bool:
         app = self.app
         today = today or dt.date.today()
-        page = app.store_get("page", CARTE_PAGE)
+        page = app.store.page(CARTE_PAGE)
         self.ids.header.title = page.title(app.language) if page else app.tr("entry_carte")
         self.ids.summary.text = app.localized(page.summary) if page else app.tr("carte_missing")
         body = self.ids.body_text
@@ -131,7 +104,7 @@ class CarteScreen(KioskScreen):
         self.ids.qr_panel.opacity = 1 if link else 0
         self.ids.qr_text.text = (app.localized(page.link_label) if page and page.link_label
                                  else app.tr("offer_link")) if link else ""
-        offers = current_offers(app.offers("carte"), today)
+        offers = current_offers(app.store.offers("carte"), today)
         grid = self.ids.offers
         grid.clear_widgets()
         for offer in offers:
@@ -180,7 +153,7 @@ class OffersScreen(KioskScreen):
         for name in AGES:
             self.ids[f"age_{name}"].active = name == self.age
         self.ids.near.active = self.near
-        every = app.offers()
+        every = app.store.offers()
         self._build_chips(offer_interests(current_offers(every, today)))
         # Everything to do nearby: residents' offers and the Carte Citoyenne's, told apart by
         # their colour and their first line.
@@ -257,7 +230,7 @@ class OfferScreen(KioskScreen):
 
     def show(self, offer_id: str, today: dt.date | None = None) -> bool:
         app = self.app
-        offer = app.store_get("offer", offer_id)
+        offer = app.store.offer(offer_id)
         if offer is None:
             return False
         today = today or dt.date.today()
@@ -268,7 +241,7 @@ class OfferScreen(KioskScreen):
         self.ids.summary.text = app.localized(offer.summary)
         self.ids.when.text = when_text(app, offer, today)
         self.ids.where.text = where_text(app, offer) or "—"
-        facts = [age_text(app, offer)]
+        facts = [offer_text.ages_text(offer, app.tr)]
         if offer.capacity:
             facts.append(app.tr("offer_capacity", n=offer.capacity))
         self.ids.facts.text = dot(app).join(f for f in facts if f)

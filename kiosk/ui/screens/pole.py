@@ -30,7 +30,7 @@ class PoleScreen(KioskScreen):
         self.ids.header.bg = pole.color
         rows = self.ids.rows
         rows.clear_widgets()
-        stamp = (app.language, getattr(app, "content_generation", 0))
+        stamp = (app.language, app.content_generation)
         if stamp != self._built_for:
             self._built, self._built_for = {}, stamp
         if pole_id in self._built:

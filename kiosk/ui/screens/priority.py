@@ -4,12 +4,12 @@ appointment)? Pictograms and words; "none" is the big default button below them.
 from __future__ import annotations
 
 import kiosk.ui.flow_widgets  # noqa: F401  (Choice, FlowFooter)
+from kiosk.domain.priorities import PRIORITY_CATEGORIES
 from kiosk.ui.flow_widgets import Choice
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
 load_kv(__file__)
 
-CATEGORIES = ("pregnancy", "disability", "elderly", "appointment")
 COLOR = "#1F5F7A"  # white text on it: 7.0:1
 
 
@@ -21,14 +21,14 @@ class PriorityScreen(KioskScreen):
         self.ids.header.bg = colors.get(service.pole, "#1D3A8A")
         grid = self.ids.choices
         grid.clear_widgets()
-        for category in (reversed(CATEGORIES) if app.rtl else CATEGORIES):
-            choice = Choice(tid=f"priority-{category}", bg=COLOR,
-                            image=app.pictogram(f"priority-{category}"),
-                            label=app.tr(f"priority_{category}"))
-            choice.bind(on_release=lambda _w, c=category: app.choose_priority(c))
+        for category in (reversed(PRIORITY_CATEGORIES) if app.rtl else PRIORITY_CATEGORIES):
+            choice = Choice(tid=f"priority-{category.key}", bg=COLOR,
+                            image=app.pictogram(category.pictogram),
+                            label=app.tr(category.text_key))
+            choice.bind(on_release=lambda _w, c=category.key: app.choose_priority(c))
             grid.add_widget(choice)
 
     def speech_text(self) -> str:
         app = self.app
-        options = [app.tr(f"priority_{c}") for c in CATEGORIES] + [app.tr("priority_none")]
+        options = [app.tr(c.text_key) for c in PRIORITY_CATEGORIES] + [app.tr("priority_none")]
         return ". ".join([app.tr("priority_title"), app.tr("priority_intro"), *options])

@@ -31,7 +31,7 @@ MIN_TITLE, MAX_TITLE = 3, 80
 
 
 def propose_page_url(app) -> str:
-    if not getattr(app, "transport", None):
+    if app.transport is None:
         return ""
     return f"{app.settings.server_url.rstrip('/')}/proposer?lang={app.language}"
 

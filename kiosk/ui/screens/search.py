@@ -71,14 +71,14 @@ class SearchScreen(KioskScreen):
 
     def _items(self) -> list[tuple[str, object]]:
         app = self.app
-        return [("situation", s) for s in app.situations()] + [
+        return [("situation", s) for s in app.store.situations()] + [
             ("service", s) for s in app.store.services()
         ] + [("interest", t) for t in self._interests()]
 
     def _interests(self) -> list[InterestTopic]:
         """The envies of the offers not over yet (a word or a chip leads to those offers)."""
         app = self.app
-        slugs = offer_interests(current_offers(app.offers(), dt.date.today()))
+        slugs = offer_interests(current_offers(app.store.offers(), dt.date.today()))
         return [InterestTopic(slug, INTERESTS[slug][1],
                               {lang.code: t(f"interest_{slug}", lang.code)
                                for lang in LANGUAGES})
@@ -121,14 +121,14 @@ class SearchScreen(KioskScreen):
         colors = {p.id: p.color for p in app.store.poles()}
         for hit in hits[:MAX_RESULTS]:
             if hit.kind == "situation":
-                item = app.situation(hit.id)
-                color, detail = "#5B2C83", app.localized(getattr(item, "summary", None)) if item else ""
+                item = app.store.situation(hit.id)
+                color, detail = "#5B2C83", app.localized(item.summary) if item else ""
             elif hit.kind == "interest":
                 item = next((i for i in self._interests() if i.id == hit.id), None)
                 color, detail = OFFERS_COLOR, app.tr("entry_offers")
             else:
                 item = app.store.service(hit.id)
-                color = colors.get(getattr(item, "pole", ""), "#1D3A8A")
+                color = colors.get(item.pole, "#1D3A8A") if item else ""
                 detail = app.localized(item.summary) if item else ""
             if item is None:
                 continue

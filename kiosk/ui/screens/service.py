@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import kiosk.ui.flow_widgets  # noqa: F401  (PlanView, CheckRow, Panel, FlowFooter)
+from kiosk.domain.wait import NOT_TODAY, UNKNOWN, shown_from_wire
 from kiosk.ui.flow_widgets import CheckRow
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -14,29 +15,21 @@ from kiosk.ui.screens.base import KioskScreen, load_kv
 load_kv(__file__)
 
 
-def closures_of(app) -> list:
-    getter = getattr(app.store, "closures", None)
-    return list(getter()) if getter else []
-
-
 def plan_image(app, service) -> str:
     """The floor plan's file for this service: the plan agents uploaded (synced), else the
     one bundled with the kiosk under that name; "" (no plan set, or none to show)."""
-    slug = getattr(service, "plan", "") or ""
-    if not slug:
+    if not service.plan:
         return ""
     from kiosk.sync.assets import plan_file
 
     return plan_file(app.store, Path(app.settings.data_dir) / "assets",
-                     app.settings.assets_dir, slug)
+                     app.settings.assets_dir, service.plan)
 
 
 def plan_hotspots(app, service) -> list[tuple[str, float, float, str]]:
     """The landmarks of the service's synced plan, named in the visitor's language (French
     when missing): [(id, x, y, text)]; [] without a synced plan."""
-    getter = getattr(app.store, "plan", None)
-    slug = getattr(service, "plan", "") or ""
-    plan = getter(slug) if getter is not None and slug else None
+    plan = app.store.plan(service.plan) if service.plan else None
     if plan is None:
         return []
     return [(h.id, h.x, h.y, app.localized(h.label)) for h in plan.hotspots]
@@ -44,7 +37,7 @@ def plan_hotspots(app, service) -> list[tuple[str, float, float, str]]:
 
 def service_page_url(app, service_id: str) -> str:
     """The service's public page, to carry its information away on a phone."""
-    if not getattr(app, "transport", None):
+    if app.transport is None:
         return ""
     return f"{app.settings.server_url.rstrip('/')}/s/{service_id}?lang={app.language}"
 
@@ -53,12 +46,16 @@ def wait_text(app, status: dict | None) -> str:
     if not isinstance(status, dict) or status.get("waiting") is None:
         return app.tr("wait_unknown_offline")
     waiting = int(status.get("waiting") or 0)
-    minutes = status.get("estimated_wait_minutes")
-    if waiting == 0:
+    shown = shown_from_wire(status)
+    if shown.status == NOT_TODAY:
+        return app.tr("wait_not_today")
+    if waiting == 0 and shown.status != UNKNOWN:
         return app.tr("wait_nobody")
-    if minutes is None:
+    if shown.minutes is None:
         return app.tr("wait_people_unknown", waiting=waiting)
-    return app.tr("wait_people", waiting=waiting, minutes=minutes)
+    if shown.wide:
+        return app.tr("wait_people_range", waiting=waiting, low=shown.low, high=shown.high)
+    return app.tr("wait_people", waiting=waiting, minutes=shown.minutes)
 
 
 class ServiceScreen(KioskScreen):
@@ -79,7 +76,7 @@ class ServiceScreen(KioskScreen):
         self.ids.place.text = app.localized(service.place) or "—"
         self._show_plan(service)
         today = today or dt.date.today()
-        closures = closures_of(app)
+        closures = app.store.closures()
         self.ids.hours.text = service.hours_text(today, closures, app.tr, app.language)
         self._show_documents(service, keep_ticks=same)
         self.ids.ticket.disabled = not service.ticketing
@@ -107,8 +104,7 @@ class ServiceScreen(KioskScreen):
     def _show_plan(self, service) -> None:
         app, plan = self.app, self.ids.plan
         plan.source = plan_image(app, service)
-        plan.spot_x = float(getattr(service, "plan_x", 0.5) or 0.5)
-        plan.spot_y = float(getattr(service, "plan_y", 0.5) or 0.5)
+        plan.spot_x, plan.spot_y = service.plan_spot  # 0.0 is a spot, not "unset"
         plan.set_hotspots(plan_hotspots(app, service) if plan.source else [])
         self.ids.plan_alt.text = app.tr("plan_alt") if plan.source else ""
         if plan.source:

@@ -18,7 +18,7 @@ class SituationScreen(KioskScreen):
 
     def show(self, situation_id: str) -> bool:
         app = self.app
-        situation = app.situation(situation_id)
+        situation = app.store.situation(situation_id)
         if situation is None:
             return False
         self.situation_id = situation_id

@@ -26,7 +26,7 @@ class SituationsScreen(KioskScreen):
         app = self.app
         grid = self.ids.tiles
         grid.clear_widgets()
-        situations = app.situations()
+        situations = app.store.situations()
         for situation in situations:
             name = app.localized(situation.name)
             tile = WideTile(tid=f"situation-{situation.id}", bg=situation_color(situation),

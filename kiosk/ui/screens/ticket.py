@@ -9,6 +9,7 @@ import datetime as dt
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (IconButton)
+from kiosk.domain.wait import SOON, shown_from_wire, wait_words
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
@@ -29,6 +30,7 @@ class TicketScreen(KioskScreen):
     print_message = StringProperty("")
     print_problem = BooleanProperty(False)
     offline = BooleanProperty(False)  # issued from the kiosk's lease: no estimate yet
+    soon = BooleanProperty(False)  # told to stay in the hall: the SMS comes at the call
     has_qr = BooleanProperty(False)  # a phone link to show (offline too: the kiosk's token)
     ticket: dict | None = None
 
@@ -36,6 +38,7 @@ class TicketScreen(KioskScreen):
         self.ticket = None
         self.state = "pending"
         self.offline = False
+        self.soon = False
         self.has_qr = False
         self.sms_to = ""
         self.print_message = ""
@@ -68,13 +71,11 @@ class TicketScreen(KioskScreen):
             self.ids.position.text = app.tr("position_next")
         else:
             self.ids.position.text = app.tr("position_n", ahead=ahead)
-        minutes = ticket.get("estimated_wait_minutes")
-        if minutes is None:
-            self.ids.wait.text = app.tr("wait_unknown")
-        elif minutes <= 1:
-            self.ids.wait.text = app.tr("wait_now")
-        else:
-            self.ids.wait.text = app.tr("wait_estimate", minutes=minutes)
+        shown = shown_from_wire(ticket)
+        # Told to stay in the hall: no "near" SMS will come, only "it's your turn".
+        self.soon = shown.status == SOON
+        key, fields = wait_words(shown)
+        self.ids.wait.text = app.tr(key, **fields)
         self.offline = bool(ticket.get("offline"))
         link = ticket.get("phone_url") or ""
         self.ids.qr.texture = qr_texture(link) if link else None

@@ -17,14 +17,11 @@ PLACE_COLOR = "#2E5E3A"
 
 
 def place_detail(app, place) -> str:
-    parts = []
-    minutes = getattr(place, "walking_minutes", None)
-    if minutes is not None:
-        parts.append(app.tr("walking_minutes", minutes=minutes))
-    summary = app.localized(getattr(place, "summary", None))
+    parts = [app.tr("walking_minutes", minutes=place.walking_minutes)]
+    summary = app.localized(place.summary)
     if summary:
         parts.append(summary)
-    address = app.localized(getattr(place, "address", None))
+    address = app.localized(place.address)
     if address:
         parts.append(address)
     return "  ·  ".join(parts)
@@ -48,20 +45,20 @@ class WaitInfoScreen(KioskScreen):
         self.ids.intro.text = app.tr(intro_key(ticket, sms))
         grid = self.ids.places
         grid.clear_widgets()
-        events = offers_on(app.offers(), today)
+        events = offers_on(app.store.offers(), today)
         if events:
             grid.add_widget(Text(text=app.tr("waitinfo_events"), bold=True,
                                  color=app.palette["primary"]))
             for offer in events:
                 grid.add_widget(offer_row(app, offer, today))
-        places = app.places()  # in the agents' order (usually the nearest first)
+        places = app.store.places()  # in the agents' order (usually the nearest first)
         if places and events:
             grid.add_widget(Text(text=app.tr("waitinfo_places"), bold=True,
                                  color=app.palette["primary"]))
         for place in places:
             name = app.localized(place.name)
             grid.add_widget(Row(tid=f"place-{place.id}", bg=PLACE_COLOR,
-                                image=app.pictogram(getattr(place, "pictogram", "") or "quartier"),
+                                image=app.pictogram(place.pictogram or "quartier"),
                                 label=name, detail=place_detail(app, place)))
         if not places and not events:
             grid.add_widget(Text(text=app.tr("waitinfo_empty"), halign="center"))

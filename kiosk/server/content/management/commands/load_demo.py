@@ -20,8 +20,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(DEFAULT), help="demo JSON (config/demo/19e.json)")
+        parser.add_argument(
+            "--without-timetables", action="store_true",
+            help="counters without their weekly timetables: open with no planned end, as "
+                 "before timetables (test servers whose estimates must not depend on the hour)")
 
     def handle(self, *args, **options):
+        if not settings.DEMO:
+            # Its accounts' passwords and its kiosk token are published (README, config/demo).
+            raise CommandError(
+                "load_demo creates the demo accounts and kiosk token, whose passwords are "
+                "public: refused on this server (DEBUG and DEMO are off). Set DEMO=1 only "
+                "for a demo or test server, never in production.")
         path = Path(options["file"])
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
@@ -29,6 +39,10 @@ class Command(BaseCommand):
             raise CommandError(f"demo content not found: {path}") from exc
         except ValueError as exc:
             raise CommandError(f"demo content is not valid JSON: {exc}") from exc
+        if options["without_timetables"]:
+            for counter in data.get("counters", []):
+                counter.pop("hours", None)
+                counter.pop("exceptions", None)
         with transaction.atomic():
             summary = load(data)
         site = summary.pop("site")

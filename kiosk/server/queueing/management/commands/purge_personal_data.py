@@ -1,5 +1,5 @@
 """End-of-day backstop (a systemd timer at night): expire yesterday's open tickets and
-erase every phone number left on a closed ticket."""
+erase every phone number left on a closed ticket, destroy the past days' phone keys."""
 
 from django.core.management.base import BaseCommand
 
@@ -17,4 +17,5 @@ class Command(BaseCommand):
         closed = do_close_counters_overnight()
         self.stdout.write(f"purge: {counts['expired']} stale tickets closed, "
                           f"{counts['erased']} phone numbers erased, "
+                          f"{counts['keys_shredded']} past days' phone keys destroyed, "
                           f"{closed} counters left open closed")

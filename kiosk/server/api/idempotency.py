@@ -1,0 +1,87 @@
+"""Idempotency-Key as payment APIs do it (docs/protocol.md, Idempotency).
+
+The key of a kiosk is bound to the fingerprint of its first request: sha256 of the method,
+the path and the canonical JSON body (keys sorted, no spaces: the same data sent again
+with other spacing or key order is the same request). Then:
+- the same key with the same request answers exactly the first answer (its body, byte for
+  byte, with status 200 and `Idempotent-Replayed: true`), whatever happened since;
+- the same key with another request (another body, or another endpoint) answers 422 and
+  changes nothing.
+Only successful answers are kept: a refused request (4xx) may be sent again and is then
+decided again. The row is IdempotencyRecord (one per kiosk and key, every endpoint); the
+services also check the fingerprint where they deduplicate (tickets, leases, assistance),
+so that two concurrent requests with one key and different bodies cannot both win.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+
+from kiosk.server.queueing.issuing import KEY_REUSED
+from kiosk.server.queueing.lifecycle import QueueError
+from kiosk.server.queueing.models import IdempotencyRecord
+
+
+def fingerprint(request: HttpRequest) -> str:
+    """sha256 hex of method, path and canonical JSON body."""
+    try:
+        body = json.dumps(json.loads(request.body or b"null"), sort_keys=True,
+                          separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):  # ninja already refused such a body; be safe
+        body = bytes(request.body)
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), body):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def check_fingerprint(stored: str, given: str) -> None:
+    """QueueError 422 when a key comes back with another request ("" = not known)."""
+    if stored and given and stored != given:
+        raise QueueError(KEY_REUSED, status=422)
+
+
+def _replayed(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(record.response_body, status=200, content_type="application/json")
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def replay(request: HttpRequest, key: uuid.UUID, fp: str) -> HttpResponse | None:
+    """The first answer for this key, or None when there is none yet (go on: the services
+    deduplicate); QueueError 422 when the key was used with another request."""
+    record = IdempotencyRecord.objects.filter(kiosk=request.kiosk, key=key).first()
+    if record is None:
+        return None
+    check_fingerprint(record.fingerprint, fp)
+    return _replayed(record) if record.response_body else None
+
+
+def remember(request: HttpRequest, key: uuid.UUID, fp: str,
+             response: HttpResponse) -> HttpResponse:
+    """Keep `response` (a success) as the first answer of the key, unless another request
+    with the key got there first: then its answer (or 422 for another request)."""
+    body = response.content.decode()
+    kiosk = request.kiosk
+    kept = (IdempotencyRecord.objects
+            .filter(kiosk=kiosk, key=key, response_body="", fingerprint__in=(fp, ""))
+            .update(fingerprint=fp, response_status=response.status_code, response_body=body))
+    if kept:
+        return response
+    try:
+        with transaction.atomic():
+            IdempotencyRecord.objects.create(kiosk=kiosk, key=key, fingerprint=fp,
+                                             response_status=response.status_code,
+                                             response_body=body)
+    except IntegrityError:
+        record = IdempotencyRecord.objects.get(kiosk=kiosk, key=key)
+        check_fingerprint(record.fingerprint, fp)
+        if record.response_body:
+            return _replayed(record)
+    return response

@@ -1,0 +1,58 @@
+"""ASGI entry point: gunicorn with uvicorn workers (deploy/server/gunicorn.conf.py).
+
+Under ASGI the content long-poll is a coroutine (kiosk/server/content/push.py): hundreds of
+kiosks wait on one process without a thread each. Sync views run in a thread per request,
+so PostgreSQL connections come from a pool (DB_POOL, on here by default; settings.py)
+rather than one persistent connection per thread.
+
+Two handlers:
+- everything but the long-poll: Django's handler with its middleware chain and the (sync)
+  view run in one hop to the request's thread. (Django's default under ASGI hops between
+  the loop and that thread around every middleware: about twenty hops a request.)
+- the long-poll: Django's handler gives every request its own thread for its sync parts (a
+  ThreadSensitiveContext), alive until the request ends: for a 25 s long-poll, an idle
+  thread per waiting kiosk. This one has no such context: the long-poll's short sync parts
+  (middleware, token check, first read) take turns on the process's one shared sync
+  thread, and the wait itself is on the event loop (every middleware is async-capable:
+  kiosk/server/middleware.py).
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiosk.server.settings")
+os.environ.setdefault("DB_POOL", "1")
+
+import django  # noqa: E402 - after the environment
+from asgiref.sync import sync_to_async  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+
+django.setup(set_prefix=False)
+
+LONG_POLL_PATHS = frozenset({"/api/v1/content/changes"})
+
+
+class OneHopHandler(ASGIHandler):
+    """Django's handler with the middleware chain and the view run sync, in one hop."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=False)
+        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+
+
+class SharedThreadHandler(ASGIHandler):
+    """Django's handler without a thread per request (see above)."""
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        await self.handle(scope, receive, send)
+
+
+django_application = OneHopHandler()
+long_poll_application = SharedThreadHandler()
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "http" and scope["path"] in LONG_POLL_PATHS:
+        return await long_poll_application(scope, receive, send)
+    return await django_application(scope, receive, send)
