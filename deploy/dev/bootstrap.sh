@@ -56,7 +56,7 @@ fi
 # Pictograms: SVG sources rendered to PNG at build time (skips up-to-date files).
 .venv/bin/python assets/pictograms/render.py >/dev/null
 # Kiosk texts: the six gettext catalogs compiled to .mo (stdlib only, no Babel needed).
-.venv/bin/python -m kiosk.ui.i18n compile
+.venv/bin/python -m kiosk.ui.i18n compile && .venv/bin/python -m kiosk.server.web.catalogs
 # Floor plans (the service's spot is drawn by the kiosk on top), same way.
 .venv/bin/python assets/plans/render.py >/dev/null
 echo "==> ready ($purpose)"

@@ -11,10 +11,11 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 PY=.venv/bin/python
-PYTEST=("$PY" -m pytest -q -p no:cacheprovider -rs)
+PYTEST=("$PY" -m pytest -q -p no:cacheprovider -rfEs)
 start=$(date +%s)
 failed=()
-run=$(mktemp -d /tmp/carrefour-tests-XXXXXX)
+run=tests/artifacts/test-run  # each suite's log, JUnit report, exit code and seconds: kept
+rm -rf "$run" && mkdir -p "$run"
 
 step() { local name=$1; shift; echo; echo "=== $name"; "$@" || failed+=("$name"); }
 
@@ -42,7 +43,7 @@ step "migrations are up to date" env DEBUG=1 CARREFOUR_DATA_DIR="$(mktemp -d)" \
 
 # -- 3. the suites, side by side ----------------------------------------------------------
 source deploy/dev/postgres.sh
-trap 'pg_stop; rm -rf "$run"' EXIT
+trap pg_stop EXIT
 if pg_start; then
   export DATABASE_URL_PG
 else

@@ -79,8 +79,8 @@ SCHEMA = [
 
 
 # How long finished outbox rows stay: a sent row only until the screens no longer ask for it
-# (an offline ticket's upload is looked up the same day); a refused one long enough for an
-# agent to read it in the kiosk's file or the heartbeat's count after a weekend.
+# (an offline ticket's upload is looked up the same day); a refused one two weeks, for an
+# agent to find it in the kiosk's file (and its log line) after a holiday weekend.
 SENT_KEEP = dt.timedelta(days=1)
 FAILED_KEEP = dt.timedelta(days=14)
 
@@ -527,7 +527,7 @@ class LocalStore:
         )[0][0]
 
     def outbox_failed(self) -> int:
-        """Rows the server refused for good, still held (the heartbeat reports them)."""
+        """Rows the server refused for good, still held."""
         return self._read("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")[0][0]
 
     def prune_outbox(self, now: dt.datetime | None = None) -> int:

@@ -235,6 +235,8 @@ LOGIN_REDIRECT_URL = "console"
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English"), ("ar", "العربية"), ("zh", "中文"),
              ("wo", "Wolof"), ("bm", "Bamanankan")]
+# The server's own catalogs (kiosk/server/web/catalogs.py compiles them, stdlib only).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env("TIME_ZONE", "Europe/Paris")
 USE_I18N = True
 USE_TZ = True

@@ -18,13 +18,12 @@ import argparse
 import gettext
 import logging
 import re
-import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from kiosk.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
-from kiosk.domain.po import read_po  # noqa: F401  (also i18n.read_po for the tests)
+from kiosk.domain.po import read_po, write_mo  # noqa: F401  (also i18n.read_po for the tests)
 
 log = logging.getLogger(__name__)
 
@@ -49,32 +48,6 @@ def mo_path(code: str) -> Path:
 
 
 # -- reading .po, writing .mo (stdlib only) ----------------------------------------------
-
-
-def write_mo(messages: dict[str, str], path: Path) -> None:
-    """A GNU .mo file (what gettext.GNUTranslations reads), untranslated entries left out."""
-    entries = {"": "Content-Type: text/plain; charset=UTF-8\n"}
-    entries.update({k: v for k, v in messages.items() if v})
-    keys = sorted(entries)
-    ids = [k.encode("utf-8") for k in keys]
-    strs = [entries[k].encode("utf-8") for k in keys]
-    n = len(keys)
-    table_start = 7 * 4
-    data_start = table_start + n * 16
-    offsets_ids, offsets_strs, blob = [], [], b""
-    for raw in ids:
-        offsets_ids.append((len(raw), data_start + len(blob)))
-        blob += raw + b"\0"
-    for raw in strs:
-        offsets_strs.append((len(raw), data_start + len(blob)))
-        blob += raw + b"\0"
-    header = struct.pack("<7I", 0x950412DE, 0, n, table_start, table_start + n * 8, 0, 0)
-    tables = b"".join(struct.pack("<2I", *o) for o in offsets_ids)
-    tables += b"".join(struct.pack("<2I", *o) for o in offsets_strs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".mo.tmp")
-    tmp.write_bytes(header + tables + blob)
-    tmp.replace(path)
 
 
 # -- lookup at run time ------------------------------------------------------------------

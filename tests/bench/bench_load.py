@@ -312,7 +312,11 @@ def drive(config_path: str, out_path: str) -> None:
 
     def editor():
         """Phase 2: an agent saves one service's hours every EDIT_EVERY s."""
-        gevent.sleep(max(0.0, started + PHASE + SETTLE + 2 - time.time()))
+        gevent.sleep(max(0.0, started + PHASE + SETTLE - time.time()))
+        # Every kiosk in its long-poll (or 20 s more at most, on a crowded machine).
+        deadline = time.time() + 20
+        while parked[0] < 0.98 * LONG_POLLERS and time.time() < deadline:
+            gevent.sleep(0.2)
         memory["parked"] = parked[0]
         memory["with_long_polls"] = server_rss(cfg["server_pid"])
         n = 0

@@ -110,9 +110,8 @@ def _reset_caches() -> None:
 
 def counter_action(counter, kind: str, until: dt.datetime | None = None,
                    for_today: bool = False) -> None:
-    """One agent action on a counter. A plain close (a lunch break: the afternoon session is
-    still planned) has no action of its own: the counter is set not open, as the back office
-    does, with the same queue change and SMS check."""
+    """One agent action on a counter, through the console's actions (a plain close is a
+    lunch break: the afternoon session is still planned)."""
     from kiosk.server.queueing import counter_actions as ca
 
     if kind == "open":
@@ -124,16 +123,7 @@ def counter_action(counter, kind: str, until: dt.datetime | None = None,
     elif kind == "close" and for_today:
         ca.do_close_counter_for_today(counter)
     elif kind == "close":
-        from django.db import transaction
-
-        from kiosk.server.queueing.estimates import queue_changed
-        from kiosk.server.queueing.notices import refresh_notifications
-
-        with transaction.atomic():
-            counter.is_open = False
-            counter.save(update_fields=["is_open"])
-            queue_changed(counter.site_id)
-            refresh_notifications(counter.site)
+        ca.do_close_counter(counter)
     else:
         raise ValueError(kind)
 

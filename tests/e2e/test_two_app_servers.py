@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import concurrent.futures
 import glob
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 import uuid
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
@@ -85,7 +88,9 @@ def site(pg_base_url, tmp_path_factory, monkeypatch_module):
     env = {"CACHE_URL": "db://carrefour_cache", "TRUSTED_PROXIES": "127.0.0.1,::1",
            # One window for the whole run: the atomicity test counts in it.
            "RATELIMIT_TICKETS": "60/d", "RATELIMIT_PHONE": "10/m",
-           "GUNICORN_WORKERS": "2"}  # per machine, as its server.env would say
+           "GUNICORN_WORKERS": "2",  # per machine, as its server.env would say
+           # The phone vault's day keys: one directory every machine sees (README).
+           "PHONE_KEYS_DIR": str(tmp / "shared-phone-keys")}
     a = LocalServer(data_dir=tmp / "a", database_url=url, extra_env=env)
     b = LocalServer(data_dir=tmp / "b", database_url=url, extra_env=env)
     nginx = None
@@ -97,7 +102,7 @@ def site(pg_base_url, tmp_path_factory, monkeypatch_module):
         start_as_unit(a, env)
         start_as_unit(b, env)
         nginx = Nginx(tmp / "nginx", [f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"]).start()
-        tokens = json.loads(a.manage("shell", "-c", KIOSKS % 4).strip().splitlines()[-1])
+        tokens = json.loads(a.manage("shell", "-c", KIOSKS % 5).strip().splitlines()[-1])
         yield {"a": a, "b": b, "nginx": nginx, "tokens": tokens}
     finally:
         if nginx:
@@ -273,3 +278,84 @@ def test_the_limiter_is_exact_across_two_servers(site):
     with concurrent.futures.ThreadPoolExecutor(30) as pool:
         codes = list(pool.map(lambda base: issue(base, token, service).status_code, targets))
     assert codes.count(201) == 60 and codes.count(429) == 30, sorted(set(codes))
+
+
+PHONES = """
+import json
+from kiosk.server.notifications.services import enqueue_sms
+from kiosk.server.queueing.models import Ticket
+n = 0
+for t in Ticket.objects.filter(public_token__in=%r):
+    t.phone = "+336123456%%02d" %% n
+    t.save(update_fields=["phone"])
+    n += enqueue_sms(t, "called", counter="Guichet 1") is not None
+print(json.dumps(n))
+"""
+
+OUTBOX = """
+import json
+from kiosk.server.notifications.models import SmsMessage
+print(json.dumps(sorted(SmsMessage.objects.filter(ticket__public_token__in=%r)
+                        .values_list("status", flat=True))))
+"""
+
+
+class FakeKannel(http.server.ThreadingHTTPServer):
+    """Kannel's sendsms on loopback: records every message, answers 'Accepted'."""
+
+    def __init__(self):
+        self.received: list[tuple[str, str]] = []
+        self.changed = threading.Condition()
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                q = parse_qs(urlparse(self.path).query)
+                with server.changed:
+                    server.received.append((q["to"][0], q["dlr-url"][0]))
+                    server.changed.notify_all()
+                body = b"0: Accepted for delivery"
+                self.send_response(202)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+def test_sms_are_sent_once_with_a_worker_on_each_machine(site):
+    """Tickets issued on both servers, their "called" SMS in the outbox; an SMS worker runs
+    on each machine: every SMS reaches the gateway exactly once."""
+    service = demo_data()["services"][0]["id"]
+    tickets = [issue(base, site["tokens"][4], service).json()["id"]
+               for base in [site["a"].url, site["b"].url] * 10]
+    assert shell(site["a"], PHONES % tickets) == 20
+    kannel = FakeKannel()
+    threading.Thread(target=kannel.serve_forever, daemon=True).start()
+    sms_env = {"SMS_BACKEND": "kannel", "KANNEL_PASSWORD": "test",
+               "KANNEL_SENDSMS_URL": f"http://127.0.0.1:{kannel.server_address[1]}",
+               "SMS_SENDER": "Mairie19"}
+    workers = [subprocess.Popen([sys.executable, "-m", "kiosk.server", "sms_worker",
+                                 "--interval", "0.2"], env={**srv.env(), **sms_env},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+               for srv in (site["a"], site["b"])]
+    try:
+        with kannel.changed:
+            assert kannel.changed.wait_for(lambda: len(kannel.received) >= 20, timeout=120)
+        deadline = time.monotonic() + 60
+        statuses = shell(site["a"], OUTBOX % tickets)
+        while any(s in ("pending", "sending") for s in statuses) and time.monotonic() < deadline:
+            statuses = shell(site["a"], OUTBOX % tickets)  # each look takes a second or two
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            w.wait(timeout=30)
+        kannel.shutdown()
+    assert not any(s in ("pending", "sending") for s in statuses), statuses
+    refs = [ref for _, ref in kannel.received]
+    assert len(refs) == len(set(refs)) == 20

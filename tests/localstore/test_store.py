@@ -425,11 +425,15 @@ def test_prune_forgets_only_old_finished_rows(store, path):
     store.mark_rejected(failed_old.id, "no")
     store.mark_sent(sent_new.id, {})
     store.mark_retry(pending_old.id, "503", dt.datetime.now(dt.UTC))
-    for item in (sent_old, failed_old, pending_old):
-        age(path, item.id, "created_at", dt.timedelta(days=2))
-    assert store.prune_outbox(older_than=dt.timedelta(days=1)) == 2
+    failed_new = store.enqueue("ticket", {})
+    store.claim_due()
+    store.mark_rejected(failed_new.id, "no")
+    for item in (sent_old, pending_old, failed_new):
+        age(path, item.id, "created_at", dt.timedelta(days=2))  # sent rows go after a day
+    age(path, failed_old.id, "created_at", dt.timedelta(days=15))  # refused: after two weeks
+    assert store.prune_outbox() == 2
     remaining = {r[0] for r in raw(path, "SELECT id FROM outbox")}
-    assert remaining == {sent_new.id, pending_old.id}
+    assert remaining == {sent_new.id, pending_old.id, failed_new.id}
 
 
 def test_two_stores_on_one_file_never_claim_the_same_row(path):

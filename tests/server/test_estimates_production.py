@@ -227,3 +227,47 @@ def test_the_overtime_after_the_last_session_keeps_a_ticket_reachable(q, api, se
         issue(q.a)
     body = api.post("/tickets", {"service": q.a.slug}, key=uuid.uuid4()).json()
     assert body["wait_status"] == "estimated" and body["estimated_wait_minutes"] > 30
+
+
+def test_a_gap_counts_only_while_the_agent_is_there(q):
+    """A lunch close between two visitors, then the counter opened again and the next one
+    called 2 minutes later: the gap learned is 2 minutes, not the lunch."""
+    from kiosk.server.queueing.models import CounterEvent, Ticket, TicketStatus
+    from kiosk.server.queueing.snapshot import fit_service_time_model
+
+    day = timezone.localdate() - dt.timedelta(days=1)
+    rows, events = [], []
+    for d in range(3):
+        day = timezone.localdate() - dt.timedelta(days=d + 1)
+        at = lambda h, m, day=day: timezone.make_aware(dt.datetime.combine(day, dt.time(h, m)))  # noqa: E731
+        queued = at(9, 0)
+        for n, (called, done) in enumerate([((11, 50), (12, 0)), ((13, 32), (13, 40))]):
+            rows.append(Ticket(site=q.site, service=q.a, issued_service=q.a, day=day, number=n + 1,
+                               prefix=q.a.prefix, status=TicketStatus.DONE, counter=q.g,
+                               queued_at=queued, called_at=at(*called), drawn_at=at(*called),
+                               finished_at=at(*done)))
+        events += [CounterEvent(counter=q.g, kind="close", at=at(12, 0)),
+                   CounterEvent(counter=q.g, kind="open", at=at(13, 30))]
+    Ticket.objects.bulk_create(rows)
+    CounterEvent.objects.bulk_create(events)
+    with_events = fit_service_time_model(q.site).gaps(str(q.g.pk)).mean
+    CounterEvent.objects.all().delete()  # what the server learnt before it logged them
+    without = fit_service_time_model(q.site).gaps(str(q.g.pk)).mean
+    assert 0 < with_events <= 2.0  # 2 minutes each (shrunk toward 0 with so few)
+    assert without > 10 * with_events  # the lunch counted as an agent's gap
+
+
+def test_the_console_actions_are_logged_as_counter_events(q):
+    from kiosk.server.queueing import counter_actions as ca
+    from kiosk.server.queueing.models import CounterEvent
+
+    ca.do_open_counter(q.g)
+    ca.do_pause_counter(q.g, timezone.now() + dt.timedelta(minutes=15))
+    ca.do_back_at_counter(q.g)
+    ca.do_close_counter(q.g)
+    ca.do_open_counter(q.g)
+    ca.do_close_counter_for_today(q.g)
+    kinds = list(CounterEvent.objects.filter(counter=q.g).order_by("pk")
+                 .values_list("kind", flat=True))
+    assert kinds == ["open", "pause", "back", "close", "open", "close"]
+    assert CounterEvent.objects.get(counter=q.g, kind="pause").until is not None

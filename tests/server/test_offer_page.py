@@ -36,7 +36,8 @@ def test_when_a_weekly_offer():
     assert when_text(thursday, "fr") == "Chaque jeudi, 18:30–20:00"
     assert when_text(thursday, "en") == "Every Thursday, 18:30–20:00"
     assert when_text(item(weekdays=[0, 2, 4]), "fr") == "Chaque lundi, mercredi, vendredi"
-    assert when_text(thursday, "wo") == "Chaque jeudi, 18:30–20:00"  # French fallback
+    # Wolof: the kiosk's own Wolof words (kiosk catalogs), never the French.
+    assert when_text(thursday, "wo") == "Bés bu nekk alxamis, 18:30–20:00"
     # Arabic: the hours stay in reading order inside right-to-left text.
     assert "\u206618:30–20:00\u2069" in when_text(thursday, "ar")
 
@@ -98,8 +99,13 @@ def test_the_offer_page_in_arabic_and_the_french_fallback(client, demo):
     assert 'href="/carte?lang=ar"' in page
     wo = client.get(f"/o/{offer['id']}?lang=wo").content.decode()
     assert 'lang="wo"' in wo and 'dir="ltr"' in wo
-    assert (offer["title"].get("wo") or offer["title"]["fr"]).replace("'", "&#x27;") in wo
-    assert "Avec la Carte Citoyenne" in wo and "Chaque mercredi, 15:00–16:00" in wo
+    title = offer["title"].get("wo") or offer["title"]["fr"]
+    assert title.replace("'", "&#x27;") in wo
+    if not offer["title"].get("wo"):  # the French fallback says it is French
+        assert f'<span lang="fr" dir="ltr">{title}'.replace("'", "&#x27;") in wo
+    # The page's own words in Wolof (draft catalog), never the French ones.
+    assert "Ak Carte Citoyenne bi" in wo and "Avec la Carte Citoyenne" not in wo
+    assert "Chaque mercredi" not in wo and "15:00–16:00" in wo
 
 
 def test_the_site_parameter_chooses_and_is_kept_in_links(client, demo):

@@ -53,13 +53,14 @@ def at(day: dt.date, hhmm: str) -> dt.datetime:
 
 
 def ticket(service, day, number, created, *, wait=None, duration=None, status="done",
-           estimate=None, priority="", phone="", counter=None, cancelled_after=None):
+           estimate=None, priority="", phone="", counter=None, cancelled_after=None,
+           language="fr"):
     """A ticket with exact timestamps (created_at is auto_now_add: set by update())."""
     from kiosk.server.queueing.models import Ticket
 
     t = Ticket.objects.create(site=service.site, service=service, day=day, number=number,
                               prefix=service.prefix, status=status, priority=priority,
-                              phone=phone, estimate_at_issue=estimate,
+                              phone=phone, estimate_at_issue=estimate, language=language,
                               counter=counter if wait is not None else None)
     created_at = at(day, created)
     called_at = created_at + dt.timedelta(minutes=wait) if wait is not None else None
@@ -90,12 +91,14 @@ def site():
     ticket(civil, D1, 2, "09:10", wait=10, duration=6, estimate=12, counter=counter)
     ticket(civil, D1, 3, "09:40", wait=20, status="no_show", estimate=15, counter=counter,
            phone=PHONE)
-    ticket(civil, D1, 4, "10:05", wait=30, duration=8, estimate=30, counter=counter)
-    ticket(civil, D2, 1, "14:30", wait=40, duration=12, phone=PHONE, counter=counter)
+    ticket(civil, D1, 4, "10:05", wait=30, duration=8, estimate=30, counter=counter,
+           language="ar")
+    ticket(civil, D2, 1, "14:30", wait=40, duration=12, phone=PHONE, counter=counter,
+           language="ar")
     ticket(civil, D2, 2, "14:50", status="cancelled", cancelled_after=15, phone=PHONE)
     ticket(passports, D1, 1, "09:30", wait=2, duration=20, estimate=5, priority="elderly",
            counter=counter)
-    ticket(passports, D2, 2, "10:20", status="waiting", phone=PHONE)
+    ticket(passports, D2, 2, "10:20", status="waiting", phone=PHONE, language="zh")
     # Outside the period, and another site in the period: never counted.
     ticket(civil, D0, 1, "11:00", wait=100, duration=5)
     other, other_civil, _, _ = make_site("paris-20")
@@ -243,7 +246,12 @@ def test_the_page_shows_figures_and_charts(manager):
     assert PHONE not in html
     charts = {root.get("aria-labelledby").split("-title")[0]: root for root in svgs(html)}
     assert set(charts) == {"chart-days", "chart-waits", "chart-hours", "chart-services",
-                           "chart-service-waits"}
+                           "chart-service-waits", "chart-languages"}
+    languages = charts["chart-languages"]
+    bars = [r for r in languages.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    # Most used first, every kiosk language listed (0 included): 5 fr, 2 ar, 1 zh.
+    assert [b.find(f"{SVG}title").text for b in bars][:3] == [
+        "Français (fr) — Tickets : 5", "العربية (ar) — Tickets : 2", "中文 (zh) — Tickets : 1"]
     hours = charts["chart-hours"]
     bars = [r for r in hours.iter(f"{SVG}rect") if r.get("class") == "bar"]
     assert len(bars) == 3  # 9 h, 10 h, 14 h: one bar per hour with tickets
@@ -304,7 +312,7 @@ def test_the_ticket_csv(manager):
         'attachment; filename="carrefour-paris-19-tickets-2024-06-03-2024-06-04.csv"')
     rows = read_csv(response)
     assert list(rows[0]) == ["day", "number", "service", "priority", "status", "created_at",
-                             "called_at", "finished_at", "wait_minutes", "counter"]
+                             "called_at", "finished_at", "wait_minutes", "counter", "language"]
     assert len(rows) == 8
     assert [r["number"] for r in rows] == ["C001", "C002", "P001", "C003", "C004", "P002",
                                            "C001", "C002"]
@@ -312,7 +320,8 @@ def test_the_ticket_csv(manager):
     assert first == {"day": "2024-06-03", "number": "C001", "service": "État civil",
                      "priority": "", "status": "terminé", "created_at": "2024-06-03 09:00:00",
                      "called_at": "2024-06-03 09:05:00", "finished_at": "2024-06-03 09:15:00",
-                     "wait_minutes": "5,0", "counter": "Guichet 1"}
+                     "wait_minutes": "5,0", "counter": "Guichet 1", "language": "fr"}
+    assert [r["language"] for r in rows].count("ar") == 2
     assert rows[2]["priority"] == "75 ans et plus"
     assert rows[3]["status"] == "absent"
     cancelled = rows[7]

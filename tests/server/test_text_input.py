@@ -75,9 +75,11 @@ def test_json_nested_5000_deep_is_a_400(api, demo, client, kiosk_token):
     assert response.status_code == 400
 
 
-def test_a_nul_in_a_path_or_query_is_a_400(api, demo, client):
-    assert api.get("/tickets/abc%00def").status_code == 400
+def test_a_nul_in_a_query_or_a_cookie_is_a_400(api, demo, client):
+    assert api.get("/content", data={"since": "1\x00"}).status_code == 400
     assert client.get("/admin/content/service/", {"q": "a\x00"}).status_code == 400
+    client.cookies["sessionid"] = "abc\x00"
+    assert client.get("/connexion/").status_code == 400
 
 
 # -- the back-office ----------------------------------------------------------------------

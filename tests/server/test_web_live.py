@@ -406,8 +406,8 @@ def test_the_board_json_holds_no_personal_data(client, agent, demo, counter):
     for doc in (text, page):
         assert E164 not in doc and "612345678" not in doc
     call = json.loads(text)["calls"][0]
-    assert set(call) == {"key", "number", "counter", "counter_label", "called_at", "age_s",
-                         "recall", "language"}
+    assert set(call) == {"key", "number", "counter", "counter_label", "named", "called_at",
+                         "age_s", "recall", "language", "language_name", "language_dir"}
 
 
 # -- phone page ---------------------------------------------------------------------------------

@@ -90,7 +90,8 @@ def test_a_heartbeat_follows_the_sync_with_the_new_cursor_and_outbox(server, sto
                      ("GET", "/api/v1/content"), ("POST", "/api/v1/heartbeat")]
     sent = heartbeats(server)[0]
     assert sent.json() == {"version": "0.1.0", "cursor": "7", "outbox_depth": 0,
-                           "printer": None, "last_error": None}
+                           "printer": None, "last_error": None,
+                           "long_poll_errors": 0, "last_long_poll_error": None}
     assert sent.headers["authorization"] == f"Bearer {TOKEN}"
     assert build.seen == [report]
     assert engine.last_heartbeat == clock.now

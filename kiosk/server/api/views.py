@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 
 from kiosk.server.api.auth import KioskBearer
 from kiosk.server.api.idempotency import fingerprint, remember, replay
+from kiosk.server.api.parser import ObjectParser
 from kiosk.server.api.schemas import (
     AssistanceIn,
     AssistanceOut,
@@ -65,6 +66,7 @@ api = NinjaAPI(
     description="Protocol v1 between the lobby kiosks and the central server (docs/protocol.md).",
     urls_namespace="api-v1",
     auth=KioskBearer(),
+    parser=ObjectParser(),  # one JSON object, not too deep: else 400
 )
 
 
@@ -90,6 +92,14 @@ def queue_error(request, exc: QueueError):
     return api.create_response(request, {"detail": str(exc)}, status=exc.status)
 
 
+def known_query(request: HttpRequest, schema: type[Schema]) -> None:
+    """Unknown query parameters are a 422, never silently ignored (a typo'd `sinse=` would
+    fetch a full snapshot instead)."""
+    unknown = sorted(set(request.GET) - set(schema.model_fields))
+    if unknown:
+        raise HttpError(422, f"unknown query parameter(s): {', '.join(map(repr, unknown))}")
+
+
 class ContentQuery(Schema):
     since: int | None = None
 
@@ -102,6 +112,7 @@ def health(request):
 @api.get("/content", response={200: ContentOut, 304: None, **ERRORS})
 def get_content(request: HttpRequest, query: Query[ContentQuery]):
     """Content changes since `since` (a cursor from an earlier answer); a full snapshot without it."""
+    known_query(request, ContentQuery)
     site = request.kiosk.site
     cursor = current_cursor(site)
     etag = etag_for(site, cursor)
@@ -145,6 +156,7 @@ async def content_changes(request: HttpRequest, query: Query[ChangesQuery]):
     `since`, else holds the request until it changes or `wait` s pass (at most 25 s), then
     `changed: false`. Async: a waiting kiosk holds neither a thread nor a database
     connection (kiosk/server/content/push.py; docs/protocol.md, Push)."""
+    known_query(request, ChangesQuery)
     cursor, changed = await await_change(request.kiosk.site_id, query.since, query.wait)
     return {"cursor": str(cursor), "changed": changed}
 

@@ -19,10 +19,7 @@ from kiosk.server.accounts.models import Role, sites_where
 from kiosk.server.content.models import Service
 from kiosk.server.queueing.estimates import queue_changed
 from kiosk.server.queueing.lifecycle import QueueError, cancel_unsent_sms, save_ticket, transition
-from kiosk.server.queueing.models import (
-    Counter,
-    Ticket,
-)
+from kiosk.server.queueing.models import Counter, CounterEvent, Ticket
 from kiosk.server.queueing.notices import refresh_notifications
 from kiosk.server.queueing.ordering import as_waiting, recent_priority_calls, waiting_tickets
 
@@ -43,6 +40,7 @@ def _serving(counter: Counter) -> None:
             is_open=True, paused_until=None, closed_on=None, opened_at=now):
         counter.is_open, counter.paused_until, counter.closed_on = True, None, None
         counter.opened_at = now
+        CounterEvent.objects.create(counter=counter, kind=CounterEvent.Kind.OPEN, at=now)
 
 
 def do_close_counters_overnight() -> int:
@@ -53,6 +51,8 @@ def do_close_counters_overnight() -> int:
             Q(is_open=True) | Q(paused_until__isnull=False)).values_list("pk", "site_id"))
         Counter.objects.filter(pk__in=[pk for pk, _ in left]).update(is_open=False,
                                                                      paused_until=None)
+        CounterEvent.objects.bulk_create([CounterEvent(counter_id=pk, kind=CounterEvent.Kind.CLOSE)
+                                          for pk, _ in left])
         for site_id in sorted({site_id for _, site_id in left}):
             queue_changed(site_id)
     return len(left)
@@ -246,8 +246,11 @@ def _counter_for_update(counter: Counter) -> Counter:
     return Counter.objects.select_for_update().select_related("site").get(pk=counter.pk)
 
 
-def _changed(counter: Counter, *fields: str) -> Counter:
+def _changed(counter: Counter, *fields: str, event: str = "",
+             until: dt.datetime | None = None) -> Counter:
     counter.save(update_fields=list(fields))
+    if event:
+        CounterEvent.objects.create(counter=counter, kind=event, until=until)
     queue_changed(counter.site_id)
     refresh_notifications(counter.site)
     return counter
@@ -261,7 +264,8 @@ def do_open_counter(counter: Counter) -> Counter:
         locked.paused_until = None
         locked.closed_on = None
         locked.opened_at = timezone.now()
-        return _changed(locked, "is_open", "paused_until", "closed_on", "opened_at")
+        return _changed(locked, "is_open", "paused_until", "closed_on", "opened_at",
+                        event=CounterEvent.Kind.OPEN)
 
 
 def do_pause_counter(counter: Counter, until: dt.datetime) -> Counter:
@@ -276,7 +280,7 @@ def do_pause_counter(counter: Counter, until: dt.datetime) -> Counter:
         if locked.closed_on == timezone.localdate(now) or not locked.is_open:
             raise QueueError("the counter is closed: open it first", status=409)
         locked.paused_until = until
-        return _changed(locked, "paused_until")
+        return _changed(locked, "paused_until", event=CounterEvent.Kind.PAUSE, until=until)
 
 
 def do_back_at_counter(counter: Counter) -> Counter:
@@ -287,7 +291,7 @@ def do_back_at_counter(counter: Counter) -> Counter:
             raise QueueError("the counter is closed: open it instead", status=409)
         locked.paused_until = None
         locked.opened_at = timezone.now()
-        return _changed(locked, "paused_until", "opened_at")
+        return _changed(locked, "paused_until", "opened_at", event=CounterEvent.Kind.BACK)
 
 
 def do_close_counter_for_today(counter: Counter) -> Counter:
@@ -298,4 +302,15 @@ def do_close_counter_for_today(counter: Counter) -> Counter:
         locked.is_open = False
         locked.paused_until = None
         locked.closed_on = timezone.localdate()
-        return _changed(locked, "is_open", "paused_until", "closed_on")
+        return _changed(locked, "is_open", "paused_until", "closed_on",
+                        event=CounterEvent.Kind.CLOSE)
+
+
+def do_close_counter(counter: Counter) -> Counter:
+    """Close the counter for now (lunch, a meeting): the timetable's later sessions today
+    still count; the agent opens it again. The ticket in service may still be finished."""
+    with transaction.atomic():
+        locked = _counter_for_update(counter)
+        locked.is_open = False
+        locked.paused_until = None
+        return _changed(locked, "is_open", "paused_until", event=CounterEvent.Kind.CLOSE)

@@ -70,6 +70,29 @@ class Counter(models.Model):
             raise ValidationError(errors)
 
 
+class CounterEvent(models.Model):
+    """When a counter's agent opened it, paused (until when), came back or closed it: the
+    estimator learns the gap before a call only from when the agent was there to call
+    (docs/queues.md, what the server feeds the estimator)."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", "Ouverture"
+        PAUSE = "pause", "Pause"
+        BACK = "back", "Retour"
+        CLOSE = "close", "Fermeture"
+
+    counter = models.ForeignKey(Counter, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    until = models.DateTimeField(null=True, blank=True)  # the announced end of a pause
+
+    class Meta:
+        indexes = [models.Index(fields=("counter", "at"))]
+
+    def __str__(self) -> str:
+        return f"{self.counter_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
 class TicketSequence(models.Model):
     """The last number issued for a service on a day; bumped with F() inside the issuing transaction."""
 

@@ -3,6 +3,7 @@ queue snapshot (waiting tickets, counter sessions, tickets in service) of a site
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import threading
 import time
@@ -20,10 +21,7 @@ from kiosk.domain.tickets import (
     TicketStatus,
 )
 from kiosk.server.content.models import Service, Site
-from kiosk.server.queueing.models import (
-    Counter,
-    Ticket,
-)
+from kiosk.server.queueing.models import Counter, CounterEvent, Ticket
 from kiosk.server.queueing.ordering import local_minutes, recent_priority_calls, waiting_tickets
 from kiosk.server.queueing.sessions import counter_states
 
@@ -80,6 +78,12 @@ class _FittedModel:
 MODELS = _ModelCache()
 
 
+def first_day_start(until: dt.date, days: int) -> dt.datetime:
+    """The local midnight starting the history window."""
+    start = dt.datetime.combine(until - dt.timedelta(days=days), dt.time())
+    return timezone.make_aware(start)
+
+
 def fit_service_time_model(site: Site, until: dt.date | None = None) -> ServiceTimeModel:
     """Learn from the last weeks' tickets what production shows (docs/queues.md):
     service times per service, counter and hour; no-shows and the counter time they cost;
@@ -125,15 +129,35 @@ def fit_service_time_model(site: Site, until: dt.date | None = None) -> ServiceT
                                                     local_minutes(called_at))))
         if counter_id and status in (TicketStatus.DONE, TicketStatus.NO_SHOW):
             calls.setdefault((counter_id, day), []).append((called_at, finished_at, queued_at))
-    for (counter_id, _), line in calls.items():
+    # When each counter's agent was there to call: its openings and returns (and the
+    # announced end of its pauses): a gap counts only from then, never across a pause or
+    # a closed counter (lunch).
+    starts: dict[int, list[dt.datetime]] = {}
+    for counter_id, kind, at, pause_end in (
+            CounterEvent.objects.filter(counter__site=site,
+                                        at__gte=first_day_start(until, HISTORY_DAYS))
+            .exclude(kind=CounterEvent.Kind.CLOSE)
+            .values_list("counter_id", "kind", "at", "until")):
+        starts.setdefault(counter_id, []).append(pause_end if kind == CounterEvent.Kind.PAUSE
+                                                 and pause_end is not None else at)
+    for moments in starts.values():
+        moments.sort()
+    for (counter_id, day), line in calls.items():
         line.sort(key=lambda c: c[0])
-        for previous, current in zip(line, line[1:], strict=False):
-            free = previous[1]
-            if free is None or free > current[0]:
-                continue  # not finished before the next call (a park, a recall): no gap known
-            free = max(free, current[2])
-            gap = (current[0] - free).total_seconds() / 60
-            events.append((current[0], 3, ("gap", str(counter_id), gap)))
+        back = starts.get(counter_id, [])
+        previous_end = None
+        for called_at, finished_at, queued_at in line:
+            i = bisect.bisect_right(back, called_at)
+            came = back[i - 1] if i and timezone.localdate(back[i - 1]) == day else None
+            moments = [m for m in (previous_end, came) if m is not None]
+            if moments and not (previous_end is not None and previous_end > called_at):
+                # From the later of: the previous visitor done, the agent's (re)opening,
+                # the called ticket's issue (nobody it could serve waited before).
+                free = max(*moments, queued_at)
+                gap = (called_at - free).total_seconds() / 60
+                if gap >= 0:
+                    events.append((called_at, 3, ("gap", str(counter_id), gap)))
+            previous_end = finished_at
     events.sort(key=lambda e: (e[0], e[1]))
     for _, _, event in events:
         if event[0] == "service":

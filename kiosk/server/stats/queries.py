@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from kiosk.domain.languages import LANGUAGES
 from kiosk.domain.tickets import TicketStatus, format_ticket_number
 from kiosk.server.content.models import Service, Site
 from kiosk.server.queueing.models import Ticket
@@ -134,6 +135,7 @@ class TicketRow:
     finished_at: dt.datetime | None
     counter: str
     estimate: int | None
+    language: str = "fr"  # the visitor's language (kiosk choice, or the agent's form)
 
     @property
     def display(self) -> str:
@@ -155,7 +157,7 @@ class TicketRow:
 
 
 _COLUMNS = ("day", "number", "prefix", "service_id", "priority", "status", "created_at",
-            "called_at", "finished_at", "counter__name", "estimate_at_issue")
+            "called_at", "finished_at", "counter__name", "estimate_at_issue", "language")
 
 
 def ticket_rows(site: Site, period: Period) -> Iterator[TicketRow]:
@@ -166,9 +168,9 @@ def ticket_rows(site: Site, period: Period) -> Iterator[TicketRow]:
         .values_list(*_COLUMNS)
     )
     for (day, number, prefix, service_id, priority, status, created_at, called_at, finished_at,
-         counter, estimate) in rows.iterator(chunk_size=2000):
+         counter, estimate, language) in rows.iterator(chunk_size=2000):
         yield TicketRow(day, number, prefix, service_id, priority or "", status, created_at,
-                        called_at, finished_at, counter or "", estimate)
+                        called_at, finished_at, counter or "", estimate, language or "fr")
 
 
 def service_names(site: Site) -> dict[int, str]:
@@ -250,6 +252,8 @@ class SiteStats:
     services: list[Summary]  # services with tickets in the period, in the kiosk's order
     per_day: list[tuple[dt.date, Summary]]  # every day of the period, empty days included
     per_hour: dict[int, int]  # local hour of issue -> tickets, summed over the period
+    # language code -> tickets, most used first (every language of the kiosks, 0 included)
+    per_language: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -269,12 +273,15 @@ def site_stats(site: Site, period: Period) -> SiteStats:
     by_service: dict[int, Summary] = {}
     by_day = {day: Summary(day.isoformat()) for day in period.days}
     per_hour: Counter[int] = Counter()
+    per_language: Counter[str] = Counter({lang.code: 0 for lang in LANGUAGES})
     for row in ticket_rows(site, period):
         total.add(row)
         name = names.get(row.service_id, f"Service {row.service_id}")
         by_service.setdefault(row.service_id, Summary(name)).add(row)
         by_day[row.day].add(row)
         per_hour[row.local_hour] += 1
+        per_language[row.language] += 1
     rank = {pk: i for i, pk in enumerate(names)}
     services = [by_service[pk] for pk in sorted(by_service, key=lambda pk: rank.get(pk, len(rank)))]
-    return SiteStats(period, total, services, sorted(by_day.items()), dict(sorted(per_hour.items())))
+    return SiteStats(period, total, services, sorted(by_day.items()), dict(sorted(per_hour.items())),
+                     dict(per_language.most_common()))

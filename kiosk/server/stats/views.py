@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
+from kiosk.domain.languages import LANGUAGES, get_language
 from kiosk.server.accounts.models import Role, SiteMembership
 from kiosk.server.content.models import Site
 from kiosk.server.queueing.models import Priority
@@ -145,6 +146,17 @@ def build_charts(stats: SiteStats) -> list[Chart]:
             series=[("Médiane", [s.median_wait for s in stats.services]),
                     ("90e centile (p90)", [s.p90_wait for s in stats.services])],
             value_label="Minutes", digits=1))
+    if not stats.empty:
+        # In which languages visitors take their tickets: what to translate, whom to hire.
+        codes = list(stats.per_language)
+        charts.append(hbar_chart(
+            chart_id="chart-languages", title="Tickets émis par langue",
+            desc="Nombre de tickets émis dans chaque langue du visiteur (choisie à la borne, "
+                 "ou par l'agent qui émet le ticket) sur la période.",
+            labels=[f"{get_language(code).native_name} ({code})" if code in LANGUAGE_CODES
+                    else code for code in codes],
+            series=[("Tickets", [stats.per_language[code] for code in codes])],
+            value_label="Tickets"))
     return charts
 
 
@@ -192,8 +204,9 @@ def stats_page(request, site_slug: str):
 
 # -- CSV -------------------------------------------------------------------------------
 
+LANGUAGE_CODES = {lang.code for lang in LANGUAGES}
 TICKET_COLUMNS = ("day", "number", "service", "priority", "status", "created_at", "called_at",
-                  "finished_at", "wait_minutes", "counter")
+                  "finished_at", "wait_minutes", "counter", "language")
 SUMMARY_COLUMNS = ("service", "issued", "called", "served", "no_show", "cancelled", "open",
                    "wait_median_minutes", "wait_p90_minutes", "service_median_minutes",
                    "no_show_rate_percent", "cancel_rate_percent", "estimate_mae_minutes",
@@ -223,7 +236,7 @@ def ticket_csv_rows(site: Site, period: Period) -> Iterator[list[str]]:
             PRIORITY_FR.get(row.priority, row.priority) if row.priority else "",
             STATUS_FR.get(row.status, row.status), csv_moment(row.created_at),
             csv_moment(row.called_at), csv_moment(row.finished_at),
-            csv_decimal(row.wait_minutes), csv_text(row.counter),
+            csv_decimal(row.wait_minutes), csv_text(row.counter), csv_text(row.language),
         ]
 
 

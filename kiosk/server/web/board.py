@@ -1,21 +1,24 @@
 """The display board of the waiting area: the last calls, big. A public screen, no login.
 
 It shows only ticket numbers and counters: no name, no phone, no token. The ticket's
-language travels too, so the board can say the call in that language as well.
+language travels too: the call line shows its name (in that language) and the board says
+the call in it as well. The board's own words: ?lang=xx, else the browser's, else French.
 """
 
 from __future__ import annotations
 
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
+from kiosk.domain.languages import LANGUAGES, get_language
 from kiosk.server.content.models import Site
 from kiosk.server.queueing.counter_actions import counter_label
 from kiosk.server.queueing.models import Ticket
 from kiosk.server.queueing.polling import not_modified, poll_etag, revalidate, unchanged, version_of
 from kiosk.server.web.console import no_store
+from kiosk.server.web.language import counter_name, page_context, tr, visitor_language
 
 BOARD_CALLS = 6
 
@@ -35,22 +38,43 @@ def board_state(site: Site) -> dict:
                 # A recall moves called_at: a new key, so the board says it again.
                 "key": f"{t.pk}@{t.called_at.isoformat()}",
                 "number": t.display,
-                "counter": t.counter.name,
+                "counter": counter_name(t.counter.name),
                 "counter_label": counter_label(t.counter),
+                # A counter with its own name ("Accueil") is said as it is, not "guichet …".
+                "named": counter_label(t.counter) == t.counter.name.strip(),
                 "called_at": t.called_at.isoformat(),
                 "age_s": max(0, int((now - t.called_at).total_seconds())),
                 "recall": t.recalls > 0,
                 "language": t.language,
+                "language_name": get_language(t.language).native_name,
+                "language_dir": "rtl" if get_language(t.language).rtl else "ltr",
             }
             for t in calls
         ],
     }
 
 
+def phrases() -> dict[str, dict[str, str]]:
+    """How the board says a call, per language (catalogs board.say / board.say_named)."""
+    spoken = {}
+    for lang in LANGUAGES:
+        with translation.override(lang.code):
+            spoken[lang.code] = {"say": tr("board.say"), "say_named": tr("board.say_named")}
+    return spoken
+
+
+def _query(request) -> str:
+    asked = request.GET.get("lang", "")
+    return f"?lang={asked}" if asked in {lang.code for lang in LANGUAGES} else ""
+
+
 @require_safe
 def board(request, site_slug: str):
+    lang = visitor_language(request)
     site = get_object_or_404(Site, slug=site_slug)
-    response = render(request, "web/board.html", {"site": site, "state": board_state(site)})
+    response = render(request, "web/board.html", {
+        **page_context(lang), "site": site, "state": board_state(site),
+        "phrases": phrases(), "query": _query(request)})
     response["X-Robots-Tag"] = "noindex"
     return no_store(response)
 
@@ -58,8 +82,9 @@ def board(request, site_slug: str):
 @require_safe
 def board_state_json(request, site_slug: str):
     """Polled each second: 304 while the site's queue has not changed (one query)."""
+    lang = visitor_language(request)
     site = get_object_or_404(Site.objects.annotate(queue=version_of("pk")), slug=site_slug)
-    etag = poll_etag("b", site.queue, site.pk)
+    etag = poll_etag(f"b{lang.code}", site.queue, site.pk)
     if unchanged(request, etag):
         return not_modified(etag, private=False)
     return revalidate(JsonResponse(board_state(site)), etag, private=False)

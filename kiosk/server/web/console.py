@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from kiosk.domain.languages import LANGUAGES, get_language
 from kiosk.domain.tickets import TicketStatus, format_ticket_number
 from kiosk.server.accounts.models import Role, sites_where
 from kiosk.server.assistance.services import (
@@ -111,8 +112,15 @@ def _ticket_row(ticket: Ticket) -> dict:
         "service_slug": ticket.service.slug,
         "priority": ticket.priority,
         "priority_label": ticket.get_priority_display() if ticket.priority else "",
-        "language": ticket.language,
+        **language_fields(ticket.language),
     }
+
+
+def language_fields(code: str) -> dict:
+    """The visitor's language as the console shows it: a code badge and its own name."""
+    lang = get_language(code)
+    return {"language": lang.code, "language_name": lang.native_name,
+            "language_dir": "rtl" if lang.rtl else "ltr"}
 
 
 class _WaitingRow:
@@ -235,7 +243,7 @@ def counter_state(counter: Counter, version: int | None = None) -> dict:
         "grace_s": counter.site.no_show_grace_seconds,
         # Visitors at a kiosk asking for an agent (the mobile agent answers "J'y vais").
         "assistance": [
-            {"id": r.pk, "kiosk": r.kiosk.name, "language": r.language,
+            {"id": r.pk, "kiosk": r.kiosk.name, **language_fields(r.language),
              "language_label": LANGUAGE_NAMES.get(r.language, r.language), "note": r.note,
              "waiting_seconds": max(0, int((now - r.created_at).total_seconds()))}
             for r in assistance
@@ -426,10 +434,14 @@ def counter_action(request, counter_id: int, action: str):
 # -- a ticket issued by an agent (the mobile agent at the entrance) -----------------------
 
 
+LAST_LANGUAGE = "issue_language"  # session key: the agent's last choice
+
+
 class IssueForm(forms.Form):
     service = forms.ChoiceField(label="Service")
-    language = forms.ChoiceField(label="Langue du visiteur", choices=settings.LANGUAGES,
-                                 initial="fr")
+    # Each language in its own name: the visitor can point at theirs.
+    language = forms.ChoiceField(label="Langue du visiteur", initial="fr", choices=[
+        (lang.code, f"{lang.native_name} ({lang.code})") for lang in LANGUAGES])
     priority = forms.ChoiceField(label="Priorité", choices=Priority.choices, required=False,
                                  widget=forms.RadioSelect, initial="")
     phone = forms.CharField(label="Téléphone portable (SMS)", required=False, max_length=30,
@@ -469,11 +481,14 @@ def issue_ticket(request, counter_id: int):
             except QueueError as exc:
                 form.add_error(None, french(str(exc)))
             else:
+                # The next visitor at the entrance often speaks the same language.
+                request.session[LAST_LANGUAGE] = ticket.language
                 # Post/redirect/get: reloading the result never issues a second ticket.
                 return redirect(f"{reverse('counter-issue', args=[counter.pk])}"
                                 f"?ticket={ticket.public_token}")
     else:
-        form = IssueForm(site=site, counter=counter)
+        form = IssueForm(site=site, counter=counter, initial={
+            "language": request.session.get(LAST_LANGUAGE, "fr")})
         token = request.GET.get("ticket", "")
         if is_public_token(token):
             issued = Ticket.objects.select_related("service").filter(
@@ -488,6 +503,7 @@ def issue_ticket(request, counter_id: int):
             "position": position,
             "estimate": estimated_wait(issued) if position else None,
             "sms": bool(issued.phone), "url": url, "qr": qr_svg(url),
+            **language_fields(issued.language),
             "status": issued.status,
         }
     return no_store(render(request, "web/issue_ticket.html", context))

@@ -1,4 +1,5 @@
-"""The phone page of a ticket (/t/<token>): follows the queue live, in the ticket's language.
+"""The phone page of a ticket (/t/<token>): follows the queue live, in the ticket's language
+(or the one the visitor picks with the page's language switch, ?lang=xx).
 
 No login: the 128-bit token is the key. No personal data: the phone number is never shown
 (only "SMS planned"). The visitor can leave the queue or ask for more time (once). A
@@ -11,9 +12,11 @@ import time
 
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.http import require_POST, require_safe
 
-from kiosk.domain.languages import LANGUAGES, get_language
+from kiosk.domain.languages import LANGUAGES
 from kiosk.domain.tickets import TicketStatus
 from kiosk.domain.wait import NOT_TODAY, SOON, UNKNOWN, ShownWait
 from kiosk.server.queueing.lifecycle import QueueError
@@ -32,7 +35,15 @@ from kiosk.server.queueing.polling import (
 from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor, do_postpone
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web.console import wants_json
-from kiosk.server.web.phone_texts import counter_name, texts
+from kiosk.server.web.language import (
+    CODES,
+    Texts,
+    counter_name,
+    page_context,
+    shown,
+    tr,
+    visitor_language,
+)
 
 
 def _ticket(token: str, tickets=None) -> Ticket:
@@ -46,13 +57,24 @@ def _ticket(token: str, tickets=None) -> Ticket:
     return ticket
 
 
+def _lang_of(request, ticket: Ticket) -> str:
+    """The link's ?lang, else the ticket's language (activated)."""
+    return visitor_language(request, ticket.language).code
+
+
+def _query(request) -> str:
+    """Keep the visitor's chosen language on the page's own links (state, actions)."""
+    asked = request.GET.get("lang", "")
+    return f"?lang={asked}" if asked in CODES else ""
+
+
 def _private(response):
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
 
 
-def wait_text(wait: ShownWait, t: dict) -> str:
+def wait_text(wait: ShownWait, t) -> str:
     """The wait as the phone page writes it: a number, a range when wide, "stay in the hall",
     "we may not reach you today", or unknown."""
     if wait.status == SOON:
@@ -69,9 +91,10 @@ def wait_text(wait: ShownWait, t: dict) -> str:
 
 
 def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None) -> dict:
-    """`version`: the site's queue version read with `ticket` (the polled JSON): the places
-    in the queue are then shared by the process's phone pages for that version."""
-    t = texts(ticket.language)
+    """In the active language (visitor_language). `version`: the site's queue version read
+    with `ticket` (the polled JSON): the places in the queue are then shared by the
+    process's phone pages for that version."""
+    t = Texts("phone")
     status = TicketStatus(ticket.status)
     position = None
     if version is not None and status == TicketStatus.WAITING:
@@ -87,14 +110,14 @@ def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None
         "number": ticket.display,
         "status": status.value,
         "status_text": t[status.value],
-        "status_fr": texts("fr")[status.value],
+        "status_fr": _in_french(f"phone.{status.value}"),
         "open": status.is_open,
         "position": position,
         "ahead": position - 1 if position else None,
         "estimate": estimate,
         "estimate_text": wait_text(wait, t),
         "wait_status": wait.status,
-        "counter": counter_name(ticket.counter.name, ticket.language) if at_counter else "",
+        "counter": counter_name(ticket.counter.name) if at_counter else "",
         # A recall moves called_at: a new key, the phone vibrates again.
         "call_key": ticket.called_at.isoformat() if status == TicketStatus.CALLED else "",
         "can_leave": status in (TicketStatus.WAITING, TicketStatus.PARKED),
@@ -102,6 +125,11 @@ def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None
         "postponed": ticket.postponed,
         "sms": bool(ticket.phone) and status == TicketStatus.WAITING,
     }
+
+
+def _in_french(key: str) -> str:
+    with translation.override("fr"):
+        return tr(key)
 
 
 ON_THE_WAY_REFRESH_SECONDS = 10
@@ -112,30 +140,49 @@ def _on_the_way(request):
     """A well-formed token no ticket has (yet): a kiosk issued it offline and will upload
     it when its link returns. Not a 404: the QR code is right, the ticket is coming. The
     page reloads itself (meta refresh: no script) and shows the real page once it exists.
-    The ticket's language is not known yet: French first, then the kiosk's other languages."""
-    others = [{"code": lang.code, "dir": "rtl" if lang.rtl else "ltr", "t": texts(lang.code)}
-              for lang in LANGUAGES if lang.code != "fr"]
+    The ticket's language is not known yet: the browser's (or ?lang) first, then the
+    kiosk's other languages, each marked with its lang and dir."""
+    lang = visitor_language(request)
+    others = []
+    for other in LANGUAGES:
+        if other.code != lang.code:
+            with translation.override(other.code):
+                others.append({"code": other.code, "dir": "rtl" if other.rtl else "ltr",
+                               "title": tr("phone.on_the_way"),
+                               "help": tr("phone.on_the_way_help")})
     return _private(render(request, "web/phone_on_the_way.html", {
-        "t": texts("fr"), "others": others, "refresh": ON_THE_WAY_REFRESH_SECONDS,
+        **page_context(lang), "t": Texts("phone"), "others": others,
+        "refresh": ON_THE_WAY_REFRESH_SECONDS,
     }))
+
+
+def _unknown_ticket(request):
+    """A link no ticket can ever have (malformed, too long): a page in the visitor's
+    language, sized for a phone, not a bare "Not Found"."""
+    lang = visitor_language(request)
+    return _private(render(request, "web/not_found.html", {
+        **page_context(lang), "title": tr("phone.unknown_title"),
+        "help": tr("phone.unknown_help"),
+    }, status=404))
 
 
 @require_safe
 def phone_ticket(request, token: str):
     """The page a phone opens from the QR code: number, position, status, live."""
     if not is_public_token(token) or len(token) > TOKEN_MAX:
-        raise Http404("ticket inconnu")
+        return _unknown_ticket(request)
     if not Ticket.objects.filter(public_token=token).exists():
         return _on_the_way(request)
     ticket = _ticket(token)
-    lang = get_language(ticket.language)
-    t = texts(lang.code)
+    lang = visitor_language(request, ticket.language)
+    t = Texts("phone")
     state = phone_state(ticket)
     return _private(render(request, "web/phone_ticket.html", {
-        "ticket": ticket, "state": state, "t": t, "lang": lang.code,
-        "dir": "rtl" if lang.rtl else "ltr",
-        "service_name": ticket.service.text("name", lang.code),
-        "more_time_help": t["more_time_help"].format(n=ticket.site.postpone_places),
+        **page_context(lang),
+        "ticket": ticket, "state": state, "t": t, "query": _query(request),
+        "title": t("ticket", number=ticket.display),
+        "service_name": shown(ticket.service.name, lang.code),
+        "more_time_help": t("more_time_help", n=ticket.site.postpone_places),
         "messages_js": {k: t[k] for k in ("offline", "leave_confirm", "error")},
     }))
 
@@ -145,7 +192,8 @@ def phone_state_json(request, token: str):
     """Polled by the page: 304 while the site's queue has not changed (one query)."""
     ticket = _ticket(token, Ticket.objects.select_related("counter", "site")
                      .annotate(queue=version_of()))
-    etag = poll_etag("t", ticket.queue, ticket.pk)
+    code = _lang_of(request, ticket)
+    etag = poll_etag(f"t{code}", ticket.queue, ticket.pk)
     if unchanged(request, etag):
         response = not_modified(etag)
     else:
@@ -157,7 +205,8 @@ def phone_state_json(request, token: str):
 
 def _visitor_action(request, token: str, action):
     ticket = _ticket(token)
-    t = texts(ticket.language)
+    _lang_of(request, ticket)
+    t = Texts("phone")
     status, ok = 200, True
     try:
         action(ticket, t)
@@ -168,7 +217,7 @@ def _visitor_action(request, token: str, action):
     if wants_json(request):
         return _private(JsonResponse({"ok": ok, "message": message,
                                       "state": phone_state(ticket)}, status=status))
-    return redirect("phone-ticket", ticket.public_token)
+    return redirect(reverse("phone-ticket", args=[ticket.public_token]) + _query(request))
 
 
 def _leave(ticket, t):

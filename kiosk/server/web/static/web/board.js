@@ -51,12 +51,12 @@
   }
 
   // -- speech ----------------------------------------------------------------------------
-  var PHRASES = {
-    fr: function (n, c, named) { return "Ticket " + n + ", " + (named ? c : "guichet " + c); },
-    en: function (n, c, named) { return "Ticket " + n + ", " + (named ? c : "counter " + c); },
-    ar: function (n, c, named) { return "التذكرة " + n + "، " + (named ? c : "الشباك " + c); },
-    zh: function (n, c, named) { return n + " 号，请到" + (named ? c : c + " 号窗口"); },
-  };
+  // The spoken call in each language, from the server's catalogs (board.say, board.say_named).
+  var SPOKEN = JSON.parse(document.getElementById("board-phrases").textContent);
+  function phrase(lang, n, c, named) {
+    var p = SPOKEN[lang];
+    return p ? (named ? p.say_named : p.say).replace("{number}", n).replace("{counter}", c) : "";
+  }
   function spokenNumber(number) { // "C042" -> "C 42"
     var m = /^([A-Z])0*(\d+)$/.exec(number);
     return m ? m[1] + " " + m[2] : number;
@@ -79,12 +79,12 @@
   }
   function announce(call) {
     var n = spokenNumber(call.number);
-    var named = call.counter_label === call.counter;
-    var lines = [["fr", PHRASES.fr(n, call.counter_label, named)]];
+    var named = call.named;
+    var lines = [["fr", phrase("fr", n, call.counter_label, named)]];
     var lang = call.language;
     // The ticket's language too, when the browser has a voice for it (no voice: French only).
-    if (lang !== "fr" && PHRASES[lang] && voiceFor(lang)) {
-      lines.push([lang, PHRASES[lang](n, call.counter_label, named)]);
+    if (lang !== "fr" && SPOKEN[lang] && voiceFor(lang)) {
+      lines.push([lang, phrase(lang, n, call.counter_label, named)]);
     }
     log.announced.push({ key: call.key, number: call.number, counter: call.counter,
                          at: Date.now(), lines: lines });
@@ -96,6 +96,11 @@
   }
 
   // -- drawing ---------------------------------------------------------------------------
+  function langTag(c, testid) {
+    return '<span class="lang"' + (testid ? ' data-testid="' + testid + '"' : "") + ' lang="' + esc(c.language) + '" dir="' + esc(c.language_dir) + '">' +
+      esc(c.language_name) + "</span>";
+  }
+
   function render(s) {
     var latest = s.calls[0];
     var key = latest ? latest.key : "";
@@ -103,8 +108,8 @@
       $("latest").innerHTML = latest
         ? '<span class="ticket" data-testid="latest-number">' + esc(latest.number) +
           '</span><span class="arrow" aria-hidden="true">→</span><span class="where" data-testid="latest-counter">' +
-          esc(latest.counter) + "</span>"
-        : "<span class=\"idle\">Bienvenue — les appels s'afficheront ici</span>";
+          esc(latest.counter) + "</span>" + langTag(latest, "latest-language")
+        : '<span class="idle">' + esc(root.dataset.idle) + "</span>";
       if (lastLatest) {
         $("latest").classList.remove("new");
         void $("latest").offsetWidth;
@@ -113,7 +118,7 @@
       lastLatest = key;
     }
     $("calls").innerHTML = s.calls.slice(1).map(function (c) {
-      return '<li><span class="ticket">' + esc(c.number) + '</span><span class="where">' + esc(c.counter) + "</span></li>";
+      return '<li><span class="ticket">' + esc(c.number) + '</span><span class="where">' + esc(c.counter) + "</span>" + langTag(c) + "</li>";
     }).join("");
   }
 

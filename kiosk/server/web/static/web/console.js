@@ -31,6 +31,13 @@
   function prio(t) {
     return t.priority ? ' <span class="prio prio-' + esc(t.priority) + '">' + esc(t.priority_label) + "</span>" : "";
   }
+  // The visitor's language: a code badge and its own name (lang/dir for screen readers).
+  function lang(t) {
+    return ' <span class="lang-badge lang-' + esc(t.language) + '" data-testid="lang-' + esc(t.number) +
+      '" title="Langue du visiteur"><b class="code">' + esc(String(t.language).toUpperCase()) +
+      '</b> <span lang="' + esc(t.language) + '" dir="' + esc(t.language_dir) + '">' +
+      esc(t.language_name) + "</span></span>";
+  }
   function csrfInput() {
     return '<input type="hidden" name="csrfmiddlewaretoken" value="' + esc(csrf) + '">';
   }
@@ -52,13 +59,13 @@
 
   function render(s) {
     var cur = s.current;
-    var curKey = cur ? [cur.id, cur.called_at, cur.recalls, cur.service, cur.priority] : null;
+    var curKey = cur ? [cur.id, cur.called_at, cur.recalls, cur.service, cur.priority, cur.language] : null;
     if (changed("current", curKey)) {
       var num = $("current-number");
       num.textContent = cur ? cur.number : "—";
       num.className = cur ? "number" : "none";
       $("current-meta").innerHTML = cur
-        ? '<span class="svc">' + esc(cur.service) + "</span>" + prio(cur) +
+        ? '<span class="svc">' + esc(cur.service) + "</span>" + lang(cur) + prio(cur) +
           (cur.transferred_from ? ' <span class="tag">transféré de ' + esc(cur.transferred_from) + "</span>" : "") +
           '<br>appelé il y a <span id="since" data-testid="since"></span> · <span data-testid="recalls">' +
           cur.recalls + "</span> rappel" + (cur.recalls > 1 ? "s" : "")
@@ -79,7 +86,7 @@
       $("waiting-list").innerHTML = s.waiting.length ? s.waiting.map(function (t) {
         return rowForm("call", t,
           '<span class="pos">' + t.position + '</span><span class="num">' + esc(t.number) +
-          '</span><span class="svc">' + esc(t.service) + prio(t) +
+          '</span><span class="svc">' + esc(t.service) + lang(t) + prio(t) +
           (t.transferred ? ' <span class="tag">transféré</span>' : "") + '</span><span class="est">' +
           (t.estimate == null ? "—" : "≈ " + t.estimate + " min") + "</span>",
           "Appeler " + t.number + " hors tour");
@@ -95,7 +102,7 @@
       $("parked-list").innerHTML = s.parked.length ? s.parked.map(function (t) {
         return rowForm("resume", t,
           '<span class="pos">↺</span><span class="num">' + esc(t.number) + '</span><span class="svc">' +
-          esc(t.service) + '</span><span class="est">Reprendre</span>', "Reprendre " + t.number);
+          esc(t.service) + lang(t) + '</span><span class="est">Reprendre</span>', "Reprendre " + t.number);
       }).join("") : '<li class="empty">Aucun ticket mis de côté.</li>';
       $("total-parked").textContent = s.parked.length;
     }
@@ -109,6 +116,7 @@
         return '<li><form method="post" action="' + esc(actionUrl.replace("ACTION", "assist")) +
           '" data-action="assist">' + csrfInput() + '<input type="hidden" name="request" value="' + a.id + '">' +
           '<span class="who">Borne « ' + esc(a.kiosk) + " » · " + esc(a.language_label) +
+          ' <span lang="' + esc(a.language) + '" dir="' + esc(a.language_dir) + '">(' + esc(a.language_name) + ")</span>" +
           (a.note ? " · " + esc(a.note) : "") + '</span> <span class="waited">depuis <span id="assist-wait-' +
           a.id + '"></span></span> <button type="submit" class="primary" data-testid="assist-' + a.id +
           '">J\'y vais</button></form></li>';
