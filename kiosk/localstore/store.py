@@ -138,9 +138,9 @@ class LocalStore:
     """Thread-safe access to the kiosk's SQLite file (one connection, one lock); implements
     kiosk.ports.KioskStore. `clock()`: the time the outbox stamps and prunes with (tests)."""
 
-    def __init__(self, path: str | Path, clock: Callable[[], dt.datetime] = _now):
+    def __init__(self, path: str | Path, clock: Callable[[], dt.datetime] | None = None):
         self.path = str(path)
-        self._clock = clock
+        self._given_clock = clock
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -159,6 +159,10 @@ class LocalStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def _clock(self) -> dt.datetime:
+        # The module's _now looked up at each call: tests/support/faults.SimClock patches it.
+        return (self._given_clock or _now)()
 
     def data_dir(self) -> Path | None:
         """The directory of the SQLite file (synced assets live beside it); None in memory."""

@@ -12,8 +12,8 @@ Two handlers:
 - the long-poll: Django's handler gives every request its own thread for its sync parts (a
   ThreadSensitiveContext), alive until the request ends: for a 25 s long-poll, an idle
   thread per waiting kiosk. This one has no such context: the long-poll's short sync parts
-  (middleware, token check, first read) take turns on the process's one shared sync
-  thread, and the wait itself is on the event loop (every middleware is async-capable:
+  (token check, first read, Django's request signals) go to a few threads shared by all
+  long-polls of the process, and the wait itself is on the event loop (every middleware is async-capable:
   kiosk/server/middleware.py).
 """
 
@@ -22,13 +22,25 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiosk.server.settings")
 os.environ.setdefault("DB_POOL", "1")
 
+from concurrent.futures import ThreadPoolExecutor  # noqa: E402
+
 import django  # noqa: E402 - after the environment
-from asgiref.sync import sync_to_async  # noqa: E402
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
+from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
+
+from kiosk.server.middleware import long_poll_chain  # noqa: E402
 
 django.setup(set_prefix=False)
 
 LONG_POLL_PATHS = frozenset({"/api/v1/content/changes"})
+LONG_POLL_THREADS = 4  # per worker, for all its long-polls' short sync parts
+
+# One context for every long-poll of this process, never exited, with its threads: asgiref
+# sends a context's thread-sensitive calls to that context's executor.
+_SHARED = ThreadSensitiveContext()
+SyncToAsync.context_to_thread_executor[_SHARED] = ThreadPoolExecutor(
+    max_workers=LONG_POLL_THREADS, thread_name_prefix="long-poll")
 
 
 class OneHopHandler(ASGIHandler):
@@ -40,12 +52,27 @@ class OneHopHandler(ASGIHandler):
 
 
 class SharedThreadHandler(ASGIHandler):
-    """Django's handler without a thread per request (see above)."""
+    """Django's handler without a thread per request (see above), and with only the
+    middleware a kiosk's long-poll needs, run on the loop (middleware.long_poll_chain):
+    each hop to the shared thread is a wait for the GIL on a busy server."""
+
+    def load_middleware(self, is_async=False):
+        super().load_middleware(is_async=True)
+        self._view_middleware, self._exception_middleware = [], []
+        self._template_response_middleware = []
+        self._middleware_chain = long_poll_chain(
+            convert_exception_to_response(self._get_response_async))
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        await self.handle(scope, receive, send)
+        # The sync parts go to a few shared threads (not one: on a busy server each would
+        # queue behind the others for the GIL). Each part gives its connection back itself.
+        token = SyncToAsync.thread_sensitive_context.set(_SHARED)
+        try:
+            await self.handle(scope, receive, send)
+        finally:
+            SyncToAsync.thread_sensitive_context.reset(token)
 
 
 django_application = OneHopHandler()

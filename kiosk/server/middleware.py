@@ -8,6 +8,7 @@ after all. These keep the whole chain async-capable.
 from __future__ import annotations
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.middleware.security import SecurityMiddleware
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
@@ -36,3 +37,22 @@ class StaticFilesMiddleware(WhiteNoiseMiddleware):
         if static_file is not None:
             return await sync_to_async(self.serve)(static_file, request)
         return await self.get_response(request)
+
+
+class InlineSecurityMiddleware(SecurityMiddleware):
+    """Django's SecurityMiddleware (HTTPS redirect, HSTS, nosniff...) run on the event loop:
+    both of its steps only read settings and set headers, no I/O, so no hop to a thread."""
+
+    async def __acall__(self, request):
+        response = self.process_request(request)
+        if response is None:
+            response = await self.get_response(request)
+        return self.process_response(request, response)
+
+
+def long_poll_chain(get_response):
+    """The middleware of the content long-poll (kiosk/server/asgi.py): a kiosk's bearer-token
+    JSON answer needs the security headers, not sessions, CSRF, locale or messages."""
+    from kiosk.server.security import ContentSecurityPolicyMiddleware
+
+    return ContentSecurityPolicyMiddleware(InlineSecurityMiddleware(get_response))

@@ -69,7 +69,9 @@ def postgres_connections() -> dict:
     request: connections come from a pool of DB_POOL_MAX per process (psycopg_pool), handed
     back after each request. Under WSGI each gunicorn thread keeps its own for CONN_MAX_AGE."""
     if envbool("DB_POOL", False):
-        return {"CONN_MAX_AGE": 0, "OPTIONS": {"pool": {
+        # Health checks: a pooled connection cut by a PostgreSQL restart or a failover is
+        # replaced at checkout (one empty round trip), never handed to a request.
+        return {"CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": True, "OPTIONS": {"pool": {
             "min_size": envint("DB_POOL_MIN", 2), "max_size": envint("DB_POOL_MAX", 16),
             "timeout": envint("DB_POOL_TIMEOUT", 20)}}}
     return {"CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", 60), "CONN_HEALTH_CHECKS": True}

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.browser
 SERVICE = "naissance"  # served by Guichet 1 in the demo
 COUNTER = "Guichet 1"
 TIMINGS: dict[str, float] = {}
+SERVER_ERRORS: list[str] = []  # 5xx answers any page got: a console that reloads onto an
+# error page would otherwise only show as a missing button 90 s later
 
 # Counts the page's answered polls of etat.json (console, board, phone alike), counted before
 # the page's own handlers see the answer.
@@ -64,6 +66,21 @@ def text_is(page, selector: str, expected: str) -> int:
                 [selector, expected])
 
 
+def watch(context):
+    """Count the polls of the context's pages and note every 5xx they get."""
+    context.on("response", lambda r: r.status >= 500 and SERVER_ERRORS.append(
+        f"{r.status} {r.request.method} {r.url}"))
+    context.add_init_script(COUNT_POLLS)
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_server_error():
+    SERVER_ERRORS.clear()
+    yield
+    assert not SERVER_ERRORS, f"the server answered errors (see its server.log): {SERVER_ERRORS}"
+
+
 def polls(page) -> int:
     return page.evaluate("window.statePolls")
 
@@ -89,7 +106,7 @@ def agent_page(browser, server):
     # the pages under their real policy: tests/security/test_csp_browser.py.
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR",
                                   bypass_csp=True)
-    context.add_init_script(COUNT_POLLS)
+    watch(context)
     page = context.new_page()
     page.goto(f"{server.url}/guichet/")
     assert "/connexion/" in page.url
@@ -107,7 +124,7 @@ def agent_page(browser, server):
 def board_page(browser, server):
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="fr-FR",
                                   bypass_csp=True)
-    context.add_init_script(COUNT_POLLS)
+    watch(context)
     page = context.new_page()
     page.goto(f"{server.url}/ecran/paris-19/")
     page.wait_for_function("window.carrefourBoard && window.carrefourBoard.polls > 0")
@@ -119,7 +136,7 @@ def board_page(browser, server):
 def phone_context(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, device_scale_factor=2, bypass_csp=True)
-    context.add_init_script(COUNT_POLLS)
+    watch(context)
     yield context
     context.close()
 

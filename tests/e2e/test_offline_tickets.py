@@ -211,7 +211,7 @@ def test_an_offline_ticket_with_a_phone_gets_one_sms_and_its_qr_code_opens_its_p
     item = store.outbox_item(ticket["outbox_id"])
     replay = _api(server, "POST", "/tickets", json=item.payload,
                   headers={"Idempotency-Key": item.idempotency_key})
-    assert replay.status_code == 200 and replay.json()["id"] == token
+    assert replay.status_code == 200 and replay.json()["id"] == token, replay.text
     for _ in range(2):
         server.manage("sms_worker", "--once")
     after = server_view(server, token)

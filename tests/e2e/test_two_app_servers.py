@@ -169,6 +169,17 @@ def test_an_edit_reaches_kiosks_long_polling_the_other_server(site):
         t.join(timeout=60)
     assert len(answers) == 20
     assert {(code, body["changed"]) for _, code, body, _ in answers} == {(200, True)}
+    # The long-poll's own lean handler (kiosk/server/asgi.py) keeps the API's manners.
+    bad = requests.get(f"{b.url}/api/v1/content/changes", params={"wait": 0}, timeout=30,
+                       headers={"Authorization": "Bearer not-a-token"})
+    assert bad.status_code == 401
+    quick = requests.get(f"{b.url}/api/v1/content/changes", params={"wait": 0}, timeout=30,
+                         headers=auth)
+    assert quick.json()["changed"] is True
+    assert quick.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" in quick.headers
+    assert requests.get(f"{b.url}/api/v1/content/changes", params={"since": "x"}, timeout=30,
+                        headers=auth).status_code == 422
     assert all(int(body["cursor"]) > cursor for _, _, body, _ in answers)
     # Woken by the save, not by the 25 s timeout (a generous bound: slow machines).
     assert max(at for *_, at in answers) - saved < 20

@@ -302,3 +302,23 @@ def test_the_phone_url_of_the_api_opens_the_phone_page(api, client, counter):
     response = client.get(path)
     assert response.status_code == 200
     assert body["number"] in response.content.decode()
+
+
+def test_the_console_poll_shows_a_ticket_issued_since_the_shared_estimates(agent, counter):
+    """A ticket the site's shared estimates have not seen yet (issued by another worker
+    process, say): the console's poll gives it its estimate as at issue. It answered 500
+    ('_WaitingRow' has no 'day'), and under load the console then lost its buttons."""
+    from django.utils import timezone
+
+    from kiosk.server.queueing.estimates import queue_estimates
+    from kiosk.server.queueing.models import Ticket
+
+    first = issue(counter)[0]
+    shared = queue_estimates(counter.site)  # the process's shared result, now
+    assert first.pk in shared
+    later = Ticket.objects.create(  # behind the services' back: not added to `shared`
+        site=counter.site, service=counter.service, issued_service=counter.service,
+        day=timezone.localdate(), number=900, prefix=counter.service.prefix)
+    response = agent.get(f"/guichet/{counter.pk}/etat.json")
+    assert response.status_code == 200, response.content[:300]
+    assert later.display in response.content.decode()

@@ -61,7 +61,9 @@ def test_the_form_shows_every_field_and_the_privacy_notice(client, demo):
     assert "<script" not in html
     english = client.get("/proposer?lang=en").content.decode()
     assert "Your data" in english and "Send my proposal" in english
-    assert "Envoyer ma proposition" in client.get("/proposer?lang=wo").content.decode()
+    wolof = client.get("/proposer?lang=wo").content.decode()  # the kiosk's QR: ?lang=wo
+    assert '<html lang="wo"' in wolof and "Yónnee sama digle" in wolof
+    assert "Envoyer ma proposition" not in wolof
 
 
 def test_a_proposal_waits_for_a_moderator_and_never_reaches_the_kiosks(client, api, demo):

@@ -254,7 +254,8 @@ def test_counters_without_timetable_behave_as_before(demo, clock):
 
 
 @pytest.fixture
-def agent(client, demo):
+def agent(client, demo, clock):
+    """Logged in on the test's clock: a session ends at the end of its day."""
     from tests.conftest import demo_data
 
     a = next(a for a in demo_data()["agents"] if a["role"] == "counter")

@@ -249,3 +249,12 @@ def test_postgresql_files_and_wal_never_hold_the_number(q):
     # ...but the number is nowhere, and the sealed form no longer opens.
     assert found == {n: [] for n in found}
     assert unseal(sealed) == ""
+
+
+def test_a_search_by_number_is_refused_rather_than_silently_empty(q):
+    from kiosk.server.queueing.models import Ticket
+
+    issue(q)
+    with pytest.raises(TypeError, match="sealed"):
+        Ticket.objects.filter(phone=PHONE).count()
+    assert Ticket.objects.filter(phone="").count() == 0

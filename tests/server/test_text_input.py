@@ -140,15 +140,14 @@ def change_service(editor, service, **changes):
     return editor.post(url, data)
 
 
-def test_a_nul_in_a_back_office_field_is_a_400_and_nothing_changes(editor, demo):
+def test_a_nul_in_a_back_office_field_is_removed_before_the_form_reads_it(editor, demo):
     from kiosk.server.content.models import Service
 
     service = Service.objects.filter(site=demo).first()
-    before = service.documents
-    response = change_service(editor, service, documents='[{"fr": "Pièce\x00"}]')
-    assert response.status_code == 400
+    response = change_service(editor, service, documents='[{"fr": "Pièce\x00 d\'identité"}]')
+    assert response.status_code == 302
     service.refresh_from_db()
-    assert service.documents == before
+    assert service.documents == [{"fr": "Pièce d'identité"}]
 
 
 def test_a_nul_escaped_in_json_is_a_form_error(editor, demo):

@@ -43,6 +43,9 @@ def test_the_page_for_an_editor_and_not_for_a_counter_agent(client, demo):
     assert page.status_code == 200
     html = page.content.decode()
     assert "Wolof" in html and "Complétude" in html and demo.name in html
+    # The interface's Wolof and Bambara words are drafts: the page says so, on those rows.
+    assert "pas encore relu par un locuteur natif" in html
+    assert html.count("(interface : premier jet non relu)") == 2
     client.logout()
     login(client, "counter")
     assert client.get("/admin/traductions/").status_code in (302, 403)

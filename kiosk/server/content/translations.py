@@ -37,6 +37,13 @@ class LanguageReport:
     missing: list[Missing] = field(default_factory=list)
 
     @property
+    def interface_draft(self) -> bool:
+        """The interface's own words in this language are a first draft (catalogs)."""
+        from kiosk.server.web.catalogs import DRAFT_LANGUAGES
+
+        return self.code in DRAFT_LANGUAGES
+
+    @property
     def percent(self) -> int:
         return 100 if not self.total else int(100 * self.filled / self.total)
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import models
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 log = logging.getLogger("carrefour.privacy")
@@ -160,3 +161,17 @@ class EncryptedPhoneField(models.CharField):
         if not value or is_sealed(value):
             return value
         return seal(value)
+
+
+@EncryptedPhoneField.register_lookup
+class SealedExact(Exact):
+    """Only "has a number" (``phone=""``) can be asked of the database: a sealed number
+    never equals its clear form (nor another sealing of it), so a search by number would
+    silently find nothing."""
+
+    lookup_name = "exact"
+
+    def get_prep_lookup(self):
+        if self.rhs not in ("", None):
+            raise TypeError("phone numbers are stored sealed: filter on phone='' only")
+        return super().get_prep_lookup()

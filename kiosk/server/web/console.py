@@ -127,8 +127,10 @@ class _WaitingRow:
     """A waiting ticket as the console needs it: a row, not a model instance (building ~100
     Ticket instances was the biggest cost of a poll)."""
 
+    # `day`: estimates_for tells a ticket issued since the shared estimates by it (a poll
+    # without it answered 500 whenever the shared result was older than a new ticket).
     __slots__ = ("pk", "service_id", "queued_at", "priority", "number", "prefix", "language",
-                 "created_at", "postponed", "transferred_from_id", "service")
+                 "created_at", "postponed", "transferred_from_id", "day", "service")
     FIELDS = __slots__[:-1]
 
     def __init__(self, row):

@@ -1,0 +1,137 @@
+"""The touch and wait primitives of the kiosk drivers (tests/ui/driver.py and its kin).
+
+Nothing here sleeps a fixed time: every step waits for a condition (a widget, a screen, a
+state) or for frames drawn by Kivy's clock (`settle`: the layouts, textures and callbacks
+scheduled by the last action have run), so a slow machine only makes a run longer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+# The safety net of every wait: long enough for a busy 2-core machine, never a pace.
+DEADLINE = 90.0
+
+async def wait_until(predicate, timeout: float = DEADLINE, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.02)  # the polling step: lets Kivy's loop run
+
+async def settle(frames: int = 2):
+    """Return once Kivy drew `frames` more frames: what the last action scheduled for the
+    next frame (layouts, label textures, Clock callbacks) has run and been drawn."""
+    from kivy.clock import Clock
+
+    target = Clock.frames_displayed + frames
+    await wait_until(lambda: Clock.frames_displayed >= target, what=f"{frames} frames")
+
+async def touch_at(x: float, y: float):
+    """A finger down, a frame, up: through Kivy's whole input pipeline."""
+    from kivy.tests.common import UnitTestTouch
+
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    await settle(1)
+    touch.touch_up()
+    await settle()
+
+def find(app, tid: str):
+    """The widget with this test id on the current screen, or None."""
+    for widget in app.root.walk():
+        if getattr(widget, "tid", None) == tid and widget.get_root_window() is not None:
+            return widget
+    return None
+
+def all_tids(app, prefix: str) -> list[str]:
+    return [w.tid for w in app.root.walk() if getattr(w, "tid", "").startswith(prefix)]
+
+async def tap(app, tid: str):
+    widget = await wait_until(lambda: find(app, tid), what=f"widget {tid!r}")
+    await settle()  # its final place: the layout of a new screen runs on the next frame
+    await touch_at(*widget.to_window(*widget.center))
+    return widget
+
+async def shot(app, shots: Path, name: str, result: dict):
+    await settle(3)
+    path = app.save_screenshot(str(shots / f"{name}.png"))
+    result.setdefault("screenshots", {})[name] = path
+
+def find_anywhere(app, tid: str):
+    """Like find(), but also in popups (the idle warning is a ModalView over the screens)."""
+    from kivy.core.window import Window
+
+    for root in [app.root, *[w for w in Window.children if w is not app.root]]:
+        for widget in root.walk():
+            if getattr(widget, "tid", None) == tid and widget.get_root_window() is not None:
+                return widget
+    return None
+
+async def tap_anywhere(app, tid: str):
+    widget = await wait_until(lambda: find_anywhere(app, tid), what=f"widget {tid!r}")
+    await settle()
+    await touch_at(*widget.to_window(*widget.center))
+    return widget
+
+async def on_screen(app, name: str, timeout: float = DEADLINE):
+    await wait_until(lambda: app.root.current == name, timeout=timeout, what=f"screen {name!r}")
+    await settle()
+
+async def press_digits(app, digits: str):
+    for digit in digits:
+        await tap(app, "pad-plus" if digit == "+" else f"pad-{digit}")
+
+async def type_letters(app, word: str):
+    for letter in word:
+        await tap(app, "key-space" if letter == " " else f"key-{letter}")
+
+def params(args) -> dict:
+    return dict(item.split("=", 1) for item in (args.param or []))
+
+async def ticket_answer(app) -> dict:
+    screen = app.screens["ticket"]
+    await wait_until(lambda: screen.state != "pending", what="ticket answer")
+    if screen.state == "ready" and app.printer is not None:
+        await wait_until(lambda: screen.print_message, what="printer answer")
+    return {"state": screen.state, "ticket": screen.ticket, "number": screen.ids.number.text,
+            "sms_line": screen.ids.sms_line.text, "print_line": screen.ids.print_line.text}
+
+def _shown(widget) -> bool:
+    while widget is not None:
+        if getattr(widget, "opacity", 1) <= 0 or getattr(widget, "disabled", False):
+            return False
+        widget = widget.parent if widget.parent is not widget else None
+    return True
+
+def touch_targets(app) -> list[dict]:
+    """Every touch target (ButtonBehavior widget) shown on the current screen, in window px."""
+    from kivy.uix.behaviors import ButtonBehavior
+
+    screen = app.root.current_screen
+    targets = []
+    for widget in screen.walk():
+        if isinstance(widget, ButtonBehavior) and widget.get_root_window() is not None \
+                and _shown(widget):
+            x, y = widget.to_window(widget.x, widget.y)
+            targets.append({"screen": screen.name, "tid": getattr(widget, "tid", "") or
+                            type(widget).__name__, "width": widget.width, "height": widget.height,
+                            "x": x, "y": y, "top": y + widget.height})
+    return targets
+
+def _caption_of(header):
+    from kiosk.ui.widgets import Caption
+
+    return next(w for w in header.children if isinstance(w, Caption))
+
+def _notice_text(app) -> str:
+    from kivy.core.window import Window
+
+    from kiosk.ui.widgets import Notice
+
+    return next((w.text for w in Window.children if isinstance(w, Notice)), "")
