@@ -77,6 +77,8 @@ class TicketPrinter(Protocol):
 
     def status(self) -> PrintResult: ...
 
+    def close(self, timeout: float = 1.0) -> bool: ...
+
 
 # -- layout -------------------------------------------------------------------------------
 
@@ -247,6 +249,9 @@ class NullPrinter:
     def status(self) -> PrintResult:
         return PrintResult(False, "absent", "no ticket printer configured")
 
+    def close(self, timeout: float = 1.0) -> bool:
+        return True
+
 
 class EscposPrinter:
     """A thermal ESC/POS printer. Thread-safe: one job at a time.
@@ -291,6 +296,7 @@ class EscposPrinter:
         self.number_scale = int(number_scale)
         self.qr_size = int(qr_size)
         self._lock = threading.Lock()
+        self._closed = False
         self._last = PrintResult(True, "ok", "not used yet")
 
     def __repr__(self) -> str:
@@ -310,6 +316,8 @@ class EscposPrinter:
             log.exception("ticket %s could not be rendered", ticket.number)
             return self._remember(PrintResult(False, "error", f"render failed: {exc}"))
         with self._lock:
+            if self._closed:
+                return self._remember(PrintResult(False, "absent", "the kiosk is stopping"))
             try:
                 result = self._send(data)
             except Exception as exc:  # never raise to the kiosk
@@ -331,6 +339,17 @@ class EscposPrinter:
         finally:
             self._lock.release()
         return self._remember(result)
+
+    def close(self, timeout: float = 1.0) -> bool:
+        """At the kiosk's stop: let a ticket being sent finish (one write, never half a
+        ticket), then refuse new ones. Each job opens and closes the device itself, so
+        nothing else is held. False when the job in progress outlasted `timeout` s."""
+        if not self._lock.acquire(timeout=timeout):
+            self._closed = True
+            return False
+        self._closed = True
+        self._lock.release()
+        return True
 
     def _remember(self, result: PrintResult) -> PrintResult:
         self._last = result

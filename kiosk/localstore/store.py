@@ -144,6 +144,7 @@ class LocalStore:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._closed = False
         # isolation_level=None: we issue BEGIN IMMEDIATE ourselves, so a write never
         # starts as a read and fails to upgrade its lock.
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -157,8 +158,12 @@ class LocalStore:
         self._resync_if_new_kinds()
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        """Checkpoint the WAL into the file (left whole on its own), then close; once only."""
+        with self._lock:  # after a write in progress
+            if not self._closed:
+                self._closed = True
+                self._flush_erased()
+                self._db.close()
 
     def _clock(self) -> dt.datetime:
         # The module's _now looked up at each call: tests/support/faults.SimClock patches it.

@@ -39,6 +39,24 @@ def test_a_key_with_another_service_and_a_phone_is_refused_and_changes_nothing(a
     assert only.service.slug == "recensement" and only.phone == ""
 
 
+def test_a_replay_without_the_erased_phone_is_the_same_request(api, demo):
+    """The kiosk erases the phone from its outbox once the server has the ticket: a replay
+    may come without it, and one never adds a phone to a ticket."""
+    key = uuid.uuid4()
+    body = {"service": "recensement", "phone": PHONE, "sms_consent": True}
+    first = api.post("/tickets", body, key=key)
+    assert first.status_code == 201 and first.json()["sms"] is True
+    erased = api.post("/tickets", {"service": "recensement"}, key=key)
+    assert erased.status_code == 200 and erased.content == first.content
+
+    key = uuid.uuid4()
+    plain = api.post("/tickets", {"service": "recensement"}, key=key)
+    added = api.post("/tickets", body, key=key)
+    assert added.status_code == 200 and added.content == plain.content
+    assert added.json()["sms"] is False
+    assert [t.phone for t in tickets()][-1] == ""
+
+
 def test_every_replay_answers_exactly_the_first_answer(api, demo, counter_for):
     from kiosk.server.queueing.counter_actions import do_call_next
 

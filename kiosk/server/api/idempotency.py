@@ -7,6 +7,9 @@ with other spacing or key order is the same request). Then:
   byte, with status 200 and `Idempotent-Replayed: true`), whatever happened since;
 - the same key with another request (another body, or another endpoint) answers 422 and
   changes nothing.
+The visitor's phone and consent are left out of the fingerprint: the kiosk erases the phone
+from its outbox once the server has the ticket (privacy), so a replay may come without it;
+a replay never adds one either (the first answer's `sms` says whether an SMS will go).
 Only successful answers are kept: a refused request (4xx) may be sent again and is then
 decided again. The row is IdempotencyRecord (one per kiosk and key, every endpoint); the
 services also check the fingerprint where they deduplicate (tickets, leases, assistance),
@@ -26,12 +29,18 @@ from kiosk.server.queueing.issuing import KEY_REUSED
 from kiosk.server.queueing.lifecycle import QueueError
 from kiosk.server.queueing.models import IdempotencyRecord
 
+# Personal data the kiosk erases after the upload (see above): not part of the request's identity.
+ERASED_FIELDS = ("phone", "sms_consent")
+
 
 def fingerprint(request: HttpRequest) -> str:
-    """sha256 hex of method, path and canonical JSON body."""
+    """sha256 hex of method, path and canonical JSON body (ERASED_FIELDS left out)."""
     try:
-        body = json.dumps(json.loads(request.body or b"null"), sort_keys=True,
-                          separators=(",", ":"), ensure_ascii=False).encode()
+        data = json.loads(request.body or b"null")
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in ERASED_FIELDS}
+        body = json.dumps(data, sort_keys=True, separators=(",", ":"),
+                          ensure_ascii=False).encode()
     except (ValueError, RecursionError):  # ninja already refused such a body; be safe
         body = bytes(request.body)
     digest = hashlib.sha256()
