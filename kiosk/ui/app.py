@@ -34,12 +34,19 @@ if TYPE_CHECKING:  # the network stack (requests) is imported only when a server
 
 log = logging.getLogger("carrefour.kiosk")
 REFERENCE_HEIGHT = 800  # sizes in the .kv files are for a 1280x800 screen, scaled from there
+# At stop: the longest waits for the sync thread and a ticket being printed (the whole stop
+# has kiosk.ui.stopping.STOP_BUDGET s).
+SYNC_JOIN_SECONDS = 1.0
+PRINTER_JOIN_SECONDS = 0.8
 
 
 def configure_kivy(config: KioskConfig) -> None:
     """Settings Kivy reads once, before its window exists."""
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
+    # SIGTERM is a stop, not a close request a visitor could make: SDL must not turn it into
+    # one (refused outside dev mode); kiosk.ui.stopping handles the signals instead.
+    os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
     kivy_home = Path(os.environ.get("KIVY_HOME") or Path(config.data_dir) / "kivy")
     kivy_home.mkdir(parents=True, exist_ok=True)  # a fresh kiosk has no data dir yet
     os.environ["KIVY_HOME"] = str(kivy_home)
@@ -108,6 +115,7 @@ def build_app_class():
         status_text = StringProperty("")
         online = BooleanProperty(False)
         first_frame_seconds = None
+        stop_requested: float | None = None  # time.monotonic() of SIGTERM/SIGINT (stopping.py)
 
         def __init__(
             self,
@@ -205,10 +213,41 @@ def build_app_class():
                 self.device_faults["devices"] = str(exc)
 
         def on_stop(self):
+            """Every way out (SIGTERM, the agents' exit, dev mode's close) ends the sync thread
+            (a request in flight is not waited for: its row stays in the outbox, sent again
+            with its key), speech and the printer's job. The store is closed (WAL checkpointed)
+            by main() once Kivy's loop has ended: callbacks of this last frame may still read it."""
             self._sync_stop.set()
+            self._wake_sync()
             if self._sync_thread is not None:
-                self._sync_thread.join(timeout=self.settings.request_timeout + 2)
+                self._sync_thread.join(timeout=SYNC_JOIN_SECONDS)
+                if self._sync_thread.is_alive():
+                    log.warning("sync thread still in a request at stop: not waited for")
             self.bridge.shutdown()
+            try:
+                if self.speaker is not None:
+                    self.speaker.stop()
+                if self.printer is not None and not self.printer.close(PRINTER_JOIN_SECONDS):
+                    log.warning("a ticket was still printing at stop")
+            except Exception:  # a device must not keep the kiosk from stopping
+                log.exception("releasing the devices failed")
+
+        def show_maintenance(self) -> None:
+            """The 'back soon' screen, over whatever the visitor was doing (dialogs closed)."""
+            from kivy.uix.modalview import ModalView
+
+            from kiosk.ui.screens.maintenance import MaintenanceScreen
+
+            for widget in list(Window.children):
+                if isinstance(widget, ModalView):
+                    widget.dismiss(animation=False)
+            screen = self.screens.get("maintenance")
+            if screen is None:
+                screen = self.screens["maintenance"] = MaintenanceScreen()
+                self.root.add_widget(screen)
+            screen.show()
+            self.history.clear()
+            self.root.current = "maintenance"
 
         def _on_first_flip(self, *_):
             Window.unbind(on_flip=self._on_first_flip)
@@ -225,8 +264,9 @@ def build_app_class():
                 self._start_sync()
 
         def _on_request_close(self, *_args, **_kwargs):
-            # True = refuse: a visitor cannot close the kiosk; developers can.
-            return not self.settings.dev_mode
+            # True = refuse: a visitor cannot close the kiosk; developers can, and a stop
+            # already under way (SIGTERM: kiosk.ui.stopping) goes on.
+            return not (self.settings.dev_mode or self.stop_requested is not None)
 
         def _on_keyboard(self, _window, key, *_args):
             if key == 27 and not self.settings.dev_mode:
@@ -389,10 +429,20 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app(config, device_config=args.config,
                    exit_after_screenshot=args.exit_after_screenshot,
                    exit_after_first_frame=args.exit_after_first_frame)
+    from kiosk.ui import stopping
+
+    stopping.install_stop_signals(app)
     try:
         app.run()
     finally:
         app.store.close()
+    if app.stop_requested is not None:
+        print(f"carrefour-kiosk: stopped cleanly in {time.monotonic() - app.stop_requested:.2f} s",
+              flush=True)
+        busy = stopping.busy_threads()
+        if busy:  # e.g. a ticket request in flight: its ticket is in the outbox already
+            log.warning("not waiting for %s at exit", ", ".join(busy))
+            stopping.finish_exit()
     return 0
 
 

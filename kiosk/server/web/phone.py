@@ -78,7 +78,7 @@ def wait_text(wait: ShownWait, t) -> str:
     """The wait as the phone page writes it: a number, a range when wide, "stay in the hall",
     "we may not reach you today", or unknown."""
     if wait.status == SOON:
-        if wait.minutes is None:
+        if wait.minutes is None or wait.minutes <= 1:  # "(≈ 0 min)" would read as a mistake
             return t["wait_soon"]
         return f'{t["wait_soon"]} ({t["minutes"].format(n=wait.minutes)})'
     if wait.status == NOT_TODAY:
