@@ -1,7 +1,7 @@
 """Kiosk configuration: one TOML file (config/kiosk.example.toml documents every key).
 
 Environment variables override the file (CARREFOUR_SERVER_URL, CARREFOUR_KIOSK_TOKEN,
-CARREFOUR_DATA_DIR), so a systemd unit can keep the token in a credentials file.
+CARREFOUR_SITE, CARREFOUR_DATA_DIR), so a systemd unit can keep the token in a credentials file.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ class ConfigError(ValueError):
 class KioskConfig:
     server_url: str = "http://127.0.0.1:8000"
     token: str = ""
+    # The slug of the kiosk's site (its token's): its QR links carry it, since one server
+    # serves several mairies whose pages share slugs. Empty: links without it (one site).
+    site: str = ""
     data_dir: Path = Path("var/kiosk")
     language: str = "fr"
     fullscreen: bool = True
@@ -66,6 +69,7 @@ def load_config(path: str | Path | None = None, **overrides) -> KioskConfig:
     env = {
         "server_url": os.environ.get("CARREFOUR_SERVER_URL"),
         "token": os.environ.get("CARREFOUR_KIOSK_TOKEN"),
+        "site": os.environ.get("CARREFOUR_SITE"),
         "data_dir": os.environ.get("CARREFOUR_DATA_DIR"),
     }
     data.update({k: v for k, v in env.items() if v})

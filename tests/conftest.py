@@ -39,18 +39,33 @@ def demo_data() -> dict:
     return json.loads(DEMO_FILE.read_text(encoding="utf-8"))
 
 
+OTHER_SITE = "paris-18"  # the demo's second site (tests/sites.py); tests make their own paris-20
+
+
 @pytest.fixture
 def demo(db):
-    """The 19e demo content loaded into the test database; returns the Site."""
+    """The 19e demo content loaded into the test database; returns the Site. A second site,
+    paris-18, comes with it (a little content under some of the 19e's slugs): every test runs
+    on a server with several sites, so "the only site" assumptions fail somewhere."""
     from kiosk.server.content.management.commands.load_demo import load
     from kiosk.server.content.models import Site
+    from tests.sites import other_site_data
 
     data = demo_data()
     for counter in data["counters"]:  # tests set their own timetables (the demo's would
         counter.pop("hours", None)    # make every estimate depend on the hour they run)
         counter.pop("exceptions", None)
     load(data)
+    load(other_site_data(data, OTHER_SITE, 18))
     return Site.objects.get(slug="paris-19")
+
+
+@pytest.fixture
+def paris18(demo):
+    """The demo's second site."""
+    from kiosk.server.content.models import Site
+
+    return Site.objects.get(slug=OTHER_SITE)
 
 
 @pytest.fixture

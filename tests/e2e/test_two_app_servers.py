@@ -204,6 +204,15 @@ def worker_threads(server: LocalServer) -> int:
     return total
 
 
+def open_connections(port: int) -> int:
+    """Established TCP connections to a local port (/proc/net/tcp, IPv4 loopback)."""
+    count = 0
+    for line in open("/proc/net/tcp").read().splitlines()[1:]:
+        local, _, state = line.split()[1:4]
+        count += int(local.split(":")[1], 16) == port and state == "01"
+    return count
+
+
 def test_waiting_kiosks_hold_no_thread(site):
     """150 kiosks long-polling server A: its workers' threads stay few, /health answers."""
     a, token = site["a"], demo_data()["kiosks"][0]["token"]
@@ -215,6 +224,10 @@ def test_waiting_kiosks_hold_no_thread(site):
                              params={"since": cursor, "wait": 8}, headers=auth, timeout=60)
                  for _ in range(150)]
         # While they wait (each is held up to 8 s): health answers, threads stay few.
+        deadline = time.monotonic() + 30
+        while open_connections(a.port) < 120 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the kernel's table: no event to wait on
+        assert open_connections(a.port) >= 120
         health = probe.get(f"{a.url}/api/v1/health", timeout=30)
         during = worker_threads(a)
         pending = sum(not w.done() for w in waits)

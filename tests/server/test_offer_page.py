@@ -65,7 +65,7 @@ def test_when_an_ongoing_offer():
 
 def test_the_offer_page_in_french(client, demo):
     offer = demo_offer(id="visite-hotel-de-ville")
-    response = client.get(f"/o/{offer['id']}")
+    response = client.get(f"/o/{offer['id']}?site=paris-19")
     assert response.status_code == 200
     assert response["Cache-Control"] == "max-age=60"
     page = response.content.decode()
@@ -140,7 +140,7 @@ def test_the_carte_page_lists_current_carte_offers_only(client, demo):
     make_offer(demo, "cachee", source="carte", title={"fr": "Offre dépubliée"}, published=False)
     make_offer(demo, "bientot", source="carte", title={"fr": "Offre à venir"},
                starts=today + dt.timedelta(days=3), ends=today + dt.timedelta(days=3))
-    response = client.get("/carte")
+    response = client.get("/carte?site=paris-19")
     assert response.status_code == 200
     assert response["Cache-Control"] == "max-age=60"
     page = response.content.decode()
@@ -156,7 +156,7 @@ def test_the_carte_page_lists_current_carte_offers_only(client, demo):
 
 
 def test_the_carte_page_in_arabic(client, demo):
-    page = client.get("/carte?lang=ar").content.decode()
+    page = client.get("/carte?lang=ar&site=paris-19").content.decode()
     assert 'dir="rtl"' in page and demo_data()["pages"][0]["title"]["ar"] in page
     assert 'href="/o/heure-du-conte?lang=ar"' in page
     assert client.get("/carte?site=paris-20").status_code == 404

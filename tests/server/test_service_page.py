@@ -15,7 +15,7 @@ def demo_service(ticketing=True) -> dict:
 
 def test_the_page_shows_place_hours_and_documents_in_french(client, demo):
     service = demo_service()
-    response = client.get(f"/s/{service['id']}")
+    response = client.get(f"/s/{service['id']}?site=paris-19")
     assert response.status_code == 200
     page = response.content.decode()
     assert service["name"]["fr"] in page
@@ -28,17 +28,17 @@ def test_the_page_shows_place_hours_and_documents_in_french(client, demo):
 
 def test_the_page_follows_the_visitor_language_with_french_fallback(client, demo):
     service = demo_service()
-    page = client.get(f"/s/{service['id']}?lang=ar").content.decode()
+    page = client.get(f"/s/{service['id']}?lang=ar&site=paris-19").content.decode()
     assert 'dir="rtl"' in page and 'lang="ar"' in page
     assert service["name"].get("ar", service["name"]["fr"]) in page
     assert "الوثائق المطلوبة" in page
-    wo = client.get(f"/s/{service['id']}?lang=wo").content.decode()
+    wo = client.get(f"/s/{service['id']}?lang=wo&site=paris-19").content.decode()
     assert (service["name"].get("wo") or service["name"]["fr"]) in wo
 
 
 def test_an_appointment_only_service_says_so_and_shows_no_wait(client, demo):
     service = demo_service(ticketing=False)
-    page = client.get(f"/s/{service['id']}").content.decode()
+    page = client.get(f"/s/{service['id']}?site=paris-19").content.decode()
     assert "Sur rendez-vous uniquement." in page
     assert 'data-testid="wait"' not in page
 
@@ -49,6 +49,6 @@ def test_an_unknown_service_is_404(client, demo, slug):
 
 
 def test_the_page_holds_no_personal_data_and_needs_no_login(client, demo):
-    response = client.get(f"/s/{demo_service()['id']}")
+    response = client.get(f"/s/{demo_service()['id']}?site=paris-19")
     assert response.status_code == 200
     assert "csrfmiddlewaretoken" not in response.content.decode()

@@ -177,7 +177,7 @@ def service_screen(obj: Service, lang: str, words: Words, request, notes: list[s
         "hours": item.hours_text(today, _closures(obj.site_id), words, words.lang),
         "documents": [localized(d, lang) for d in item.documents],
         "ticketing": item.ticketing,
-        "qr": qr_svg(request.build_absolute_uri(f"/s/{item.id}?lang={lang}")),
+        "qr": qr_svg(request.build_absolute_uri(f"/s/{item.id}?lang={lang}&site={obj.site.slug}")),
     }
 
 
@@ -261,7 +261,7 @@ def offer_screen(obj: Offer, lang: str, words: Words, request, notes: list[str])
             "where": where, "ages": ages,
             "capacity": words("offer_capacity", n=item.capacity) if item.capacity else "",
             "link": item.link,
-            "qr": qr_svg(request.build_absolute_uri(f"/o/{item.id}?lang={lang}"))}
+            "qr": qr_svg(request.build_absolute_uri(f"/o/{item.id}?lang={lang}&site={obj.site.slug}"))}
 
 
 def _home_tiles(site_id: int, lang: str) -> list[dict]:

@@ -24,6 +24,7 @@ from kiosk.server.web.language import (
     tr,
     visitor_language,
 )
+from kiosk.server.web.sites import one_of, site_query, with_site_choice
 
 CARTE_PAGE = "carte-citoyenne"  # the InfoPage slug of the Carte Citoyenne
 
@@ -44,29 +45,19 @@ def ages_text(item: OfferItem, lang: str) -> str:
     return offer_text.ages_text(item, Words(get_language(lang).code)) or tr("offer.all_ages")
 
 
-def _one(queryset, request, what: str):
-    """The one object of this slug, `?site=` choosing between sites; 404 otherwise."""
-    found = list(queryset.select_related("site"))
-    site = request.GET.get("site")
-    if site:
-        found = [o for o in found if o.site.slug == site]
-    if len(found) != 1:
-        raise Http404(f"{what} inconnue")
-    return found[0]
-
-
 def _context(request, lang, site) -> dict:
-    # Links keep `site` only when the visitor's URL had it (then it is this site's slug).
-    site_param = f"&site={site.slug}" if request.GET.get("site") else ""
+    site_param = site_query(request, site)  # when the visitor's URL named the site
     return {
         **page_context(lang, site_param), "site": site, "labels": Texts("offer"),
         "site_param": site_param, "query": f"?lang={lang.code}{site_param}",
     }
 
 
+@with_site_choice
 def offer_page(request, slug: str):
     lang = visitor_language(request)  # first: a 404 speaks it too
-    offer = _one(Offer.objects.filter(slug=slug, published=True), request, "offre")
+    offer = one_of(request, Offer.objects.filter(slug=slug, published=True)
+                   .select_related("site"), "offre")
     context = _context(request, lang, offer.site)
     labels = context["labels"]
     try:
@@ -90,9 +81,11 @@ def offer_page(request, slug: str):
     return response
 
 
+@with_site_choice
 def carte_page(request):
     lang = visitor_language(request)  # first: a 404 speaks it too
-    page = _one(live(InfoPage.objects.filter(slug=CARTE_PAGE)), request, "page")  # drafts: 404
+    page = one_of(request, live(InfoPage.objects.filter(slug=CARTE_PAGE))
+                  .select_related("site"), "page")  # drafts: 404
     context = _context(request, lang, page.site)
     today = timezone.localdate()
     offers = []

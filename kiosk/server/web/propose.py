@@ -2,7 +2,8 @@
 neighbours' party…). The proposal waits for a moderator (kiosk/server/content/moderation.py)
 before anyone sees it. A plain HTML form (CSRF token, no script), rate limited per client IP,
 with a honeypot field robots fill in and people never see. In the six languages (`?lang=`,
-the kiosk's QR code, then Accept-Language). `?site=` chooses the site when there are several.
+the kiosk's QR code, then Accept-Language). `?site=` names the site (the kiosk's QR code
+carries it); without it, with several sites, the visitor chooses (web/sites.py).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -25,22 +26,14 @@ from kiosk.server.content.contributions import (
     ContributionError,
     submit_contribution,
 )
-from kiosk.server.content.models import Site
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web.language import Texts, page_context, tr, visitor_language
+from kiosk.server.web.sites import site_of, site_query, with_site_choice
 
 log = logging.getLogger(__name__)
 
 HONEYPOT = "website"  # hidden from people; robots fill it in
 FIELDS = ("title", "category", "description", "date", "time", "where", "contact")
-
-def _site(request) -> Site:
-    slug = request.GET.get("site")
-    sites = list(Site.objects.filter(slug=slug) if slug else Site.objects.all()[:2])
-    if len(sites) != 1:
-        raise Http404("site inconnu")
-    return sites[0]
-
 
 # The visitor's form errors (contributions.MESSAGES stays for the moderators' French).
 ERROR_CODES = ("title_required", "title_long", "description_long", "category", "date_invalid",
@@ -57,12 +50,13 @@ def error_text(code: str) -> str:
 
 
 @never_cache
+@with_site_choice  # several sites and no ?site=: which mairie? (the choice page)
 @ratelimit("propose")  # per client IP, POST only (settings.RATELIMITS["propose"])
 def propose(request):
     language = visitor_language(request)  # first: a 404 speaks it too
     lang = language.code
-    site = _site(request)
-    site_param = f"&site={site.slug}" if request.GET.get("site") else ""
+    site = site_of(request)
+    site_param = site_query(request, site)
     query = f"?lang={lang}{site_param}"
     values = {name: "" for name in FIELDS}
     values["contact_consent"] = False

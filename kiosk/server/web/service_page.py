@@ -16,18 +16,16 @@ from kiosk.domain.content import Service as ServiceItem
 from kiosk.server.content.models import Closure, Service
 from kiosk.server.content.services import live
 from kiosk.server.web.language import Texts, page_context, shown, tr, visitor_language
+from kiosk.server.web.sites import one_of, site_query, with_site_choice
 
 
+@with_site_choice
 def service_page(request, slug: str):
     lang = visitor_language(request)  # first: a 404 speaks it too
     # A draft (or a service of a draft pole) is unknown here, as on the kiosks.
-    services = list(live(Service.objects.filter(slug=slug)).select_related("site", "pole"))
-    site = request.GET.get("site")
-    if site:
-        services = [s for s in services if s.site.slug == site]
-    if len(services) != 1:
-        raise Http404("service inconnu")
-    service = services[0]
+    # The same slug in several sites: `?site=` (the kiosk's link) or the visitor chooses.
+    service = one_of(request, live(Service.objects.filter(slug=slug)).select_related(
+        "site", "pole"), "service")
     labels = Texts("service")
     days = [tr(f"day.{weekday}") for weekday in range(7)]
     try:
@@ -61,7 +59,7 @@ def service_page(request, slug: str):
         _, statuses = queue_status(service.site)
         minutes = (statuses.get(service.slug) or {}).get("estimated_wait_minutes")
         wait = labels("minutes", n=minutes) if minutes is not None else labels["unknown"]
-    site_param = f"&site={service.site.slug}" if site else ""
+    site_param = site_query(request, service.site)
     response = render(request, "web/service_page.html", {
         **page_context(lang, site_param), "labels": labels,
         "service": service, "site": service.site,

@@ -9,6 +9,8 @@ never a bare 404. `?site=` naming no site is a 404 (a wrong link, not a choice t
 
 from __future__ import annotations
 
+import functools
+
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.http import urlencode
@@ -85,12 +87,11 @@ def choose_site(request, sites: list[Site]):
 def with_site_choice(view):
     """A public view whose link may mean several sites: SiteChoice becomes the choice page."""
 
+    @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
         except SiteChoice as choice:
             return choose_site(request, choice.sites)
 
-    wrapped.__name__, wrapped.__doc__ = view.__name__, view.__doc__
-    wrapped.__wrapped__ = view
     return wrapped

@@ -18,6 +18,7 @@ from kivy.uix.behaviors import ButtonBehavior
 import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter)
 from kiosk.domain import offer_text
 from kiosk.domain.content import AGES, INTERESTS, current_offers, offer_interests, select_offers
+from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import MirrorBox, Row, Text
@@ -78,9 +79,7 @@ def interest_label(app, slug: str) -> str:
 
 
 def offer_page_url(app, offer_id: str) -> str:
-    if app.transport is None:
-        return ""
-    return f"{app.settings.server_url.rstrip('/')}/o/{offer_id}?lang={app.language}"
+    return public_url(app, f"/o/{offer_id}")
 
 
 

@@ -18,6 +18,7 @@ from kivy.properties import BooleanProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter, IconButton)
 from kiosk.ui.keypad import Chip, layout_for
+from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
@@ -31,9 +32,7 @@ MIN_TITLE, MAX_TITLE = 3, 80
 
 
 def propose_page_url(app) -> str:
-    if app.transport is None:
-        return ""
-    return f"{app.settings.server_url.rstrip('/')}/proposer?lang={app.language}"
+    return public_url(app, "/proposer")
 
 
 class ProposeScreen(KioskScreen):

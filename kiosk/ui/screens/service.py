@@ -9,6 +9,7 @@ from pathlib import Path
 import kiosk.ui.flow_widgets  # noqa: F401  (PlanView, CheckRow, Panel, FlowFooter)
 from kiosk.domain.wait import NOT_TODAY, UNKNOWN, shown_from_wire
 from kiosk.ui.flow_widgets import CheckRow
+from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
@@ -37,9 +38,7 @@ def plan_hotspots(app, service) -> list[tuple[str, float, float, str]]:
 
 def service_page_url(app, service_id: str) -> str:
     """The service's public page, to carry its information away on a phone."""
-    if app.transport is None:
-        return ""
-    return f"{app.settings.server_url.rstrip('/')}/s/{service_id}?lang={app.language}"
+    return public_url(app, f"/s/{service_id}")
 
 
 def wait_text(app, status: dict | None) -> str:
