@@ -32,3 +32,7 @@ AXES_ENABLED = False
 # The phone numbers' day keys (kiosk/server/queueing/phone_vault.py): one folder per test
 # process, so a purge in one run never shreds the keys another run is using.
 PHONE_KEYS_DIR = Path(tempfile.mkdtemp(prefix="carrefour-phone-keys-"))
+
+# A run may cross the end of the working day: sessions last SESSION_MAX_HOURS here (the
+# end of day has its own tests, tests/server/test_accounts_sessions.py).
+SESSION_END_OF_DAY = ""

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test run (make test). What each suite runs and why: tests/README.md.
 #   1. the real components are there (make setup-test installs them): else it fails here;
-#   2. lint (ruff, layer rules) and the migrations check;
+#   2. lint (ruff, layer rules), types (mypy) and the migrations check;
 #   3. four suites side by side (most of their time is spent waiting on servers, browsers,
 #      Kannel and Xvfb, so the 2 cores stay busy): the SQLite suite in two halves, the
 #      `postgres`-marked tests on a throw-away PostgreSQL cluster, the Kivy UI under Xvfb;
@@ -36,8 +36,9 @@ components() {
 }
 step "real components" components
 
-# -- 2. lint, migrations ------------------------------------------------------------------
+# -- 2. lint, types, migrations ---------------------------------------------------------------
 step "lint (ruff, layer rules)" .venv/bin/ruff check kiosk tests
+step "types (mypy: [tool.mypy] in pyproject.toml)" .venv/bin/mypy kiosk
 step "migrations are up to date" env DEBUG=1 CARREFOUR_DATA_DIR="$(mktemp -d)" \
   $PY -m kiosk.server makemigrations --check --dry-run
 

@@ -396,7 +396,7 @@ class EscposPrinter:
                 with open(self.path, "ab") as fh:
                     fh.write(data)
         except OSError as exc:
-            status = "absent" if is_device else "error"
+            status: PrintStatus = "absent" if is_device else "error"
             return PrintResult(False, status, f"{self.path}: {exc.strerror or exc}")
         return PrintResult(True, "ok", "")
 

@@ -135,7 +135,7 @@ class EspeakSpeaker:
                 return False
             wav = None
             if self.mode == "file":
-                wav = self.output_dir / f"speech-{next(self._counter):04d}.wav"
+                wav = self.output_dir / f"speech-{next(self._counter):04d}.wav"  # type: ignore[operator]  # mode "file" has one (__init__)
                 self.last_output = wav
             return self._start(self.command(text, language, wav))
 
@@ -183,7 +183,7 @@ class EspeakSpeaker:
                     _kill(first)
                     raise
                 finally:
-                    first.stdout.close()  # the player holds the pipe now
+                    first.stdout.close()  # type: ignore[union-attr]  # stdout=PIPE: a pipe  # the player holds the pipe now
                 self._procs = [first, second]
             else:
                 self._procs = [subprocess.Popen(cmd, stdin=subprocess.DEVNULL,

@@ -37,7 +37,7 @@ class SystemdWatchdog:
 
     def interval(self) -> float | None:
         """Seconds between pings (half of WatchdogSec), None when no watchdog is set."""
-        if not self.watchdog_enabled:
+        if not self.watchdog_enabled or self._usec is None:
             return None
         return self._usec / 2 / 1_000_000
 

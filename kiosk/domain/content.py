@@ -1,6 +1,7 @@
 """Content types as the kiosk reads them: poles, services, opening hours, life situations,
 nearby places, information pages (the Carte Citoyenne), offers (Carte Citoyenne offers and
-residents' local offers).
+residents' local offers: kiosk.domain.content_offers), files and floor plans
+(kiosk.domain.content_media). This module is where all of them are imported from.
 
 The wire format (protocol v1, see docs/protocol.md) is plain JSON; `from_wire` builds
 frozen dataclasses from it and rejects what it cannot trust, so a bad payload never
@@ -10,70 +11,51 @@ replaces good content.
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+# Re-exported (`as`): callers import every content name from here.
+from kiosk.domain.content_media import ASSET_KIND_TYPES as ASSET_KIND_TYPES
+from kiosk.domain.content_media import ASSET_KINDS as ASSET_KINDS
+from kiosk.domain.content_media import ASSET_MAX_BYTES as ASSET_MAX_BYTES
+from kiosk.domain.content_media import ASSET_TYPES as ASSET_TYPES
+from kiosk.domain.content_media import HOTSPOT_LABEL_MAX as HOTSPOT_LABEL_MAX
+from kiosk.domain.content_media import MAX_HOTSPOTS as MAX_HOTSPOTS
+from kiosk.domain.content_media import Asset as Asset
+from kiosk.domain.content_media import FloorPlan as FloorPlan
+from kiosk.domain.content_media import Hotspot as Hotspot
+from kiosk.domain.content_media import parse_hotspots as parse_hotspots
+from kiosk.domain.content_offers import AGES as AGES
+from kiosk.domain.content_offers import INTEREST as INTEREST
+from kiosk.domain.content_offers import INTERESTS as INTERESTS
+from kiosk.domain.content_offers import NEAR_MINUTES as NEAR_MINUTES
+from kiosk.domain.content_offers import OFFER_CATEGORIES as OFFER_CATEGORIES
+from kiosk.domain.content_offers import OFFER_SOURCES as OFFER_SOURCES
+from kiosk.domain.content_offers import Offer as Offer
+from kiosk.domain.content_offers import check_interests as check_interests
+from kiosk.domain.content_offers import current_offers as current_offers
+from kiosk.domain.content_offers import offer_interests as offer_interests
+from kiosk.domain.content_offers import offers_on as offers_on
+from kiosk.domain.content_offers import select_offers as select_offers
+from kiosk.domain.content_wire import (
+    _COLOR,
+    _HHMM,
+    _audio,
+    _choice,
+    _date,
+    _guarded,
+    _int,
+    _is_weekdays,
+    _plain,
+    _slug,
+    _texts,
+    _url,
+)
+from kiosk.domain.content_wire import ContentError as ContentError
+from kiosk.domain.content_wire import Texts as Texts
+from kiosk.domain.content_wire import Wire as Wire
 from kiosk.domain.languages import localized
 from kiosk.domain.tickets import validate_prefix
-
-Texts = dict[str, str]
-_COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
-_HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-
-
-class ContentError(ValueError):
-    """A content item that does not follow the protocol."""
-
-
-def _texts(data: dict, key: str, required: bool = True) -> Texts:
-    value = data.get(key) or {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-    ):
-        raise ContentError(f"{key} must be a mapping language -> text")
-    if required and not value.get("fr"):
-        raise ContentError(f"{key} needs a French text (the fallback of every language)")
-    return dict(value)
-
-
-def _slug(data: dict, key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not _SLUG.fullmatch(value):
-        raise ContentError(f"{key} must be a slug, got {value!r}")
-    return value
-
-
-def _choice(data: dict, key: str, choices: tuple[str, ...], default: str, what: str) -> str:
-    value = data.get(key, default)
-    if value not in choices:
-        raise ContentError(f"{what} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
-def _plain(data: dict, key: str, limit: int = 300) -> str:
-    """A plain (untranslated) text field: an address, a place."""
-    value = data.get(key, "")
-    if not isinstance(value, str) or len(value) > limit:
-        raise ContentError(f"{key} must be a text of at most {limit} characters")
-    return value
-
-
-def _is_weekdays(value) -> bool:
-    """A list of weekdays 0-6 (0 = Monday); booleans are not days."""
-    return isinstance(value, list) and all(
-        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 6 for d in value)
-
-
-def _guarded(build, kind: str, data):
-    """Build an item; any malformed field (order "x", hours [1]...) becomes a ContentError,
-    so the sync keeps the last good snapshot instead of dying on a TypeError."""
-    try:
-        return build(data)
-    except ContentError:
-        raise
-    except (TypeError, ValueError, AttributeError, KeyError) as exc:
-        raise ContentError(f"malformed {kind}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -83,7 +65,7 @@ class OpeningSlot:
     closes: dt.time
 
     @classmethod
-    def from_wire(cls, data: dict) -> OpeningSlot:
+    def from_wire(cls, data: Wire) -> OpeningSlot:
         days = data.get("days")
         if not days or not _is_weekdays(days):
             raise ContentError("hours.days must be a non-empty list of weekdays 0-6")
@@ -116,7 +98,7 @@ class HoursException:
         return not self.hours
 
     @classmethod
-    def from_wire(cls, data: dict) -> HoursException:
+    def from_wire(cls, data: Wire) -> HoursException:
         if not isinstance(data, dict):
             raise ContentError("an hours exception must be an object")
         starts, ends = _date(data, "from"), _date(data, "to")
@@ -135,7 +117,7 @@ class HoursException:
         return cls(starts, ends, slots, _texts(data, "reason", required=False))
 
 
-def _exceptions(value) -> tuple[HoursException, ...]:
+def _exceptions(value: object) -> tuple[HoursException, ...]:
     if value in (None, ""):
         return ()
     if not isinstance(value, list) or len(value) > 100:
@@ -152,11 +134,11 @@ class Closure(HoursException):
     services: tuple[str, ...] = ()
 
     @classmethod
-    def from_wire(cls, data: dict) -> Closure:
+    def from_wire(cls, data: Wire) -> Closure:
         return _guarded(cls._from_wire, "closure", data)
 
     @classmethod
-    def _from_wire(cls, data: dict) -> Closure:
+    def _from_wire(cls, data: Wire) -> Closure:
         base = HoursException.from_wire(data)
         services = data.get("services") or []
         if not isinstance(services, list):
@@ -187,16 +169,16 @@ class Announcement:
                 and (self.ends_at is None or moment < self.ends_at))
 
     @classmethod
-    def from_wire(cls, data: dict) -> Announcement:
+    def from_wire(cls, data: Wire) -> Announcement:
         return _guarded(cls._from_wire, "announcement", data)
 
     @classmethod
-    def _from_wire(cls, data: dict) -> Announcement:
+    def _from_wire(cls, data: Wire) -> Announcement:
         level = _choice(data, "level", ANNOUNCEMENT_LEVELS, "info", "announcement level")
         text = _texts(data, "text")
         if any(len(t) > 280 for t in text.values()):
             raise ContentError("an announcement is at most 280 characters per language")
-        bounds = []
+        bounds: list[dt.datetime | None] = []
         for key in ("starts_at", "ends_at"):
             value = data.get(key)
             if value in (None, ""):
@@ -214,7 +196,7 @@ class Announcement:
                    starts_at=bounds[0], ends_at=bounds[1])
 
 
-def active_announcements(items, moment: dt.datetime) -> list[Announcement]:
+def active_announcements(items: Iterable[Announcement], moment: dt.datetime) -> list[Announcement]:
     """The announcements to show now: urgent first, then in the agents' order."""
     return sorted((a for a in items if a.active_at(moment)),
                   key=lambda a: (a.level != "urgent", a.order, a.id))
@@ -234,11 +216,11 @@ class Pole:
         return localized(self.name, lang)
 
     @classmethod
-    def from_wire(cls, data: dict) -> Pole:
+    def from_wire(cls, data: Wire) -> Pole:
         return _guarded(cls._from_wire, "pole", data)
 
     @classmethod
-    def _from_wire(cls, data: dict) -> Pole:
+    def _from_wire(cls, data: Wire) -> Pole:
         color = data.get("color", "")
         if not isinstance(color, str) or not _COLOR.fullmatch(color):
             raise ContentError(f"pole color must be #RRGGBB, got {color!r}")
@@ -254,7 +236,7 @@ class Pole:
 
 
 
-def _slots_text(slots) -> str:
+def _slots_text(slots: Iterable[OpeningSlot]) -> str:
     return "   ".join(f"{s.opens:%H:%M} – {s.closes:%H:%M}" for s in slots)
 
 
@@ -292,7 +274,7 @@ class Service:
         return (0.5 if self.plan_x is None else self.plan_x,
                 0.5 if self.plan_y is None else self.plan_y)
 
-    def exception_on(self, day: dt.date, closures=()) -> HoursException | None:
+    def exception_on(self, day: dt.date, closures: Iterable[Closure] = ()) -> HoursException | None:
         """What overrides the weekly hours on `day`: a site-wide closure naming this service
         (or all), else the service's own exception; None on an ordinary day."""
         for closure in closures:
@@ -300,7 +282,7 @@ class Service:
                 return closure
         return next((e for e in self.exceptions if e.covers(day)), None)
 
-    def slots_on(self, day: dt.date, closures=()) -> list[OpeningSlot]:
+    def slots_on(self, day: dt.date, closures: Iterable[Closure] = ()) -> list[OpeningSlot]:
         """The opening slots that apply on `day`, earliest first (exceptions included)."""
         exception = self.exception_on(day, closures)
         if exception is not None:
@@ -308,7 +290,8 @@ class Service:
         wd = day.weekday()
         return sorted((s for s in self.hours if wd in s.weekdays), key=lambda s: s.opens)
 
-    def hours_text(self, today: dt.date, closures, tr, lang: str) -> str:
+    def hours_text(self, today: dt.date, closures: Iterable[Closure],
+                   tr: Callable[..., str], lang: str) -> str:
         """What a service screen writes under "hours today", in `lang`: today's slots (and
         why they differ from the usual ones), or "closed today" with the next opening
         within two weeks (a holiday may close a whole week). `tr(key, **fields)`: the UI's
@@ -329,16 +312,16 @@ class Service:
                 return text + "\n" + tr("next_opening", day=name, hours=_slots_text(upcoming))
         return text
 
-    def is_open_at(self, moment: dt.datetime, closures=()) -> bool:
+    def is_open_at(self, moment: dt.datetime, closures: Iterable[Closure] = ()) -> bool:
         return any(s.opens <= moment.time() < s.closes
                    for s in self.slots_on(moment.date(), closures))
 
     @classmethod
-    def from_wire(cls, data: dict) -> Service:
+    def from_wire(cls, data: Wire) -> Service:
         return _guarded(cls._from_wire, "service", data)
 
     @classmethod
-    def _from_wire(cls, data: dict) -> Service:
+    def _from_wire(cls, data: Wire) -> Service:
         try:
             prefix = validate_prefix(data.get("prefix", ""))
         except ValueError as exc:
@@ -371,7 +354,7 @@ class Service:
         )
 
 
-def _plan_spot(data: dict) -> dict:
+def _plan_spot(data: Wire) -> Wire:
     """plan, plan_x, plan_y: a plan slug and its spot (both coordinates), or none at all."""
     plan = data.get("plan") or ""
     x, y = data.get("plan_x"), data.get("plan_y")
@@ -386,13 +369,6 @@ def _plan_spot(data: dict) -> dict:
             raise ContentError(f"{key} must be a number in [0, 1] when a plan is set")
         spot.append(float(value))
     return {"plan": plan, "plan_x": spot[0], "plan_y": spot[1]}
-
-
-def _int(data: dict, key: str, default: int, low: int, high: int) -> int:
-    value = data.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ContentError(f"{key} must be a whole number in [{low}, {high}], got {value!r}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -412,11 +388,11 @@ class Situation:
         return localized(self.name, lang)
 
     @classmethod
-    def from_wire(cls, data: dict) -> Situation:
+    def from_wire(cls, data: Wire) -> Situation:
         return _guarded(cls._from_wire, "situation", data)
 
     @classmethod
-    def _from_wire(cls, data: dict) -> Situation:
+    def _from_wire(cls, data: Wire) -> Situation:
         services = data.get("services") or []
         documents = data.get("documents") or []
         if not isinstance(services, list) or not isinstance(documents, list):
@@ -456,11 +432,11 @@ class NearbyPlace:
         return localized(self.name, lang)
 
     @classmethod
-    def from_wire(cls, data: dict) -> NearbyPlace:
+    def from_wire(cls, data: Wire) -> NearbyPlace:
         return _guarded(cls._from_wire, "place", data)
 
     @classmethod
-    def _from_wire(cls, data: dict) -> NearbyPlace:
+    def _from_wire(cls, data: Wire) -> NearbyPlace:
         kind = _choice(data, "kind", PLACE_KINDS, "other", "place kind")
         address = _plain(data, "address")
         return cls(
@@ -473,51 +449,6 @@ class NearbyPlace:
             walking_minutes=_int(data, "walking_minutes", 0, 0, 60),
             pictogram=_slug(data, "pictogram"),
         )
-
-
-_URL = re.compile(r"https://[^\s<>\"']{1,500}")
-_AUDIO = re.compile(r"[a-z0-9][a-z0-9._-]{0,80}\.wav")
-
-
-def _url(data: dict, key: str) -> str:
-    value = data.get(key) or ""
-    if not isinstance(value, str) or (value and not _URL.fullmatch(value)):
-        raise ContentError(f"{key} must be an https:// address, got {value!r}")
-    return value
-
-
-def _audio(data: dict) -> Texts:
-    """Recorded audio per language ({"wo": "deces-wo.wav"}): what read-aloud plays where
-    espeak-ng has no voice (Wolof, Bambara). File names only: the kiosk looks them up in
-    its assets (assets/audio/); a path or an unknown extension is refused."""
-    value = data.get("audio") or {}
-    if not isinstance(value, dict):
-        raise ContentError("audio must be a mapping language -> file name")
-    for lang, name in value.items():
-        if not isinstance(lang, str) or not isinstance(name, str) or not _AUDIO.fullmatch(name):
-            raise ContentError(f"audio[{lang!r}] must be a file name like 'x-wo.wav', got {name!r}")
-    return dict(value)
-
-
-def _date(data: dict, key: str) -> dt.date | None:
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str):
-        raise ContentError(f"{key} must be a date YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise ContentError(f"{key} must be a date YYYY-MM-DD, got {value!r}") from exc
-
-
-def _hhmm(data: dict, key: str) -> dt.time | None:
-    value = data.get(key)
-    if value in (None, ""):
-        return None
-    if not isinstance(value, str) or not _HHMM.fullmatch(value):
-        raise ContentError(f"{key} must be HH:MM, got {value!r}")
-    return dt.time.fromisoformat(value)
 
 
 @dataclass(frozen=True)
@@ -539,11 +470,11 @@ class InfoPage:
         return localized(self.title_texts, lang)
 
     @classmethod
-    def from_wire(cls, data: dict) -> InfoPage:
+    def from_wire(cls, data: Wire) -> InfoPage:
         return _guarded(cls._from_wire, "page", data)
 
     @classmethod
-    def _from_wire(cls, data: dict) -> InfoPage:
+    def _from_wire(cls, data: Wire) -> InfoPage:
         body = data.get("body") or []
         if not isinstance(body, list) or len(body) > 20:
             raise ContentError("body must be a list of at most 20 paragraphs")
@@ -560,350 +491,14 @@ class InfoPage:
         )
 
 
-OFFER_SOURCES = ("carte", "local")  # a Carte Citoyenne offer; a resident's local offer
-OFFER_CATEGORIES = ("civic", "culture", "association", "sport", "food", "swap", "help", "event")
-INTEREST = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
-# The fixed vocabulary of "envies" offers are tagged with and visitors filter by, in the
-# order the kiosk shows its chips: slug -> (French label, for the back-office; pictogram).
-# The kiosk's words for them are the UI strings "interest_<slug>" of its six catalogs. The
-# server accepts only these slugs; a kiosk keeps an offer with another (an older server's)
-# and simply shows no chip for it.
-INTERESTS: dict[str, tuple[str, str]] = {
-    "culture": ("Culture", "place-culture"),
-    "sport": ("Sport", "interest-sport"),
-    "nature": ("Nature et jardin", "place-park"),
-    "alimentation": ("Alimentation", "offer-basket"),
-    "solidarite": ("Solidarité", "interest-solidarite"),
-    "rencontre": ("Rencontres", "place-cafe"),
-    "reemploi": ("Troc et réparation", "offer-swap"),
-    "numerique": ("Numérique", "interest-numerique"),
-    "enfants": ("Enfants et famille", "famille"),
-    "citoyennete": ("Citoyenneté", "vote"),
-}
-
-
-def check_interests(values) -> list[str]:
-    """The interests an agent may give an offer: slugs of INTERESTS, each once (ContentError)."""
-    if not isinstance(values, list | tuple):
-        raise ContentError("interests must be a list")
-    unknown = [v for v in values if v not in INTERESTS]
-    if unknown:
-        raise ContentError(f"unknown interests {', '.join(map(repr, unknown))}; "
-                           f"known: {', '.join(INTERESTS)}")
-    if len(set(values)) != len(values):
-        raise ContentError("an interest is given once")
-    return list(values)
-
-
-@dataclass(frozen=True)
-class Offer:
-    """Something to do or share in the neighbourhood: a Carte Citoyenne offer (a visit of
-    the Hôtel de Ville, a concert) or a resident's local offer (AMAP basket, swap, repair
-    café), already approved by a moderator: kiosks never receive an unapproved one.
-
-    When: between `starts` and `ends` (dates, both optional) and, if `weekdays` is set, only
-    those days; `time`/`end_time` the hours. No date and no weekday: ongoing (always on).
-    """
-
-    id: str
-    order: int
-    source: str  # OFFER_SOURCES
-    category: str  # OFFER_CATEGORIES
-    pictogram: str
-    title_texts: Texts
-    summary: Texts
-    where: str
-    walking_minutes: int | None
-    starts: dt.date | None
-    ends: dt.date | None
-    weekdays: tuple[int, ...]
-    time: dt.time | None
-    end_time: dt.time | None
-    age_min: int
-    age_max: int | None
-    capacity: int | None
-    link: str
-    interests: tuple[str, ...]
-    audio: Texts = field(default_factory=dict)
-
-    def title(self, lang: str) -> str:
-        return localized(self.title_texts, lang)
-
-    @property
-    def dated(self) -> bool:
-        """Happens on given days (an event, a weekly market) rather than always on."""
-        return bool(self.starts or self.ends or self.weekdays)
-
-    def happens_on(self, day: dt.date) -> bool:
-        if self.starts and day < self.starts:
-            return False
-        if self.ends and day > self.ends:
-            return False
-        return not self.weekdays or day.weekday() in self.weekdays
-
-    def is_over(self, day: dt.date) -> bool:
-        return self.ends is not None and day > self.ends
-
-    def next_day(self, day: dt.date, horizon: int = 366) -> dt.date | None:
-        """The first day from `day` on which it happens (None: over, or beyond the horizon)."""
-        start = max(day, self.starts) if self.starts else day
-        for offset in range(horizon):
-            candidate = start + dt.timedelta(days=offset)
-            if self.ends and candidate > self.ends:
-                return None
-            if self.happens_on(candidate):
-                return candidate
-        return None
-
-    def suits_age(self, age: int | None) -> bool:
-        if age is None:
-            return True
-        return age >= self.age_min and (self.age_max is None or age <= self.age_max)
-
-    @classmethod
-    def from_wire(cls, data: dict) -> Offer:
-        return _guarded(cls._from_wire, "offer", data)
-
-    @classmethod
-    def _from_wire(cls, data: dict) -> Offer:
-        source = _choice(data, "source", OFFER_SOURCES, "local", "offer source")
-        category = _choice(data, "category", OFFER_CATEGORIES, "event", "offer category")
-        where = _plain(data, "where")
-        weekdays = data.get("weekdays") or []
-        if not _is_weekdays(weekdays):
-            raise ContentError("weekdays must be a list of weekdays 0-6 (0 = Monday)")
-        starts, ends = _date(data, "starts"), _date(data, "ends")
-        if starts and ends and ends < starts:
-            raise ContentError("an offer cannot end before it starts")
-        time_, end_time = _hhmm(data, "time"), _hhmm(data, "end_time")
-        if time_ and end_time and end_time <= time_:
-            raise ContentError("end_time must come after time")
-        age_min = _int(data, "age_min", 0, 0, 120)
-        age_max = None if data.get("age_max") is None else _int(data, "age_max", 120, 0, 120)
-        if age_max is not None and age_max < age_min:
-            raise ContentError("age_max must be at least age_min")
-        walking = data.get("walking_minutes")
-        capacity = data.get("capacity")
-        interests = data.get("interests") or []
-        if not isinstance(interests, list) or not all(
-            isinstance(i, str) and INTEREST.fullmatch(i) for i in interests
-        ):
-            raise ContentError("interests must be a list of short slugs")
-        return cls(
-            id=_slug(data, "id"),
-            order=int(data.get("order", 0)),
-            source=source,
-            category=category,
-            pictogram=_slug(data, "pictogram"),
-            title_texts=_texts(data, "title"),
-            summary=_texts(data, "summary", required=False),
-            where=where,
-            walking_minutes=None if walking is None else _int(data, "walking_minutes", 0, 0, 120),
-            starts=starts,
-            ends=ends,
-            weekdays=tuple(sorted(set(weekdays))),
-            time=time_,
-            end_time=end_time,
-            age_min=age_min,
-            age_max=age_max,
-            capacity=None if capacity is None else _int(data, "capacity", 0, 1, 100000),
-            link=_url(data, "link"),
-            interests=tuple(interests),
-            audio=_audio(data),
-        )
-
-
-def offers_on(offers, day: dt.date, source: str | None = None) -> list[Offer]:
-    """Dated offers happening on `day` (today's events), earliest hour first."""
-    chosen = [o for o in offers if o.dated and o.happens_on(day)
-              and (source is None or o.source == source)]
-    return sorted(chosen, key=lambda o: (o.time or dt.time(0), o.order, o.id))
-
-
-def current_offers(offers, day: dt.date, source: str | None = None) -> list[Offer]:
-    """Offers not over yet, the soonest first, then the ongoing ones."""
-    far = dt.date.max
-    dated = []  # (next day it happens, offer): next_day() walks the calendar, once each
-    for o in offers:
-        if o.is_over(day) or (source is not None and o.source != source):
-            continue
-        when = o.next_day(day) if o.dated else far
-        if when is not None:
-            dated.append((when, o))
-    return [o for _when, o in sorted(dated, key=lambda pair: (pair[0], pair[1].order, pair[1].id))]
-
-
-# "plan": a floor plan's image. It travels inside its `plan` item (FloorPlan.image), never
-# as an `asset` item: a kiosk one version behind would reject the whole delta for an asset
-# kind it does not know (asset kinds are checked, unknown content kinds are skipped).
-ASSET_KINDS = ("pictogram", "audio", "plan")
-ASSET_TYPES = {"image/png": "png", "audio/wav": "wav"}  # wire type -> file extension
-ASSET_KIND_TYPES = {"pictogram": "image/png", "audio": "audio/wav", "plan": "image/png"}
-ASSET_MAX_BYTES = 1024 * 1024
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-@dataclass(frozen=True)
-class Asset:
-    """A file agents uploaded (a pictogram PNG, a read-aloud WAV), named by its SHA-256:
-    content names it by `id` (the pictogram slug, the audio name without ".wav"); the
-    kiosk downloads the bytes once from /api/v1/assets/<sha256> and checks them."""
-
-    id: str
-    kind: str  # one of ASSET_KINDS
-    sha256: str  # lower-case hex
-    size: int  # bytes
-    type: str  # one of ASSET_TYPES
-
-    @property
-    def filename(self) -> str:
-        """Content-addressed file name: <sha256>.<ext>."""
-        return f"{self.sha256}.{ASSET_TYPES[self.type]}"
-
-    @classmethod
-    def from_wire(cls, data: dict) -> Asset:
-        return _guarded(cls._from_wire, "asset", data)
-
-    @classmethod
-    def _from_wire(cls, data: dict) -> Asset:
-        kind, sha256, size, type_ = (data.get(k) for k in ("kind", "sha256", "size", "type"))
-        if kind not in ASSET_KINDS:
-            raise ContentError(f"asset kind must be one of {', '.join(ASSET_KINDS)}, got {kind!r}")
-        if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
-            raise ContentError("asset sha256 must be 64 lower-case hex digits")
-        if (not isinstance(size, int) or isinstance(size, bool)
-                or not 0 < size <= ASSET_MAX_BYTES):
-            raise ContentError(f"asset size must be 1..{ASSET_MAX_BYTES} bytes, got {size!r}")
-        if type_ != ASSET_KIND_TYPES[kind]:
-            raise ContentError(f"a {kind} asset must be {ASSET_KIND_TYPES[kind]}, got {type_!r}")
-        return cls(id=_slug(data, "id"), kind=kind, sha256=sha256, size=size, type=type_)
-
-
-MAX_HOTSPOTS = 40
-HOTSPOT_LABEL_MAX = 60  # characters per language: a landmark's name, not a sentence
-
-
-@dataclass(frozen=True)
-class Hotspot:
-    """A named landmark on a floor plan (the reception, the lift, the toilets): `x`, `y` in
-    0..1 from the plan's top-left corner; `icon` an optional pictogram slug ("" = none)."""
-
-    id: str
-    x: float
-    y: float
-    label: Texts
-    icon: str = ""
-
-    def title(self, lang: str) -> str:
-        return localized(self.label, lang)
-
-    @classmethod
-    def from_wire(cls, data: dict) -> Hotspot:
-        if not isinstance(data, dict):
-            raise ContentError("a hotspot must be an object {id, x, y, label}")
-        spot = []
-        for key in ("x", "y"):
-            value = data.get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-                raise ContentError(f"hotspot {key} must be a number in [0, 1], got {value!r}")
-            spot.append(float(value))
-        label = _texts(data, "label")
-        if any(len(text) > HOTSPOT_LABEL_MAX for text in label.values()):
-            raise ContentError(f"a hotspot label is at most {HOTSPOT_LABEL_MAX} characters")
-        icon = data.get("icon") or ""
-        return cls(id=_slug(data, "id"), x=spot[0], y=spot[1], label=label,
-                   icon=_slug({"icon": icon}, "icon") if icon else "")
-
-
-def parse_hotspots(value) -> tuple[Hotspot, ...]:
-    """A plan's landmarks: a list of at most MAX_HOTSPOTS hotspots with distinct ids."""
-    if value in (None, ""):
-        return ()
-    if not isinstance(value, list) or len(value) > MAX_HOTSPOTS:
-        raise ContentError(f"hotspots must be a list of at most {MAX_HOTSPOTS} landmarks")
-    spots = tuple(Hotspot.from_wire(h) for h in value)
-    ids = [h.id for h in spots]
-    if len(set(ids)) != len(ids):
-        duplicate = next(i for i in ids if ids.count(i) > 1)
-        raise ContentError(f"hotspot ids must be unique ({duplicate!r} twice)")
-    return spots
-
-
-@dataclass(frozen=True)
-class FloorPlan:
-    """A floor plan agents uploaded: its image (a content-addressed PNG, fetched by hash like
-    the assets) and its landmarks. A service names it by id in `plan`; a kiosk without the
-    image (not downloaded yet, or none uploaded) shows the plan bundled under that id."""
-
-    id: str
-    order: int
-    name: Texts
-    image: Asset | None  # id "plan:<plan id>", kind "plan"; None: no uploaded image
-    hotspots: tuple[Hotspot, ...] = ()
-
-    def title(self, lang: str) -> str:
-        return localized(self.name, lang)
-
-    @classmethod
-    def from_wire(cls, data: dict) -> FloorPlan:
-        return _guarded(cls._from_wire, "plan", data)
-
-    @classmethod
-    def _from_wire(cls, data: dict) -> FloorPlan:
-        plan_id = _slug(data, "id")
-        image = data.get("image")
-        if image is not None:
-            if not isinstance(image, dict):
-                raise ContentError("plan image must be an object {sha256, size, type} or null")
-            image = Asset.from_wire({**image, "id": "plan", "kind": "plan"})
-            image = Asset(id=f"plan:{plan_id}", kind="plan", sha256=image.sha256,
-                          size=image.size, type=image.type)
-        return cls(id=plan_id, order=int(data.get("order", 0)), name=_texts(data, "name"),
-                   image=image, hotspots=parse_hotspots(data.get("hotspots")))
-
-
-# Who it is for: an age in each group, checked against each offer's age range.
-AGES = {"all": None, "child": 9, "teen": 15, "adult": 30}
-NEAR_MINUTES = 10
-
-
-def offer_interests(offers) -> list[str]:
-    """The interests (INTERESTS slugs) at least one of `offers` has, in the vocabulary's
-    order: the chips worth showing."""
-    present = {i for o in offers for i in o.interests}
-    return [slug for slug in INTERESTS if slug in present]
-
-
-def select_offers(offers, which: str, today: dt.date, age: int | None = None,
-           near: bool = False, interests=()) -> list:
-    """The offers the chips show: when (all that are not over, today's, this week's), for
-    whom (an age), how far (at most NEAR_MINUTES on foot, when `near`) and what for (an
-    offer with any of `interests`; none chosen: every offer)."""
-    if which == "today":
-        chosen = offers_on(offers, today)
-    else:
-        chosen = current_offers(offers, today)
-        if which == "week":
-            week = [today + dt.timedelta(days=n) for n in range(7)]
-            chosen = [o for o in chosen if o.dated and any(o.happens_on(d) for d in week)]
-    chosen = [o for o in chosen if o.suits_age(age)]
-    if near:
-        chosen = [o for o in chosen
-                  if o.walking_minutes is not None and o.walking_minutes <= NEAR_MINUTES]
-    if interests:
-        wanted = set(interests)
-        chosen = [o for o in chosen if wanted.intersection(o.interests)]
-    return chosen
-
-
-KINDS = {"pole": Pole, "service": Service, "situation": Situation, "place": NearbyPlace,
+KINDS: dict[str, type[ContentItem]] = {"pole": Pole, "service": Service, "situation": Situation, "place": NearbyPlace,
          "page": InfoPage, "offer": Offer, "closure": Closure, "announcement": Announcement,
          "asset": Asset, "plan": FloorPlan}
 ContentItem = (Pole | Service | Situation | NearbyPlace | InfoPage | Offer | Closure
                | Announcement | Asset | FloorPlan)
 
 
-def parse_item(kind: str, data: dict) -> ContentItem:
+def parse_item(kind: str, data: object) -> ContentItem:
     """Build the typed content item for a wire item, or raise ContentError."""
     if kind not in KINDS:
         raise ContentError(f"unknown content kind {kind!r}")

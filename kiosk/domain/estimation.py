@@ -32,21 +32,21 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
 from kiosk.domain.priority import MAX_PRIORITY_STREAK, WaitingTicket, choose_next
-from kiosk.domain.service_times import (  # noqa: F401  (re-exported: the old import path)
-    ASSUMED_WAIT_MINUTES,
-    DEFAULT_SIGMA,
-    MIN_REMAINING_MINUTES,
-    GapDistribution,
-    ServiceTimeModel,
-    _phi,
-    lognormal_remaining,
-    minutes_since_midnight,
-)
+
+# Re-exported (`as`): the old import path of these names.
+from kiosk.domain.service_times import ASSUMED_WAIT_MINUTES as ASSUMED_WAIT_MINUTES
+from kiosk.domain.service_times import DEFAULT_SIGMA as DEFAULT_SIGMA
+from kiosk.domain.service_times import MIN_REMAINING_MINUTES as MIN_REMAINING_MINUTES
+from kiosk.domain.service_times import GapDistribution as GapDistribution
+from kiosk.domain.service_times import ServiceTimeModel as ServiceTimeModel
+from kiosk.domain.service_times import _phi as _phi
+from kiosk.domain.service_times import lognormal_remaining as lognormal_remaining
+from kiosk.domain.service_times import minutes_since_midnight as minutes_since_midnight
 
 DEFAULT_DRAWS = 16
 DEFAULT_LOW_Q = 0.2
@@ -155,7 +155,8 @@ def _busy_residuals(
     return values
 
 
-def _lines(snapshot: QueueSnapshot, probes: Sequence[WaitingTicket]):
+def _lines(snapshot: QueueSnapshot, probes: Sequence[WaitingTicket],
+           ) -> tuple[dict[str, tuple[list[WaitingTicket], list[WaitingTicket]]], list[str]]:
     """Per service, two lines (priority, normal), oldest last (pop() = the oldest)."""
     lines: dict[str, tuple[list[WaitingTicket], list[WaitingTicket]]] = {}
     ids: list[str] = []
@@ -246,7 +247,7 @@ def estimate_calls(
                        probe_ids, pools)
 
     sums: dict[str, list[float]] = {}  # id -> [runs reached, Σ t, Σ t², Σ within variance]
-    simulated: dict[tuple, dict[str, tuple[float, float]]] = {}
+    simulated: dict[tuple[tuple[float, int, float], ...], dict[str, tuple[float, float]]] = {}
     for run in range(runs):
         heap = []
         for k, (idx, base, offsets, var0) in enumerate(starts):
@@ -308,7 +309,7 @@ class _Context:
     served: Sequence[tuple[str, ...]]
     lines: Mapping[str, tuple[list[WaitingTicket], list[WaitingTicket]]]
     recent_calls: Sequence[bool]
-    cost: object
+    cost: Callable[[str, str, float], tuple[float, float]]  # (mean, variance) of a service
     hazard: float
     now: float
     probe_ids: frozenset[str]

@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from kiosk.domain.content_offers import Offer
+
 Tr = Callable[..., str]
 
 MONTHS_EN = ("January February March April May June July August September October "
@@ -30,7 +32,7 @@ def short_date(day: dt.date, lang: str) -> str:
     return f"{day:%d/%m}"
 
 
-def _dates(offer, tr: Tr, lang: str) -> str:
+def _dates(offer: Offer, tr: Tr, lang: str) -> str:
     starts, ends = offer.starts, offer.ends
     if starts and ends:
         if starts == ends:
@@ -43,7 +45,7 @@ def _dates(offer, tr: Tr, lang: str) -> str:
     return ""
 
 
-def when_text(offer, tr: Tr, lang: str, isolate: tuple[str, str] = ("", "")) -> str:
+def when_text(offer: Offer, tr: Tr, lang: str, isolate: tuple[str, str] = ("", "")) -> str:
     """When an offer happens: "Chaque jeudi, 18:30–20:00", "Le 12/12", "Chaque jeudi, du 01/03
     au 30/06", "Toute l'année". A one-day offer is that day, whatever its weekdays say.
     `isolate`: marks around the hours, which keep "18:30–20:00" in order inside a
@@ -67,7 +69,7 @@ def when_text(offer, tr: Tr, lang: str, isolate: tuple[str, str] = ("", "")) -> 
     return join.join(parts)
 
 
-def ages_text(offer, tr: Tr) -> str:
+def ages_text(offer: Offer, tr: Tr) -> str:
     """For which ages: "De 7 à 11 ans", "Dès 7 ans"; "" when the offer is for everyone."""
     if offer.age_max is not None:
         return tr("offer_age_range", min=offer.age_min, max=offer.age_max)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Iterable
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -131,7 +132,7 @@ def sms_region(e164: str) -> str:
         return ""
 
 
-def check_sms_region(e164: str, regions) -> str:
+def check_sms_region(e164: str, regions: Iterable[str]) -> str:
     """`e164` if its country is one of `regions` (ISO codes), else PhoneError("country")."""
     region = sms_region(e164)
     allowed = {r.upper() for r in regions} - {NON_GEOGRAPHIC}

@@ -32,12 +32,14 @@ import math
 from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TypeVar
 
 MIN_REMAINING_MINUTES = 0.5
 DEFAULT_SIGMA = 0.5  # prior spread of log(duration): a coefficient of variation near 0.53
 # A leave rate given without waited minutes is turned into a hazard with this typical wait.
 ASSUMED_WAIT_MINUTES = 30.0
 MAX_GAP_MINUTES = 240.0
+_K = TypeVar("_K")  # the key of one of the model's tables
 
 
 def minutes_since_midnight(moment: datetime) -> float:
@@ -187,7 +189,7 @@ class ServiceTimeModel:
 
     # -- learning ---------------------------------------------------------------------------
 
-    def _ew(self, table: dict, key) -> _EW:
+    def _ew(self, table: dict[_K, _EW], key: _K) -> _EW:
         stat = table.get(key)
         if stat is None:
             stat = table[key] = _EW(self.alpha)
@@ -243,6 +245,7 @@ class ServiceTimeModel:
         if counter is not None:
             line = self._counter_gaps.get(counter)
             if line is None:
+                assert self._gaps.maxlen is not None  # gap_memory: always a bound
                 line = self._counter_gaps[counter] = deque(maxlen=self._gaps.maxlen // 2)
             line.append(value)
         self._gap_cache.clear()

@@ -16,9 +16,12 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from kiosk.domain import estimation, notify
-from kiosk.domain.estimation import CounterState, InService, QueueSnapshot, ServiceTimeModel
+from kiosk.domain.estimation import CallEstimate, CounterState, InService, QueueSnapshot
+from kiosk.domain.priority import WaitingTicket
+from kiosk.domain.service_times import ServiceTimeModel
 from kiosk.domain.simulation import Event, Scenario, Visitor, World
 
 LATE_TOLERANCE = 15.0
@@ -51,7 +54,7 @@ class Outcome:
         return None if self.called_at is None else self.called_at - self.issued_at
 
 
-def _fields(cls) -> set[str]:
+def _fields(cls: type[Any]) -> set[str]:
     return {f.name for f in dataclasses.fields(cls)}
 
 
@@ -74,6 +77,11 @@ class DomainReplay:
         self.last_wait: dict[str, float] = {}
         self._counter_fields = _fields(CounterState)
 
+    @property
+    def _world(self) -> World:
+        assert self.world is not None, "play() sets the world"
+        return self.world
+
     def play(self, seed: int) -> list[Outcome]:
         self.world = World(self.scenario, seed)
         self.world.run(self)
@@ -85,15 +93,15 @@ class DomainReplay:
     # -- the server's knowledge ---------------------------------------------------------------
 
     def snapshot(self, now: float) -> QueueSnapshot:
-        w = self.world
-        waiting: dict[str, list] = {}
+        w = self._world
+        waiting: dict[str, list[WaitingTicket]] = {}
         for v in w.waiting:
             waiting.setdefault(v.service, []).append(v.waiting_ticket())
         states = []
         for c in w.counters.values():
             served = frozenset(c.spec.services)
             cid = c.spec.counter_id
-            extra = {}
+            extra: dict[str, float] = {}
             if "idle_since" in self._counter_fields and c.state == "open" and c.visitor is None:
                 extra["idle_since"] = self.free_since.get(cid, now)
             for start, end in c.spec.sessions:
@@ -116,24 +124,30 @@ class DomainReplay:
                              no_show_rate=self.model.no_show_rate,
                              recent_calls=tuple(w.recent_calls([s.code for s in self.scenario.services])))
 
-    def estimates(self, now: float) -> dict:
+    def estimates(self, now: float) -> dict[str, Any]:
         """ticket -> CallEstimate (new API) or mean minutes (old API)."""
         snap = self.snapshot(now)
+        # Looked up, not imported: the bench also replays older estimators (mean minutes).
         calls = getattr(estimation, "estimate_calls", None)
-        return calls(snap, self.model) if calls else estimation.estimate_waits(snap, self.model)
+        result: dict[str, Any] = (calls(snap, self.model) if calls
+                                  else estimation.estimate_waits(snap, self.model))
+        return result
 
     # -- events ---------------------------------------------------------------------------------
 
     def __call__(self, ev: Event) -> str | None:
-        w, now = self.world, ev.at
+        w, now = self._world, ev.at
         answer = None
         if ev.kind == "arrive":
+            assert ev.visitor is not None, "an arrival has its visitor"
             self._arrive(ev.visitor, now)
         elif ev.kind == "call":
+            assert ev.counter is not None, "a call has its counter"
             # "Call next" closing the previous visitor: no gap the queue can see.
             direct = ev.counter in self.called
             self._close_ticket(ev.counter, now, no_show=False)
             v = w.choose(ev.counter)
+            assert v is not None, "the world calls only when someone is waiting"
             answer = v.ticket_id
             # Measured as the server measures it: from the later of "counter free" and the
             # called ticket's issue (an idle counter with nobody to call has no gap).
@@ -144,16 +158,19 @@ class DomainReplay:
             self.called[ev.counter] = (v.ticket_id, v.service, now)
             self.last_wait[v.service] = now - v.issued_at
         elif ev.kind in ("finish", "no_show"):
+            assert ev.counter is not None, "a counter finishes"
             self._close_ticket(ev.counter, now, no_show=ev.kind == "no_show")
             self.free_since[ev.counter] = now
         elif ev.kind in ("open", "back"):
+            assert ev.counter is not None, "a counter opens"
             self.free_since[ev.counter] = now
         elif ev.kind == "leave":
+            assert ev.visitor is not None, "a visitor leaves"
             self._observe("observe_leave", True, now - ev.visitor.issued_at)
         self._sms(now)
         return answer
 
-    def _observe(self, name: str, *args) -> None:
+    def _observe(self, name: str, *args: object) -> None:
         method = getattr(self.model, name, None)
         if method is not None:
             method(*args)
@@ -171,9 +188,9 @@ class DomainReplay:
         self.outcomes[v.ticket_id] = o
         est = self.estimates(now).get(v.ticket_id)
         o.estimate = _mean(est)
-        ahead = [x for x in self.world.waiting if x.service == v.service and x is not v]
+        ahead = [x for x in self._world.waiting if x.service == v.service and x is not v]
         position = sum(1 for x in ahead if x.priority or not v.priority)
-        counters = self.world.counters.values()
+        counters = self._world.counters.values()
         open_n = sum(1 for c in counters if c.state == "open" and v.service in c.spec.services)
         planned = sum(1 for c in counters if v.service in c.spec.services
                       and not c.closed_for_today)
@@ -184,7 +201,7 @@ class DomainReplay:
             o.near_at_issue = near_at_issue(est)
 
     def _sms(self, now: float) -> None:
-        owed = [v for v in self.world.waiting if v.phone
+        owed = [v for v in self._world.waiting if v.phone
                 and self.outcomes[v.ticket_id].sms_decided_at is None
                 and not self.outcomes[v.ticket_id].near_at_issue]
         if not owed:
@@ -198,7 +215,7 @@ class DomainReplay:
             if by_time is not None and not isinstance(est, float):
                 near = getattr(est, "reachable", True) and by_time(est)
             else:
-                line = [x for x in self.world.waiting if x.service == v.service]
+                line = [x for x in self._world.waiting if x.service == v.service]
                 ahead = sum(1 for x in line if x is not v and (x.priority or not v.priority)
                             and (x.priority > v.priority or x.issued_at < v.issued_at))
                 near = notify.near_turn(_mean(est), ahead)
@@ -206,7 +223,7 @@ class DomainReplay:
                 self.outcomes[v.ticket_id].sms_decided_at = now
 
 
-def _mean(est) -> float | None:
+def _mean(est: CallEstimate | float | None) -> float | None:
     if est is None or isinstance(est, (int, float)):
         return est
     return est.mean

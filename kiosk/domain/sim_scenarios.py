@@ -9,6 +9,8 @@ configured ones are guesses, off by 0.8-1.3x) and the agents' speeds.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from kiosk.domain.simulation import CounterSpec, Scenario, ServiceSpec
 
@@ -36,7 +38,8 @@ _DAY = _arrivals(("08:30", 1.7), ("09:30", 1.25), ("10:30", 1.0), ("11:30", 0.75
                  ("16:15", 0.4))
 
 
-def _scaled(profile, per_hour: float):
+def _scaled(profile: Iterable[tuple[float, float]],
+            per_hour: float) -> tuple[tuple[float, float], ...]:
     return tuple((at, round(rate * per_hour, 2)) for at, rate in profile)
 
 
@@ -49,7 +52,8 @@ def _services(rng: random.Random, shares: dict[str, float]) -> tuple[ServiceSpec
     return tuple(out)
 
 
-def _counters(rng: random.Random, plan) -> tuple[CounterSpec, ...]:
+def _counters(rng: random.Random,
+              plan: Iterable[tuple[str, str, Sequence[str]]]) -> tuple[CounterSpec, ...]:
     return tuple(
         CounterSpec(cid, tuple(sorted(served)), round(rng.uniform(0.85, 1.2), 3),
                     tuple((_h(a), _h(b)) for a, b in (s.split("-") for s in sessions)))
@@ -107,7 +111,8 @@ def scenario(name: str, site_seed: int = 0) -> Scenario:
 SCENARIOS = ("single", "shared", "lunch", "late", "early")
 
 
-def hours_json(counter: CounterSpec, days=(0, 1, 2, 3, 4)) -> list[dict]:
+def hours_json(counter: CounterSpec,
+               days: Iterable[int] = (0, 1, 2, 3, 4)) -> list[dict[str, Any]]:
     """The counter's planned timetable in the wire format of a service's hours."""
     def fmt(m: float) -> str:
         return f"{int(m // 60):02d}:{int(m % 60):02d}"

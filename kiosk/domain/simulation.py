@@ -33,6 +33,7 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from kiosk.domain.priority import WaitingTicket, choose_next
 
@@ -214,7 +215,7 @@ class World:
         heapq.heappush(self._heap, (at, self._seq, kind, payload))
         self._seq += 1
 
-    def _emit(self, handler: Handler, kind: str, **fields) -> str | None:
+    def _emit(self, handler: Handler, kind: str, **fields: Any) -> str | None:
         self.now = max(self.now, self._last + EPS)  # e.g. "done" then "close": one after
         self._last = self.now
         return handler(Event(self.now, kind, **fields))
@@ -287,7 +288,7 @@ class World:
         else:
             v.absent = True  # gone without a word: a no-show when called
 
-    def _on_session(self, handler: Handler, payload) -> None:
+    def _on_session(self, handler: Handler, payload: tuple[str, float, bool]) -> None:
         cid, end, last = payload
         c = self.counters[cid]
         if c.closed_for_today:
@@ -302,7 +303,7 @@ class World:
         if self._has_work(c):
             self._schedule_call(c, c.rng.uniform(0.2, 1.0))
 
-    def _on_session_end(self, handler: Handler, payload) -> None:
+    def _on_session_end(self, handler: Handler, payload: tuple[str, bool]) -> None:
         cid, last = payload
         c = self.counters[cid]
         if c.state == "closed":
@@ -313,7 +314,7 @@ class World:
             c.after.append(("close", None, False))
         self._settle(handler, c)
 
-    def _on_pause(self, handler: Handler, payload) -> None:
+    def _on_pause(self, handler: Handler, payload: tuple[str, float]) -> None:
         cid, length = payload
         c = self.counters[cid]
         if c.state == "open":
@@ -327,7 +328,7 @@ class World:
             c.after.append(("close", None, True))
             self._settle(handler, c)
 
-    def _on_back(self, handler: Handler, payload) -> None:
+    def _on_back(self, handler: Handler, payload: tuple[str, int]) -> None:
         cid, token = payload
         c = self.counters[cid]
         if c.state != "paused" or token != c.token:
@@ -350,6 +351,7 @@ class World:
             c.call_pending = False
             cid = c.spec.counter_id
             if what == "pause":
+                assert length is not None, "a pause has its length"
                 until = self.now + length
                 c.state, c.pause_until = "paused", until
                 self._emit(handler, "pause", counter=cid, until=until)
@@ -366,7 +368,7 @@ class World:
             c.visitor = None
             self._emit(handler, "finish", counter=c.spec.counter_id)
 
-    def _on_call(self, handler: Handler, payload) -> None:
+    def _on_call(self, handler: Handler, payload: tuple[str, int]) -> None:
         cid, token = payload
         c = self.counters[cid]
         if token != c.token or not c.call_pending:
@@ -402,14 +404,14 @@ class World:
             c.busy_until = self.now + v.served_minutes
             self._push(c.busy_until, "served", (cid, v))
 
-    def _on_absent(self, handler: Handler, payload) -> None:
+    def _on_absent(self, handler: Handler, payload: tuple[str, Visitor]) -> None:
         cid, v = payload
         c = self.counters[cid]
         c.visitor, c.busy_until, c.idle_since = None, None, self.now
         self._emit(handler, "no_show", counter=cid)
         self._next(handler, c)
 
-    def _on_served(self, handler: Handler, payload) -> None:
+    def _on_served(self, handler: Handler, payload: tuple[str, Visitor]) -> None:
         cid, v = payload
         c = self.counters[cid]
         c.busy_until, c.idle_since = None, self.now
@@ -432,7 +434,8 @@ def _visitors(sc: Scenario, rng: random.Random) -> list[Visitor]:
     codes = [s.code for s in sc.services]
     shares = [s.share for s in sc.services]
     numbers = dict.fromkeys(codes, 0)
-    out, t = [], sc.arrivals[0][0]
+    out: list[Visitor] = []
+    t = sc.arrivals[0][0]
     while True:
         t += rng.expovariate(peak * day_factor)
         if t >= sc.issue_end:

@@ -32,6 +32,7 @@ Pure: standard library only.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from kiosk.domain.languages import DEFAULT_LANGUAGE, localized
 
@@ -178,7 +179,7 @@ def render_sms(kind: str, language: str, **fields: object) -> SmsText:
     values = {name: _field(value, language) for name, value in fields.items()}
     if kind == TURN_NEAR:
         if "minutes" in fields:
-            values["minutes"] = str(max(1, round(float(fields["minutes"]))))
+            values["minutes"] = str(max(1, round(float(cast("float | str", fields["minutes"])))))
         if not values.get("place"):
             values["place"] = DEFAULT_PLACE[language]
     try:

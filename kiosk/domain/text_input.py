@@ -21,6 +21,7 @@ before any recursive parser sees it (Python's json raises RecursionError at ~1,0
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 MAX_JSON_DEPTH = 20
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -120,10 +121,10 @@ def json_text_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
-def value_depth(value) -> int:
+def value_depth(value: object) -> int:
     """The nesting depth of decoded JSON (a scalar: 0), without recursion."""
     deepest = 0
-    stack = [(value, 0)]
+    stack: list[tuple[object, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
         if isinstance(item, dict):
@@ -135,7 +136,7 @@ def value_depth(value) -> int:
     return deepest
 
 
-def clean_json_strings(value, *, multiline: bool = True):
+def clean_json_strings(value: Any, *, multiline: bool = True) -> Any:
     """Decoded JSON with every string (keys too) through clean_text (not stripped: the
     structure's own validation decides about blanks); TextInputError as clean_text."""
     if isinstance(value, str):

@@ -18,13 +18,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from kiosk.domain.content import Closure, ContentError, HoursException, OpeningSlot
+from kiosk.domain.content import Closure, ContentError, HoursException, OpeningSlot, Wire
 
 LATE_TOLERANCE_MINUTES = 15.0
 Session = tuple[float | None, float | None]  # (opens_at, closes_at), minutes since midnight
 
 
-def parse_hours(hours) -> tuple[OpeningSlot, ...]:
+def parse_hours(hours: object) -> tuple[OpeningSlot, ...]:
     """A weekly timetable from its wire form; ContentError when malformed."""
     if hours in (None, ""):
         return ()
@@ -36,7 +36,7 @@ def parse_hours(hours) -> tuple[OpeningSlot, ...]:
         raise ContentError(f"malformed hours: {exc}") from exc
 
 
-def parse_exceptions(exceptions) -> tuple[HoursException, ...]:
+def parse_exceptions(exceptions: object) -> tuple[HoursException, ...]:
     """Dated exceptions from their wire form; ContentError when malformed."""
     if exceptions in (None, ""):
         return ()
@@ -50,12 +50,12 @@ def parse_exceptions(exceptions) -> tuple[HoursException, ...]:
         raise ContentError(f"malformed exception: {exc}") from exc
 
 
-def applicable_closures(closures: Iterable, services: Iterable[str]) -> list[HoursException]:
+def applicable_closures(closures: Iterable[Closure | Wire], services: Iterable[str]) -> list[HoursException]:
     """The site-wide closures that close a counter serving `services` (service ids): those
     of the whole site, and those naming every service it serves (a closure of some of
     them leaves the counter serving the others). Wire dicts are parsed."""
     served = set(services)
-    kept = []
+    kept: list[HoursException] = []
     for closure in closures:
         if isinstance(closure, dict):
             closure = Closure.from_wire(closure)
@@ -69,7 +69,8 @@ def _minutes(moment: dt.time) -> float:
     return moment.hour * 60 + moment.minute + moment.second / 60
 
 
-def planned_sessions(hours, exceptions, closures, day: dt.date) -> list[tuple[float, float]] | None:
+def planned_sessions(hours: object, exceptions: object, closures: Iterable[HoursException],
+                     day: dt.date) -> list[tuple[float, float]] | None:
     """The sessions planned on `day`, earliest first; None when the counter has no timetable
     that day (no weekly hours, no exception or closure covering it).
 
@@ -96,7 +97,8 @@ def planned_sessions(hours, exceptions, closures, day: dt.date) -> list[tuple[fl
     return merged
 
 
-def counter_sessions(hours, exceptions, closures, day: dt.date, now_min: float, *,
+def counter_sessions(hours: object, exceptions: object, closures: Iterable[HoursException],
+                     day: dt.date, now_min: float, *,
                      is_open: bool, paused_until_min: float | None, closed_today: bool,
                      busy: bool = False,
                      late_tolerance: float = LATE_TOLERANCE_MINUTES) -> list[Session]:
@@ -154,7 +156,7 @@ def _end_from(plan: Sequence[tuple[float, float]], at: float) -> float | None:
     return None
 
 
-def check_timetable(hours, exceptions) -> None:
+def check_timetable(hours: object, exceptions: object) -> None:
     """Raise ContentError when a counter's timetable or exceptions are malformed."""
     parse_hours(hours)
     parse_exceptions(exceptions)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 def naive_wait_minutes(position: int, mean_service_minutes: float, open_counters: int) -> int | None:
@@ -63,12 +65,12 @@ def shown_wait(mean: float | None, low: float | None, high: float | None, reacha
     lo, hi = _whole(low), _whole(high)
     whole = _whole(mean)
     # A range always holds the number it stands for.
-    if lo is not None and hi is not None:
+    if lo is not None and hi is not None and whole is not None:
         lo, hi = min(lo, whole), max(hi, whole)
     return ShownWait(ESTIMATED, whole, lo, hi)
 
 
-def shown_from_wire(data: dict) -> ShownWait:
+def shown_from_wire(data: Mapping[str, Any]) -> ShownWait:
     """The ShownWait of an API answer (a ticket or a service's queue status); an older
     server sends no `wait_status`: a number is then an estimate, none is unknown."""
     minutes = data.get("estimated_wait_minutes")
@@ -78,7 +80,7 @@ def shown_from_wire(data: dict) -> ShownWait:
     return ShownWait(status, minutes, data.get("wait_low_minutes"), data.get("wait_high_minutes"))
 
 
-def wait_words(shown: ShownWait) -> tuple[str, dict]:
+def wait_words(shown: ShownWait) -> tuple[str, dict[str, int | None]]:
     """The kiosk catalog key and fields that say this wait on a ticket (screen and paper)."""
     if shown.status == SOON:
         return "wait_soon", {}

@@ -19,12 +19,15 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from kiosk.domain.content import (
     KINDS,
     Announcement,
+    Asset,
     Closure,
     ContentError,
+    FloorPlan,
     InfoPage,
     NearbyPlace,
     Offer,
@@ -33,50 +36,11 @@ from kiosk.domain.content import (
     Situation,
     parse_item,
 )
+from kiosk.localstore.schema import SCHEMA as SCHEMA  # re-exported: the tests read it here
+from kiosk.ports import Json
 
-SCHEMA = [
-    # version 1
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE content (
-        kind TEXT NOT NULL,
-        id TEXT NOT NULL,
-        data TEXT NOT NULL,
-        PRIMARY KEY (kind, id)
-    );
-    CREATE TABLE outbox (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL,
-        idempotency_key TEXT NOT NULL UNIQUE,
-        payload TEXT NOT NULL,
-        status TEXT NOT NULL DEFAULT 'pending',
-        attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        claimed_at TEXT,
-        last_error TEXT,
-        result TEXT
-    );
-    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
-    """,
-    # version 2: blocks of ticket numbers leased from the server, issued while offline
-    # (`next` is the first number not yet given to a visitor; next > last: used up).
-    """
-    CREATE TABLE lease (
-        id INTEGER PRIMARY KEY,
-        service TEXT NOT NULL,
-        day TEXT NOT NULL,
-        prefix TEXT NOT NULL,
-        first INTEGER NOT NULL,
-        last INTEGER NOT NULL,
-        next INTEGER NOT NULL,
-        created_at TEXT NOT NULL,
-        UNIQUE (service, day, first)
-    );
-    CREATE INDEX lease_service_day ON lease (service, day);
-    """,
-]
-
+_T = TypeVar("_T")  # what a write transaction returns
+_Item = TypeVar("_Item")  # a content item class of KINDS
 
 # How long finished outbox rows stay: a sent row only until the screens no longer ask for it
 # (an offline ticket's upload is looked up the same day); a refused one two weeks, for an
@@ -118,12 +82,12 @@ class OutboxItem:
     id: int
     kind: str
     idempotency_key: str
-    payload: dict
+    payload: Json
     status: OutboxStatus
     attempts: int
     next_attempt_at: dt.datetime
     last_error: str | None
-    result: dict | None
+    result: Json | None
 
 
 def _now() -> dt.datetime:
@@ -207,7 +171,7 @@ class LocalStore:
                            "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (known,))
             self._write(reset)
 
-    def _write(self, fn):
+    def _write(self, fn: Callable[[sqlite3.Connection], _T]) -> _T:
         """Run fn(db) in one BEGIN IMMEDIATE transaction."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -219,7 +183,7 @@ class LocalStore:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+    def _read(self, sql: str, params: Iterable[object] = ()) -> list[tuple[Any, ...]]:
         with self._lock:
             return self._db.execute(sql, tuple(params)).fetchall()
 
@@ -258,8 +222,8 @@ class LocalStore:
     def apply_content(
         self,
         cursor: str,
-        items: list[dict],
-        deleted: list[dict],
+        items: list[Json],
+        deleted: list[Json],
         full: bool = False,
         etag: str | None = None,
     ) -> int:
@@ -274,7 +238,7 @@ class LocalStore:
         for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("kind"), str):
                 raise ContentError("content item must be an object with a kind")
-            kind, data = item.get("kind"), item.get("data")
+            kind, data = item["kind"], item.get("data")
             if kind not in KINDS:
                 continue
             obj = parse_item(kind, data)
@@ -318,103 +282,107 @@ class LocalStore:
 
         return self._write(apply)
 
-    def _items(self, kind: str) -> list:
+    def _items(self, kind: str, cls: type[_Item]) -> list[_Item]:
+        """The items of `kind` (each a `cls`: the class KINDS maps it to)."""
         out = []
         for (data,) in self._read("SELECT data FROM content WHERE kind = ?", (kind,)):
             try:
-                out.append(parse_item(kind, json.loads(data)))
+                item = parse_item(kind, json.loads(data))
             except (ContentError, ValueError):
                 continue  # validated on the way in; never let one row blank a screen
+            if isinstance(item, cls):
+                out.append(item)
         return out
 
     def poles(self) -> list[Pole]:
-        return sorted(self._items("pole"), key=lambda p: (p.order, p.id))
+        return sorted(self._items("pole", Pole), key=lambda p: (p.order, p.id))
 
     def services(self, pole: str | None = None) -> list[Service]:
-        items = self._items("service")
+        items = self._items("service", Service)
         if pole is not None:
             items = [s for s in items if s.pole == pole]
         return sorted(items, key=lambda s: (s.order, s.id))
 
-    def _one(self, kind: str, id_: str):
+    def _one(self, kind: str, id_: str, cls: type[_Item]) -> _Item | None:
         rows = self._read("SELECT data FROM content WHERE kind = ? AND id = ?", (kind, id_))
         if not rows:
             return None
         try:
-            return parse_item(kind, json.loads(rows[0][0]))
+            item = parse_item(kind, json.loads(rows[0][0]))
         except (ContentError, ValueError):
             return None  # same guard as _items(): a stale row is skipped, never a crash
+        return item if isinstance(item, cls) else None
 
     def service(self, service_id: str) -> Service | None:
-        return self._one("service", service_id)
+        return self._one("service", service_id, Service)
 
     def situations(self) -> list[Situation]:
         """Life situations, in their order. Their `services` may name a service this
         snapshot does not hold (yet): look each up with `service()` and skip the Nones."""
-        return sorted(self._items("situation"), key=lambda s: (s.order, s.id))
+        return sorted(self._items("situation", Situation), key=lambda s: (s.order, s.id))
 
     def situation(self, situation_id: str) -> Situation | None:
-        return self._one("situation", situation_id)
+        return self._one("situation", situation_id, Situation)
 
     def places(self) -> list[NearbyPlace]:
         """Nearby places, in their order (the agents' choice, usually the nearest first)."""
-        return sorted(self._items("place"), key=lambda p: (p.order, p.walking_minutes, p.id))
+        return sorted(self._items("place", NearbyPlace), key=lambda p: (p.order, p.walking_minutes, p.id))
 
     def page(self, page_id: str) -> InfoPage | None:
         """An information page ("carte-citoyenne")."""
-        return self._one("page", page_id)
+        return self._one("page", page_id, InfoPage)
 
     def offers(self, source: str | None = None) -> list[Offer]:
         """Published offers ("carte" or "local" ones, or all), in the agents' order; what
         happens when is the caller's business (kiosk.domain.content.current_offers)."""
-        items = self._items("offer")
+        items = self._items("offer", Offer)
         if source is not None:
             items = [o for o in items if o.source == source]
         return sorted(items, key=lambda o: (o.order, o.id))
 
     def offer(self, offer_id: str) -> Offer | None:
-        return self._one("offer", offer_id)
+        return self._one("offer", offer_id, Offer)
 
     def closures(self) -> list[Closure]:
         """Site-wide exceptions to the opening hours (holidays...), earliest first."""
-        return sorted(self._items("closure"), key=lambda c: (c.starts, c.id))
+        return sorted(self._items("closure", Closure), key=lambda c: (c.starts, c.id))
 
     def announcements(self) -> list[Announcement]:
         """Every announcement held; which ones show now is the caller's business
         (kiosk.domain.content.active_announcements)."""
-        return sorted(self._items("announcement"), key=lambda a: (a.order, a.id))
+        return sorted(self._items("announcement", Announcement), key=lambda a: (a.order, a.id))
 
-    def asset(self, slug: str):
+    def asset(self, slug: str) -> Asset | None:
         """The synced asset (kiosk.domain.content.Asset) content names `slug`, or None; its
         file, once downloaded, is kiosk.sync.assets (<data dir>/assets/<sha256>.<ext>)."""
-        return self._one("asset", slug)
+        return self._one("asset", slug, Asset)
 
-    def assets(self) -> list:
+    def assets(self) -> list[Asset]:
         """Every asset item held (the files the kiosk should have)."""
-        return sorted(self._items("asset"), key=lambda a: a.id)
+        return sorted(self._items("asset", Asset), key=lambda a: a.id)
 
-    def plans(self) -> list:
+    def plans(self) -> list[FloorPlan]:
         """Floor plans agents uploaded (kiosk.domain.content.FloorPlan), in their order."""
-        return sorted(self._items("plan"), key=lambda p: (p.order, p.id))
+        return sorted(self._items("plan", FloorPlan), key=lambda p: (p.order, p.id))
 
-    def plan(self, plan_id: str):
+    def plan(self, plan_id: str) -> FloorPlan | None:
         """The synced floor plan `plan_id` (a service's `plan`), or None: the kiosk then
         shows the plan bundled under that id, without landmarks."""
-        return self._one("plan", plan_id)
+        return self._one("plan", plan_id, FloorPlan)
 
     # -- outbox --------------------------------------------------------------------------
 
-    def enqueue(self, kind: str, payload: dict, idempotency_key: str | None = None) -> OutboxItem:
+    def enqueue(self, kind: str, payload: Json, idempotency_key: str | None = None) -> OutboxItem:
         """Add a write for the server; the key makes every retry of it safe."""
         key = idempotency_key or str(uuid.uuid4())
         now = _iso(self._clock())
 
         def insert(db: sqlite3.Connection) -> int:
-            return db.execute(
+            return int(db.execute(
                 "INSERT INTO outbox (kind, idempotency_key, payload, next_attempt_at, created_at)"
                 " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (kind, key, json.dumps(payload, ensure_ascii=False), now, now),
-            ).fetchone()[0]
+            ).fetchone()[0])
 
         return self.outbox_item(self._write(insert))
 
@@ -429,7 +397,7 @@ class LocalStore:
         return self._to_item(rows[0])
 
     @staticmethod
-    def _to_item(row: tuple) -> OutboxItem:
+    def _to_item(row: tuple[Any, ...]) -> OutboxItem:
         return OutboxItem(
             id=row[0],
             kind=row[1],
@@ -450,7 +418,7 @@ class LocalStore:
         """
         moment = _iso(now or self._clock())
 
-        def claim(db: sqlite3.Connection) -> list[tuple]:
+        def claim(db: sqlite3.Connection) -> list[tuple[Any, ...]]:
             return db.execute(
                 "UPDATE outbox SET status = 'sending', claimed_at = ?, attempts = attempts + 1"
                 " WHERE id IN (SELECT id FROM outbox WHERE status = 'pending'"
@@ -462,7 +430,7 @@ class LocalStore:
 
         return sorted((self._to_item(r) for r in self._write(claim)), key=lambda i: i.id)
 
-    def mark_sent(self, item_id: int, result: dict) -> None:
+    def mark_sent(self, item_id: int, result: Json) -> None:
         """The server has the row: done, and its personal data erased from the kiosk."""
         self._finish(item_id, OutboxStatus.SENT, result=result)
 
@@ -470,7 +438,8 @@ class LocalStore:
         """Refused for good: no retry will need its personal data either."""
         self._finish(item_id, OutboxStatus.FAILED, error=error)
 
-    def _finish(self, item_id, status, result=None, error=None) -> None:
+    def _finish(self, item_id: int, status: str, result: Json | None = None,
+                error: str | None = None) -> None:
         def finish(db: sqlite3.Connection) -> bool:
             row = db.execute("SELECT payload FROM outbox WHERE id = ?", (item_id,)).fetchone()
             payload = json.loads(row[0]) if row else {}
@@ -531,13 +500,13 @@ class LocalStore:
         )
 
     def outbox_depth(self) -> int:
-        return self._read(
+        return int(self._read(
             "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending')"
-        )[0][0]
+        )[0][0])
 
     def outbox_failed(self) -> int:
         """Rows the server refused for good, still held."""
-        return self._read("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")[0][0]
+        return int(self._read("SELECT COUNT(*) FROM outbox WHERE status = 'failed'")[0][0])
 
     def prune_outbox(self, now: dt.datetime | None = None) -> int:
         """Forget finished rows (sent after SENT_KEEP, refused after FAILED_KEEP): the outbox
@@ -568,7 +537,8 @@ class LocalStore:
 
     def leases(self, service: str | None = None, day: str | None = None) -> list[Lease]:
         """Leases held (of a service, of a day), oldest first; used-up ones included."""
-        sql, params = "SELECT service, day, prefix, first, last, next FROM lease WHERE 1 = 1", []
+        sql = "SELECT service, day, prefix, first, last, next FROM lease WHERE 1 = 1"
+        params: list[str] = []
         if service is not None:
             sql, params = sql + " AND service = ?", [*params, service]
         if day is not None:

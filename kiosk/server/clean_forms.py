@@ -70,8 +70,8 @@ class CleanInputMixin:
             self.add_error(field, message)
 
     def _field_of(self, key: str) -> str | None:
-        for name in sorted(self.fields, key=len, reverse=True):
-            posted = self.add_prefix(name)
+        for name in sorted(self.fields, key=len, reverse=True):  # type: ignore[attr-defined]  # mixed into a django Form
+            posted = self.add_prefix(name)  # type: ignore[attr-defined]  # mixed into a django Form
             if key == posted or key.startswith(posted + "_"):  # multi-widgets: name_0...
                 return name
         return None

@@ -1,7 +1,8 @@
 """Start a local server process (demo, end-to-end tests, benchmarks): migrate, load, serve.
 
-Uses the production stack (gunicorn, threads) on loopback; the database is SQLite in
-`data_dir` unless `database_url` says otherwise. No Django import here: it all runs in
+Uses the production stack (gunicorn, threads) on loopback (and on `lan_host` too when set:
+the demo for phones on the same Wi-Fi); the database is SQLite in `data_dir` unless
+`database_url` says otherwise. No Django import here: it all runs in
 child processes, so the caller's settings never leak in.
 """
 
@@ -34,10 +35,16 @@ class LocalServer:
     threads: int = 8
     extra_env: dict = field(default_factory=dict)
     process: subprocess.Popen | None = None
+    lan_host: str = ""  # also served on this address (phones); its URL goes in the QR codes
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def public_url(self) -> str:
+        """The URL phones open (PUBLIC_BASE_URL): the LAN address's, else the loopback one."""
+        return f"http://{self.lan_host}:{self.port}" if self.lan_host else self.url
 
     def env(self) -> dict:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -56,9 +63,10 @@ class LocalServer:
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
             "SECURE_HSTS_SECONDS": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "PUBLIC_BASE_URL": "",
+            "ALLOWED_HOSTS": ",".join(["127.0.0.1", "localhost"] + [self.lan_host] * bool(self.lan_host)),
+            "PUBLIC_BASE_URL": self.public_url if self.lan_host else "",
             "DEMO": "1",  # a local demo / test server: load_demo may create its accounts
+            "SESSION_END_OF_DAY": "",  # a test run or a demo may cross 20:00: 12 h sessions
             **self.extra_env,
         }
         env.pop("DATABASE_URL", None)
@@ -87,7 +95,9 @@ class LocalServer:
         log = open(log_path or self.data_dir / "server.log", "ab")  # noqa: SIM115 - lives with the process
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "kiosk.server.wsgi:application",
-             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
+             "--bind", f"127.0.0.1:{self.port}",
+             *(["--bind", f"{self.lan_host}:{self.port}"] if self.lan_host else []),
+             "--workers", str(self.workers),
              "--threads", str(self.threads), "--timeout", "60", "--graceful-timeout", "5",
              "--access-logfile", "-"],
             env=self.env(), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

@@ -118,7 +118,7 @@ def _who(request: HttpRequest, key: str | Callable[[HttpRequest], str],
         if kiosk is not None:
             return f"kiosk:{kiosk.pk}"
     if key == "ticket" and (view_kwargs or {}).get("token"):
-        return f"ticket:{str(view_kwargs['token'])[:64]}"
+        return f"ticket:{str((view_kwargs or {})['token'])[:64]}"
     return f"ip:{client_ip(request)}"
 
 

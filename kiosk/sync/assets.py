@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from kiosk.ports import ContentSource, KioskStore, KioskTransport, TransportError
 
 if TYPE_CHECKING:
+    from kiosk.domain.content import Asset
     from kiosk.sync.engine import SyncEngine, SyncReport
 
 log = logging.getLogger(__name__)
@@ -119,7 +120,7 @@ class AssetFetcher:
             log.warning("asset index not written: %s", exc)
         return report
 
-    def _download(self, asset) -> None:
+    def _download(self, asset: Asset) -> None:
         data = self.transport.get_asset(asset.sha256)
         fd, tmp = tempfile.mkstemp(prefix=f".{asset.sha256[:12]}.", suffix=".part",
                                    dir=self.directory)
@@ -192,7 +193,7 @@ def pictogram_file(store: ContentSource, synced_dir: str | Path, bundled_dir: st
     return str(bundled) if bundled.exists() else ""
 
 
-def plan_images(store: ContentSource) -> list:
+def plan_images(store: ContentSource) -> list[Asset]:
     """The image of every synced floor plan, as an asset named "plan:<plan id>" (plan images
     travel inside their `plan` item, never as `asset` items: docs/protocol.md)."""
     return [plan.image for plan in store.plans() if plan.image is not None]

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Callable
 
 from kiosk.domain.tickets import format_ticket_number
-from kiosk.ports import KioskStore, KioskTransport, TransportError
+from kiosk.ports import Json, KioskStore, KioskTransport, TransportError
 
 log = logging.getLogger(__name__)
 
@@ -59,14 +59,14 @@ class TicketDesk:
         priority: str = "",
         phone: str | None = None,
         sms_consent: bool = False,
-    ) -> dict:
+    ) -> Json:
         """Ask the server for a ticket; retries reuse one Idempotency-Key, so one ticket at most.
 
         `priority` is a category of TicketIn ("" for none); `phone` (E.164) travels only with
         `sms_consent`, for the "your turn is near" SMS. Blocking: call it from a worker thread.
         """
         key = str(uuid.uuid4())
-        payload: dict = {"service": service_id, "language": language}
+        payload: Json = {"service": service_id, "language": language}
         if priority:
             payload["priority"] = priority
         if phone and sms_consent:
@@ -81,18 +81,18 @@ class TicketDesk:
                 if not exc.retryable:
                     raise TicketUnavailable(str(exc)) from exc
                 try:
-                    ticket = self.issue_offline(service_id, language, priority,
-                                                phone=phone, sms_consent=sms_consent)
+                    offline = self.issue_offline(service_id, language, priority,
+                                                 phone=phone, sms_consent=sms_consent)
                 except sqlite3.Error as store_exc:  # the kiosk's disk is full or failing
                     raise TicketUnavailable(f"kiosk storage unavailable: {store_exc}") from exc
-                if ticket is not None:
-                    return ticket
+                if offline is not None:
+                    return offline
                 if time.monotonic() + self.pause > give_up:
                     raise TicketUnavailable(str(exc)) from exc
                 time.sleep(self.pause)
 
     def issue_offline(self, service_id: str, language: str = "fr", priority: str = "",
-                      phone: str | None = None, sms_consent: bool = False) -> dict | None:
+                      phone: str | None = None, sms_consent: bool = False) -> Json | None:
         """A ticket from this kiosk's lease, queued in the outbox for upload; None when no
         leased number is left for the service today. Its public token is minted here (128
         random bits, as the server's), so its phone link works once it is uploaded. `phone`
@@ -107,7 +107,7 @@ class TicketDesk:
                       if lease.first <= number <= lease.last)
         issued_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         token = secrets.token_urlsafe(16)
-        payload: dict = {"service": service_id, "language": language,
+        payload: Json = {"service": service_id, "language": language,
                          "offline": {"lease_day": day, "number": number, "issued_at": issued_at,
                                      "public_token": token}}
         if priority:
@@ -120,7 +120,7 @@ class TicketDesk:
         return offline_ticket(item.id, service_id, format_ticket_number(prefix, number),
                               issued_at, priority, phone_url=self.phone_link(token), sms=sms)
 
-    def remember_link_base(self, ticket: dict) -> None:
+    def remember_link_base(self, ticket: Json) -> None:
         """Keep where the server's phone links point (PUBLIC_BASE_URL), for offline tickets."""
         token, url = str(ticket.get("id") or ""), str(ticket.get("phone_url") or "")
         if self.store is None or not token or not url.endswith(token):
@@ -144,7 +144,7 @@ class TicketDesk:
             base = f"{self.transport.base_url.rstrip('/')}/t/"
         return f"{base}{token}"
 
-    def ticket_state(self, ticket: dict) -> dict:
+    def ticket_state(self, ticket: Json) -> Json:
         """The latest state known of a ticket this desk gave: an offline ticket becomes the
         server's answer once uploaded; otherwise (and for online tickets) unchanged."""
         if not ticket.get("offline") or ticket.get("outbox_id") is None or self.store is None:
@@ -157,7 +157,7 @@ class TicketDesk:
 
 
 def offline_ticket(outbox_id: int, service_id: str, number: str, issued_at: str,
-                   priority: str = "", phone_url: str = "", sms: bool = False) -> dict:
+                   priority: str = "", phone_url: str = "", sms: bool = False) -> Json:
     """The shape of TicketOut for a ticket not yet known to the server: no id yet, no
     position nor estimate (the kiosk cannot know the queue while offline); its phone link
     (the page says "on its way" until the upload); `sms`: a number waits with it, and the

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 
 from kiosk.domain.content import ContentError
 from kiosk.localstore import OutboxItem
-from kiosk.ports import ContentChanges, KioskStore, KioskTransport, TransportError
+from kiosk.ports import ContentChanges, Json, KioskStore, KioskTransport, TransportError
 from kiosk.sync.assets import fetch_assets
 from kiosk.sync.transport import backoff_seconds
 
 log = logging.getLogger(__name__)
 
 # Which transport call sends which kind of outbox row.
-SENDERS: dict[str, Callable[[KioskTransport, OutboxItem], dict]] = {
+SENDERS: dict[str, Callable[[KioskTransport, OutboxItem], Json]] = {
     "ticket": lambda t, item: t.create_ticket(item.payload, item.idempotency_key),
     "assistance": lambda t, item: t.request_assistance(item.payload, item.idempotency_key),
     "contribution": lambda t, item: t.submit_contribution(item.payload, item.idempotency_key),
@@ -54,7 +54,7 @@ class SyncEngine:
         transport: KioskTransport,
         on_content_changed: Callable[[], None] | None = None,
         on_status: Callable[[SyncReport], None] | None = None,
-        heartbeat: Callable[[SyncReport], dict] | None = None,
+        heartbeat: Callable[[SyncReport], Json] | None = None,
         heartbeat_interval: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
         lease_size: int = 0,
@@ -283,6 +283,7 @@ class SyncEngine:
                 if left <= 0 or self._wake.wait(min(self.push_tick, left)) or stop.is_set():
                     return
             if poll.error is None:
+                assert poll.answer is not None  # no error: the long-poll answered
                 if not poll.answer.changed:
                     continue  # nothing within the wait: ask again for the rest of the delay
                 if since != self._push_synced_since:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import quote
 
 import requests
 
 from kiosk import __version__
-from kiosk.ports import ContentChanges, ContentDelta, TransportError
+from kiosk.ports import ContentChanges, ContentDelta, Json, TransportError
 
 __all__ = ["PROTOCOL_VERSION", "ContentChanges", "ContentDelta", "Transport", "TransportError",
            "backoff_seconds"]
@@ -16,10 +18,17 @@ __all__ = ["PROTOCOL_VERSION", "ContentChanges", "ContentDelta", "Transport", "T
 PROTOCOL_VERSION = 1
 
 
-def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0, rng=random.random) -> float:
+def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0,
+                    rng: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential backoff: a fleet of kiosks never retries in step."""
     # The exponent is capped: a kiosk offline all night must not overflow a float.
-    return rng() * min(cap, base * 2 ** min(max(0, attempt - 1), 30))
+    return rng() * min(cap, base * 2.0 ** min(max(0, attempt - 1), 30))
+
+
+def _body(response: requests.Response) -> Json:
+    """The answer's JSON: an object, by the protocol (callers check the fields they read)."""
+    body: Json = response.json()
+    return body
 
 
 class Transport:
@@ -40,7 +49,7 @@ class Transport:
             }
         )
 
-    def _request(self, method: str, path: str, **kwargs) -> requests.Response:
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout)
         try:
             response = self._session.request(method, f"{self.base_url}/api/v1{path}", **kwargs)
@@ -103,8 +112,9 @@ class Transport:
             session.headers.update(self._session.headers)
         path = "/content/changes"
         try:
+            params: dict[str, str | float] = {"since": since, "wait": wait}
             response = session.get(
-                f"{self.base_url}/api/v1{path}", params={"since": since, "wait": wait},
+                f"{self.base_url}/api/v1{path}", params=params,
                 timeout=(self.timeout, wait + self.timeout),
             )
         except requests.RequestException as exc:
@@ -123,13 +133,13 @@ class Transport:
         except (ValueError, KeyError, TypeError) as exc:
             raise TransportError(f"changes answer unreadable: {exc}", retryable=True) from exc
 
-    def create_ticket(self, payload: dict, idempotency_key: str) -> dict:
+    def create_ticket(self, payload: Json, idempotency_key: str) -> Json:
         response = self._request(
             "POST", "/tickets", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
-        return response.json()
+        return _body(response)
 
-    def create_lease(self, payload: dict, idempotency_key: str) -> dict:
+    def create_lease(self, payload: Json, idempotency_key: str) -> Json:
         """Lease numbers for offline tickets: {"service", "size"} -> {"service", "day",
         "first", "last", "prefix"} (valid on that day only)."""
         response = self._request(
@@ -143,49 +153,49 @@ class Transport:
         except (ValueError, KeyError, TypeError) as exc:
             raise TransportError(f"lease answer unreadable: {exc}", retryable=True) from exc
 
-    def ticket_status(self, ticket_id: str) -> dict:
-        return self._request("GET", f"/tickets/{ticket_id}").json()
+    def ticket_status(self, ticket_id: str) -> Json:
+        return _body(self._request("GET", f"/tickets/{ticket_id}"))
 
-    def request_assistance(self, payload: dict, idempotency_key: str) -> dict:
+    def request_assistance(self, payload: Json, idempotency_key: str) -> Json:
         """Call an agent to the kiosk: {"language": "fr", "note": ""} -> the request
         ({"id", "status": "open"|"handled"|"expired", "agent", ...}). While one is open, the
         server answers that one: asking twice never alerts the agents twice."""
         response = self._request(
             "POST", "/assistance", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
-        return response.json()
+        return _body(response)
 
-    def submit_contribution(self, payload: dict, idempotency_key: str) -> dict:
+    def submit_contribution(self, payload: Json, idempotency_key: str) -> Json:
         """A resident's proposal of a local offer -> {"id", "status": "pending"}; it waits
         for a moderator. 422 (not retryable): the server refused its content."""
         response = self._request(
             "POST", "/contributions", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
-        return response.json()
+        return _body(response)
 
-    def assistance_status(self, request_id: str) -> dict:
+    def assistance_status(self, request_id: str) -> Json:
         """The state of a request made by this kiosk ("handled": an agent is coming)."""
-        return self._request("GET", f"/assistance/{quote(request_id, safe='')}").json()
+        return _body(self._request("GET", f"/assistance/{quote(request_id, safe='')}"))
 
-    def queue_status(self) -> dict:
+    def queue_status(self) -> Json:
         """{"services": {"<service id>": {"waiting", "estimated_wait_minutes", "open_counters"}},
         "at": "<ISO datetime>"}; estimated_wait_minutes is null when unknown."""
         response = self._request("GET", "/queues")
         try:
-            body = response.json()
+            body = _body(response)
             if not isinstance(body.get("services"), dict):
                 raise ValueError("services must be an object")
             return body
         except (ValueError, AttributeError) as exc:
             raise TransportError(f"queue status unreadable: {exc}", retryable=True) from exc
 
-    def heartbeat(self, payload: dict) -> dict:
+    def heartbeat(self, payload: Json) -> Json:
         """Say how this kiosk is: {"version", "cursor", "outbox_depth", "printer": {"state",
         "detail"} | None, "last_error"} -> {"received_at", "stale_after_seconds"}. A server
         older than the heartbeat answers 404 (a TransportError, not retryable)."""
         response = self._request("POST", "/heartbeat", json=payload)
         try:
-            return response.json()
+            return _body(response)
         except ValueError as exc:
             raise TransportError(f"heartbeat answer unreadable: {exc}", retryable=True) from exc
 

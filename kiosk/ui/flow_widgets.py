@@ -178,7 +178,7 @@ class PlanView(FloatLayout):
         sx, sy = left + self.spot_x * width, top - self.spot_y * height
         spot_r = metrics.sp(34)
         rtl = bool(getattr(App.get_running_app(), "rtl", False))
-        placed = []
+        placed: list[tuple[float, float, float, float]] = []
         for marker, (_hid, x, y, _text) in zip(self._markers, self._hotspots, strict=False):
             marker.size = marker.texture_size
             dx, dy = left + x * width, top - y * height
@@ -189,7 +189,7 @@ class PlanView(FloatLayout):
             if rtl:  # read from the right: the name on the dot's left first
                 candidates[0], candidates[1] = candidates[1], candidates[0]
 
-            px, py = min(candidates, key=lambda pos, w=w, h=h: _label_cost(
+            px, py = min(candidates, key=lambda pos, w=w, h=h: _label_cost(  # type: ignore[misc]  # defaults bind this label's size
                 pos, (w, h), (left, top - height, width, height), (sx, sy, spot_r), placed))
             marker.pos = (px, py)
             placed.append((px, py, w, h))

@@ -212,13 +212,20 @@ class FlowsMixin:
 
     def sms_submit(self, typed: str, consent: bool) -> str | None:
         """Validate the typed number; on success issue the ticket. Returns the error key."""
-        from kiosk.domain.phones import PhoneError, normalize_phone  # phonenumbers: on use
+        from kiosk.domain.phones import (  # phonenumbers: on use
+            DEFAULT_SMS_REGIONS,
+            PhoneError,
+            check_sms_region,
+            normalize_phone,
+        )
 
         if self.ticket_draft is None:
             self.go_home()
             return None
         try:
-            phone = normalize_phone(typed)
+            # The server sends SMS to these countries only (settings.SMS_COUNTRIES): a number
+            # it would refuse is said here, before the ticket, never a lost ticket.
+            phone = check_sms_region(normalize_phone(typed), DEFAULT_SMS_REGIONS)
         except PhoneError as exc:
             return f"phone_error_{exc.code}"
         if not consent:

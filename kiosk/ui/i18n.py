@@ -61,7 +61,7 @@ def _load(code: str) -> dict[str, str]:
         try:
             with open(mo_path(code), "rb") as fh:
                 translations = gettext.GNUTranslations(fh)
-            messages = dict(translations._catalog)  # noqa: SLF001 - the parsed catalog itself
+            messages = dict(translations._catalog)  # type: ignore[attr-defined]  # noqa: SLF001 - the parsed catalog itself
             messages.pop("", None)
         except FileNotFoundError:
             if po_path(code).exists():
@@ -110,7 +110,8 @@ def runtime_keys() -> set[str]:
     which no tr(<key>) call shows the extractor: kept in the template and checked too."""
     from kiosk.domain.priorities import PRIORITY_CATEGORIES
 
-    phone_errors = ("empty", "too_long", "invalid_chars", "not_a_number", "invalid", "not_mobile")
+    phone_errors = ("empty", "too_long", "invalid_chars", "not_a_number", "invalid", "not_mobile",
+                    "country")
     return ({c.text_key for c in PRIORITY_CATEGORIES}
             | {f"phone_error_{code}" for code in phone_errors}
             | {"sms_need_consent", "print_no_paper", "print_failed", "waitinfo_sms",
@@ -160,8 +161,8 @@ def _update() -> int:
             catalog = babel_read_po(fh, locale=code)
         catalog.update(template, no_fuzzy_matching=True)
         for message in catalog:
-            if message.id and code != DEFAULT_LANGUAGE and french.get(message.id):
-                message.auto_comments = [f"fr: {french[message.id]}"]
+            if message.id and code != DEFAULT_LANGUAGE and french.get(message.id):  # type: ignore[arg-type]  # a plural id (a tuple) is simply not found
+                message.auto_comments = [f"fr: {french[message.id]}"]  # type: ignore[index]  # a str: found just above
         with open(path, "wb") as fh:
             write_po(fh, catalog, width=100, sort_output=True, ignore_obsolete=True)
         print(f"updated {path}")

@@ -29,7 +29,7 @@ def _translator(language: str):
     def tr(key: str, **fields) -> str:
         return t(key, language, **fields)
 
-    tr.language = language
+    tr.language = language  # type: ignore[attr-defined]  # a function attribute: its language
     return tr
 
 

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 _ARABIC_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": None})
 _WORD = re.compile(r"\w+")
@@ -60,7 +61,7 @@ def _matches(word: str, text: str) -> bool:
     return len(word) >= 4 and word in text
 
 
-def search(query: str, items: Iterable[tuple[str, object]], lang: str) -> list[Hit]:
+def search(query: str, items: Iterable[tuple[str, Any]], lang: str) -> list[Hit]:
     """The items matching every word of `query`, best first; `items` are (kind, item)."""
     words = [w for w in _WORD.findall(fold(query)) if w]
     if not words:

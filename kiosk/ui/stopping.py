@@ -73,7 +73,9 @@ def _begin(app) -> None:
         if Clock.frames_displayed < target and time.monotonic() < until:
             Clock.schedule_once(when_drawn, 0)
             return
-        app.stop()  # on_stop releases the threads, the printer and the store
+        log.info("stop: 'back soon' screen drawn %.2f s after the signal",
+                 time.monotonic() - app.stop_requested)
+        app.stop()  # on_stop releases the threads and the devices
 
     Clock.schedule_once(when_drawn, 0)
 

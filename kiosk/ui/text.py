@@ -91,9 +91,9 @@ def font_coverage(path: str | Path) -> Coverage:
         ranges.extend(zip(flat[0::3], flat[1::3], strict=True))
     elif table4 is not None:
         segments = struct.unpack_from(">H", data, table4 + 6)[0] // 2
-        ends = struct.unpack_from(f">{segments}H", data, table4 + 14)
-        starts = struct.unpack_from(f">{segments}H", data, table4 + 16 + 2 * segments)
-        ranges.extend((s, e) for s, e in zip(starts, ends, strict=True) if s != 0xFFFF)
+        seg_ends = struct.unpack_from(f">{segments}H", data, table4 + 14)
+        seg_starts = struct.unpack_from(f">{segments}H", data, table4 + 16 + 2 * segments)
+        ranges.extend((s, e) for s, e in zip(seg_starts, seg_ends, strict=True) if s != 0xFFFF)
     else:
         return Coverage.everything()
     if not ranges:

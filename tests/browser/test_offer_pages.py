@@ -51,7 +51,7 @@ def test_the_offer_page_in_french(phone, server, screenshots):
     assert fits_the_phone(phone)
     phone.screenshot(path=str(screenshots / "offer-page-fr.png"), full_page=True)
     phone.click('[data-testid="card-note"] a')
-    phone.wait_for_url("**/carte?lang=fr")
+    phone.wait_for_url("**/carte?lang=fr&site=paris-19")  # within its site
     assert phone.problems == []
 
 
@@ -71,5 +71,5 @@ def test_the_carte_page_in_french(phone, server, screenshots):
     assert fits_the_phone(phone)
     phone.screenshot(path=str(screenshots / "carte-page-fr.png"), full_page=True)
     offers.first.click()
-    phone.wait_for_url(f"**/o/{OFFER}?lang=fr")
+    phone.wait_for_url(f"**/o/{OFFER}?lang=fr&site=paris-19")
     assert phone.problems == []

@@ -47,7 +47,7 @@ def test_the_form_and_its_errors_on_a_phone(phone, server, screenshots):  # noqa
     phone.select_option('[name="category"]', "swap")
     phone.fill('[name="where"]', "Jardin partagé, rue de Meaux")
     phone.click('[data-testid="submit"]')
-    phone.wait_for_url("**/proposer?lang=fr&merci=1")
+    phone.wait_for_url("**/proposer?lang=fr&site=paris-19&merci=1")  # its site kept
     assert phone.locator('[data-testid="thanks"]').is_visible()
     phone.screenshot(path=str(screenshots / "propose-thanks.png"), full_page=True)
     assert phone.problems == []

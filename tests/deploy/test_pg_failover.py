@@ -78,7 +78,9 @@ def issue(server: LocalServer, service: str, n: int) -> list[str]:
 
 def test_replica_promoted_after_the_primary_is_lost(pg_dir, tmp_path):
     primary, replica = pg_dir / "primary", pg_dir / "replica"
-    p_port, r_port = free_port(), free_port()
+    p_port = r_port = free_port()
+    while r_port == p_port:  # free_port may hand out the same free port twice
+        r_port = free_port()
     # 1. The primary, with one synchronous standby named replica1 (README, step 1).
     pg("initdb", "-D", str(primary), "-U", "postgres", "--auth=trust", "-E", "UTF8",
        "--locale=C.UTF-8")

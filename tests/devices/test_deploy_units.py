@@ -40,6 +40,14 @@ def test_the_kiosk_unit():
     assert unit("carrefour-kiosk.service")["Unit"]["BindsTo"] == "carrefour-xorg.service"
 
 
+def test_the_kiosk_is_stopped_by_sigterm_well_before_sigkill():
+    service = unit("carrefour-kiosk.service")["Service"]
+    assert service.get("KillSignal", "SIGTERM") == "SIGTERM"  # what kiosk/ui/stopping.py handles
+    assert service["KillMode"] == "control-group"
+    # The kiosk exits within 3 s (tests/ui/test_clean_stop.py): SIGKILL only as a margin.
+    assert 3 < int(service["TimeoutStopSec"]) <= 30
+
+
 def test_the_x_server_never_blanks_and_hides_the_cursor():
     start = unit("carrefour-xorg.service")["Service"]["ExecStart"]
     for flag in ("-nocursor", "-s 0", "-dpms", "-nolisten tcp", "-noreset"):

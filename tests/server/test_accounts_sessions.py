@@ -31,12 +31,17 @@ def test_the_session_ends_at_the_end_of_the_day_or_after_twelve_hours(login, end
     assert session_end(login, "20:00", 12) == end
 
 
+def test_without_an_end_of_day_the_session_lasts_the_maximum():
+    assert session_end(at(10, 19, 59), "", 12) == at(11, 7, 59)
+
+
 @pytest.fixture
 def agent(db, settings, tmp_path):
     from django.contrib.auth import get_user_model
 
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
+    settings.SESSION_END_OF_DAY = "20:00"  # as in production
     return get_user_model().objects.create_user(USERNAME, password=PASSWORD)
 
 

@@ -59,12 +59,12 @@ def test_the_phone_service_page_lists_the_special_days_ahead(client, demo):
     soon = timezone.localdate() + dt.timedelta(days=3)
     Closure.objects.create(site=demo, slug="formation", starts=soon,
                            reason={"fr": "Formation des agents", "en": "Staff training"})
-    page = client.get("/s/naissance?lang=fr").content.decode()
+    page = client.get("/s/naissance?lang=fr&site=paris-19").content.decode()
     assert "Jours particuliers à venir" in page
     assert f"{soon:%d/%m}" in page and "Formation des agents" in page
-    english = client.get("/s/naissance?lang=en").content.decode()
+    english = client.get("/s/naissance?lang=en&site=paris-19").content.decode()
     assert "Special days ahead" in english and "Staff training" in english
     far = Closure.objects.get(slug="formation")
     far.starts = timezone.localdate() + dt.timedelta(days=40)
     far.save()
-    assert "Formation des agents" not in client.get("/s/naissance?lang=fr").content.decode()
+    assert "Formation des agents" not in client.get("/s/naissance?lang=fr&site=paris-19").content.decode()

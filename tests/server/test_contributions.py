@@ -15,7 +15,7 @@ from tests.server.test_situations_places import delta, items
 
 pytestmark = pytest.mark.django_db
 
-URL = "/proposer?lang=fr"
+URL = "/proposer?lang=fr&site=paris-19"
 
 
 def offers():
@@ -59,9 +59,9 @@ def test_the_form_shows_every_field_and_the_privacy_notice(client, demo):
         assert f'for="{field}"' in html  # every field has its label
     assert "Vos données" in html and "effacé quand la proposition est refusée" in html
     assert "<script" not in html
-    english = client.get("/proposer?lang=en").content.decode()
+    english = client.get("/proposer?lang=en&site=paris-19").content.decode()
     assert "Your data" in english and "Send my proposal" in english
-    wolof = client.get("/proposer?lang=wo").content.decode()  # the kiosk's QR: ?lang=wo
+    wolof = client.get("/proposer?lang=wo&site=paris-19").content.decode()  # the kiosk's QR: ?lang=wo
     assert '<html lang="wo"' in wolof and "Yónnee sama digle" in wolof
     assert "Envoyer ma proposition" not in wolof
 
@@ -178,7 +178,7 @@ def test_bad_input_gives_errors_next_to_the_fields_and_creates_nothing(
 
 
 def test_errors_are_in_english_with_lang_en(client, demo):
-    html = client.post("/proposer?lang=en", form(title="")).content.decode()
+    html = client.post("/proposer?lang=en&site=paris-19", form(title="")).content.decode()
     assert "Give your offer a title." in html
 
 
@@ -200,9 +200,13 @@ def test_the_site_is_chosen_by_the_query_when_there_are_several(client, demo):
     from kiosk.server.content.models import Site
 
     Site.objects.create(slug="paris-20", name="Mairie du 20e")
-    assert client.get(URL).status_code == 404
-    assert client.get(URL + "&site=paris-20").status_code == 200
-    client.post(URL + "&site=paris-20", form())
+    choice = client.get("/proposer?lang=en")  # an old QR code, without the site
+    assert choice.status_code == 300  # which town hall? (never a bare 404)
+    for site in Site.objects.all():
+        assert f'href="/proposer?site={site.slug}&amp;lang=en"' in choice.content.decode()
+    assert client.get("/proposer?site=paris-99").status_code == 404
+    assert client.get("/proposer?lang=fr&site=paris-20").status_code == 200
+    client.post("/proposer?lang=fr&site=paris-20", form())
     assert offers().get().site.slug == "paris-20"
 
 

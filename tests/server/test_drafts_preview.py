@@ -166,31 +166,31 @@ def test_the_phone_pages_hide_drafts(client, demo):
     from kiosk.server.content.models import Closure, InfoPage, Offer, Service
 
     service = Service.objects.get(site=demo, slug="naissance")
-    assert client.get("/s/naissance").status_code == 200
+    assert client.get("/s/naissance?site=paris-19").status_code == 200
     set_published(service, False)
-    assert client.get("/s/naissance").status_code == 404
+    assert client.get("/s/naissance?site=paris-19").status_code == 404
     set_published(service, True)
     set_published(service.pole, False)  # a draft pole hides its services here too
-    assert client.get("/s/naissance").status_code == 404
+    assert client.get("/s/naissance?site=paris-19").status_code == 404
     set_published(service.pole, True)
 
     # A draft closure does not change the hours shown.
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     Closure.objects.create(site=demo, slug="essai", starts=tomorrow,
                            reason={"fr": "Fermeture en préparation"}, published=False)
-    assert "Fermeture en préparation" not in client.get("/s/naissance").content.decode()
+    assert "Fermeture en préparation" not in client.get("/s/naissance?site=paris-19").content.decode()
     Closure.objects.filter(slug="essai").update(published=True)
-    assert "Fermeture en préparation" in client.get("/s/naissance").content.decode()
+    assert "Fermeture en préparation" in client.get("/s/naissance?site=paris-19").content.decode()
 
     page = InfoPage.objects.get(site=demo, slug="carte-citoyenne")
-    assert client.get("/carte").status_code == 200
+    assert client.get("/carte?site=paris-19").status_code == 200
     set_published(page, False)
-    assert client.get("/carte").status_code == 404
+    assert client.get("/carte?site=paris-19").status_code == 404
 
     offer = Offer.objects.filter(site=demo, published=True).first()
-    assert client.get(f"/o/{offer.slug}").status_code == 200
+    assert client.get(f"/o/{offer.slug}?site=paris-19").status_code == 200
     set_published(offer, False)
-    assert client.get(f"/o/{offer.slug}").status_code == 404
+    assert client.get(f"/o/{offer.slug}?site=paris-19").status_code == 404
 
 
 # -- the back-office ------------------------------------------------------------------------

@@ -271,3 +271,32 @@ def test_the_console_actions_are_logged_as_counter_events(q):
                  .values_list("kind", flat=True))
     assert kinds == ["open", "pause", "back", "close", "open", "close"]
     assert CounterEvent.objects.get(counter=q.g, kind="pause").until is not None
+
+
+def test_an_agent_finishing_before_lunch_calls_nobody_until_the_afternoon(q):
+    """Open since the morning and still serving at 12:05 after a session ending at 12:00:
+    the agent finishes that visitor and goes to lunch; a ticket taken then is called in the
+    afternoon (13:30), not "in a few minutes" as if the break were worked through. An agent
+    who opened during the break (back early) does serve."""
+    from kiosk.server.queueing import counter_actions as ca
+
+    q.g.hours = [{"days": WEEKDAYS, "open": "08:30", "close": "12:00"},
+                 {"days": WEEKDAYS, "open": "13:30", "close": "17:00"}]
+    q.g.save()
+    day = timezone.localdate()
+    at = lambda h, m: timezone.make_aware(dt.datetime.combine(day, dt.time(h, m)))  # noqa: E731
+    q.clock.now = at(8, 30)
+    ca.do_open_counter(q.g)
+    q.clock.now = at(11, 50)
+    issue(q.a)
+    assert ca.do_call_next(q.g) is not None
+    q.clock.now = at(12, 5)
+    late = fresh(issue(q.a))
+    assert late.wait_status_at_issue == "estimated"
+    assert late.estimate_at_issue >= 85  # not before 13:30
+    ca.do_finish_current(q.g)
+    ca.do_close_counter(q.g)
+    q.clock.now = at(13, 15)
+    ca.do_open_counter(q.g)  # back before the afternoon session: serving already
+    early = fresh(issue(q.a))
+    assert early.estimate_at_issue is not None and early.estimate_at_issue < 30

@@ -76,7 +76,7 @@ def test_the_offer_page_in_french(client, demo):
     assert "Chaque samedi, 10:00–11:30" in page
     assert "Dès 7 ans" in page and "25 places" in page
     assert f'href="{offer["link"]}" rel="noopener noreferrer"' in page
-    assert 'href="/carte?lang=fr"' in page  # how to get the card
+    assert 'href="/carte?lang=fr&amp;site=paris-19"' in page  # how to get the card
     assert "csrfmiddlewaretoken" not in page  # no form, no login, no personal data
 
 
@@ -96,7 +96,7 @@ def test_the_offer_page_in_arabic_and_the_french_fallback(client, demo):
     assert offer["title"]["ar"] in page
     assert "مع بطاقة المواطنة" in page
     assert "9 دقائق سيرًا من البلدية" in page
-    assert 'href="/carte?lang=ar"' in page
+    assert 'href="/carte?lang=ar&amp;site=paris-19"' in page  # its own site's Carte
     wo = client.get(f"/o/{offer['id']}?lang=wo").content.decode()
     assert 'lang="wo"' in wo and 'dir="ltr"' in wo
     title = offer["title"].get("wo") or offer["title"]["fr"]
@@ -149,14 +149,14 @@ def test_the_carte_page_lists_current_carte_offers_only(client, demo):
     for paragraph in carte["body"]:
         assert paragraph["fr"].replace("'", "&#x27;") in page
     for offer in demo_data()["offers"]:
-        listed = f'href="/o/{offer["id"]}?lang=fr"' in page
+        listed = f'href="/o/{offer["id"]}?lang=fr&amp;site=paris-19"' in page
         assert listed == (offer["source"] == "carte"), offer["id"]
-    assert "Offre à venir" in page and 'href="/o/bientot?lang=fr"' in page
+    assert "Offre à venir" in page and 'href="/o/bientot?lang=fr&amp;site=paris-19"' in page
     assert "Offre terminée" not in page and "Offre dépubliée" not in page
 
 
 def test_the_carte_page_in_arabic(client, demo):
     page = client.get("/carte?lang=ar&site=paris-19").content.decode()
     assert 'dir="rtl"' in page and demo_data()["pages"][0]["title"]["ar"] in page
-    assert 'href="/o/heure-du-conte?lang=ar"' in page
+    assert 'href="/o/heure-du-conte?lang=ar&amp;site=paris-19"' in page
     assert client.get("/carte?site=paris-20").status_code == 404

@@ -138,13 +138,13 @@ def pages(client, world, code: str) -> dict[str, str]:
         "phone called (?lang)": (f"/t/{world['called'].public_token}?lang={code}", {}),
         "phone on its way": (f"/t/{'A' * 22}?lang={code}", {}),
         "phone unknown link": (f"/t/{'!' * 5}?lang={code}", {}),
-        "service": (f"/s/{world['info'].slug}?lang={code}", {}),
-        "offer": (f"/o/{world['offer'].slug}?lang={code}", {}),
-        "carte": (f"/carte?lang={code}", {}),
-        "proposer": (f"/proposer?lang={code}", {}),
-        "proposer thanks": (f"/proposer?lang={code}&merci=1", {}),
+        "service": (f"/s/{world['info'].slug}?lang={code}&site=paris-19", {}),
+        "offer": (f"/o/{world['offer'].slug}?lang={code}&site=paris-19", {}),
+        "carte": (f"/carte?lang={code}&site=paris-19", {}),
+        "proposer": (f"/proposer?lang={code}&site=paris-19", {}),
+        "proposer thanks": (f"/proposer?lang={code}&merci=1&site=paris-19", {}),
         "board": (f"/ecran/{site.slug}/?lang={code}", {}),
-        "unknown service": (f"/s/pas-un-service?lang={code}", {}),
+        "unknown service": (f"/s/pas-un-service?lang={code}&site=paris-19", {}),
         "unknown page (Accept-Language)": ("/nulle-part/", {"HTTP_ACCEPT_LANGUAGE": code}),
     }
     out = {}
@@ -153,7 +153,7 @@ def pages(client, world, code: str) -> dict[str, str]:
         assert response.status_code in (200, 404), (name, response.status_code)
         out[name] = response.content.decode()
     # The proposal form with its errors (a title too long, no category).
-    response = client.post(f"/proposer?lang={code}", {"title": "x" * 500, "category": ""})
+    response = client.post(f"/proposer?lang={code}&site=paris-19", {"title": "x" * 500, "category": ""})
     out["proposer errors"] = response.content.decode()
     return out
 
@@ -232,10 +232,10 @@ def test_compiled_catalogs_are_what_django_reads(tmp_path, monkeypatch):
 
 
 def test_accept_language_when_no_lang_and_no_ticket(client, world):
-    page = client.get(f"/s/{world['info'].slug}", HTTP_ACCEPT_LANGUAGE="ar,fr;q=0.5")
+    page = client.get(f"/s/{world['info'].slug}?site=paris-19", HTTP_ACCEPT_LANGUAGE="ar,fr;q=0.5")
     assert page["Content-Language"] == "ar"
     assert '<html lang="ar" dir="rtl">' in page.content.decode()
-    asked = client.get(f"/s/{world['info'].slug}?lang=zh", HTTP_ACCEPT_LANGUAGE="ar")
+    asked = client.get(f"/s/{world['info'].slug}?lang=zh&site=paris-19", HTTP_ACCEPT_LANGUAGE="ar")
     assert '<html lang="zh" dir="ltr">' in asked.content.decode()
     # The ticket's own language beats the browser's; ?lang beats both.
     token = world["waiting"]["wo"].public_token
@@ -268,7 +268,7 @@ def test_a_french_fallback_is_marked_french(client, world):
     Service.objects.filter(pk=service.pk).update(
         name={"fr": "Déclaration de naissance", "bm": "Bangeli sɛbɛn"},
         place={"fr": "Rez-de-chaussée, porte B"})
-    page = client.get(f"/s/{service.slug}?lang=bm").content.decode()
+    page = client.get(f"/s/{service.slug}?lang=bm&site=paris-19").content.decode()
     assert '<span lang="fr" dir="ltr">Rez-de-chaussée, porte B</span>' in page
     assert ">Bangeli sɛbɛn<" in page and '<span lang="fr" dir="ltr">Déclaration' not in page
     assert "<title>Bangeli sɛbɛn — Meri</title>" in page  # plain text in the title

@@ -198,14 +198,15 @@ def test_the_demo_counter_agent_is_kept_out(client, demo):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_a_superuser_sees_both_sites(client, demo, paris20):
+def test_a_superuser_sees_every_site(client, demo, paris18, paris20):
     from kiosk.server.content.models import Service
 
     boss = make_agent("chef", superuser=True)
     page = login(client, boss).get("/admin/content/service/")
     shown = {s.pk for s in page.context["cl"].result_list}
     assert shown == set(Service.objects.values_list("pk", flat=True))
-    assert {s.site_id for s in Service.objects.filter(pk__in=shown)} == {demo.pk, paris20.pk}
+    assert ({s.site_id for s in Service.objects.filter(pk__in=shown)}
+            == {demo.pk, paris18.pk, paris20.pk})
     other = Service.objects.get(site=paris20)
     assert client.get(f"/admin/content/service/{other.pk}/change/").status_code == 200
     assert client.get("/admin/content/site/add/").status_code == 200
@@ -226,4 +227,4 @@ def test_a_site_admin_manages_their_own_site_only(client, demo, paris20):
     assert client.get(f"/admin/content/site/{paris20.pk}/delete/").status_code == 403
     service = Service.objects.filter(site=demo).first()
     assert client.get(f"/admin/content/service/{service.pk}/change/").status_code in (302, 403, 404)
-    assert Site.objects.count() == 2
+    assert Site.objects.count() == 3  # the 19e, the demo's 18e and the 20e: none added

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_simulated_day_through_the_server(settings, tmp_path):
-    from kiosk.server.queueing.models import Ticket
+    from kiosk.server.queueing.models import CounterEvent, Ticket
     from tests.bench.wait_server import BASE_DATE, run_scenario
 
     settings.STATIC_ROOT = tmp_path / "static"
@@ -23,6 +23,12 @@ def test_one_simulated_day_through_the_server(settings, tmp_path):
     outcomes, stats = run_scenario("single", days=1)
 
     assert timezone.now is real_now  # the simulated clock is gone
+    # Rows stamped by a field's default=timezone.now (the console's counter events) are on
+    # the simulated day too: else the fit never sees an opening and learns lunch as a gap.
+    events = CounterEvent.objects.filter(counter__site__slug__startswith="bench-single")
+    assert events.exists()
+    assert {timezone.localdate(at) for at in events.values_list("at", flat=True)} == {BASE_DATE}
+    assert CounterEvent._meta.get_field("at").default is real_now  # restored
     assert stats["mismatches"] == 0  # do_call_next chose the world's ticket every time
     tickets = Ticket.objects.filter(day=BASE_DATE)
     assert stats["tickets"] == tickets.count() == len(outcomes) > 10

@@ -19,8 +19,11 @@ ENDS_AT = "carrefour_ends_at"  # POSIX seconds
 
 
 def session_end(now: dt.datetime, end_of_day: str, max_hours: int) -> dt.datetime:
-    """The next `end_of_day` ("HH:MM", local time) after `now`, at most `max_hours` away."""
+    """The next `end_of_day` ("HH:MM", local time) after `now`, at most `max_hours` away
+    ("" for no end of day: the test and demo servers, whose runs may cross it)."""
     local = timezone.localtime(now)
+    if not end_of_day:
+        return local + dt.timedelta(hours=max_hours)
     hour, minute = (int(part) for part in end_of_day.split(":"))
     end = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
     if end <= local:  # logged in after the end of the day: tomorrow's, capped below

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
 from pydantic import AfterValidator
@@ -41,7 +41,8 @@ def text_type(max_length: int, *, multiline: bool = False, lenient: bool = False
 def text_field(default, max_length: int, description: str, *, multiline: bool = False,
                lenient: bool = False):
     """The Field of a text_type: its length and refused characters in the OpenAPI."""
-    extra = {} if lenient else {"pattern": MULTILINE_PATTERN if multiline else ONE_LINE_PATTERN}
+    extra: dict[str, Any] = ({} if lenient else
+                             {"pattern": MULTILINE_PATTERN if multiline else ONE_LINE_PATTERN})
     return Field(default, max_length=max_length, description=description,
                  json_schema_extra=extra)
 

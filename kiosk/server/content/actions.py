@@ -137,7 +137,7 @@ def _rewrite(model, field: str, many: bool, site_id: int, old: str, new: str | N
                 if slug is not None and slug not in renamed:
                     renamed.append(slug)
         elif value == old:
-            renamed = new or ""
+            renamed = new or ""  # type: ignore[assignment]  # a text field: a str
         else:
             continue
         setattr(row, field, renamed)

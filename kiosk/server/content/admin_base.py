@@ -49,7 +49,7 @@ class SiteScopedAdmin:
         cache = request.__dict__.setdefault("_carrefour_scope", {})
         if self.scope_roles not in cache:
             cache[self.scope_roles] = set(
-                sites_where(user, *self.scope_roles).values_list("pk", flat=True))
+                sites_where(user, *self.scope_roles).values_list("pk", flat=True))  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
         return cache[self.scope_roles]
 
     def in_scope(self, request, site_id) -> bool:

@@ -49,13 +49,13 @@ def remember(instance) -> None:
 
 def saved(instance, created: bool) -> None:
     """After a save: log the row's change, and those of the items carrying part of it."""
-    kind = KINDS.of(instance).name
+    kind = KINDS.of(instance).name  # type: ignore[union-attr]  # connected for KINDS models only
     site_id = instance.site_id
     old = getattr(instance, "_old_slug", None)
     renamed = bool(old) and old != instance.slug
     if not (_plan_image(instance) or _draft_all_along(instance, created)):
         if renamed:
-            do_record_change(site_id, kind, old, deleted=True)
+            do_record_change(site_id, kind, old, deleted=True)  # type: ignore[arg-type]  # renamed: old is set
         do_record_change(site_id, kind, instance.slug)
     # A service carries its pole's slug, and a draft pole hides its services.
     toggled = getattr(instance, "_old_published", None) not in (
@@ -76,7 +76,7 @@ def deleted(instance) -> None:
     """After a delete (cascades included): the kiosks drop the item."""
     if isinstance(instance, Asset) and instance.kind == "plan":
         return  # never sent as an asset item
-    do_record_change(instance.site_id, KINDS.of(instance).name, instance.slug, deleted=True)
+    do_record_change(instance.site_id, KINDS.of(instance).name, instance.slug, deleted=True)  # type: ignore[union-attr]  # connected for KINDS models only
 
 
 def _has(instance, name: str) -> bool:

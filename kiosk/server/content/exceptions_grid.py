@@ -51,7 +51,8 @@ def exception_rows(value, name: str) -> list[dict]:
     for item in value if isinstance(value, list) else []:
         if not isinstance(item, dict):
             continue
-        reason = item.get("reason") if isinstance(item.get("reason"), dict) else {}
+        reason = item.get("reason")
+        reason = reason if isinstance(reason, dict) else {}
         more = {k: v for k, v in reason.items() if k != "fr"}
         rows.append({"from": str(item.get("from") or ""), "to": str(item.get("to") or ""),
                      "pairs": sorted((str(h.get("open", "")), str(h.get("close", "")))

@@ -156,7 +156,7 @@ class Registry:
     def of(self, model_or_obj) -> ContentKind | None:
         """The kind of a model (or of an instance; a proxy model counts as its concrete one)."""
         model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
-        model = model._meta.concrete_model
+        model = model._meta.concrete_model  # type: ignore[attr-defined]  # a Django model class
         return next((k for k in self if k.model is model), None)
 
 

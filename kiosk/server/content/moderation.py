@@ -58,7 +58,7 @@ class PendingOfferAdmin(admin.ModelAdmin):
             return None
         if not hasattr(request, "_moderated_sites"):
             request._moderated_sites = set(
-                sites_where(request.user, Role.MODERATOR).values_list("pk", flat=True))
+                sites_where(request.user, Role.MODERATOR).values_list("pk", flat=True))  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
         return request._moderated_sites
 
     def _may(self, request, obj=None) -> bool:

@@ -336,6 +336,7 @@ def render_preview(request, obj, change_url: str):
     words = Words(lang.code)
     notes: list[str] = []
     kind = KINDS.of(obj)
+    assert kind is not None, "previews are routed for the KINDS models only"
     try:
         screen = kind.preview_builder(obj, lang.code, words, request, notes)
         error = ""

@@ -86,19 +86,19 @@ class PublishableAdmin:
 
     def _set_published(self, request, queryset, value: bool) -> None:
         objs = list(queryset)
-        if not all(self.in_scope(request, site_id_of(obj)) for obj in objs):
+        if not all(self.in_scope(request, site_id_of(obj)) for obj in objs):  # type: ignore[attr-defined]  # mixed into a ModelAdmin
             raise PermissionDenied("ce site n'est pas le vôtre")
         done = 0
         for obj in objs:
             try:  # an offer proposed by a resident is published by approving it
                 done += (do_publish if value else do_unpublish)(obj, request.user)
             except ValidationError as exc:
-                self.message_user(request, f"« {obj} » : {' '.join(exc.messages)}",
+                self.message_user(request, f"« {obj} » : {' '.join(exc.messages)}",  # type: ignore[attr-defined]  # mixed into a ModelAdmin
                                   messages.ERROR)
         if done:
             what = "publié(s) : visible(s) sur les bornes" if value else \
                 "repassé(s) en brouillon : retiré(s) des bornes"
-            self.message_user(request, f"{done} élément(s) {what}.", messages.SUCCESS)
+            self.message_user(request, f"{done} élément(s) {what}.", messages.SUCCESS)  # type: ignore[attr-defined]  # mixed into a ModelAdmin
 
     # -- « Aperçu borne » -------------------------------------------------------------------
 

@@ -110,7 +110,7 @@ def send_one(message: SmsMessage, gateway: SmsGateway) -> str:
     if not phone:
         status, detail = SmsMessage.Status.CANCELLED, "number erased before sending"
         SmsMessage.objects.filter(pk=message.pk).update(status=status, detail=detail)
-        return status
+        return status  # type: ignore[return-value]  # a TextChoices member: Django's types are not installed
     try:  # again here: a number kept before SMS_COUNTRIES changed never goes out either
         check_sms_region(phone, settings.SMS_COUNTRIES)
     except PhoneError:
@@ -118,7 +118,7 @@ def send_one(message: SmsMessage, gateway: SmsGateway) -> str:
         SmsMessage.objects.filter(pk=message.pk).update(status=status, detail=detail)
         log.info("sms %s %s to %s: not sent (country)", message.kind, message.ticket.display,
                  mask_phone(phone))
-        return status
+        return status  # type: ignore[return-value]  # a TextChoices member: Django's types are not installed
     result = gateway.send(phone, message.text, message.coding, message.ref)
     fields = {"attempts": message.attempts + 1, "detail": result.detail[:200]}
     if result.accepted:
@@ -161,12 +161,12 @@ def record_delivery_report(report: DeliveryReport) -> SmsMessage | None:
     new = DLR_STATUS.get(report.status)
     fields = {"detail": f"dlr {report.status} {report.answer}"[:200]}
     if new is not None and message.status not in (SmsMessage.Status.DELIVERED,):
-        fields["status"] = new
+        fields["status"] = new  # type: ignore[assignment]  # a TextChoices member: Django's types are not installed
         if new == SmsMessage.Status.DELIVERED:
             fields["delivered_at"] = timezone.now()
     elif new is None and message.status in (SmsMessage.Status.SENDING, SmsMessage.Status.UNKNOWN):
         # The SMSC has it: the send went through after all.
-        fields["status"] = SmsMessage.Status.SENT
+        fields["status"] = SmsMessage.Status.SENT  # type: ignore[assignment]  # a TextChoices member: Django's types are not installed
     SmsMessage.objects.filter(pk=message.pk).update(**fields)
     message.refresh_from_db()
     return message

@@ -27,7 +27,7 @@ from kiosk.server.queueing.ordering import as_waiting, recent_priority_calls, wa
 
 
 def check_counter_agent(user, counter: Counter) -> None:
-    if not sites_where(user, Role.COUNTER).filter(pk=counter.site_id).exists():
+    if not sites_where(user, Role.COUNTER).filter(pk=counter.site_id).exists():  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
         raise PermissionDenied("this agent has no counter role on this site")
 
 
@@ -97,7 +97,7 @@ def do_call_next(counter: Counter) -> Ticket | None:
             return None
         recent = recent_priority_calls(counter.site_id, day, service_ids)
         chosen = choose_next([as_waiting(t) for t in tickets.values()], recent)
-        return _call(counter, tickets[chosen.ticket_id])
+        return _call(counter, tickets[chosen.ticket_id])  # type: ignore[union-attr]  # tickets: not empty
 
 
 def _site_ticket(counter: Counter, ticket_id: int) -> Ticket:
@@ -265,7 +265,7 @@ def do_open_counter(counter: Counter) -> Counter:
         locked.closed_on = None
         locked.opened_at = timezone.now()
         return _changed(locked, "is_open", "paused_until", "closed_on", "opened_at",
-                        event=CounterEvent.Kind.OPEN)
+                        event=CounterEvent.Kind.OPEN)  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
 
 
 def do_pause_counter(counter: Counter, until: dt.datetime) -> Counter:
@@ -280,7 +280,7 @@ def do_pause_counter(counter: Counter, until: dt.datetime) -> Counter:
         if locked.closed_on == timezone.localdate(now) or not locked.is_open:
             raise QueueError("the counter is closed: open it first", status=409)
         locked.paused_until = until
-        return _changed(locked, "paused_until", event=CounterEvent.Kind.PAUSE, until=until)
+        return _changed(locked, "paused_until", event=CounterEvent.Kind.PAUSE, until=until)  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
 
 
 def do_back_at_counter(counter: Counter) -> Counter:
@@ -291,7 +291,7 @@ def do_back_at_counter(counter: Counter) -> Counter:
             raise QueueError("the counter is closed: open it instead", status=409)
         locked.paused_until = None
         locked.opened_at = timezone.now()
-        return _changed(locked, "paused_until", "opened_at", event=CounterEvent.Kind.BACK)
+        return _changed(locked, "paused_until", "opened_at", event=CounterEvent.Kind.BACK)  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
 
 
 def do_close_counter_for_today(counter: Counter) -> Counter:
@@ -303,7 +303,7 @@ def do_close_counter_for_today(counter: Counter) -> Counter:
         locked.paused_until = None
         locked.closed_on = timezone.localdate()
         return _changed(locked, "is_open", "paused_until", "closed_on",
-                        event=CounterEvent.Kind.CLOSE)
+                        event=CounterEvent.Kind.CLOSE)  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
 
 
 def do_close_counter(counter: Counter) -> Counter:
@@ -313,4 +313,4 @@ def do_close_counter(counter: Counter) -> Counter:
         locked = _counter_for_update(counter)
         locked.is_open = False
         locked.paused_until = None
-        return _changed(locked, "is_open", "paused_until", event=CounterEvent.Kind.CLOSE)
+        return _changed(locked, "is_open", "paused_until", event=CounterEvent.Kind.CLOSE)  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed

@@ -227,7 +227,7 @@ _estimates_locks: dict[int, threading.Lock] = {}
 _estimates_dropped: dict[int, float] = {}
 
 
-def _store_estimates(site_id: int, started: float, result: dict) -> dict:
+def _store_estimates(site_id: int, started: float, result: Estimates) -> Estimates:
     """Share a result, stamped with the time its computation started, unless a queue change
     dropped the estimates since (it may not have seen that change)."""
     if started >= _estimates_dropped.get(site_id, -math.inf):

@@ -61,7 +61,7 @@ def _interleave(priority: list, normal: list, recent: list[bool]) -> list:
     ordered, i, j = [], 0, 0
     while i < len(priority) or j < len(normal):
         heads = [h for h in _HEADS if (i < len(priority) if h.priority else j < len(normal))]
-        take_priority = choose_next(heads, history).priority
+        take_priority = choose_next(heads, history).priority  # type: ignore[union-attr]  # heads: never empty here
         if take_priority:
             ordered.append(priority[i])
             i += 1
@@ -136,11 +136,11 @@ def _place_in_call_order(is_priority: bool, same_ahead: int, others: int,
     place = 1
     while True:
         chosen = choose_next([h for h in _HEADS if h.priority == is_priority or others], history)
-        if chosen.priority == is_priority:
+        if chosen.priority == is_priority:  # type: ignore[union-attr]  # a head is always given
             if not same_ahead:
                 return place
             same_ahead -= 1
         else:
             others -= 1
-        history.append(chosen.priority)
+        history.append(chosen.priority)  # type: ignore[union-attr]  # a head is always given
         place += 1

@@ -43,8 +43,8 @@ class _ModelCache:
                 return hit[1]
         model = _FittedModel(fit_service_time_model(site))
         with self._lock:
-            self._models[site.pk] = (time.monotonic(), model)
-        return model
+            self._models[site.pk] = (time.monotonic(), model)  # type: ignore[assignment]  # duck-typed (__getattr__)
+        return model  # type: ignore[return-value]  # duck-typed (__getattr__)
 
     def clear(self) -> None:
         with self._lock:

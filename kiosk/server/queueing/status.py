@@ -50,6 +50,7 @@ def clear_cache() -> None:
 def _compute(site: Site, now: dt.datetime) -> dict[str, dict]:
     estimates = queue_estimates(site, now)
     snap = estimates.snapshot
+    assert snap is not None, "queue_estimates keeps the snapshot it computed from"
     out = {}
     for pk, slug, ticketing in Service.objects.filter(site=site).order_by(
             "pole__order", "order", "slug").values_list("pk", "slug", "ticketing"):

@@ -9,6 +9,7 @@ Thin views: the queue logic is in kiosk.server.queueing (issuing, counter_action
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -132,6 +133,19 @@ class _WaitingRow:
     __slots__ = ("pk", "service_id", "queued_at", "priority", "number", "prefix", "language",
                  "created_at", "postponed", "transferred_from_id", "day", "service")
     FIELDS = __slots__[:-1]
+    # The slots' types (annotations only: no class attribute, the slots stay).
+    pk: int
+    service_id: int
+    queued_at: Any
+    priority: str
+    number: int
+    prefix: str
+    language: str
+    created_at: Any
+    postponed: bool
+    transferred_from_id: int | None
+    day: Any
+    service: Any
 
     def __init__(self, row):
         for name, value in zip(self.FIELDS, row, strict=True):
@@ -155,7 +169,7 @@ def _waiting_lines(site_id: int, day, services: list) -> list[tuple[_WaitingRow,
     by_pk = {s.pk: s for s in services}
     for ticket in waiting:  # the services loaded above, not one decoded copy per ticket
         ticket.service = by_pk[ticket.service_id]
-    ordered = call_order(waiting, recent_priority_calls(site_id, day, service_ids))
+    ordered = call_order(waiting, recent_priority_calls(site_id, day, service_ids))  # type: ignore[arg-type]  # rows with the fields it reads
     return [(t, {**_ticket_row(t), "position": position, "postponed": t.postponed,
                  "transferred": t.transferred_from_id is not None})
             for position, t in enumerate(ordered, start=1)]

@@ -24,7 +24,7 @@ from kiosk.server.devices.models import STALE_AFTER_SECONDS, Kiosk, PrinterState
 from kiosk.server.web.console import no_store
 
 REFRESH_SECONDS = 30
-PRINTER_LABELS = {state.value: state.label for state in PrinterState}
+PRINTER_LABELS = {state.value: state.label for state in PrinterState}  # type: ignore[attr-defined]  # TextChoices: iterable (Django's types are not installed)
 
 
 def ago_fr(moment: dt.datetime | None, now: dt.datetime) -> str:
@@ -107,7 +107,7 @@ def _fleet_site(request, site_slug: str) -> Site:
     user = request.user
     if user.is_superuser and user.is_active:
         return site
-    allowed = sites_where(user, Role.ADMIN, Role.EDITOR, Role.COUNTER, Role.MODERATOR)
+    allowed = sites_where(user, Role.ADMIN, Role.EDITOR, Role.COUNTER, Role.MODERATOR)  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
     if not allowed.filter(pk=site.pk).exists():
         raise PermissionDenied("Page réservée aux agents de ce site.")
     return site

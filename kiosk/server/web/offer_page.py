@@ -46,7 +46,7 @@ def ages_text(item: OfferItem, lang: str) -> str:
 
 
 def _context(request, lang, site) -> dict:
-    site_param = site_query(request, site)  # when the visitor's URL named the site
+    site_param = site_query(site)
     return {
         **page_context(lang, site_param), "site": site, "labels": Texts("offer"),
         "site_param": site_param, "query": f"?lang={lang.code}{site_param}",

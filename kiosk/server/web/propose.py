@@ -56,7 +56,7 @@ def propose(request):
     language = visitor_language(request)  # first: a 404 speaks it too
     lang = language.code
     site = site_of(request)
-    site_param = site_query(request, site)
+    site_param = site_query(site)
     query = f"?lang={lang}{site_param}"
     values = {name: "" for name in FIELDS}
     values["contact_consent"] = False

@@ -59,7 +59,7 @@ def service_page(request, slug: str):
         _, statuses = queue_status(service.site)
         minutes = (statuses.get(service.slug) or {}).get("estimated_wait_minutes")
         wait = labels("minutes", n=minutes) if minutes is not None else labels["unknown"]
-    site_param = site_query(request, service.site)
+    site_param = site_query(service.site)
     response = render(request, "web/service_page.html", {
         **page_context(lang, site_param), "labels": labels,
         "service": service, "site": service.site,

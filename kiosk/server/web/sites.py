@@ -59,10 +59,10 @@ def one_of(request, queryset, what: str):
     return found[0]
 
 
-def site_query(request, site: Site) -> str:
-    """`&site=<slug>` for the page's own links when its URL named the site (else nothing:
-    a link without it still means the same object)."""
-    return f"&site={site.slug}" if asked_site(request) else ""
+def site_query(site: Site) -> str:
+    """`&site=<slug>` for the page's own links (language switch, Carte, offers): always, so
+    a page reached by a slug only one site has still links to its own site's pages."""
+    return f"&site={site.slug}"
 
 
 def choose_site(request, sites: list[Site]):

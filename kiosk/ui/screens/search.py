@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
@@ -69,7 +70,7 @@ class SearchScreen(KioskScreen):
         self.update_results()
         return True
 
-    def _items(self) -> list[tuple[str, object]]:
+    def _items(self) -> list[tuple[str, Any]]:
         app = self.app
         return [("situation", s) for s in app.store.situations()] + [
             ("service", s) for s in app.store.services()
