@@ -36,7 +36,7 @@ components() {
 }
 step "real components" components
 
-# -- 2. lint, types, migrations ---------------------------------------------------------------
+# -- 2. lint, types, migrations -----------------------------------------------------------
 step "lint (ruff, layer rules)" .venv/bin/ruff check kiosk tests
 step "types (mypy: [tool.mypy] in pyproject.toml)" .venv/bin/mypy kiosk
 step "migrations are up to date" env DEBUG=1 CARREFOUR_DATA_DIR="$(mktemp -d)" \

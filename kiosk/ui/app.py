@@ -116,6 +116,7 @@ def build_app_class():
         online = BooleanProperty(False)
         first_frame_seconds = None
         stop_requested: float | None = None  # time.monotonic() of SIGTERM/SIGINT (stopping.py)
+        _released = False  # on_stop has run
 
         def __init__(
             self,
@@ -216,7 +217,11 @@ def build_app_class():
             """Every way out (SIGTERM, the agents' exit, dev mode's close) ends the sync thread
             (a request in flight is not waited for: its row stays in the outbox, sent again
             with its key), speech and the printer's job. The store is closed (WAL checkpointed)
-            by main() once Kivy's loop has ended: callbacks of this last frame may still read it."""
+            by main() once Kivy's loop has ended: callbacks of this last frame may still read it.
+            Kivy may dispatch on_stop twice (App.stop, then the end of App.run): once is enough."""
+            if self._released:
+                return
+            self._released = True
             self._sync_stop.set()
             self._wake_sync()
             if self._sync_thread is not None:
