@@ -179,7 +179,8 @@ class DomainReplay:
         if counter not in self.called:
             return
         _, service, at = self.called.pop(counter)
-        self.model.observe_call(no_show)
+        # As the server's fit: a no-show teaches what it cost the counter (call to "absent").
+        self.model.observe_call(no_show, minutes=now - at if no_show else None)
         if not no_show:
             self.model.observe(service, max(now - at, 0.2), counter=counter, at=at)
 
