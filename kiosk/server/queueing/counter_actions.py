@@ -250,7 +250,7 @@ def _changed(counter: Counter, *fields: str, event: str = "",
              until: dt.datetime | None = None) -> Counter:
     counter.save(update_fields=list(fields))
     if event:
-        CounterEvent.objects.create(counter=counter, kind=event, until=until)
+        CounterEvent.objects.create(counter=counter, kind=event, until=until, at=timezone.now())
     queue_changed(counter.site_id)
     refresh_notifications(counter.site)
     return counter
