@@ -23,6 +23,8 @@ class KioskConfig:
     # The slug of the kiosk's site (its token's): its QR links carry it, since one server
     # serves several mairies whose pages share slugs. Empty: links without it (one site).
     site: str = ""
+    # The mairie's name printed at the top of a ticket ("Mairie du 19e arrondissement").
+    site_name: str = ""
     data_dir: Path = Path("var/kiosk")
     language: str = "fr"
     fullscreen: bool = True

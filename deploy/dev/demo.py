@@ -206,8 +206,10 @@ def main(argv=None) -> int:
             "[server]\n"
             f'server_url = "{server.url}"\n'
             f'token = "{demo["kiosks"][0]["token"]}"\n'
+            f'site = "{demo["site"]["id"]}"\n'
             "sync_interval = 10.0\n\n"
             "[kiosk]\n"
+            f'site_name = "{demo["site"]["name"]}"\n'
             f'data_dir = "{kiosk_dir}"\n\n'
             "[screen]\nfullscreen = false\ndev_mode = true\nwidth = 1280\nheight = 800\n",
             encoding="utf-8",

@@ -131,6 +131,7 @@ def build_app_class():
             super().__init__(**kwargs)
             self.title = "Carrefour"
             self.settings = settings
+            self.site_name = settings.site_name
             self.store = store
             self.transport = transport
             # Offline tickets from the store's leases when the server is unreachable; a

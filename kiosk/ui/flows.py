@@ -307,7 +307,7 @@ class FlowsMixin:
         from kiosk.devices.printer import TicketPrint
 
         job = TicketPrint(
-            site_name=self.site_name or "Mairie du 19e arrondissement",
+            site_name=self.site_name,  # the kiosk's config (never another mairie's name)
             number=ticket.get("number", ""),
             service_name=service.title(self.language),
             service_name_fr=service.title("fr"),
