@@ -39,7 +39,13 @@ def display():
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("ui-server"), sqlite_only=True) as srv:
+    # Every UI test's kiosk uses the demo's one kiosk token, a dozen kiosk starts a minute
+    # (each leasing numbers for every service): far more than a real kiosk, so the
+    # per-kiosk limits are raised here (they are tested in tests/security).
+    with demo_server(tmp_path_factory.mktemp("ui-server"), sqlite_only=True,
+                     extra_env={"RATELIMIT_LEASES": "100000/m",
+                                "RATELIMIT_TICKETS": "100000/m",
+                                "RATELIMIT_HEARTBEAT": "100000/m"}) as srv:
         yield srv
 
 
