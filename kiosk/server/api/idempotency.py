@@ -73,11 +73,19 @@ def replay(request: HttpRequest, key: uuid.UUID, fp: str) -> HttpResponse | None
 
 
 def remember(request: HttpRequest, key: uuid.UUID, fp: str,
-             response: HttpResponse) -> HttpResponse:
+             response: HttpResponse, keep: bool = True) -> HttpResponse:
     """Keep `response` (a success) as the first answer of the key, unless another request
-    with the key got there first: then its answer (or 422 for another request)."""
+    with the key got there first: then its answer (or 422 for another request). `keep`
+    False (a concurrent replay of a ticket another request is creating): the creator's
+    answer is the one kept; this one is answered as it is until then."""
     body = response.content.decode()
     kiosk = request.kiosk
+    record = None if keep else IdempotencyRecord.objects.filter(kiosk=kiosk, key=key).first()
+    if record is not None and record.fingerprint:  # (a record from before fingerprints:
+        check_fingerprint(record.fingerprint, fp)   # its answer is kept, bound, below)
+        if record.response_body:
+            return _replayed(record)
+        return response
     kept = (IdempotencyRecord.objects
             .filter(kiosk=kiosk, key=key, response_body="", fingerprint__in=(fp, ""))
             .update(fingerprint=fp, response_status=response.status_code, response_body=body))

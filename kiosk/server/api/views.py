@@ -79,12 +79,14 @@ WRITE_ERRORS = {**ERRORS, 429: RateLimitedOut}
 
 
 def answered(request: HttpRequest, key: uuid.UUID, fp: str, status: int, schema,
-             data: dict) -> HttpResponse:
+             data: dict, *, first: bool = True) -> HttpResponse:
     """The answer to a write, rendered as ninja would, and kept as the key's first answer
-    (api/idempotency.py): every replay of the key gets exactly these bytes."""
+    (api/idempotency.py): every replay of the key gets exactly these bytes. `first` False:
+    another request with the key made the object (a concurrent replay): the answer it
+    keeps is the first one; this one is only answered."""
     response = api.create_response(request, schema.model_validate(data).model_dump(),
                                    status=status)
-    return remember(request, key, fp, response)
+    return remember(request, key, fp, response, keep=first)
 
 
 @api.exception_handler(QueueError)
@@ -213,7 +215,7 @@ def create_ticket(
             public_token=body.offline.public_token, phone=offline_phone(body), fingerprint=fp,
         )
         return answered(request, idempotency_key, fp, 201 if created else 200, TicketOut,
-                        ticket_out(request, ticket))
+                        ticket_out(request, ticket), first=created)
     service = check_service_for_ticket(request.kiosk.site, body.service)
     phone = check_phone(body.phone, body.sms_consent)
     ticket, created = do_issue_ticket(
@@ -221,7 +223,7 @@ def create_ticket(
         priority=body.priority, phone=phone, consent=body.sms_consent, fingerprint=fp,
     )
     return answered(request, idempotency_key, fp, 201 if created else 200, TicketOut,
-                    ticket_out(request, ticket, created))
+                    ticket_out(request, ticket, created), first=created)
 
 
 def offline_phone(body: TicketIn) -> str:
