@@ -25,6 +25,9 @@ class KioskConfig:
     site: str = ""
     # The mairie's name printed at the top of a ticket ("Mairie du 19e arrondissement").
     site_name: str = ""
+    # The mairie's time zone: it decides "today" on the kiosk (hours, offers, leases of
+    # offline numbers), whatever the machine's clock zone (kiosk/domain/clock.py).
+    time_zone: str = "Europe/Paris"
     data_dir: Path = Path("var/kiosk")
     language: str = "fr"
     fullscreen: bool = True
@@ -86,6 +89,12 @@ def load_config(path: str | Path | None = None, **overrides) -> KioskConfig:
     if "token" in data:
         data["token"] = _read_secret(str(data["token"]))
     config = KioskConfig(**data)
+    from kiosk.domain.clock import ClockError, set_zone
+
+    try:
+        set_zone(config.time_zone)
+    except ClockError as exc:
+        raise ConfigError(str(exc)) from exc
     if not config.server_url.startswith(("http://", "https://")):
         raise ConfigError(f"server_url must be http(s)://..., got {config.server_url!r}")
     return config

@@ -19,6 +19,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from kiosk.domain.clock import site_today
 from kiosk.domain.tickets import format_ticket_number
 from kiosk.ports import Json, KioskStore, KioskTransport, TransportError
 
@@ -33,8 +34,8 @@ class TicketUnavailable(Exception):
 
 
 def local_day() -> str:
-    """The kiosk's day (YYYY-MM-DD): leases are valid on their day only."""
-    return dt.date.today().isoformat()
+    """The site's day (YYYY-MM-DD, kiosk/domain/clock.py): leases are valid on their day only."""
+    return site_today().isoformat()
 
 
 class TicketDesk:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from kiosk.domain.clock import site_today
 from kiosk.domain.content import ContentError
 from kiosk.localstore import OutboxItem
 from kiosk.ports import ContentChanges, Json, KioskStore, KioskTransport, TransportError
@@ -86,7 +87,7 @@ class SyncEngine:
         # asking `lease_size` at a time (0: no leases). `today()` is the kiosk's day.
         self.lease_size = lease_size
         self.lease_low = lease_low
-        self.today = today or (lambda: dt.date.today().isoformat())
+        self.today = today or (lambda: site_today().isoformat())
         self._lease_paused_day: str | None = None
 
     def wake(self) -> None:

@@ -22,11 +22,11 @@ degrade to words that tell the visitor what to do.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 import uuid
 
+from kiosk.domain.clock import site_now
 from kiosk.domain.priorities import PRIORITY_KEYS
 from kiosk.domain.wait import shown_from_wire
 
@@ -311,7 +311,7 @@ class FlowsMixin:
             number=ticket.get("number", ""),
             service_name=service.title(self.language),
             service_name_fr=service.title("fr"),
-            issued_at=dt.datetime.now(),
+            issued_at=site_now().replace(tzinfo=None),  # the mairie's wall clock on paper
             language=self.language,
             estimate_minutes=ticket.get("estimated_wait_minutes"),
             position=ticket.get("position"),

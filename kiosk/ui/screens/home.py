@@ -13,6 +13,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (HomeEntries)
+from kiosk.domain.clock import site_now
 from kiosk.domain.content import active_announcements
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import Tile
@@ -33,7 +34,7 @@ class HomeScreen(KioskScreen):
     def show_announcement(self, now: dt.datetime | None = None) -> None:
         """The banner: the urgent announcement first, else the first one of the moment."""
         app = self.app
-        active = active_announcements(app.store.announcements(), now or dt.datetime.now())
+        active = active_announcements(app.store.announcements(), now or site_now().replace(tzinfo=None))
         first = active[0] if active else None
         self.announcement = app.localized(first.text) if first else ""
         self.urgent = bool(first and first.level == "urgent")

@@ -17,6 +17,7 @@ from kivy.uix.behaviors import ButtonBehavior
 
 import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter)
 from kiosk.domain import offer_text
+from kiosk.domain.clock import site_today
 from kiosk.domain.content import AGES, INTERESTS, current_offers, offer_interests, select_offers
 from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
@@ -90,7 +91,7 @@ class CarteScreen(KioskScreen):
 
     def show(self, today: dt.date | None = None) -> bool:
         app = self.app
-        today = today or dt.date.today()
+        today = today or site_today()
         page = app.store.page(CARTE_PAGE)
         self.ids.header.title = page.title(app.language) if page else app.tr("entry_carte")
         self.ids.summary.text = app.localized(page.summary) if page else app.tr("carte_missing")
@@ -142,7 +143,7 @@ class OffersScreen(KioskScreen):
     def show(self, which: str | None = None, today: dt.date | None = None,
              age: str | None = None) -> bool:
         app = self.app
-        today = today or dt.date.today()
+        today = today or site_today()
         if which in FILTERS:
             self.which = which
         if age in AGES:
@@ -232,7 +233,7 @@ class OfferScreen(KioskScreen):
         offer = app.store.offer(offer_id)
         if offer is None:
             return False
-        today = today or dt.date.today()
+        today = today or site_today()
         self.offer_id = offer_id
         self.ids.header.title = offer.title(app.language)
         self.ids.header.bg = CARTE_COLOR if offer.source == "carte" else LOCAL_COLOR

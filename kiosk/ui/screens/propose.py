@@ -17,6 +17,7 @@ import datetime as dt
 from kivy.properties import BooleanProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter, IconButton)
+from kiosk.domain.clock import site_today
 from kiosk.ui.keypad import Chip, layout_for
 from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
@@ -104,7 +105,7 @@ class ProposeDetailsScreen(KioskScreen):
             chip.selected = chip.tid == f"category-{code}"
 
     def payload(self, today: dt.date | None = None) -> dict:
-        today = today or dt.date.today()
+        today = today or site_today()
         day = {"today": today, "tomorrow": today + dt.timedelta(days=1)}.get(self.when)
         return {"title": self.title_text, "category": self.category,
                 "date": day.isoformat() if day else None, "description": "", "where": "",

@@ -6,13 +6,13 @@ neighbourhood's offers ("jardin", "sport"; its pictogram among the chips), to th
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from kivy.properties import BooleanProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (IconButton)
+from kiosk.domain.clock import site_today
 from kiosk.domain.content import INTERESTS, current_offers, offer_interests
 from kiosk.domain.languages import LANGUAGES
 from kiosk.ui.keypad import Chip, layout_for
@@ -79,7 +79,7 @@ class SearchScreen(KioskScreen):
     def _interests(self) -> list[InterestTopic]:
         """The envies of the offers not over yet (a word or a chip leads to those offers)."""
         app = self.app
-        slugs = offer_interests(current_offers(app.store.offers(), dt.date.today()))
+        slugs = offer_interests(current_offers(app.store.offers(), site_today()))
         return [InterestTopic(slug, INTERESTS[slug][1],
                               {lang.code: t(f"interest_{slug}", lang.code)
                                for lang in LANGUAGES})

@@ -7,6 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 import kiosk.ui.flow_widgets  # noqa: F401  (PlanView, CheckRow, Panel, FlowFooter)
+from kiosk.domain.clock import site_today
 from kiosk.domain.wait import NOT_TODAY, UNKNOWN, shown_from_wire
 from kiosk.ui.flow_widgets import CheckRow
 from kiosk.ui.links import public_url
@@ -74,7 +75,7 @@ class ServiceScreen(KioskScreen):
         self.ids.summary.text = app.localized(service.summary)
         self.ids.place.text = app.localized(service.place) or "—"
         self._show_plan(service)
-        today = today or dt.date.today()
+        today = today or site_today()
         closures = app.store.closures()
         self.ids.hours.text = service.hours_text(today, closures, app.tr, app.language)
         self._show_documents(service, keep_ticks=same)

@@ -9,6 +9,7 @@ import datetime as dt
 from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 
 import kiosk.ui.flow_widgets  # noqa: F401  (IconButton)
+from kiosk.domain.clock import local_time
 from kiosk.domain.wait import SOON, shown_from_wire, wait_words
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
@@ -19,7 +20,7 @@ load_kv(__file__)
 def _local_time(iso: str) -> str:
     """'2025-03-03T08:05:00+00:00' -> '09:05' in the kiosk's time zone ('' if unreadable)."""
     try:
-        return dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%H:%M")
+        return local_time(dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))).strftime("%H:%M")
     except (AttributeError, ValueError):
         return ""
 

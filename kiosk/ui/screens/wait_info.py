@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kiosk.domain.clock import site_today
 from kiosk.domain.content import offers_on
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.screens.offers import offer_row
@@ -39,7 +40,7 @@ def intro_key(ticket: dict | None, sms: bool) -> str:
 class WaitInfoScreen(KioskScreen):
     def show(self, ticket: dict | None, sms: bool, today: dt.date | None = None) -> None:
         app = self.app
-        today = today or dt.date.today()
+        today = today or site_today()
         number = (ticket or {}).get("number", "")
         self.ids.number.text = f"{app.tr('your_number')} : {number}" if number else ""
         self.ids.intro.text = app.tr(intro_key(ticket, sms))
