@@ -124,14 +124,9 @@ class DomainReplay:
                              no_show_rate=self.model.no_show_rate,
                              recent_calls=tuple(w.recent_calls([s.code for s in self.scenario.services])))
 
-    def estimates(self, now: float) -> dict[str, Any]:
-        """ticket -> CallEstimate (new API) or mean minutes (old API)."""
-        snap = self.snapshot(now)
-        # Looked up, not imported: the bench also replays older estimators (mean minutes).
-        calls = getattr(estimation, "estimate_calls", None)
-        result: dict[str, Any] = (calls(snap, self.model) if calls
-                                  else estimation.estimate_waits(snap, self.model))
-        return result
+    def estimates(self, now: float) -> dict[str, CallEstimate]:
+        """ticket -> CallEstimate, as the server computes them."""
+        return estimation.estimate_calls(self.snapshot(now), self.model)
 
     # -- events ---------------------------------------------------------------------------------
 
@@ -171,9 +166,7 @@ class DomainReplay:
         return answer
 
     def _observe(self, name: str, *args: object) -> None:
-        method = getattr(self.model, name, None)
-        if method is not None:
-            method(*args)
+        getattr(self.model, name)(*args)
 
     def _close_ticket(self, counter: str, now: float, no_show: bool) -> None:
         if counter not in self.called:
@@ -197,9 +190,8 @@ class DomainReplay:
                       and not c.closed_for_today)
         o.naive = naive_minutes(position, self.model.mean(v.service), open_n, planned)
         o.les = self.last_wait.get(v.service, o.naive)
-        near_at_issue = getattr(notify, "near_at_issue", None)
-        if near_at_issue is not None and est is not None and not isinstance(est, float):
-            o.near_at_issue = near_at_issue(est)
+        if est is not None:
+            o.near_at_issue = est.reachable and notify.near_at_issue(est)
 
     def _sms(self, now: float) -> None:
         owed = [v for v in self._world.waiting if v.phone
@@ -208,26 +200,14 @@ class DomainReplay:
         if not owed:
             return
         estimates = self.estimates(now)
-        by_time = getattr(notify, "near_by_time", None)
         for v in owed:
             est = estimates.get(v.ticket_id)
-            if est is None:
-                continue
-            if by_time is not None and not isinstance(est, float):
-                near = getattr(est, "reachable", True) and by_time(est)
-            else:
-                line = [x for x in self._world.waiting if x.service == v.service]
-                ahead = sum(1 for x in line if x is not v and (x.priority or not v.priority)
-                            and (x.priority > v.priority or x.issued_at < v.issued_at))
-                near = notify.near_turn(_mean(est), ahead)
-            if near:
+            if est is not None and est.reachable and notify.near_by_time(est):
                 self.outcomes[v.ticket_id].sms_decided_at = now
 
 
-def _mean(est: CallEstimate | float | None) -> float | None:
-    if est is None or isinstance(est, (int, float)):
-        return est
-    return est.mean
+def _mean(est: CallEstimate | None) -> float | None:
+    return None if est is None else est.mean
 
 
 def replay(scenario: Scenario, seeds: Iterable[int],

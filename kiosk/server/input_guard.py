@@ -15,8 +15,9 @@ Sync and async capable, as every middleware here (kiosk/server/middleware.py).
 
 from __future__ import annotations
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+
+from kiosk.server.middleware import BothModesMiddleware
 
 MESSAGE = "NUL character (U+0000) in the request: refused."
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -56,27 +57,11 @@ def drop_nul_from_form(request: HttpRequest) -> None:
     request._post = cleaned
 
 
-class InputGuardMiddleware:
-    sync_capable = True
-    async_capable = True
+class InputGuardMiddleware(BothModesMiddleware):
+    # Reading the form is no blocking I/O: the ASGI handler has the body already.
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.async_mode:
-            return self.__acall__(request)
+    def before(self, request):
         if (answer := refused(request)) is not None:
             return answer
         drop_nul_from_form(request)
-        return self.get_response(request)
-
-    async def __acall__(self, request):
-        # Reading the form here is no blocking I/O: the ASGI handler has the body already.
-        if (answer := refused(request)) is not None:
-            return answer
-        drop_nul_from_form(request)
-        return await self.get_response(request)
+        return None

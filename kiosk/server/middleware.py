@@ -12,6 +12,48 @@ from django.middleware.security import SecurityMiddleware
 from whitenoise.middleware import WhiteNoiseMiddleware
 
 
+class BothModesMiddleware:
+    """A middleware as two hooks, run in Django's sync and async modes alike: `before(request)`
+    may answer instead of the view; `after(request, response)` may change the answer.
+    `before_blocks(request)`: `before` would do database I/O for this request; in async mode
+    it then runs in a thread (only then: a kiosk's request never hops)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def before(self, request):
+        return None
+
+    def before_blocks(self, request) -> bool:
+        return False
+
+    def after(self, request, response):
+        return response
+
+    def __call__(self, request):
+        if self.async_mode:
+            return self.__acall__(request)
+        answer = self.before(request)
+        if answer is None:
+            answer = self.get_response(request)
+        return self.after(request, answer)
+
+    async def __acall__(self, request):
+        if self.before_blocks(request):
+            answer = await sync_to_async(self.before)(request)
+        else:
+            answer = self.before(request)
+        if answer is None:
+            answer = await self.get_response(request)
+        return self.after(request, answer)
+
+
 class StaticFilesMiddleware(WhiteNoiseMiddleware):
     """WhiteNoise (static files served by the app itself), sync and async."""
 

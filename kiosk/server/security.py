@@ -13,8 +13,9 @@ injected scripts are what the policy shuts out.
 
 from __future__ import annotations
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
+
+from kiosk.server.middleware import BothModesMiddleware
 
 DEFAULT_POLICY = "; ".join([
     "default-src 'self'",
@@ -38,25 +39,12 @@ def content_security_policy() -> str:
     return DEFAULT_POLICY if policy == "default" else policy
 
 
-class ContentSecurityPolicyMiddleware:
+class ContentSecurityPolicyMiddleware(BothModesMiddleware):
     # Both modes: under ASGI a sync-only middleware would hold a thread for each async
     # long-poll below it (kiosk/server/middleware.py).
-    sync_capable = True
-    async_capable = True
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.async_mode:
-            return self.__acall__(request)
-        return self.decorate(self.get_response(request))
-
-    async def __acall__(self, request):
-        return self.decorate(await self.get_response(request))
+    def after(self, request, response):
+        return self.decorate(response)
 
     def decorate(self, response):
         policy = content_security_policy()

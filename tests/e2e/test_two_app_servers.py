@@ -221,10 +221,11 @@ def test_waiting_kiosks_hold_no_thread(site):
     before = worker_threads(a)
     with requests.Session() as probe, concurrent.futures.ThreadPoolExecutor(150) as pool:
         waits = [pool.submit(requests.get, f"{a.url}/api/v1/content/changes",
-                             params={"since": cursor, "wait": 8}, headers=auth, timeout=60)
+                             params={"since": cursor, "wait": 25}, headers=auth, timeout=90)
                  for _ in range(150)]
-        # While they wait (each is held up to 8 s): health answers, threads stay few.
-        deadline = time.monotonic() + 30
+        # While they wait (each is held up to 25 s, the longest a long-poll may ask, so a
+        # slow machine still opens them all in time): health answers, threads stay few.
+        deadline = time.monotonic() + 60
         while open_connections(a.port) < 120 and time.monotonic() < deadline:
             time.sleep(0.05)  # the kernel's table: no event to wait on
         assert open_connections(a.port) >= 120
@@ -243,7 +244,7 @@ def test_bad_tokens_from_the_lobby_leave_good_kiosks_alone(site):
     and ever-new ones) while a healthy kiosk issues 13 tickets: every ticket is issued."""
     base, good = site["nginx"].url, site["tokens"][1]
     service = demo_data()["services"][0]["id"]
-    stop = threading.Event()
+    stop, flooding = threading.Event(), threading.Event()
     flood_codes: list[int] = []
 
     def flood(fixed: bool):
@@ -254,14 +255,16 @@ def test_bad_tokens_from_the_lobby_leave_good_kiosks_alone(site):
                            headers={"Authorization": f"Bearer {bad}",
                                     "Idempotency-Key": str(uuid.uuid4())}, timeout=30)
                 flood_codes.append(r.status_code)
+                if len(flood_codes) >= 100:
+                    flooding.set()
 
     flooders = [threading.Thread(target=flood, args=(i % 2 == 0,)) for i in range(4)]
     for t in flooders:
         t.start()
     try:
         with requests.Session() as s:
-            while len(flood_codes) < 100:  # the flood is on before the kiosk starts
-                time.sleep(0.01)
+            # The flood is on before the kiosk starts (a deadline only if the flood died).
+            assert flooding.wait(120), "the flood never reached 100 requests"
             codes = [s.post(f"{base}/api/v1/tickets", timeout=30,
                             json={"service": service, "language": "fr", "priority": ""},
                             headers={"Authorization": f"Bearer {good}",

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone
+
+from kiosk.server.middleware import BothModesMiddleware
 
 ENDS_AT = "carrefour_ends_at"  # POSIX seconds
 
@@ -52,26 +53,14 @@ def end_stale_session(request) -> None:
         request.user = AnonymousUser()
 
 
-class WorkingDaySessionMiddleware:
+class WorkingDaySessionMiddleware(BothModesMiddleware):
     """After the session and authentication middleware; sync and async (ASGI)."""
 
-    sync_capable = True
-    async_capable = True
+    def before_blocks(self, request) -> bool:
+        # The session is read from the database; kiosks and visitors have none.
+        return settings.SESSION_COOKIE_NAME in request.COOKIES
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-    def __call__(self, request):
-        if self.async_mode:
-            return self.__acall__(request)
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:  # kiosks and visitors: none
+    def before(self, request):
+        if self.before_blocks(request):
             end_stale_session(request)
-        return self.get_response(request)
-
-    async def __acall__(self, request):
-        if settings.SESSION_COOKIE_NAME in request.COOKIES:
-            await sync_to_async(end_stale_session)(request)
-        return await self.get_response(request)
+        return None

@@ -16,10 +16,9 @@ from kiosk.server.content.weekly_grid import (
     _DATE,
     EXCEPTION_SESSIONS,
     MEDIA,
+    GridField,
     Posted,
-    PostedJSON,
     _count,
-    _json,
     _pairs_html,
     _posted,
     _sessions_from,
@@ -100,24 +99,14 @@ class ExceptionsWidget(forms.Widget):
             (attrs or {}).get("id", f"id_{name}"), name, name, name, len(rows), body)
 
 
-class ExceptionsField(forms.Field):
+class ExceptionsField(GridField):
     """[{"from": "YYYY-MM-DD", "to": ..., "hours": [...], "reason": {"fr": ...}}, ...]."""
 
     widget = ExceptionsWidget
 
-    def __init__(self, **kwargs):
-        for key in ("encoder", "decoder", "max_length"):
-            kwargs.pop(key, None)
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
+    json_label = "Jours particuliers"
 
-    def to_python(self, value):
-        if value is None or value == "":
-            return []
-        if isinstance(value, PostedJSON):
-            return _json(value, "Jours particuliers")
-        if not isinstance(value, Posted):
-            return value
+    def from_posted(self, value: Posted):
         errors: list[str] = []
         items = []
         for r, row in enumerate(exception_rows(value, value.name), start=1):

@@ -180,10 +180,11 @@ class WeeklyGridWidget(forms.Widget):
             columns=columns, head=head, rows=rows)
 
 
-class WeeklyHoursField(forms.Field):
-    """The weekly timetable: [{"days": [...], "open": "HH:MM", "close": "HH:MM"}, ...]."""
+class GridField(forms.Field):
+    """A JSON list edited as a grid: what the grid posted (`Posted`) becomes the list in
+    `from_posted`; JSON posted without the grid (scripts, old tests) is read as JSON."""
 
-    widget = WeeklyGridWidget
+    json_label = ""
 
     def __init__(self, **kwargs):
         for key in ("encoder", "decoder", "max_length"):
@@ -195,9 +196,23 @@ class WeeklyHoursField(forms.Field):
         if value is None or value == "":
             return []
         if isinstance(value, PostedJSON):
-            value = _json(value, "Horaires")
+            return _json(value, self.json_label)
         if not isinstance(value, Posted):
             return value
+        return self.from_posted(value)
+
+    def from_posted(self, value: Posted):
+        raise NotImplementedError
+
+
+class WeeklyHoursField(GridField):
+    """The weekly timetable: [{"days": [...], "open": "HH:MM", "close": "HH:MM"}, ...]."""
+
+    widget = WeeklyGridWidget
+
+    json_label = "Horaires"
+
+    def from_posted(self, value: Posted):
         errors: list[str] = []
         groups: dict[tuple[str, str], list[int]] = {}
         for day, label in enumerate(WEEKDAYS):
@@ -272,24 +287,14 @@ class DaySessionsWidget(forms.Widget):
             mark_safe(_pairs_html(name, pairs, columns, "Ce jour-là")))
 
 
-class DaySessionsField(forms.Field):
+class DaySessionsField(GridField):
     """A day's sessions: [{"open": "HH:MM", "close": "HH:MM"}, ...]; none: closed."""
 
     widget = DaySessionsWidget
 
-    def __init__(self, **kwargs):
-        for key in ("encoder", "decoder", "max_length"):
-            kwargs.pop(key, None)
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
+    json_label = "Horaires"
 
-    def to_python(self, value):
-        if value is None or value == "":
-            return []
-        if isinstance(value, PostedJSON):
-            return _json(value, "Horaires")
-        if not isinstance(value, Posted):
-            return value
+    def from_posted(self, value: Posted):
         errors: list[str] = []
         sessions = _sessions_from(_day_pairs(value, value.name), "Ce jour-là", errors)
         if errors:
