@@ -4,6 +4,8 @@ actions and the login forms), answering 429 with Retry-After."""
 
 from __future__ import annotations
 
+import time
+import types
 import uuid
 
 import pytest
@@ -17,9 +19,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def limiter_on(settings):
+def limiter_on(settings, monkeypatch):
     """tests/settings.py turns the limiter off for the other suites; here it is on, and
-    every test starts with empty counters."""
+    every test starts with empty counters. Its clock stands still at the start of a window:
+    a test's requests never straddle two fixed windows, however slow the machine."""
+    from kiosk.server import ratelimit
+
+    still = (int(time.time()) // 3600) * 3600 + 1.0
+    monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: still))
     settings.RATELIMIT_ENABLED = True
     settings.RATELIMITS = {**settings.RATELIMITS}
     cache.clear()
