@@ -11,10 +11,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO_FILE = ROOT / "config" / "demo" / "19e.json"
 
 
-# make test's `postgres` suite (`-m postgres`) runs these again on PostgreSQL: what depends on
-# the database's own behaviour (locks and races, ticket numbering, integrity errors inside
-# transactions, date and JSON lookups, migrations, a real server on it). Pages, texts and
-# settings run on SQLite only. See tests/README.md.
+# make test's `postgres` suites (`-m postgres`) run these on PostgreSQL, the production
+# database: what depends on the database's own behaviour (locks and races, ticket numbering,
+# integrity errors inside transactions, date and JSON lookups, migrations, a real server on
+# it). They run there only (once is enough), except BOTH_DATABASES, the embedded default's
+# own path (SQLite: the demo, small sites), which run on both. Pages, texts and settings run
+# on SQLite only. See tests/README.md.
 POSTGRES_TESTS = (
     "tests/e2e/", "tests/deploy/test_migrations.py",
     # NUL, lone surrogates and deep JSON: only PostgreSQL refuses them (a 500 if unguarded).
@@ -28,11 +30,18 @@ POSTGRES_TESTS = (
         "idempotency_fingerprint", "text_input")),
 )
 
+BOTH_DATABASES = (
+    "tests/server/test_tickets_api.py", "tests/server/test_offline_tickets.py",
+    "tests/server/test_idempotency_fingerprint.py", "tests/e2e/test_walking_skeleton.py",
+)
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
         if item.nodeid.startswith(POSTGRES_TESTS):
             item.add_marker(pytest.mark.postgres)
+        if item.nodeid.startswith(BOTH_DATABASES):
+            item.add_marker(pytest.mark.both_databases)
 
 
 def demo_data() -> dict:

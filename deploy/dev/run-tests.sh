@@ -2,9 +2,10 @@
 # The whole test run (make test). What each suite runs and why: tests/README.md.
 #   1. the real components are there (make setup-test installs them): else it fails here;
 #   2. lint (ruff, layer rules), types (mypy) and the migrations check;
-#   3. four suites side by side (most of their time is spent waiting on servers, browsers,
-#      Kannel and Xvfb, so the 2 cores stay busy): the SQLite suite in two halves, the
-#      `postgres`-marked tests on a throw-away PostgreSQL cluster, the Kivy UI under Xvfb;
+#   3. five suites side by side (most of their time is spent waiting on servers, browsers,
+#      Kannel and Xvfb, so the 2 cores stay busy): SQLite in two halves, the
+#      `postgres`-marked tests in two halves on a throw-away PostgreSQL cluster, the Kivy UI
+#      under Xvfb; the type check runs beside them;
 #   4. every skip of every suite, with its reason, checked against tests/README.md.
 # Every suite runs; the exit code says if anything failed.
 set -uo pipefail
@@ -38,7 +39,9 @@ step "real components" components
 
 # -- 2. lint, types, migrations -----------------------------------------------------------
 step "lint (ruff, layer rules)" .venv/bin/ruff check kiosk tests
-step "types (mypy: [tool.mypy] in pyproject.toml)" .venv/bin/mypy kiosk
+# mypy takes a core for a minute on a clean clone: it runs beside the suites (its verdict
+# is printed with theirs).
+( .venv/bin/mypy kiosk >"$run/types.log" 2>&1; echo $? >"$run/types.rc" ) &
 step "migrations are up to date" env DEBUG=1 CARREFOUR_DATA_DIR="$(mktemp -d)" \
   $PY -m kiosk.server makemigrations --check --dry-run
 
@@ -51,11 +54,19 @@ else
   failed+=("postgresql start")
 fi
 
-# The SQLite suite: every test outside tests/ui, in two halves of about the same length
-# (measured). Halves, not pytest-xdist: the module-scoped servers and browsers stay shared.
-SQLITE_A=(tests/server tests/e2e tests/deploy tests/compat tests/faults)
-SQLITE_B=(tests --ignore=tests/ui --ignore=tests/server --ignore=tests/e2e
-          --ignore=tests/deploy --ignore=tests/compat --ignore=tests/faults)
+# Five suites, of about the same length (measured: tests/README.md). Halves, not
+# pytest-xdist: the module-scoped servers and browsers stay shared within a suite.
+# SQLite: every test outside tests/ui but the `postgres` ones (they run on PostgreSQL, the
+# production database; `both_databases` ones run on both).
+SQLITE_MARKS=(-m "not postgres or both_databases")
+SQLITE_A=(tests/server tests/deploy tests/compat tests/faults tests/sms tests/sync
+          tests/localstore tests/devices tests/domain)
+SQLITE_B=(tests --ignore=tests/ui --ignore=tests/server --ignore=tests/deploy
+          --ignore=tests/compat --ignore=tests/faults --ignore=tests/sms --ignore=tests/sync
+          --ignore=tests/localstore --ignore=tests/devices --ignore=tests/domain)
+# PostgreSQL: the `postgres` tests in two halves, each with its own test database.
+PG_A=(tests/e2e tests/deploy tests/security tests/server/test_[a-c]*.py)
+PG_B=(tests/server --ignore-glob="tests/server/test_[a-c]*.py")
 
 suite() {  # name, pytest arguments...: runs in the background, output to $run/<name>.log
   local name=$1; shift
@@ -64,15 +75,21 @@ suite() {  # name, pytest arguments...: runs in the background, output to $run/<
     echo $? >"$run/$name.rc"; echo $(( $(date +%s) - t0 )) >"$run/$name.seconds" ) &
 }
 
-suite "sqlite-a" "${SQLITE_A[@]}"
-suite "sqlite-b" "${SQLITE_B[@]}"
+suite "sqlite-a" "${SQLITE_MARKS[@]}" "${SQLITE_A[@]}"
+suite "sqlite-b" "${SQLITE_MARKS[@]}" "${SQLITE_B[@]}"
 if [ -n "${DATABASE_URL_PG:-}" ]; then
-  DATABASE_URL="$DATABASE_URL_PG" suite "postgres" tests -m postgres --ignore=tests/ui
+  DATABASE_URL="$DATABASE_URL_PG" DB_TEST_NAME=test_carrefour_a suite "postgres-a" -m postgres "${PG_A[@]}"
+  DATABASE_URL="$DATABASE_URL_PG" DB_TEST_NAME=test_carrefour_b suite "postgres-b" -m postgres "${PG_B[@]}"
 fi
 suite "ui" tests/ui
 wait
 
-suites=(sqlite-a sqlite-b postgres ui)
+echo
+echo "=== types (mypy: [tool.mypy] in pyproject.toml)"
+cat "$run/types.log"
+[ "$(cat "$run/types.rc" 2>/dev/null)" = "0" ] || failed+=("types")
+
+suites=(sqlite-a sqlite-b postgres-a postgres-b ui)
 for name in "${suites[@]}"; do
   [ -f "$run/$name.rc" ] || continue
   echo
@@ -80,7 +97,9 @@ for name in "${suites[@]}"; do
   cat "$run/$name.log"
   [ "$(cat "$run/$name.rc")" = "0" ] || failed+=("suite $name")
 done
-[ -f "$run/postgres.rc" ] || [ -z "${DATABASE_URL_PG:-}" ] || failed+=("suite postgres")
+for name in postgres-a postgres-b; do
+  [ -f "$run/$name.rc" ] || [ -z "${DATABASE_URL_PG:-}" ] || failed+=("suite $name")
+done
 
 # -- 4. skips: only the reasons tests/README.md allows ------------------------------------
 reports=()
