@@ -27,12 +27,13 @@ POSTGRES_TESTS = (
         "floor_plans", "offers_content", "offline_tickets", "privacy", "purge_assets",
         "queue_actions", "queue_position", "queue_status", "site_permissions",
         "situations_places", "sms_outbox", "stats", "tickets_api", "assets", "web_live",
-        "idempotency_fingerprint", "text_input")),
+        "idempotency_fingerprint", "text_input", "appointments")),
 )
 
 BOTH_DATABASES = (
     "tests/server/test_tickets_api.py", "tests/server/test_offline_tickets.py",
     "tests/server/test_idempotency_fingerprint.py", "tests/e2e/test_walking_skeleton.py",
+    "tests/server/test_appointments.py",
 )
 
 
@@ -110,6 +111,7 @@ def _fresh_queue_caches():
     """The server shares estimates per site for a second and refits models once a minute,
     in process memory; tests roll their database back, so they start from empty caches."""
     try:
+        from kiosk.server.content.delta_cache import ANSWERS
         from kiosk.server.queueing.estimates import reset_caches
         from kiosk.server.queueing.polling import clear_shared
         from kiosk.server.queueing.status import clear_cache
@@ -119,7 +121,9 @@ def _fresh_queue_caches():
     reset_caches()
     clear_cache()
     clear_shared()  # keyed by queue versions, which restart with each test's database
+    ANSWERS.clear()  # keyed by content cursors, which restart likewise
     yield
     reset_caches()
     clear_cache()
     clear_shared()
+    ANSWERS.clear()

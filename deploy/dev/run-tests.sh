@@ -2,10 +2,10 @@
 # The whole test run (make test). What each suite runs and why: tests/README.md.
 #   1. the real components are there (make setup-test installs them): else it fails here;
 #   2. lint (ruff, layer rules), types (mypy) and the migrations check;
-#   3. five suites side by side (most of their time is spent waiting on servers, browsers,
+#   3. seven suites side by side (most of their time is spent waiting on servers, browsers,
 #      Kannel and Xvfb, so the 2 cores stay busy): SQLite in two halves, the
 #      `postgres`-marked tests in two halves on a throw-away PostgreSQL cluster, the Kivy UI
-#      under Xvfb; the type check runs beside them;
+#      under Xvfb (the journeys in two halves; the layout matrix); mypy runs beside them;
 #   4. every skip of every suite, with its reason, checked against tests/README.md.
 # Every suite runs; the exit code says if anything failed.
 set -uo pipefail
@@ -54,7 +54,7 @@ else
   failed+=("postgresql start")
 fi
 
-# Five suites, of about the same length (measured: tests/README.md). Halves, not
+# Seven suites, of about the same length (measured: tests/README.md). Halves, not
 # pytest-xdist: the module-scoped servers and browsers stay shared within a suite.
 # SQLite: every test outside tests/ui but the `postgres` ones (they run on PostgreSQL, the
 # production database; `both_databases` ones run on both).
@@ -81,7 +81,11 @@ if [ -n "${DATABASE_URL_PG:-}" ]; then
   DATABASE_URL="$DATABASE_URL_PG" DB_TEST_NAME=test_carrefour_a suite "postgres-a" -m postgres "${PG_A[@]}"
   DATABASE_URL="$DATABASE_URL_PG" DB_TEST_NAME=test_carrefour_b suite "postgres-b" -m postgres "${PG_B[@]}"
 fi
-suite "ui" tests/ui
+# The Kivy UI in three processes, each with its own Xvfb and server: the journeys in two
+# halves, and the layout matrix (every screen x six languages x five modes).
+suite "ui-a" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[g-z]*.py"
+suite "ui-b" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[a-f]*.py"
+suite "ui-matrix" tests/ui/test_layout_matrix.py
 wait
 
 echo
@@ -89,7 +93,7 @@ echo "=== types (mypy: [tool.mypy] in pyproject.toml)"
 cat "$run/types.log"
 [ "$(cat "$run/types.rc" 2>/dev/null)" = "0" ] || failed+=("types")
 
-suites=(sqlite-a sqlite-b postgres-a postgres-b ui)
+suites=(sqlite-a sqlite-b postgres-a postgres-b ui-a ui-b ui-matrix)
 for name in "${suites[@]}"; do
   [ -f "$run/$name.rc" ] || continue
   echo

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
+from kiosk.devices.ticket_documents import PrintedDocument, print_carnet, print_documents
 from kiosk.domain.wait import ESTIMATED, NOT_TODAY, SOON, UNKNOWN, ShownWait
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,11 @@ class TicketPrint:
     # What the visitor is told (kiosk.domain.wait): a range when wide, "stay in the hall",
     # "we may not reach you today". None: `estimate_minutes` alone (older callers).
     wait: ShownWait | None = None
+    # The documents checklist as the visitor ticked it (kiosk/devices/ticket_documents.py).
+    documents: tuple[PrintedDocument, ...] = ()
+    # The ticket's carnet code; `carnet_joined`: the ticket joined the carnet of that code.
+    carnet_code: str = ""
+    carnet_joined: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,7 +193,8 @@ def _estimate_line(ticket: TicketPrint, labels: dict[str, str]) -> str:
 def render_ticket(ticket: TicketPrint, profile: str | None = "default", *,
                   number_scale: int = 4, qr_size: int = 6) -> bytes:
     """The ESC/POS bytes of one ticket: init, site, big number, service, date/time,
-    estimate, position, native QR code (GS ( k) of the phone URL, feed and cut (GS V)."""
+    estimate, position, the documents and the carnet code, native QR code (GS ( k) of the
+    phone URL, feed and cut (GS V)."""
     from escpos.printer import Dummy
 
     p = Dummy(profile=profile)
@@ -220,6 +227,14 @@ def render_ticket(ticket: TicketPrint, profile: str | None = "default", *,
     if lines["offline"]:
         p.ln()
         para(lines["offline"])
+    lang = ticket.language if ticket.language in PRINTABLE_LANGUAGES else "fr"
+
+    def clean(text: str) -> str:
+        return printable_text(text, encoding.lower())
+
+    print_documents(p, ticket.documents, lang, lang == ticket.language, clean, columns)
+    print_carnet(p, ticket.carnet_code, lang, clean, columns, joined=ticket.carnet_joined,
+                 qr=bool(ticket.phone_url))
     if ticket.phone_url:
         p.ln()
         para(lines["phone"])
@@ -510,5 +525,5 @@ def make_printer(config_section: dict | None) -> TicketPrinter:
     return EscposPrinter(backend, **section)
 
 
-__all__ = ["EscposPrinter", "NullPrinter", "PrintResult", "TicketPrint", "TicketPrinter",
-           "make_printer", "render_ticket"]
+__all__ = ["EscposPrinter", "NullPrinter", "PrintResult", "PrintedDocument", "TicketPrint",
+           "TicketPrinter", "make_printer", "render_ticket"]

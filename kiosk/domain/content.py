@@ -15,6 +15,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 # Re-exported (`as`): callers import every content name from here.
+from kiosk.domain.content_guide import MAX_TIPS as MAX_TIPS
+from kiosk.domain.content_guide import TIP_MAX_CHARS as TIP_MAX_CHARS
+from kiosk.domain.content_guide import TIP_PICTOGRAM as TIP_PICTOGRAM
+from kiosk.domain.content_guide import neighbourhood_spots as neighbourhood_spots
+from kiosk.domain.content_guide import parse_tips
 from kiosk.domain.content_media import ASSET_KIND_TYPES as ASSET_KIND_TYPES
 from kiosk.domain.content_media import ASSET_KINDS as ASSET_KINDS
 from kiosk.domain.content_media import ASSET_MAX_BYTES as ASSET_MAX_BYTES
@@ -54,6 +59,7 @@ from kiosk.domain.content_wire import (
 from kiosk.domain.content_wire import ContentError as ContentError
 from kiosk.domain.content_wire import Texts as Texts
 from kiosk.domain.content_wire import Wire as Wire
+from kiosk.domain.documents import DocumentLine, from_wire
 from kiosk.domain.languages import localized
 from kiosk.domain.tickets import validate_prefix
 
@@ -263,6 +269,10 @@ class Service:
     audio: Texts = field(default_factory=dict)  # recorded read-aloud per language (wo, bm)
     # Days that differ from the week (Christmas Eve until noon, closed for training...).
     exceptions: tuple[HoursException, ...] = ()
+    # The checklist behind `documents` (what each line reads, in every language): the
+    # vocabulary's key and pictogram of each line (kiosk.domain.documents), same order.
+    # Not compared: a different key always reads differently, so `documents` tells.
+    document_lines: tuple[DocumentLine, ...] = field(default=(), compare=False)
 
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
@@ -345,13 +355,24 @@ class Service:
             summary=_texts(data, "summary", required=False),
             place=_texts(data, "place", required=False),
             hours=tuple(OpeningSlot.from_wire(h) for h in hours),
-            documents=tuple(_texts({"d": d}, "d") for d in documents),
+            **_documents(documents, data.get("document_keys")),
             ticketing=bool(data.get("ticketing", True)),
             mean_service_minutes=float(minutes),
             **_plan_spot(data),
             audio=_audio(data),
             exceptions=_exceptions(data.get("exceptions")),
         )
+
+
+def _documents(entries: list[object], keys: object = None) -> Wire:
+    """documents (each line's text in every language) and document_lines, from the wire's
+    texts and `document_keys` (kiosk.domain.documents.from_wire), or from a list of
+    vocabulary keys ({"doc": key, "note": {...}}) and free texts."""
+    try:
+        lines = from_wire(entries, keys)
+    except ValueError as exc:
+        raise ContentError(str(exc)) from exc
+    return {"documents": tuple(line.shown() for line in lines), "document_lines": lines}
 
 
 def _plan_spot(data: Wire) -> Wire:
@@ -383,6 +404,8 @@ class Situation:
     services: tuple[str, ...]  # service ids; the kiosk skips ids it does not hold
     documents: tuple[Texts, ...]
     audio: Texts = field(default_factory=dict)
+    document_lines: tuple[DocumentLine, ...] = field(default=(), compare=False)  # as Service's
+    tips: tuple[Texts, ...] = ()  # « bons plans, trucs et astuces » (content_guide.py)
 
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
@@ -407,8 +430,9 @@ class Situation:
             name=_texts(data, "name"),
             summary=_texts(data, "summary", required=False),
             services=ids,
-            documents=tuple(_texts({"d": d}, "d") for d in documents),
+            **_documents(documents, data.get("document_keys")),
             audio=_audio(data),
+            tips=parse_tips(data.get("tips")),
         )
 
 
@@ -427,6 +451,11 @@ class NearbyPlace:
     address: str
     walking_minutes: int  # from the mairie's door, 0-60
     pictogram: str
+    # Its numbered spot on the neighbourhood plan (a `plan` item, like a service's spot on
+    # a floor plan): "" = not on a plan; x, y in 0..1 from the top-left corner.
+    plan: str = ""
+    plan_x: float | None = None
+    plan_y: float | None = None
 
     def title(self, lang: str) -> str:
         return localized(self.name, lang)
@@ -448,6 +477,7 @@ class NearbyPlace:
             address=address,
             walking_minutes=_int(data, "walking_minutes", 0, 0, 60),
             pictogram=_slug(data, "pictogram"),
+            **_plan_spot(data),
         )
 
 

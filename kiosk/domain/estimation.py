@@ -36,6 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 
+from kiosk.domain.appointments import HOLD_FACTOR, Slot
 from kiosk.domain.priority import MAX_PRIORITY_STREAK, WaitingTicket, choose_next
 
 # Re-exported (`as`): the old import path of these names.
@@ -96,6 +97,9 @@ class QueueSnapshot:
     in_service: Sequence[InService] = ()
     no_show_rate: float = 0.0
     recent_calls: Sequence[bool] = field(default=())
+    # The day's appointments still to call (kiosk.domain.appointments): checked-in lane
+    # tickets (estimated too) and booked slots to come; each occupies a counter at its time.
+    appointments: Sequence[Slot] = field(default=())
 
 
 @dataclass(frozen=True)
@@ -198,14 +202,17 @@ def estimate_calls(
     now = snapshot.now
     p = min(max(snapshot.no_show_rate, 0.0), 1.0)
     lines, ids = _lines(snapshot, probes)
+    ids += [s.ticket_id for s in snapshot.appointments if s.ticket_id is not None]
     if not ids:
         return {}
     runs = max(draws, 1)
     busy = {s.counter_id: s for s in snapshot.in_service}
     oldest = {s: min(t.issued_at for pair in lines[s] for t in pair) for s in lines}
+    booked = {s.service for s in snapshot.appointments}
 
     sessions = list(snapshot.counters)
-    served = [tuple(sorted(s for s in session.services if s in lines)) for session in sessions]
+    served = [tuple(sorted(s for s in session.services if s in lines or s in booked))
+              for session in sessions]
     starts: list[tuple[int, float, list[float], float]] = []
     for idx, session in enumerate(sessions):
         if not served[idx]:
@@ -222,7 +229,8 @@ def estimate_calls(
             idle = 0.0
             if session.idle_since is not None and session.opens_at is None:
                 # Idle since it became free, or since the oldest ticket it may serve came.
-                since = max(session.idle_since, min(oldest[s] for s in served[idx]))
+                since = max(session.idle_since,
+                            min(oldest.get(s, now) for s in served[idx]))
                 idle = max(now - since, 0.0)
             base, offsets, var0 = now, gaps.residual(idle, runs), 0.0
         starts.append((idx, base, offsets, var0))
@@ -244,7 +252,8 @@ def estimate_calls(
             pools.setdefault(s, []).append((base, sessions[idx].closes_at))
     probe_ids = frozenset(t.ticket_id for t in probes)
     context = _Context(sessions, served, lines, snapshot.recent_calls, cost, hazard, now,
-                       probe_ids, pools)
+                       probe_ids, pools, sorted(snapshot.appointments, key=lambda a: a.start),
+                       1.0 - p)
 
     sums: dict[str, list[float]] = {}  # id -> [runs reached, Σ t, Σ t², Σ within variance]
     simulated: dict[tuple[tuple[float, int, float], ...], dict[str, tuple[float, float]]] = {}
@@ -314,6 +323,17 @@ class _Context:
     now: float
     probe_ids: frozenset[str]
     pools: Mapping[str, list[tuple[float, float | None]]]
+    slots: Sequence[Slot] = ()  # by start
+    shows: float = 1.0  # the chance a booked (not checked-in) appointment comes
+
+
+def _slot_for(pending: list[Slot], served: tuple[str, ...], until: float) -> Slot | None:
+    """The appointment a free server takes (as do_call_next's rule): the earliest of its
+    services starting by ``until`` (now + HOLD_FACTOR x the walk-in it would call)."""
+    for slot in pending:
+        if slot.service in served and slot.start <= until:
+            return slot
+    return None
 
 
 def _pool_size(pool: list[tuple[float, float | None]], at: float) -> int:
@@ -330,22 +350,41 @@ def _forward(heap: list[tuple[float, int, float]], ctx: _Context) -> dict[str, t
     ``k σ² / c²`` (one server's ``(k/c) σ²`` over ``c``)."""
     lines = {s: (list(prio), list(normal)) for s, (prio, normal) in ctx.lines.items()}
     left = sum(len(a) + len(b) for a, b in lines.values())
+    pending = list(ctx.slots)
     history = list(ctx.recent_calls[-MAX_PRIORITY_STREAK:])
     calls: dict[str, tuple[float, float]] = {}
     sessions, served, probe_ids, cost = ctx.sessions, ctx.served, ctx.probe_ids, ctx.cost
-    while heap and left:
+    while heap and (left or pending):
         free_at, idx, var = heapq.heappop(heap)
         session = sessions[idx]
         if session.closes_at is not None and free_at >= session.closes_at:
             continue
         heads = []
         for s in served[idx]:
-            prio, normal = lines[s]
+            prio, normal = lines.get(s, ((), ()))
             if prio:
                 heads.append(prio[-1])
             if normal:
                 heads.append(normal[-1])
         chosen = choose_next(heads, history)
+        slot = None
+        if pending:
+            # Due, or starting before the walk-in it would call could end (do_call_next's
+            # rule); with no walk-in to call, the next slot of its services whenever it is.
+            until = (free_at + HOLD_FACTOR * cost(chosen.service, session.counter_id, free_at)[0]
+                     if chosen is not None else math.inf)
+            slot = _slot_for(pending, served[idx], until)
+        if slot is not None:
+            # The counter keeps itself free for the slot, then serves it.
+            pending.remove(slot)
+            at = max(free_at, slot.start)
+            shows = 1.0 if slot.ticket_id is not None else ctx.shows
+            if slot.ticket_id is not None:
+                calls[slot.ticket_id] = (at, var / _pool_size(ctx.pools[slot.service], at))
+            # For what its service learned to take (the booked length is an upper bound).
+            length = min(slot.duration, cost(slot.service, session.counter_id, at)[0])
+            heapq.heappush(heap, (at + shows * length, idx, var))
+            continue
         if chosen is None:
             continue  # nothing left this counter may serve: it idles for good
         lines[chosen.service][0 if chosen.priority else 1].pop()

@@ -152,6 +152,10 @@ INSTALLED_APPS = [
     "kiosk.server.web",
     "kiosk.server.stats",
     "kiosk.server.audit",
+    "kiosk.server.enrolment",  # one-time codes for new kiosks (issue 15, provisioning)
+    "kiosk.server.carnet",  # the carnet du citoyen: documents, fiches de liaison (issue 14)
+    "kiosk.server.appointments",
+    "kiosk.server.voice",  # the visitor's voice: faces, comments, questions (issue 14)
 ]
 
 MIDDLEWARE = [
@@ -308,16 +312,27 @@ RATELIMITS = {
     "login": env("RATELIMIT_LOGIN", "10/m"),  # per IP: login attempts
     "propose": env("RATELIMIT_PROPOSE", "5/h"),  # per IP: residents' proposals (/proposer)
     "contributions": env("RATELIMIT_CONTRIBUTIONS", "20/h"),  # per kiosk: proposals
+    "enrol": env("RATELIMIT_ENROL", "20/h"),  # per IP: kiosk enrolment codes (provision.sh)
+    "carnets": env("RATELIMIT_CARNETS", "30/m"),  # per kiosk: carnet look-ups; per ticket: ticks
+    "checkin": env("RATELIMIT_CHECKIN", "20/m"),  # per kiosk: appointment check-in by code
+    "voice_phone": env("RATELIMIT_VOICE_PHONE", "10/h"),  # per ticket: feedback, questions
+    "voice_kiosk": env("RATELIMIT_VOICE_KIOSK", "120/h"),  # per kiosk: faces at the kiosk
 }
 # Reverse proxies whose X-Forwarded-For is believed (addresses or networks). nginx on the same
 # machine: 127.0.0.1. Empty: REMOTE_ADDR is the client.
 TRUSTED_PROXIES = envlist("TRUSTED_PROXIES")
+
+# An appointment checked in more than this many minutes after its slot joins the normal
+# queue (docs/queues.md, the appointment lane).
+APPOINTMENT_GRACE_MINUTES = envint("APPOINTMENT_GRACE_MINUTES", 10)
 
 # Content changes older than this are compacted; a kiosk further behind gets a full snapshot.
 CONTENT_DELTA_PAGE = envint("CONTENT_DELTA_PAGE", 500)
 # A kiosk's "call an agent" nobody answered within this many minutes expires (the visitor
 # has gone); the kiosk may then ask again.
 ASSISTANCE_EXPIRY_MINUTES = envint("ASSISTANCE_EXPIRY_MINUTES", 30)
+# A carnet du citoyen unused this many days is erased by the nightly purge (docs/privacy.md).
+CARNET_RETENTION_DAYS = envint("CARNET_RETENTION_DAYS", 183)
 
 LOGGING = {
     "version": 1,

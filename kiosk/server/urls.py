@@ -44,4 +44,6 @@ urlpatterns = [
     path("t/<str:token>/plus-de-temps", web.phone_more_time, name="phone-more-time"),
     path("sms/dlr/", delivery_report, name="sms-dlr"),
     path("stats/", include("kiosk.server.stats.urls")),
+    path("", include("kiosk.server.carnet.urls")),  # /c/<link>, the phone checklist, console
+    path("", include("kiosk.server.voice.urls")),  # /avis/<site>/, /t/<token>/avis, satisfaction
 ]

@@ -7,6 +7,10 @@ link returns (docs/protocol.md, offline tickets). The kiosk mints the ticket's p
 itself, so its QR code (screen and paper) is right at once: the phone page says "on its
 way" until the upload. A consented phone number waits in the outbox with the ticket, and
 only until the server has it (the store erases it then); the SMS rule runs on the server.
+
+The documents the visitor ticked and the carnet code typed ("J'ai un carnet") travel with
+the ticket, online and offline alike; an offline ticket also gets its own carnet code here
+(kiosk/domain/carnet_code.py), as the server mints one for online tickets.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from kiosk.domain import carnet_code
 from kiosk.domain.clock import site_today
 from kiosk.domain.tickets import format_ticket_number
 from kiosk.ports import Json, KioskStore, KioskTransport, TransportError
@@ -60,11 +65,15 @@ class TicketDesk:
         priority: str = "",
         phone: str | None = None,
         sms_consent: bool = False,
+        documents: list[Json] | None = None,
+        carnet: str = "",
     ) -> Json:
         """Ask the server for a ticket; retries reuse one Idempotency-Key, so one ticket at most.
 
         `priority` is a category of TicketIn ("" for none); `phone` (E.164) travels only with
-        `sms_consent`, for the "your turn is near" SMS. Blocking: call it from a worker thread.
+        `sms_consent`, for the "your turn is near" SMS. `documents`: the checklist as shown
+        ([{"doc", "text", "have"}], TicketIn.documents); `carnet`: a typed carnet code (sent
+        only when its check digit holds). Blocking: call it from a worker thread.
         """
         key = str(uuid.uuid4())
         payload: Json = {"service": service_id, "language": language}
@@ -72,6 +81,7 @@ class TicketDesk:
             payload["priority"] = priority
         if phone and sms_consent:
             payload.update(phone=phone, sms_consent=True)
+        payload.update(carnet_fields(documents, carnet))
         give_up = time.monotonic() + self.deadline
         while True:
             try:
@@ -83,7 +93,8 @@ class TicketDesk:
                     raise TicketUnavailable(str(exc)) from exc
                 try:
                     offline = self.issue_offline(service_id, language, priority,
-                                                 phone=phone, sms_consent=sms_consent)
+                                                 phone=phone, sms_consent=sms_consent,
+                                                 documents=documents, carnet=carnet)
                 except sqlite3.Error as store_exc:  # the kiosk's disk is full or failing
                     raise TicketUnavailable(f"kiosk storage unavailable: {store_exc}") from exc
                 if offline is not None:
@@ -93,11 +104,13 @@ class TicketDesk:
                 time.sleep(self.pause)
 
     def issue_offline(self, service_id: str, language: str = "fr", priority: str = "",
-                      phone: str | None = None, sms_consent: bool = False) -> Json | None:
+                      phone: str | None = None, sms_consent: bool = False,
+                      documents: list[Json] | None = None, carnet: str = "") -> Json | None:
         """A ticket from this kiosk's lease, queued in the outbox for upload; None when no
-        leased number is left for the service today. Its public token is minted here (128
-        random bits, as the server's), so its phone link works once it is uploaded. `phone`
-        (E.164) waits with it only with `sms_consent`, until the server acknowledges it."""
+        leased number is left for the service today. Its public token and its carnet code
+        are minted here (as the server would), so its phone link and the code printed on it
+        work once it is uploaded. `phone` (E.164) waits with it only with `sms_consent`,
+        until the server acknowledges it; `documents` and `carnet` as in take_ticket."""
         if self.store is None:
             return None
         day = self.today()
@@ -108,18 +121,25 @@ class TicketDesk:
                       if lease.first <= number <= lease.last)
         issued_at = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
         token = secrets.token_urlsafe(16)
+        code = carnet_code.mint()
         payload: Json = {"service": service_id, "language": language,
                          "offline": {"lease_day": day, "number": number, "issued_at": issued_at,
-                                     "public_token": token}}
+                                     "public_token": token, "carnet_code": code}}
         if priority:
             payload["priority"] = priority
         sms = bool(phone and sms_consent)
         if sms:
             payload.update(phone=phone, sms_consent=True)
+        extra = carnet_fields(documents, carnet)
+        payload.update(extra)
         item = self.store.enqueue("ticket", payload, str(uuid.uuid4()))
         self.on_queued()
-        return offline_ticket(item.id, service_id, format_ticket_number(prefix, number),
-                              issued_at, priority, phone_url=self.phone_link(token), sms=sms)
+        ticket = offline_ticket(item.id, service_id, format_ticket_number(prefix, number),
+                                issued_at, priority, phone_url=self.phone_link(token), sms=sms)
+        # Unchecked offline: whether the typed carnet joins is known once uploaded.
+        ticket.update(carnet_code=code, documents=extra.get("documents", []),
+                      carnet=extra.get("carnet", ""), carnet_linked=False)
+        return ticket
 
     def remember_link_base(self, ticket: Json) -> None:
         """Keep where the server's phone links point (PUBLIC_BASE_URL), for offline tickets."""
@@ -155,6 +175,30 @@ class TicketDesk:
         except KeyError:
             return ticket  # pruned: keep what the visitor saw
         return {**item.result, "uploaded": True} if item.result else ticket
+
+
+MAX_DOCUMENTS = 20  # TicketIn.documents: at most 20 items
+MAX_DOCUMENT_TEXT = 200  # each localized name
+
+
+def carnet_fields(documents: list[Json] | None, carnet: str = "") -> Json:
+    """The ticket request's `documents` and `carnet` (only those present): the checklist as
+    the wire takes it (at most 20 lines, names cut to 200 characters, `have` a bool) and a
+    carnet code only when its check digit holds (a typo never reaches the server)."""
+    fields: Json = {}
+    lines = []
+    for entry in (documents or [])[:MAX_DOCUMENTS]:
+        texts = entry.get("text") if isinstance(entry, dict) else None
+        if not isinstance(texts, dict):
+            continue
+        lines.append({"doc": str(entry.get("doc") or ""),
+                      "text": {str(k): str(v)[:MAX_DOCUMENT_TEXT] for k, v in texts.items() if v},
+                      "have": bool(entry.get("have"))})
+    if lines:
+        fields["documents"] = lines
+    if carnet and carnet_code.is_valid(carnet):
+        fields["carnet"] = carnet_code.normalize(carnet)
+    return fields
 
 
 def offline_ticket(outbox_id: int, service_id: str, number: str, issued_at: str,

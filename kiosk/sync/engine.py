@@ -32,6 +32,7 @@ SENDERS: dict[str, Callable[[KioskTransport, OutboxItem], Json]] = {
     "ticket": lambda t, item: t.create_ticket(item.payload, item.idempotency_key),
     "assistance": lambda t, item: t.request_assistance(item.payload, item.idempotency_key),
     "contribution": lambda t, item: t.submit_contribution(item.payload, item.idempotency_key),
+    "feedback": lambda t, item: t.submit_feedback(item.payload, item.idempotency_key),
 }
 
 
@@ -62,6 +63,7 @@ class SyncEngine:
         lease_low: int = 3,
         today: Callable[[], str] | None = None,
         prune_interval: float = 3600.0,
+        on_heartbeat: Callable[[Json], None] | None = None,
     ):
         """`heartbeat(report)` builds the heartbeat payload (runs on the sync thread); None
         sends no heartbeat. One is sent after the first sync, then at most every
@@ -73,6 +75,8 @@ class SyncEngine:
         self.on_status = on_status or (lambda report: None)
         self.heartbeat = heartbeat
         self.heartbeat_interval = heartbeat_interval
+        # The server's answer to a heartbeat it took (its `update` offer: kiosk/sync/updater.py).
+        self.on_heartbeat = on_heartbeat
         self.clock = clock
         self.last_heartbeat: float | None = None  # clock() of the last heartbeat the server took
         self.prune_interval = prune_interval
@@ -144,11 +148,16 @@ class SyncEngine:
             log.exception("heartbeat payload failed")
             return False
         try:
-            self.transport.heartbeat(payload)
+            answer = self.transport.heartbeat(payload)
         except TransportError as exc:
             log.debug("heartbeat not sent: %s", exc)
             return False
         self.last_heartbeat = now
+        if self.on_heartbeat is not None:
+            try:
+                self.on_heartbeat(answer)
+            except Exception:  # the updater must never stop the sync loop
+                log.exception("heartbeat answer handler failed")
         return True
 
     def prune_outbox(self) -> int:

@@ -139,6 +139,18 @@ class Transport:
         )
         return _body(response)
 
+    def check_carnet(self, code: str) -> Json:
+        """Is this carnet code known and live? {"ok": true, "procedures": n}; an unknown or
+        expired code is a TransportError with status 404 (not retryable); 429 (the kiosk's
+        look-ups are rate-limited) and network faults are retryable."""
+        return _body(self._request("GET", f"/carnets/{quote(code, safe='')}"))
+
+    def checkin_appointment(self, payload: Json) -> Json:
+        """Check in for today's appointment: {"code"} (or "initials" + "time") -> the ticket
+        (number, lane, slot...); an unknown code is a TransportError with status 404. A
+        second check-in answers the first ticket: safe to retry."""
+        return _body(self._request("POST", "/appointments/checkin", json=payload))
+
     def create_lease(self, payload: Json, idempotency_key: str) -> Json:
         """Lease numbers for offline tickets: {"service", "size"} -> {"service", "day",
         "first", "last", "prefix"} (valid on that day only)."""
@@ -170,6 +182,14 @@ class Transport:
         for a moderator. 422 (not retryable): the server refused its content."""
         response = self._request(
             "POST", "/contributions", json=payload, headers={"Idempotency-Key": idempotency_key}
+        )
+        return _body(response)
+
+    def submit_feedback(self, payload: Json, idempotency_key: str) -> Json:
+        """A visitor's face at the kiosk ("Donner mon avis") -> {"id", "face"}. 422 (not
+        retryable): refused (an unknown pole...)."""
+        response = self._request(
+            "POST", "/feedback", json=payload, headers={"Idempotency-Key": idempotency_key}
         )
         return _body(response)
 

@@ -148,6 +148,12 @@ def build_app_class():
             self.exit_after_first_frame = exit_after_first_frame
             self.bridge = Bridge()
             self.history: list[tuple[str, str | None]] = []
+            # Remote updates (kiosk/sync/updater.py; main() sets it when [updates] is on):
+            # told of the first frame and of each heartbeat answer; switches only while
+            # `ui_quiet` (the home screen) and exits with `exit_code` for systemd.
+            self.updater = None
+            self.ui_quiet = True
+            self.exit_code = 0
             self.sync_reports = 0
             self._sync_stop = threading.Event()
             self._sync_thread: threading.Thread | None = None
@@ -186,6 +192,7 @@ def build_app_class():
             Window.clearcolor = theme.hex_to_rgba(theme.BACKGROUND)
             Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard)
             root = ScreenManager(transition=NoTransition())
+            root.bind(current=self._on_screen)
             # Only home is built before the first frame; every other screen on first use.
             self.screens = ScreenRegistry(self)
             self.screens["home"] = HomeScreen()
@@ -258,9 +265,29 @@ def build_app_class():
             self.history.clear()
             self.root.current = "maintenance"
 
+        def _on_screen(self, _root, current) -> None:
+            self.ui_quiet = current == "home"
+            if self.ui_quiet and self.updater is not None:
+                self.updater.maybe_switch()  # a release waiting for a quiet moment
+
+        def update_quiet(self) -> bool:
+            """Sync thread: nobody mid-journey and nothing left to send."""
+            from kiosk.domain.updates import is_quiet
+
+            return is_quiet(on_home=self.ui_quiet, journey_active=False,
+                            outbox_depth=self.store.outbox_depth())
+
+        def restart_for_update(self) -> None:
+            from kiosk.sync.updater import EXIT_UPDATE
+
+            self.exit_code = EXIT_UPDATE
+            self.stop()
+
         def _on_first_flip(self, *_):
             Window.unbind(on_flip=self._on_first_flip)
             self.first_frame_seconds = time.time() - T0
+            if self.updater is not None:
+                self.updater.first_frame()
             print(f"carrefour-kiosk: first frame after {self.first_frame_seconds:.3f} s", flush=True)
             if self.exit_after_first_frame:
                 self.stop()
@@ -293,6 +320,7 @@ def build_app_class():
                 on_content_changed=self.bridge.to_main(self.refresh_content),
                 on_status=self.bridge.to_main(self.on_sync_status),
                 heartbeat=self.heartbeat_payload,
+                on_heartbeat=self.updater.on_heartbeat_answer if self.updater else None,
                 lease_size=10,  # leased numbers per service, for offline tickets
             )
             self.engine = engine
@@ -319,6 +347,7 @@ def build_app_class():
                 "printer": printer_heartbeat(self.printer is not None,
                                              self.device_faults.get("printer")),
                 "last_error": error[:ERROR_MAX] if error else None,
+                **(self.updater.heartbeat_fields() if self.updater is not None else {}),
             }
 
         content_generation = 0  # +1 at every content change (screens' caches key on it)
@@ -438,6 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app(config, device_config=args.config,
                    exit_after_screenshot=args.exit_after_screenshot,
                    exit_after_first_frame=args.exit_after_first_frame)
+    _start_updater(app, args.config)
     from kiosk.ui import stopping
 
     stopping.install_stop_signals(app)
@@ -454,7 +484,24 @@ def main(argv: list[str] | None = None) -> int:
         # Everything is saved and closed: the interpreter's teardown (Kivy's GL objects,
         # threads in a network call) would only add to the time systemd counts.
         stopping.finish_exit()
-    return 0
+    return app.exit_code
+
+
+def _start_updater(app, config_path: str | None) -> None:
+    """[updates] on and running from a releases root: follow the server's target version;
+    a version on probation must show its first frame and heartbeat in time."""
+    from kiosk.sync.updater import load_update_config, make_updater
+
+    try:
+        app.updater = make_updater(
+            load_update_config(config_path), __version__, app.settings.server_url,
+            app.settings.token, quiet=app.update_quiet,
+            restart=app.bridge.to_main(app.restart_for_update))
+    except (OSError, ValueError) as exc:  # a config mistake must not keep the hall dark
+        log.error("updates off: %s", exc)
+        return
+    if app.updater is not None:
+        app.updater.start()
 
 
 if __name__ == "__main__":

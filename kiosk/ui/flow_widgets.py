@@ -15,7 +15,13 @@ from kivy.animation import Animation
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
+from kivy.properties import (
+    BooleanProperty,
+    ColorProperty,
+    ListProperty,
+    NumericProperty,
+    StringProperty,
+)
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.floatlayout import FloatLayout
@@ -61,11 +67,13 @@ class HomeEntries(GridLayout):
     compact = BooleanProperty(False)
 
 
-class CheckRow(ButtonBehavior, BoxLayout):
-    """A document of a checklist: touch to tick it when you have it."""
+class CheckRow(ButtonBehavior, MirrorBox):
+    """A document of a checklist: touch to tick it when you have it. `image`: the
+    document's pictogram (kiosk/domain/documents.py), on a dark tile beside its name."""
 
     tid = StringProperty("")
     text = StringProperty("")
+    image = StringProperty("")
     checked = BooleanProperty(False)
 
     def on_release(self):
@@ -134,6 +142,9 @@ class PlanView(FloatLayout):
     spot_y = NumericProperty(0.5)
     pulse = NumericProperty(0.0)
     alt = StringProperty("")
+    # The plan image's drawn size: known only once the image is laid out, after the first
+    # resize; markers are placed again then (else they pile up where the first guess put them).
+    drawn = ListProperty([0, 0])
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -141,7 +152,7 @@ class PlanView(FloatLayout):
         self._hotspots: list[tuple[str, float, float, str]] = []
         self._markers: list[PlanMarker] = []  # reused from one service to the next
         self._place_trigger = Clock.create_trigger(self._place_markers, -1)
-        self.bind(size=self._place_trigger, pos=self._place_trigger,
+        self.bind(size=self._place_trigger, pos=self._place_trigger, drawn=self._place_trigger,
                   spot_x=self._place_trigger, spot_y=self._place_trigger)
 
     def set_hotspots(self, hotspots) -> None:

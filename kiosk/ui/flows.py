@@ -1,6 +1,7 @@
 """The visitor journeys, as methods of the kiosk app (mixed into KioskApp).
 
-    service ─▶ priority category ─▶ SMS? ─(yes)▶ privacy notice + keypad + consent ─┐
+    service (ticks, "J'ai un carnet": kiosk/ui/carnet_flow.py)
+      ─▶ priority category ─▶ SMS? ─(yes)▶ privacy notice + keypad + consent ─┐
                                         └─(no)──────────────────────────────────────┴▶ ticket
     ticket (number, wait, QR, printed) ─▶ while you wait (nearby places) ─▶ home
     home ─▶ life situations ─▶ a situation ─▶ service      home ─▶ search ─▶ service/situation
@@ -29,6 +30,7 @@ import uuid
 from kiosk.domain.clock import site_now
 from kiosk.domain.priorities import PRIORITY_KEYS
 from kiosk.domain.wait import shown_from_wire
+from kiosk.ui.carnet_flow import CarnetFlowMixin
 
 log = logging.getLogger("carrefour.kiosk.flows")
 
@@ -36,6 +38,7 @@ log = logging.getLogger("carrefour.kiosk.flows")
 FLOW_SCREENS = {
     "pole": ("kiosk.ui.screens.pole", "PoleScreen"),
     "service": ("kiosk.ui.screens.service", "ServiceScreen"),
+    "carnet": ("kiosk.ui.screens.carnet", "CarnetScreen"),
     "ticket": ("kiosk.ui.screens.ticket", "TicketScreen"),
     "situations": ("kiosk.ui.screens.situations", "SituationsScreen"),
     "situation": ("kiosk.ui.screens.situation", "SituationScreen"),
@@ -50,6 +53,8 @@ FLOW_SCREENS = {
     "offer": ("kiosk.ui.screens.offers", "OfferScreen"),
     "propose": ("kiosk.ui.screens.propose", "ProposeScreen"),
     "propose_details": ("kiosk.ui.screens.propose", "ProposeDetailsScreen"),
+    "feedback": ("kiosk.ui.screens.feedback", "FeedbackScreen"),  # "Donner mon avis"
+    "appointment": ("kiosk.ui.screens.appointment", "AppointmentScreen"),  # "J'ai un rendez-vous"
 }
 # Screens redrawn when content changes while they are shown (False from refresh: go home).
 REFRESHED = ("situations", "situation", "search", "carte", "offers", "offer")
@@ -76,7 +81,7 @@ class ScreenRegistry(dict):
         return self.app.flow_screen(name)
 
 
-class FlowsMixin:
+class FlowsMixin(CarnetFlowMixin):
     """Journeys of KioskApp. Expects: store (kiosk.ports.KioskStore), transport
     (kiosk.ports.KioskTransport, None without a server), desk (None without a server),
     bridge, screens, root, _go, _wake_sync."""
@@ -263,17 +268,22 @@ class FlowsMixin:
         self._ticket_request += 1
         request = self._ticket_request
         language, priority = self.language, draft["priority"]
+        # The ticks and the carnet go with the ticket (the kiosk keeps neither afterwards).
+        documents, carnet = self.ticket_documents(service.id), self.carnet_for(service.id)
+        self.forget_carnet()
+        screen.documents, screen.carnet = documents, carnet
         self.ticket_requests += 1
 
         def ask():
             return self.desk.take_ticket(
-                service.id, language, priority=priority, phone=phone, sms_consent=bool(phone)
+                service.id, language, priority=priority, phone=phone, sms_consent=bool(phone),
+                documents=documents, carnet=carnet,
             )
 
         def done(ticket):
             if request == self._ticket_request:
                 screen.ready(ticket)
-                self.print_ticket(ticket, service)
+                self.print_ticket(ticket, service, documents)
 
         def error(exc):
             if request == self._ticket_request:
@@ -297,7 +307,7 @@ class FlowsMixin:
 
     # -- printing --------------------------------------------------------------------------
 
-    def print_ticket(self, ticket: dict, service) -> None:
+    def print_ticket(self, ticket: dict, service, documents: list | None = None) -> None:
         """Print on a worker; the screen says what to do if the printer cannot."""
         printer = self.printer
         screen = self.screens["ticket"]
@@ -306,6 +316,8 @@ class FlowsMixin:
             return
         from kiosk.devices.printer import TicketPrint
 
+        carnet = screen.carnet
+        joined = bool(carnet and ticket.get("carnet_linked"))
         job = TicketPrint(
             site_name=self.site_name,  # the kiosk's config (never another mairie's name)
             number=ticket.get("number", ""),
@@ -318,6 +330,10 @@ class FlowsMixin:
             phone_url=ticket.get("phone_url", ""),
             offline=bool(ticket.get("offline")),
             wait=shown_from_wire(ticket),
+            documents=self.printed_documents(documents or []),
+            # Joined: the visitor's own carnet code; else the code this ticket brings.
+            carnet_code=(carnet if joined else str(ticket.get("carnet_code") or "")),
+            carnet_joined=joined,
         )
 
         def done(result):  # a kiosk.devices.printer.PrintResult
@@ -511,6 +527,7 @@ class FlowsMixin:
         self.stop_speech()
         self._assist_attempt += 1
         self.ticket_draft = None
+        self.forget_carnet()
         for screen in list(self.screens.values()):
             wipe = getattr(screen, "wipe", None)
             if wipe is not None:

@@ -44,6 +44,9 @@ class Key(ButtonBehavior, ScriptLabel):
     value = StringProperty("")
     bg = ColorProperty("#FFFFFF")
     fg = ColorProperty("#1B1B1B")
+    # Its words' size relative to a digit's (keypad.kv): a font_size set here would be
+    # lost when large text is switched, as the rule sets it again.
+    scale = NumericProperty(1.0)
 
 
 class NumericKeypad(GridLayout):
@@ -60,7 +63,7 @@ class NumericKeypad(GridLayout):
             key = Key(tid=tid, value=value, text=value)
             if value == ERASE:
                 key.bg = "#E4E1DA"
-                key.font_size = key.font_size * 0.7
+                key.scale = 0.7
                 self.bind(erase_label=key.setter("text"))
                 key.text = self.erase_label
             key.bind(on_release=self._press)

@@ -13,7 +13,7 @@ from pathlib import Path
 from kivy.app import App
 from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ColorProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -33,6 +33,8 @@ class ScriptLabel(Label):
     """
 
     lang = StringProperty("")
+    # The text colour when not the palette's text colour (kv: `ink:`, see widgets.kv).
+    ink = ColorProperty(None, allownone=True)
 
     def _measure(self, chunk: str, font: str) -> float:
         key = (font, float(self.font_size), self.bold, self.font_direction, self.font_script_name)
@@ -178,6 +180,11 @@ class Header(MirrorBox):
 
     title = StringProperty("")
     bg = ColorProperty("#1D3A8A")
+    # Lower reach: how far down the header may go, when the screen's own content needs the
+    # rest (a keyboard, filters): None, the whole app.reach_top. Set `room`, never `reach`.
+    room = NumericProperty(None, allownone=True)
+    reach = NumericProperty(0)
+    base = NumericProperty(0)  # its height without the lower-reach space
 
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))

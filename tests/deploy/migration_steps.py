@@ -15,9 +15,13 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 
-PROJECT_APPS = ("content", "accounts", "devices", "queueing", "assistance", "notifications",
-                "web", "stats", "audit")
+# Every app of the project (those under kiosk/server/): an earlier release lacks the newer
+# ones altogether (they are then created by the upgrade, forwards only).
+PROJECT_APPS = tuple(sorted(
+    path.parent.parent.name
+    for path in (Path(__file__).resolve().parents[2] / "kiosk" / "server").glob("*/migrations/__init__.py")))
 KIOSK_TOKEN = "old-release-kiosk-token-0123456789abcdefghijkl"
 
 
@@ -175,7 +179,9 @@ def interests() -> dict:
     from django.core.management import call_command
 
     graph = executor().loader.graph
-    targets = [n for n in graph.leaf_nodes() if n[0] != "content"]
+    # Django's apps at their latest, content at 0009 (with what it depends on); the other
+    # project apps wait for the final migrate (some depend on a later content).
+    targets = [n for n in graph.leaf_nodes() if n[0] not in PROJECT_APPS]
     targets.append(("content", "0009_floor_plans"))
     ex = executor()
     ex.migrate(targets)

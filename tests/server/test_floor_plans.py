@@ -62,7 +62,7 @@ def test_the_full_snapshot_lists_plans_before_services_with_their_image(api, dem
     assert kinds.index("plan") < kinds.index("service")
     assert max(i for i, k in enumerate(kinds) if k == "plan") < kinds.index("service")
     plans = {i["data"]["id"]: i["data"] for i in body["items"] if i["kind"] == "plan"}
-    assert set(plans) == {"rdc", "etage1"}
+    assert set(plans) == {"rdc", "etage1", "quartier"}  # quartier: « Pendant l'attente »
     rdc = FloorPlan.objects.select_related("image").get(site=demo, slug="rdc")
     assert plans["rdc"]["image"] == {"sha256": rdc.image.sha256, "size": rdc.image.size,
                                      "type": "image/png"}

@@ -70,6 +70,7 @@ def test_the_ticket_schema_has_the_protocol_fields(schema):
         "id", "number", "service", "status", "position", "ahead", "estimated_wait_minutes",
         "counter", "phone_url", "created_at", "called_at", "priority", "sms", "offline",
         "wait_low_minutes", "wait_high_minutes", "wait_status",
+        "documents", "carnet_code", "carnet_linked",  # the carnet (issue 14)
     }
     content = schema["components"]["schemas"]["ContentOut"]
     assert {"protocol", "cursor", "full", "more", "items", "deleted"} <= set(content["properties"])

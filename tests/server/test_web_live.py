@@ -407,7 +407,8 @@ def test_the_board_json_holds_no_personal_data(client, agent, demo, counter):
         assert E164 not in doc and "612345678" not in doc
     call = json.loads(text)["calls"][0]
     assert set(call) == {"key", "number", "counter", "counter_label", "named", "called_at",
-                         "age_s", "recall", "language", "language_name", "language_dir"}
+                         "age_s", "recall", "language", "language_name", "language_dir",
+                         "slot"}  # an appointment's time (HH:MM), not who
 
 
 # -- phone page ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ class FakeTransport:
             lambda since, wait: ContentChanges(self.cursor, since != self.cursor, 40))
         self.tickets: dict[str, dict] = {}  # idempotency key -> ticket
         self.heartbeats: list[dict] = []
+        self.carnets: dict[str, int] = {}  # live carnet code -> procedures in it
 
     def _call(self, name: str, *args) -> None:
         self.calls.append((name, args))
@@ -57,6 +58,19 @@ class FakeTransport:
                 "called_at": None, "sms": bool(payload.get("phone"))}
         return self.tickets[idempotency_key]
 
+    def check_carnet(self, code: str) -> dict:
+        self._call("check_carnet", code)
+        if code not in self.carnets:
+            raise TransportError("GET /carnets: 404", retryable=False, status=404)
+        return {"ok": True, "procedures": self.carnets[code]}
+
+    def checkin_appointment(self, payload: dict) -> dict:
+        self._call("checkin_appointment", payload)
+        if payload.get("code") != "482913":
+            raise TransportError("POST /appointments/checkin: 404", retryable=False, status=404)
+        return {"number": "R001", "id": "t" * 22, "service": "titres", "lane": True,
+                "slot": "10:20", "minutes_to_slot": 12, "created": True, "phone_url": ""}
+
     def create_lease(self, payload: dict, idempotency_key: str) -> dict:
         self._call("create_lease", payload, idempotency_key)
         return {"service": payload["service"], "day": "2026-03-03", "first": 1,
@@ -76,6 +90,10 @@ class FakeTransport:
     def submit_contribution(self, payload: dict, idempotency_key: str) -> dict:
         self._call("submit_contribution", payload, idempotency_key)
         return {"id": f"co-{idempotency_key[:8]}", "status": "pending"}
+
+    def submit_feedback(self, payload: dict, idempotency_key: str) -> dict:
+        self._call("submit_feedback", payload, idempotency_key)
+        return {"id": len(self.calls), "face": payload["face"]}
 
     def assistance_status(self, request_id: str) -> dict:
         self._call("assistance_status", request_id)

@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from kiosk.domain.content import parse_item
+from kiosk.domain.documents import resolve
 from kiosk.ui.searching import fold, search
 from tests.conftest import demo_data
 from tests.ui.conftest import REQUEST_TIMEOUT
@@ -68,7 +69,7 @@ def test_a_life_situation_leads_to_a_service_and_a_ticket(run_kiosk, server, tmp
     situations = sorted(demo_data()["situations"], key=lambda s: s["order"])
     assert result["situations"] == [f"situation-{s['id']}" for s in situations]
     assert result["situation_services"] == [f"service-{sid}" for sid in birth["services"]]
-    assert result["situation_documents"] == [d["fr"] for d in birth["documents"]]
+    assert result["situation_documents"] == [resolve(d).shown()["fr"] for d in birth["documents"]]
     assert result["gentle"] == ""  # the offer of an agent's company is for a death only
     assert "accompagner" in result["gentle_other"]
     # The service page: a checklist that ticks, the current wait from the server, the plan.

@@ -16,11 +16,21 @@ from kiosk.domain.text_input import (
     clean_text,
     scrub_text,
 )
+from kiosk.domain.updates import UPDATE_STATES
+from kiosk.server.carnet.wire import (
+    CarnetCode,
+    DocumentIn,
+    DocumentOut,
+    carnet_field,
+    documents_field,
+    offline_code_field,
+)
 from kiosk.server.content.kinds import KINDS
 
 # The kinds as kiosk/server/content/kinds.py declares them (in delta order).
 ContentKind = Literal[KINDS.names()]
 Language = Literal["fr", "en", "ar", "zh", "wo", "bm"]
+UpdateState = Literal[tuple(UPDATE_STATES)]  # kiosk/domain/updates.py
 
 
 def text_type(max_length: int, *, multiline: bool = False, lenient: bool = False):
@@ -84,6 +94,7 @@ class OfflineTicketIn(Schema):
         description="the ticket's public id, minted by the kiosk (128 random bits, "
                     "base64url) so the QR code it printed opens the phone page once the "
                     "ticket is uploaded; absent: the server draws one")
+    carnet_code: CarnetCode | None = offline_code_field()
 
 
 class LeaseIn(Schema):
@@ -112,6 +123,8 @@ class TicketIn(Schema):
     offline: OfflineTicketIn | None = Field(
         None, description="a ticket the kiosk issued offline from one of its leases "
                           "(POST /api/v1/leases): stored with this number and issue time")
+    documents: list[DocumentIn] = documents_field()
+    carnet: CarnetCode | None = carnet_field()
 
 
 WaitStatus = Literal["estimated", "soon", "not_today", "unknown"]
@@ -140,6 +153,13 @@ class TicketOut(Schema):
     created_at: dt.datetime
     called_at: dt.datetime | None
     offline: bool = Field(False, description="issued by a kiosk offline, from a lease")
+    documents: list[DocumentOut] = Field(default_factory=list, description=(
+        "the ticket's documents as stored, with the current ticks (the phone page may "
+        "change them)"))
+    carnet_code: str = Field("", description="10 digits to print on the ticket ('Code "
+                                             "carnet'): the code of the carnet it joined, if any")
+    carnet_linked: bool = Field(False, description="the ticket is in a carnet (the typed "
+                                "code was found, or the visitor kept one)")
 
 
 class ErrorOut(Schema):
@@ -223,12 +243,31 @@ class HeartbeatIn(Schema):
                                               "(a bug, not the network) since it started")
     last_long_poll_error: text_type(300, lenient=True) | None = text_field(
         None, 300, "the last of those errors, if any", lenient=True)
+    # Remote updates (docs/updates.md); a kiosk without the updater sends none of them.
+    update_state: UpdateState | None = Field(
+        None, description="where the kiosk's update stands ('' nothing to do; downloading, "
+        "verified, waiting_quiet, switched, confirmed; bad_signature, bad_bundle, "
+        "install_failed, rolled_back)")
+    update_version: text_type(40, lenient=True) | None = text_field(
+        None, 40, "the version that state is about", lenient=True)
+    update_detail: text_type(200, lenient=True) | None = text_field(
+        None, 200, "why it failed, if it did", lenient=True)
+
+
+class UpdateOut(Schema):
+    version: str = Field(description="the version the kiosk should run")
+    url: str = Field(description="where to GET the signed bundle: /api/v1/releases/<sha256>")
+    sha256: str = Field(description="of the bundle's bytes")
+    size: int = Field(description="bytes")
 
 
 class HeartbeatOut(Schema):
     received_at: dt.datetime
     stale_after_seconds: int = Field(
         description="the fleet page flags the kiosk if no heartbeat comes within this delay")
+    update: UpdateOut | None = Field(
+        None, description="the release this kiosk should run (null: stay as it is); the kiosk "
+        "verifies its signature against its pinned key before installing it")
 
 
 class ContributionIn(Schema):

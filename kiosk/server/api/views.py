@@ -37,12 +37,15 @@ from kiosk.server.api.schemas import (
 )
 from kiosk.server.assistance.models import AssistanceRequest
 from kiosk.server.assistance.services import do_request_assistance, effective_status
+from kiosk.server.carnet.services import attach_folder, ticket_fields
+from kiosk.server.content import delta_cache
 from kiosk.server.content.contributions import ContributionError, submit_contribution
 from kiosk.server.content.models import Asset
 from kiosk.server.content.push import MAX_WAIT_SECONDS, await_change
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
+from kiosk.server.devices.api import router as releases_router
 from kiosk.server.devices.models import STALE_AFTER_SECONDS
-from kiosk.server.devices.services import Heartbeat, record_heartbeat
+from kiosk.server.devices.services import Heartbeat, record_heartbeat, update_offer
 from kiosk.server.queueing.issuing import (
     check_phone,
     check_service_for_offline_ticket,
@@ -76,6 +79,7 @@ api = NinjaAPI(
 # after reading (a sentence), 429 over the rate limit (with Retry-After).
 ERRORS = {400: ErrorOut, 401: ErrorOut, 422: ValidationErrorOut}
 WRITE_ERRORS = {**ERRORS, 429: RateLimitedOut}
+api.add_router("", releases_router)  # GET /releases/<sha256> (kiosk/server/devices/api.py)
 
 
 def answered(request: HttpRequest, key: uuid.UUID, fp: str, status: int, schema,
@@ -120,30 +124,40 @@ def get_content(request: HttpRequest, query: Query[ContentQuery]):
     etag = etag_for(site, cursor)
     if query.since == cursor and request.headers.get("If-None-Match") == etag:
         return Status(304, None)
-    delta = content_delta(site, query.since)
-    body = ContentOut(cursor=str(delta.cursor), full=delta.full, more=delta.more,
-                      items=delta.items, deleted=delta.deleted)  # type: ignore[arg-type]  # pydantic validates the dicts
-    response = api.create_response(request, body.model_dump(), status=200)
-    if not delta.more:
-        response["ETag"] = etag_for(site, delta.cursor)
-    return gzipped(request, response)
+    # All the site's kiosks ask for the same answer after an edit: built once per worker.
+    key = delta_cache.key_for(site.pk, query.since, cursor)
+    answer = delta_cache.ANSWERS.get(key)
+    if answer is None:
+        delta = content_delta(site, query.since)
+        body = ContentOut(cursor=str(delta.cursor), full=delta.full, more=delta.more,
+                          items=delta.items, deleted=delta.deleted)  # type: ignore[arg-type]  # pydantic validates the dicts
+        built = api.create_response(request, body.model_dump(), status=200)
+        answer = delta_cache.ANSWERS.put(key, delta_cache.Answer(
+            body=built.content,
+            gzipped=compress_string(built.content) if len(built.content) >= GZIP_MIN_BYTES else None,
+            etag=None if delta.more else etag_for(site, delta.cursor),
+            content_type=built["Content-Type"]))
+    return gzipped(request, answer)
 
 
 GZIP_MIN_BYTES = 512
 
 
-def gzipped(request: HttpRequest, response):
+def gzipped(request: HttpRequest, answer: delta_cache.Answer) -> HttpResponse:
     """Content deltas repeat the same keys and escaped non-Latin text: gzip divides a
     one-field edit by about 2.5 on the wire (the kiosk's `requests` inflates it). Only
     this endpoint: its body reflects nothing from the request and holds no secret, so
     compression leaks nothing (BREACH needs both); HTML pages stay uncompressed."""
+    compress = (answer.gzipped is not None
+                and "gzip" in request.headers.get("Accept-Encoding", ""))
+    response = HttpResponse(answer.gzipped if compress else answer.body,
+                            content_type=answer.content_type)
     patch_vary_headers(response, ("Accept-Encoding",))
-    if (len(response.content) < GZIP_MIN_BYTES
-            or "gzip" not in request.headers.get("Accept-Encoding", "")):
-        return response
-    response.content = compress_string(response.content)
-    response["Content-Encoding"] = "gzip"
+    if compress:
+        response["Content-Encoding"] = "gzip"
     response["Content-Length"] = str(len(response.content))
+    if answer.etag:
+        response["ETag"] = answer.etag
     return response
 
 
@@ -187,6 +201,7 @@ def ticket_out(request: HttpRequest, ticket: Ticket, created: bool = False) -> d
         "created_at": ticket.created_at,
         "called_at": ticket.called_at,
         "offline": ticket.offline,
+        **ticket_fields(ticket),  # documents, carnet_code, carnet_linked (carnet app)
     }
 
 
@@ -214,6 +229,9 @@ def create_ticket(
             language=body.language, priority=body.priority,
             public_token=body.offline.public_token, phone=offline_phone(body), fingerprint=fp,
         )
+        if created:
+            attach_folder(ticket, body.documents, code=body.offline.carnet_code,
+                          typed=body.carnet)
         return answered(request, idempotency_key, fp, 201 if created else 200, TicketOut,
                         ticket_out(request, ticket), first=created)
     service = check_service_for_ticket(request.kiosk.site, body.service)
@@ -222,6 +240,8 @@ def create_ticket(
         service, language=body.language, kiosk=request.kiosk, idempotency_key=idempotency_key,
         priority=body.priority, phone=phone, consent=body.sms_consent, fingerprint=fp,
     )
+    if created:
+        attach_folder(ticket, body.documents, typed=body.carnet)
     return answered(request, idempotency_key, fp, 201 if created else 200, TicketOut,
                     ticket_out(request, ticket, created), first=created)
 
@@ -338,8 +358,11 @@ def heartbeat(request: HttpRequest, body: HeartbeatIn):
         printer_state=printer.state if printer else "unknown",
         printer_detail=printer.detail if printer else "", last_error=body.last_error,
         long_poll_errors=body.long_poll_errors, last_long_poll_error=body.last_long_poll_error,
+        update_state=body.update_state, update_version=body.update_version,
+        update_detail=body.update_detail,
     ))
-    return {"received_at": received_at, "stale_after_seconds": STALE_AFTER_SECONDS}
+    return {"received_at": received_at, "stale_after_seconds": STALE_AFTER_SECONDS,
+            "update": update_offer(request.kiosk)}
 
 
 @api.post("/contributions", response={201: ContributionOut, 200: ContributionOut,
@@ -391,3 +414,9 @@ def get_asset(request: HttpRequest, sha256: str):
     for name, value in headers.items():
         response[name] = value
     return response
+
+
+api.add_router("/carnets", "kiosk.server.api.carnet.router")  # the carnet (issue 14)
+api.add_router("/feedback", "kiosk.server.api.voice.router")  # the visitor's voice (issue 14)
+api.add_router("/appointments", "kiosk.server.api.appointments.router")  # issue 14
+api.add_router("/enrol", "kiosk.server.api.enrolment.router")  # kiosk enrolment codes (issue 15)

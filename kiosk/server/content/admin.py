@@ -14,6 +14,7 @@ from kiosk.server.content.forms import InterestsField, SlugListField
 from kiosk.server.content.kinds import KINDS
 from kiosk.server.content.models import (
     Closure,
+    NearbyPlace,
     Service,
     Site,
     Situation,
@@ -116,10 +117,38 @@ class SituationAdmin(PublishableAdmin, ContentAdmin):
         return ", ".join(obj.services)
 
 
+class NearbyPlaceForm(forms.ModelForm):
+    """A place's spot on the neighbourhood plan is chosen like a service's on its floor plan."""
+
+    class Meta:
+        model = NearbyPlace
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        check_service_plan(self, cleaned)  # a plan of the place's own site
+        return cleaned
+
+
 class NearbyPlaceAdmin(PublishableAdmin, ContentAdmin):
-    list_display = ("__str__", "site", "kind", "walking_minutes", "order")
+    form = NearbyPlaceForm
+    list_display = ("__str__", "site", "kind", "walking_minutes", "order", "plan")
     list_filter = ("site", "kind")
     search_fields = ("slug", "name", "address")
+    fieldsets = (
+        (None, {"fields": ("site", "slug", "published", "order", "kind", "pictogram", "name",
+                           "summary", "address", "walking_minutes")}),
+        ("Sur le plan du quartier", {
+            "fields": ("plan", "plan_x", "plan_y"),
+            "description": "« Pendant l'attente » montre le plan du quartier avec chaque lieu en "
+                           "point numéroté : choisissez le plan (« quartier »), puis cliquez "
+                           "dessus pour placer le lieu."}),
+    )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "plan":
+            return plan_choice_field(self, db_field, request)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class InfoPageAdmin(PublishableAdmin, ContentAdmin):

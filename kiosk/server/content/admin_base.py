@@ -7,6 +7,8 @@ importing each other.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -15,6 +17,7 @@ from kiosk.server.accounts.models import Role, sites_where
 from kiosk.server.audit.services import site_id_of
 from kiosk.server.clean_forms import clean_value, cleaning_form
 from kiosk.server.content.actions import do_delete_content, do_save_content
+from kiosk.server.content.documents_field import DocumentsField
 from kiosk.server.content.forms import TranslationsField
 from kiosk.server.content.kinds import KINDS
 from kiosk.server.content.models import Pole, Site
@@ -36,7 +39,7 @@ class SiteScopedAdmin:
     deletion (objects deleted with it in cascade included).
     """
 
-    scope_roles = (Role.EDITOR,)
+    scope_roles: tuple[Any, ...] = (Role.EDITOR,)  # Role members (TextChoices: untyped here)
     scope_lookup = "site_id__in"
 
     def scope_site_ids(self, request) -> set[int] | None:
@@ -49,7 +52,7 @@ class SiteScopedAdmin:
         cache = request.__dict__.setdefault("_carrefour_scope", {})
         if self.scope_roles not in cache:
             cache[self.scope_roles] = set(
-                sites_where(user, *self.scope_roles).values_list("pk", flat=True))  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
+                sites_where(user, *self.scope_roles).values_list("pk", flat=True))
         return cache[self.scope_roles]
 
     def in_scope(self, request, site_id) -> bool:
@@ -137,6 +140,8 @@ class ContentAdmin(SiteScopedAdmin, admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         kind = KINDS.of(self.model)
+        if db_field.name == "documents":  # ticked in the vocabulary (documents_field.py)
+            return DocumentsField(label="Documents à apporter", help_text="")
         if kind is not None and db_field.name in kind.texts and not kind.is_text_list(
                 db_field.name):
             return TranslationsField(

@@ -54,6 +54,11 @@ class ContentKind:
     select_related: tuple[str, ...] = ()  # what to_wire() reads through a foreign key
     not_sent: tuple[tuple[str, object], ...] = ()  # rows of the model that are not items
     translate_drafts: bool = True  # False: the translations page counts published rows only
+    # Wire keys computed from a stored field, and the stored fields sent transformed: a
+    # service's `documents` are stored as the back-office keeps them (vocabulary keys or
+    # texts) and sent as texts, with `document_keys` beside them (kiosk.domain.documents).
+    wire_derived: tuple[str, ...] = ()
+    sent_transformed: tuple[str, ...] = ()
 
     @cached_property
     def admin_class(self):
@@ -179,15 +184,17 @@ register(ContentKind(
     "service", Service, _ADMIN + "ServiceAdmin", demo_key="services",
     texts=("name", "summary", "place", "documents"), long_texts=("summary",),
     preview=_PREVIEW + "service_screen", screen="écran du service",
+    wire_derived=("document_keys",), sent_transformed=("documents",),
     hidden_by=("pole",), select_related=("pole",)))
 register(ContentKind(  # after the services it names
     "situation", Situation, _ADMIN + "SituationAdmin", demo_key="situations",
-    texts=("name", "summary", "documents"), long_texts=("summary",),
-    preview=_PREVIEW + "situation_screen", screen="écran de la situation de vie"))
+    texts=("name", "summary", "documents", "tips"), long_texts=("summary",),
+    preview=_PREVIEW + "situation_screen", screen="écran de la situation de vie",
+    wire_derived=("document_keys",), sent_transformed=("documents",)))
 register(ContentKind(
     "place", NearbyPlace, _ADMIN + "NearbyPlaceAdmin", demo_key="places",
     texts=("name", "summary"), long_texts=("summary",),
-    preview=_PREVIEW + "place_screen", preview_template=_ROWS,
+    preview=_PREVIEW + "place_screen",  # content/preview/place.html: its spot on the plan
     screen="« Pendant votre attente »"))
 register(ContentKind(
     "page", InfoPage, _ADMIN + "InfoPageAdmin", demo_key="pages",

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from kiosk.domain.content import ContentError
-from kiosk.server.accounts.models import Role, sites_where
+from kiosk.server.accounts.moderation_scope import ModeratedBySite
 from kiosk.server.content.contributions import ContributionError, approve, message, reject
 from kiosk.server.content.models import OFFER_CATEGORY_LABELS, Offer
 
@@ -43,53 +43,18 @@ def _error_text(exc: ContributionError) -> str:
 
 
 @admin.register(PendingOffer)
-class PendingOfferAdmin(admin.ModelAdmin):
+class PendingOfferAdmin(ModeratedBySite):
     list_display = ("title_fr", "site", "category", "when", "submitted_at")
     list_display_links = ("title_fr",)
     list_filter = ("site", "category")
     ordering = ("submitted_at",)
     actions = ("approve_selected", "reject_selected")
 
-    # -- who may moderate -----------------------------------------------------------------
-
-    def _site_ids(self, request) -> set[int] | None:
-        """None: every site (superuser); else the sites this user moderates."""
-        if request.user.is_superuser:
-            return None
-        if not hasattr(request, "_moderated_sites"):
-            request._moderated_sites = set(
-                sites_where(request.user, Role.MODERATOR).values_list("pk", flat=True))  # type: ignore[arg-type]  # a TextChoices member: Django's types are not installed
-        return request._moderated_sites
-
-    def _may(self, request, obj=None) -> bool:
-        if not (request.user.is_active and request.user.is_staff):
-            return False
-        sites = self._site_ids(request)
-        if sites is None:
-            return True
-        return bool(sites) if obj is None else obj.site_id in sites
-
-    def has_module_permission(self, request):
-        return self._may(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._may(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return self._may(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # -- who may moderate: ModeratedBySite (kiosk/server/accounts/moderation_scope.py) --
 
     def get_queryset(self, request):
-        qs = super().get_queryset(request).filter(contributed=True, status="pending")
-        sites = self._site_ids(request)
-        if sites is not None:
-            qs = qs.filter(site_id__in=sites)
-        return qs.select_related("site")
+        pending = super().get_queryset(request).filter(contributed=True, status="pending")
+        return self.scoped(request, pending).select_related("site")
 
     # -- columns --------------------------------------------------------------------------
 
@@ -149,7 +114,7 @@ class PendingOfferAdmin(admin.ModelAdmin):
         offer = self.get_object(request, object_id)
         if offer is None:
             raise Http404("proposition inconnue ou déjà modérée")
-        if not self._may(request, offer):
+        if not self.may_moderate(request, offer):
             raise PermissionDenied
         error, reason = "", ""
         if request.method == "POST":

@@ -23,9 +23,14 @@ from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 
+from kiosk.domain.content import (
+    TIP_PICTOGRAM,
+    ContentError,
+    active_announcements,
+    neighbourhood_spots,
+)
 from kiosk.domain.content import Announcement as AnnouncementItem
 from kiosk.domain.content import Closure as ClosureItem
-from kiosk.domain.content import ContentError, active_announcements
 from kiosk.domain.content import FloorPlan as FloorPlanItem
 from kiosk.domain.content import InfoPage as PageItem
 from kiosk.domain.content import NearbyPlace as PlaceItem
@@ -207,16 +212,43 @@ def situation_screen(obj: Situation, lang: str, words: Words, request, notes: li
             notes.append(f"Non affiché : le service « {service or slug} » n'est pas publié.")
     return {"title": item.title(lang), "summary": localized(item.summary, lang),
             "pictogram": pictogram_url(obj.site_id, item.pictogram),
-            "documents": [localized(d, lang) for d in item.documents], "rows": rows}
+            "documents": [localized(d, lang) for d in item.documents], "rows": rows,
+            "tips": [t for t in (localized(tip, lang) for tip in item.tips) if t],
+            "tip_pictogram": pictogram_url(obj.site_id, TIP_PICTOGRAM)}
 
 
 def place_screen(obj: NearbyPlace, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = PlaceItem.from_wire(obj.to_wire())
-    return {"title": words("waitinfo_title"), "heading": words("waitinfo_places"), "rows": [{
+    return {"title": words("waitinfo_title"), "heading": words("waitinfo_places"),
+            **_place_on_plan(obj, item, notes), "rows": [{
         "name": item.title(lang), "color": KIOSK_COLOURS["primary"],
         "pictogram": pictogram_url(obj.site_id, item.pictogram),
         "detail": " · ".join(t for t in (words("walking_minutes", minutes=item.walking_minutes),
                                           item.address, localized(item.summary, lang)) if t)}]}
+
+
+def _place_on_plan(obj: NearbyPlace, item: PlaceItem, notes: list[str]) -> dict:
+    """The neighbourhood plan with this place's numbered spot, numbered as the kiosk does
+    among the site's published places (this one counted even as a draft)."""
+    if not item.plan:
+        return {}
+    places = []
+    for other in live(NearbyPlace.objects.filter(site_id=obj.site_id).exclude(pk=obj.pk)):
+        try:
+            places.append(PlaceItem.from_wire(other.to_wire()))
+        except ContentError:
+            continue
+    places = sorted([*places, item], key=lambda p: (p.order, p.walking_minutes, p.id))
+    plan, spots = neighbourhood_spots(places)
+    number = next((n for n, p in spots if p.id == item.id), None)
+    src = plan_url(obj.site_id, item.plan)
+    if number is None or not src:
+        notes.append("Ce lieu n'apparaît pas sur le plan du quartier des bornes : "
+                     + ("pas d'image pour ce plan." if not src else
+                        f"elles montrent le plan « {plan} », que nomment la plupart des lieux."))
+        return {}
+    return {"plan": src, "plan_x": (item.plan_x or 0) * 100, "plan_y": (item.plan_y or 0) * 100,
+            "number": number}
 
 
 def page_screen(obj: InfoPage, lang: str, words: Words, request, notes: list[str]) -> dict:

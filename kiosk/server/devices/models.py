@@ -68,6 +68,15 @@ class Kiosk(models.Model):
     # started, and the last of them: the kiosk falls back to plain polling, agents see why.
     long_poll_errors = models.PositiveIntegerField(default=0, editable=False)
     last_long_poll_error = models.CharField(max_length=300, blank=True, editable=False)
+    # Remote updates (docs/updates.md): a version chosen for this kiosk alone (else its
+    # site's rollout), and what the kiosk last said about its update.
+    target_release = models.ForeignKey("Release", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="+",
+                                       verbose_name="version cible (cette borne seule)")
+    update_state = models.CharField(max_length=20, blank=True, editable=False)
+    update_version = models.CharField(max_length=40, blank=True, editable=False)
+    update_detail = models.CharField(max_length=200, blank=True, editable=False)
+    update_state_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = KioskManager()
 
@@ -91,3 +100,74 @@ class Kiosk(models.Model):
             return True
         now = now or timezone.now()
         return (now - self.last_heartbeat_at).total_seconds() > after_seconds
+
+
+# -- remote updates (docs/updates.md) --------------------------------------------------------
+
+class Release(models.Model):
+    """A signed release bundle of the kiosk (kiosk/release/bundle.py), stored once,
+    content-addressed, at <data dir>/releases/<sha256>.tar and fetched by kiosks by hash
+    (GET /api/v1/releases/<sha256>). The server does not vouch for it: each kiosk checks
+    the signature against its pinned key."""
+
+    version = models.CharField(max_length=40, unique=True, editable=False)
+    sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    size = models.PositiveBigIntegerField(editable=False)
+    notes = models.CharField(max_length=200, blank=True, help_text="what changes, for agents")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-uploaded_at",)
+        verbose_name = "version de la borne"
+        verbose_name_plural = "versions de la borne"
+
+    def __str__(self) -> str:
+        return self.version
+
+    @property
+    def path(self):
+        from pathlib import Path
+
+        from django.conf import settings
+
+        return Path(settings.DATA_DIR) / "releases" / f"{self.sha256}.tar"
+
+
+class SiteRollout(models.Model):
+    """The version a site's kiosks should run, staged: the pilot kiosk first, the others
+    once the pilot confirmed it (first frame and first heartbeat on it); until then they
+    keep `previous`. No pilot: every kiosk of the site at once."""
+
+    site = models.OneToOneField("content.Site", on_delete=models.CASCADE, related_name="rollout")
+    release = models.ForeignKey(Release, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name="version cible")
+    pilot = models.ForeignKey("Kiosk", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+", verbose_name="borne pilote")
+    previous = models.ForeignKey(Release, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", editable=False,
+                                 verbose_name="version précédente")
+    pilot_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "déploiement d'une version"
+        verbose_name_plural = "déploiements des versions"
+
+    def __str__(self) -> str:
+        return f"{self.site}: {self.release or '—'}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.pilot_id and self.site_id and self.pilot.site_id != self.site_id:
+            raise ValidationError({"pilot": "La borne pilote doit être une borne de ce site."})
+
+    def save(self, *args, **kwargs):
+        # A new target starts a new stage: the others wait for the pilot again.
+        old = SiteRollout.objects.filter(pk=self.pk).values_list(
+            "release_id", "pilot_id").first() if self.pk else None
+        if old is not None and (old[0] != self.release_id or old[1] != self.pilot_id):
+            if old[0] != self.release_id:
+                self.previous_id = old[0]
+            self.pilot_confirmed_at = None
+        super().save(*args, **kwargs)

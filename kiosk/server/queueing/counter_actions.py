@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kiosk.domain.priority import choose_next
 from kiosk.domain.tickets import (
     TicketStatus,
 )
 from kiosk.server.accounts.models import Role, sites_where
+from kiosk.server.appointments.lane import next_for_counter
 from kiosk.server.content.models import Service
 from kiosk.server.queueing.estimates import queue_changed
 from kiosk.server.queueing.lifecycle import QueueError, cancel_unsent_sms, save_ticket, transition
@@ -82,8 +83,21 @@ def counter_label(counter: Counter) -> str:
     return name.split(" ", 1)[1] if name.lower().startswith("guichet ") else name
 
 
+@dataclass(frozen=True)
+class NextCall:
+    """do_call_next's answer: the ticket called, or None and why: `held_until` is the
+    appointment slot (minutes since midnight, site time) the counter is kept free for."""
+    ticket: Ticket | None
+    held_until: float | None = None
+
+
 def do_call_next(counter: Counter) -> Ticket | None:
     """Finish the counter's current ticket and call the next one under the priority rule."""
+    return call_next(counter).ticket
+
+
+def call_next(counter: Counter) -> NextCall:
+    """do_call_next, saying why nobody was called (the console tells the agent)."""
     with transaction.atomic():
         do_finish_current(counter)
         day = timezone.localdate()
@@ -92,12 +106,14 @@ def do_call_next(counter: Counter) -> Ticket | None:
         if transaction.get_connection().features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         tickets = {str(t.pk): t for t in candidates}
-        if not tickets:
+        recent = recent_priority_calls(counter.site_id, day, service_ids) if tickets else []
+        # The fair priority rule, with the appointment lane (kiosk.domain.appointments).
+        chosen, held_until = next_for_counter(counter, day, service_ids, tickets,
+                                              [as_waiting(t) for t in tickets.values()], recent)
+        if chosen is None:
             refresh_notifications(counter.site)
-            return None
-        recent = recent_priority_calls(counter.site_id, day, service_ids)
-        chosen = choose_next([as_waiting(t) for t in tickets.values()], recent)
-        return _call(counter, tickets[chosen.ticket_id])  # type: ignore[union-attr]  # tickets: not empty
+            return NextCall(None, held_until)
+        return NextCall(_call(counter, chosen))
 
 
 def _site_ticket(counter: Counter, ticket_id: int) -> Ticket:

@@ -109,7 +109,8 @@ class Estimates(dict):
         raw = estimate_calls(QueueSnapshot(
             now=snap.now, waiting={**snap.waiting, key: [*line, *chain]},
             counters=snap.counters, in_service=snap.in_service,
-            no_show_rate=snap.no_show_rate, recent_calls=snap.recent_calls), self._model)
+            no_show_rate=snap.no_show_rate, recent_calls=snap.recent_calls,
+            appointments=snap.appointments), self._model)
         values = [raw.get(t.ticket_id, UNREACHABLE) for t in chain]
         self._chains[service_id] = values
         return values
@@ -251,7 +252,7 @@ def _compute_estimates(site: Site, now: dt.datetime | None) -> Estimates:
     snap = snapshot(site, now)
     snap = QueueSnapshot(now=snap.now, waiting=snap.waiting, counters=snap.counters,
                          in_service=snap.in_service, recent_calls=snap.recent_calls,
-                         no_show_rate=model.no_show_rate)
+                         no_show_rate=model.no_show_rate, appointments=snap.appointments)
     # Counter sessions per service, and a probe per service and class: "a ticket taken now".
     served = sorted({service for counter in snap.counters for service in counter.services})
     related: dict[int, set[int]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from kiosk.domain.estimation import (
@@ -15,13 +15,20 @@ from kiosk.domain.priority import WaitingTicket, choose_next
 from kiosk.domain.tickets import (
     TicketStatus,
 )
+from kiosk.server.appointments.models import Appointment
 from kiosk.server.queueing.models import (
     Ticket,
 )
 
 
 def waiting_tickets(site_id: int, day: dt.date, service_ids=None):
-    qs = Ticket.objects.filter(site_id=site_id, day=day, status=TicketStatus.WAITING)
+    # The appointment lane's tickets are called at their slot, not in the walk-ins' lines
+    # (kiosk.server.appointments.services.next_for_counter).
+    # (A NOT EXISTS, not a join: do_call_next locks these rows FOR UPDATE, which PostgreSQL
+    # refuses on the nullable side of an outer join.)
+    in_lane = Appointment.objects.filter(ticket=OuterRef("pk"), in_lane=True)
+    qs = Ticket.objects.filter(site_id=site_id, day=day, status=TicketStatus.WAITING).filter(
+        ~Exists(in_lane))
     if service_ids is not None:
         qs = qs.filter(service_id__in=service_ids)
     return qs.order_by("queued_at", "pk")

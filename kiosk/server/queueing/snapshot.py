@@ -20,6 +20,7 @@ from kiosk.domain.priority import WaitingTicket
 from kiosk.domain.tickets import (
     TicketStatus,
 )
+from kiosk.server.appointments.lane import checked_in_slots
 from kiosk.server.content.models import Service, Site
 from kiosk.server.queueing.models import Counter, CounterEvent, Ticket
 from kiosk.server.queueing.ordering import local_minutes, recent_priority_calls, waiting_tickets
@@ -197,7 +198,8 @@ def snapshot(site: Site, now: dt.datetime | None = None) -> QueueSnapshot:
     service_ids = [s for c in counters for s in c.services]
     recent = recent_priority_calls(site.pk, day, [int(s) for s in set(service_ids)])
     return QueueSnapshot(now=local_minutes(now), waiting=waiting, counters=counters,
-                         in_service=in_service, recent_calls=recent)
+                         in_service=in_service, recent_calls=recent,
+                         appointments=checked_in_slots(site.pk, day, now))
 
 
 def unplanned_services(site: Site, snap: QueueSnapshot) -> frozenset[int]:

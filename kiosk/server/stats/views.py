@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 
 from kiosk.domain.languages import LANGUAGES, get_language
 from kiosk.server.accounts.models import Role, SiteMembership
+from kiosk.server.appointments.stats import appointment_figures
 from kiosk.server.content.models import Site
 from kiosk.server.queueing.models import Priority
 from kiosk.server.stats.charts import Chart, bar_chart, fr_number, hbar_chart, line_chart
@@ -198,6 +199,8 @@ def stats_page(request, site_slug: str):
         "total_row": _table_row(stats.total),
         "csv_tickets": csv_url + _range_query(period.start, period.end),
         "csv_summary": csv_url + _range_query(period.start, period.end, kind="summary"),
+        # Punctuality and no-shows of the appointments ("" when none was booked).
+        "appointment_figures": appointment_figures(site, period.start, period.end),
     })
     return render(request, "stats/page.html", context)
 

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
 
 from kiosk.domain.languages import LANGUAGES, get_language
+from kiosk.server.appointments.lane import lane_slots
 from kiosk.server.content.models import Site
 from kiosk.server.queueing.counter_actions import counter_label
 from kiosk.server.queueing.models import Ticket
@@ -30,6 +31,8 @@ def board_state(site: Site) -> dict:
                               counter__isnull=False)
         .select_related("counter").order_by("-called_at", "-pk")[:BOARD_CALLS]
     )
+    calls = list(calls)
+    slots = lane_slots(site.pk, timezone.localdate(now), [t.pk for t in calls])
     return {
         "now": now.isoformat(),
         "site": site.name,
@@ -48,6 +51,7 @@ def board_state(site: Site) -> dict:
                 "language": t.language,
                 "language_name": get_language(t.language).native_name,
                 "language_dir": "rtl" if get_language(t.language).rtl else "ltr",
+                "slot": slots.get(t.pk),  # an appointment's time (its lane ticket)
             }
             for t in calls
         ],

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from kiosk.domain.languages import LANGUAGES, get_language
 from kiosk.domain.tickets import TicketStatus, format_ticket_number
 from kiosk.server.accounts.models import Role, sites_where
+from kiosk.server.appointments.lane import lane_slots
 from kiosk.server.assistance.services import (
     do_handle_assistance,
     expiry_cutoff,
@@ -32,10 +33,10 @@ from kiosk.server.assistance.services import (
 )
 from kiosk.server.content.models import Service
 from kiosk.server.queueing.counter_actions import (
+    call_next,
     check_counter_agent,
     current_ticket,
     do_back_at_counter,
-    do_call_next,
     do_call_ticket,
     do_close_counter_for_today,
     do_finish_current,
@@ -169,10 +170,18 @@ def _waiting_lines(site_id: int, day, services: list) -> list[tuple[_WaitingRow,
     by_pk = {s.pk: s for s in services}
     for ticket in waiting:  # the services loaded above, not one decoded copy per ticket
         ticket.service = by_pk[ticket.service_id]
-    ordered = call_order(waiting, recent_priority_calls(site_id, day, service_ids))  # type: ignore[arg-type]  # rows with the fields it reads
-    return [(t, {**_ticket_row(t), "position": position, "postponed": t.postponed,
-                 "transferred": t.transferred_from_id is not None})
-            for position, t in enumerate(ordered, start=1)]
+    # The appointment lane's tickets first, by slot: called at their time, their "place"
+    # is the slot's time (kiosk.server.appointments.lane).
+    slots = lane_slots(site_id, day)
+    lane = sorted((t for t in waiting if t.pk in slots), key=lambda t: (slots[t.pk], t.pk))
+    walk_ins: list[Any] = [t for t in waiting if t.pk not in slots]  # rows with the fields it reads
+    ordered: list[Any] = call_order(walk_ins, recent_priority_calls(site_id, day, service_ids))
+    placed: list[tuple[int | None, _WaitingRow]] = [*((None, t) for t in lane),
+                                                   *enumerate(ordered, start=1)]
+    return [(t, {**_ticket_row(t), "position": slots.get(t.pk, position),  # type: ignore[arg-type]  # a row with the fields _ticket_row reads
+                 "postponed": t.postponed, "transferred": t.transferred_from_id is not None,
+                 "slot": slots.get(t.pk)})
+            for position, t in placed]
 
 
 def counter_state(counter: Counter, version: int | None = None) -> dict:
@@ -341,10 +350,15 @@ def _ticket_id(request) -> int:
 def _run(counter: Counter, action: str, request) -> tuple[str, str]:
     """Do one action; return (level, French message). QueueError propagates."""
     if action == "next":
-        ticket = do_call_next(counter)
-        if ticket is None:
+        answer = call_next(counter)
+        if answer.ticket is None and answer.held_until is not None:
+            hours, minutes = divmod(round(answer.held_until), 60)
+            return "info", (f"Guichet gardé libre pour le rendez-vous de {hours:02d}:{minutes:02d} "
+                            "(les tickets sans rendez-vous attendent un autre guichet ou la fin "
+                            "du rendez-vous).")
+        if answer.ticket is None:
             return "info", "Personne n'attend pour ce guichet."
-        return "success", f"Appel du {ticket.display}"
+        return "success", f"Appel du {answer.ticket.display}"
     if action == "done":
         ticket = do_finish_current(counter)
         if ticket is None:

@@ -2,8 +2,8 @@
 
 Agents of the site (any role) and superusers see, per kiosk: active or revoked, when it last
 sent news (a red "sans nouvelles" when an active kiosk has been silent too long), its
-version, content cursor, outbox depth, printer and last error. The page reloads itself
-every 30 s (a meta refresh: no script); `etat.json` gives the same data to monitoring.
+version (and the version it should run, with its update's state), content cursor, outbox depth, printer and last error. The page reloads itself
+every 30 s (web/fleet.js, which the agent can turn off: WCAG 2.2.1, no meta refresh); `etat.json` gives the same data to monitoring.
 Nothing personal is shown: kiosks report only their own state (kiosk.server.devices.services).
 """
 
@@ -18,9 +18,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from kiosk.domain.updates import FAILED_STATES, UPDATE_STATES
 from kiosk.server.accounts.models import Role, sites_where
 from kiosk.server.content.models import Site
-from kiosk.server.devices.models import STALE_AFTER_SECONDS, Kiosk, PrinterState
+from kiosk.server.devices.models import STALE_AFTER_SECONDS, Kiosk, PrinterState, SiteRollout
+from kiosk.server.devices.services import target_release
 from kiosk.server.web.console import no_store
 
 REFRESH_SECONDS = 30
@@ -80,13 +82,32 @@ def kiosk_row(kiosk: Kiosk, now: dt.datetime) -> dict:
         # Instant content updates failing on the kiosk (it polls instead): a bug to report.
         "long_poll_errors": kiosk.long_poll_errors,
         "last_long_poll_error": kiosk.last_long_poll_error,
+        "update": update_row(kiosk, now),
+    }
+
+
+def update_row(kiosk: Kiosk, now: dt.datetime) -> dict:
+    """Target version and update state (docs/updates.md): what agents follow a rollout by."""
+    target = target_release(kiosk)
+    state = kiosk.update_state
+    return {
+        "target_version": target.version if target else None,
+        "up_to_date": target is None or target.version == kiosk.version,
+        "state": state,
+        "state_label": UPDATE_STATES.get(state, state),
+        "state_version": kiosk.update_version,
+        "detail": kiosk.update_detail,
+        "failed": state in FAILED_STATES,
+        "state_ago": ago_fr(kiosk.update_state_at, now) if kiosk.update_state_at else "",
     }
 
 
 def fleet_state(site: Site, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
-    kiosks = Kiosk.objects.filter(site=site).order_by("-active", "name", "pk")
+    kiosks = Kiosk.objects.filter(site=site).select_related("target_release").order_by(
+        "-active", "name", "pk")
     rows = [kiosk_row(k, now) for k in kiosks]
+    rollout = SiteRollout.objects.filter(site=site).select_related("release", "pilot").first()
     return {
         "now": now.isoformat(),
         "site": {"slug": site.slug, "name": site.name},
@@ -96,6 +117,12 @@ def fleet_state(site: Site, now: dt.datetime | None = None) -> dict:
             "active": sum(r["state"] == "active" for r in rows),
             "stale": sum(r["stale"] for r in rows),
             "printer_faults": sum(r["printer"]["fault"] for r in rows if r["state"] == "active"),
+            "update_failures": sum(r["update"]["failed"] for r in rows if r["state"] == "active"),
+        },
+        "rollout": {
+            "version": rollout.release.version if rollout and rollout.release else None,
+            "pilot": rollout.pilot.name if rollout and rollout.pilot else None,
+            "pilot_confirmed": bool(rollout and rollout.pilot_confirmed_at),
         },
         "kiosks": rows,
     }

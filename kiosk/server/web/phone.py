@@ -34,6 +34,7 @@ from kiosk.server.queueing.polling import (
 )
 from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor, do_postpone
 from kiosk.server.ratelimit import ratelimit
+from kiosk.server.voice.phone import phone_context as voice_phone_context
 from kiosk.server.web.console import wants_json
 from kiosk.server.web.language import (
     CODES,
@@ -184,6 +185,7 @@ def phone_ticket(request, token: str):
         "service_name": shown(ticket.service.name, lang.code),
         "more_time_help": t("more_time_help", n=ticket.site.postpone_places),
         "messages_js": {k: t[k] for k in ("offline", "leave_confirm", "error")},
+        "voice": voice_phone_context(request, ticket),  # done: "how was it?" (voice/phone.py)
     }))
 
 

@@ -66,7 +66,8 @@ def service_page(request, slug: str):
         "name": shown(service.name, lang.code),
         "summary": shown(service.summary, lang.code),
         "place": shown(service.place, lang.code),
-        "documents": [shown(d, lang.code) for d in service.documents],
+        # the item's: vocabulary keys read as their names (kiosk/domain/documents.py)
+        "documents": [shown(d, lang.code) for d in item.documents],
         "week": week, "today": today.weekday(), "wait": wait, "special": special,
         "color": service.pole.color if service.pole_id else "#1D3A8A",
     })

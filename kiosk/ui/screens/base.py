@@ -23,3 +23,14 @@ class KioskScreen(Screen):
     @property
     def app(self):
         return App.get_running_app()
+
+    def keypad_on_reading_side(self) -> None:
+        """The keypad screens (SMS number, carnet code, appointment code): digits read the
+        same in every language; in Arabic the keypad sits on the left, the words on the
+        right. `body` holds `form` and `pad_box`."""
+        body = self.ids.body
+        wanted = [self.ids.pad_box, self.ids.form] if self.app.rtl else [self.ids.form, self.ids.pad_box]
+        if list(reversed(body.children)) != wanted:
+            body.clear_widgets()
+            for widget in wanted:
+                body.add_widget(widget)

@@ -25,6 +25,8 @@ class HomeScreen(KioskScreen):
     count = NumericProperty(0)  # poles shown
     announcement = StringProperty("")
     urgent = BooleanProperty(False)
+    # The tallest pole name, drawn: the poles' rows keep room for it (home.kv).
+    tallest_name = NumericProperty(0)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -38,6 +40,10 @@ class HomeScreen(KioskScreen):
         first = active[0] if active else None
         self.announcement = app.localized(first.text) if first else ""
         self.urgent = bool(first and first.level == "urgent")
+
+    def _fit_names(self, *_args) -> None:
+        self.tallest_name = max((t.ids.caption.texture_size[1] for t in self.ids.poles.children),
+                                default=0)
 
     def refresh(self) -> None:
         self.show_announcement()
@@ -54,6 +60,8 @@ class HomeScreen(KioskScreen):
                 alt=pole.title(app.language),
             )
             tile.bind(on_release=lambda _w, pid=pole.id: app.open_pole(pid))
+            tile.ids.caption.bind(texture_size=self._fit_names)
             grid.add_widget(tile)
+        self._fit_names()
         self.count = len(poles)
         self.ids.empty.opacity = 0 if poles else 1

@@ -6,9 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, StringProperty
+
 import kiosk.ui.flow_widgets  # noqa: F401  (PlanView, CheckRow, Panel, FlowFooter)
 from kiosk.domain.clock import site_today
+from kiosk.domain.documents import free_lines, ticks_wire
 from kiosk.domain.wait import NOT_TODAY, UNKNOWN, shown_from_wire
+from kiosk.ui.carnet_flow import shown_code
 from kiosk.ui.flow_widgets import CheckRow
 from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
@@ -37,6 +42,12 @@ def plan_hotspots(app, service) -> list[tuple[str, float, float, str]]:
     return [(h.id, h.x, h.y, app.localized(h.label)) for h in plan.hotspots]
 
 
+def checklist(item) -> tuple:
+    """A service's (or situation's) checklist lines: key, pictogram, names; an item built
+    without its entries (older code, tests) reads its texts as free lines."""
+    return item.document_lines or free_lines(item.documents)
+
+
 def service_page_url(app, service_id: str) -> str:
     """The service's public page, to carry its information away on a phone."""
     return public_url(app, f"/s/{service_id}")
@@ -60,6 +71,24 @@ def wait_text(app, status: dict | None) -> str:
 
 class ServiceScreen(KioskScreen):
     service_id = None
+    carnet_shown = StringProperty("")  # "123 456 7890": the carnet typed for this service
+    has_phone_link = BooleanProperty(False)
+    phone_fits = BooleanProperty(True)  # room left in the side column for the QR panel
+
+    def on_kv_post(self, base_widget):
+        self._fit_trigger = Clock.create_trigger(self._fit_side)
+        self.ids.side_scroll.bind(height=self._fit_trigger)
+        for child in self.ids.side.children:
+            child.bind(height=self._fit_trigger)
+
+    def _fit_side(self, *_args) -> None:
+        """The wait, "take a ticket" and "I have a carnet" come first in the side column;
+        the phone's QR panel only when there is room left for it (large text: it would
+        push the buttons over the header)."""
+        side, panel = self.ids.side, self.ids.phone_panel
+        fixed = [w for w in side.children if w is not panel and w.size_hint_y is None]
+        used = sum(w.height for w in fixed) + side.spacing * len(fixed)
+        self.phone_fits = panel.minimum_height <= self.ids.side_scroll.height - used
 
     def show(self, service_id: str, today: dt.date | None = None) -> bool:
         app = self.app
@@ -82,9 +111,11 @@ class ServiceScreen(KioskScreen):
         self.ids.ticket.disabled = not service.ticketing
         self.ids.ticket.opacity = 1 if service.ticketing else 0
         self.ids.appointment.text = "" if service.ticketing else app.tr("by_appointment")
+        code = app.carnet_for(service_id)
+        self.carnet_shown = shown_code(code)
         url = service_page_url(app, service_id)
         self.ids.qr.texture = qr_texture(url) if url else None
-        self.ids.phone_panel.opacity = 1 if url else 0
+        self.has_phone_link = bool(url)
         self.ids.wait.text = app.tr("wait_loading")
         app.queue_status(lambda services, sid=service_id: self._show_wait(sid, services))
         if not same:
@@ -94,7 +125,7 @@ class ServiceScreen(KioskScreen):
 
     def _order_columns(self) -> None:
         """Right-to-left languages read the page from the right: the columns swap."""
-        body, scroll, side = self.ids.body, self.ids.scroll, self.ids.side
+        body, scroll, side = self.ids.body, self.ids.scroll, self.ids.side_scroll
         wanted = [side, scroll] if self.app.rtl else [scroll, side]
         if list(reversed(body.children)) != wanted:
             body.clear_widgets()
@@ -116,8 +147,10 @@ class ServiceScreen(KioskScreen):
         app, docs = self.app, self.ids.documents
         ticked = {row.tid for row in docs.children if row.checked} if keep_ticks else set()
         docs.clear_widgets()
-        for index, doc in enumerate(service.documents):
-            row = CheckRow(tid=f"doc-{index}", text=app.localized(doc), checked=f"doc-{index}" in ticked)
+        for index, line in enumerate(checklist(service)):
+            # tid = the line's place in the content: tickets and the carnet refer to it
+            row = CheckRow(tid=f"doc-{index}", text=app.localized(line.shown()),
+                           image=app.pictogram(line.pictogram), checked=f"doc-{index}" in ticked)
             row.bind(checked=lambda *_: self._count())
             docs.add_widget(row)
         present = bool(service.documents)
@@ -131,6 +164,20 @@ class ServiceScreen(KioskScreen):
         self.ids.checklist_count.text = (
             self.app.tr("checklist_count", have=have, total=len(rows)) if have else ""
         )
+
+    def checklist_ticks(self) -> list[dict]:
+        """The checklist as shown, for the ticket (TicketIn.documents): each line's
+        vocabulary key ("" for free text), its names in every language, ticked or not."""
+        service = self.app.store.service(self.service_id) if self.service_id else None
+        if service is None:
+            return []
+        ticked = {row.tid for row in self.ids.documents.children if row.checked}
+        lines = checklist(service)
+        return ticks_wire(lines, [f"doc-{index}" in ticked for index in range(len(lines))])
+
+    def show_carnet(self, code: str, checked: bool) -> None:
+        """The carnet typed on the keypad (or none): shown on its button until the ticket."""
+        self.carnet_shown = shown_code(code)
 
     def _show_wait(self, service_id: str, services: dict | None) -> None:
         if service_id != self.service_id:
@@ -150,6 +197,7 @@ class ServiceScreen(KioskScreen):
         for row in self.ids.documents.children:
             row.checked = False
         self.service_id = None
+        self.carnet_shown = ""
 
     def speech_text(self) -> str:
         app = self.app
@@ -162,4 +210,7 @@ class ServiceScreen(KioskScreen):
         if service.documents:
             parts.append(app.tr("documents") + " : " + "; ".join(
                 app.localized(d) for d in service.documents))
+        if service.ticketing:
+            parts.append(app.tr("carnet_attached", code=self.carnet_shown) if self.carnet_shown
+                         else app.tr("carnet_have"))
         return ". ".join(p.replace("\n", " ") for p in parts if p)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import kiosk.ui.flow_widgets  # noqa: F401  (FlowFooter, CheckRow, Panel)
 import kiosk.ui.screens.service  # noqa: F401  (SectionTitle)
+from kiosk.domain.content import TIP_PICTOGRAM
 from kiosk.ui.flow_widgets import CheckRow
+from kiosk.ui.guide_widgets import TipRow
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.screens.service import checklist
 from kiosk.ui.screens.situations import is_bereavement, situation_color
 from kiosk.ui.widgets import Row
 
@@ -26,13 +29,12 @@ class SituationScreen(KioskScreen):
         self.ids.header.bg = situation_color(situation)
         gentle = is_bereavement(situation)
         self.ids.gentle.text = app.tr("situation_gentle") if gentle else ""
-        self.ids.gentle_panel.opacity = 1 if gentle else 0
-        self.ids.gentle_panel.padding = (20, 20) if gentle else (0, 0)
         self.ids.summary.text = app.localized(situation.summary)
         docs = self.ids.documents
         docs.clear_widgets()
-        for index, doc in enumerate(situation.documents):
-            docs.add_widget(CheckRow(tid=f"sdoc-{index}", text=app.localized(doc)))
+        for index, line in enumerate(checklist(situation)):
+            docs.add_widget(CheckRow(tid=f"sdoc-{index}", text=app.localized(line.shown()),
+                                     image=app.pictogram(line.pictogram)))
         self.ids.documents_title.opacity = 1 if situation.documents else 0
         rows = self.ids.services
         rows.clear_widgets()
@@ -46,6 +48,7 @@ class SituationScreen(KioskScreen):
                       detail=app.localized(service.place) or app.localized(service.summary))
             row.bind(on_release=lambda _w, sid=service.id: app.open_service(sid))
             rows.add_widget(row)
+        self._show_tips(situation)
         self.ids.left.scroll_y = self.ids.right.scroll_y = 1
         body = self.ids.body
         wanted = [self.ids.right, self.ids.left] if app.rtl else [self.ids.left, self.ids.right]
@@ -54,6 +57,15 @@ class SituationScreen(KioskScreen):
             for widget in wanted:
                 body.add_widget(widget)
         return True
+
+    def _show_tips(self, situation) -> None:
+        """The « bons plans, trucs et astuces » under the services, each with its pictogram."""
+        app, tips = self.app, self.ids.tips
+        tips.clear_widgets()
+        texts = [t for t in (app.localized(tip) for tip in situation.tips) if t]
+        for index, text in enumerate(texts):
+            tips.add_widget(TipRow(tid=f"tip-{index}", text=text, image=app.pictogram(TIP_PICTOGRAM)))
+        self.ids.tips_title.opacity = 1 if texts else 0  # last in its column: no gap left
 
     def refresh(self) -> bool:
         return self.show(self.situation_id) if self.situation_id else False
@@ -71,4 +83,7 @@ class SituationScreen(KioskScreen):
         services = [row.label for row in self.ids.services.children[::-1]]
         if services:
             parts.append(app.tr("situation_services") + " : " + "; ".join(services))
+        tips = [row.text for row in self.ids.tips.children[::-1]]
+        if tips:
+            parts.append(app.tr("situation_tips") + " : " + "; ".join(tips))
         return ". ".join(p for p in parts if p)

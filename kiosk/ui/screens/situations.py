@@ -3,6 +3,8 @@ happens to them, not from the town hall's organisation chart."""
 
 from __future__ import annotations
 
+from kivy.properties import NumericProperty
+
 from kiosk.ui.flow_widgets import WideTile
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
@@ -22,6 +24,13 @@ def situation_color(situation) -> str:
 
 
 class SituationsScreen(KioskScreen):
+    # The tallest tile name, drawn: every row is made tall enough for it (never cut).
+    tallest_name = NumericProperty(0)
+
+    def fit_rows(self, *_args) -> None:
+        self.tallest_name = max((t.ids.words.texture_size[1] for t in self.ids.tiles.children),
+                                default=0)
+
     def show(self) -> bool:
         app = self.app
         grid = self.ids.tiles
@@ -32,7 +41,9 @@ class SituationsScreen(KioskScreen):
             tile = WideTile(tid=f"situation-{situation.id}", bg=situation_color(situation),
                         image=app.pictogram(situation.pictogram), label=name, alt=name)
             tile.bind(on_release=lambda _w, sid=situation.id: app.open_situation(sid))
+            tile.ids.words.bind(texture_size=self.fit_rows)
             grid.add_widget(tile)
+        self.fit_rows()
         self.ids.intro.text = app.tr("situations_intro" if situations else "situations_empty")
         self.ids.scroll.scroll_y = 1
         return True

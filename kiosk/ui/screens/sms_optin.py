@@ -28,13 +28,7 @@ class SmsPhoneScreen(KioskScreen):
 
     def show(self) -> None:
         self.wipe()
-        body = self.ids.body
-        # The keypad is a phone keypad in every language; in Arabic it sits on the left.
-        wanted = [self.ids.pad_box, self.ids.form] if self.app.rtl else [self.ids.form, self.ids.pad_box]
-        if list(reversed(body.children)) != wanted:
-            body.clear_widgets()
-            for widget in wanted:
-                body.add_widget(widget)
+        self.keypad_on_reading_side()
 
     def on_kv_post(self, base_widget):
         self.ids.keypad.bind(text=lambda *_: setattr(self, "error", ""))

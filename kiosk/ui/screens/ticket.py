@@ -11,6 +11,7 @@ from kivy.properties import BooleanProperty, OptionProperty, StringProperty
 import kiosk.ui.flow_widgets  # noqa: F401  (IconButton)
 from kiosk.domain.clock import local_time
 from kiosk.domain.wait import SOON, shown_from_wire, wait_words
+from kiosk.ui.carnet_flow import shown_code
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
 
@@ -32,8 +33,11 @@ class TicketScreen(KioskScreen):
     print_problem = BooleanProperty(False)
     offline = BooleanProperty(False)  # issued from the kiosk's lease: no estimate yet
     soon = BooleanProperty(False)  # told to stay in the hall: the SMS comes at the call
+    carnet_lines = BooleanProperty(False)  # documents/carnet shown: the number gives room
     has_qr = BooleanProperty(False)  # a phone link to show (offline too: the kiosk's token)
     ticket: dict | None = None
+    documents: list[dict] = []  # the checklist sent with the ticket (kiosk/ui/carnet_flow.py)
+    carnet = ""  # the carnet code typed for this ticket ("" for none)
 
     def pending(self, service_title: str) -> None:
         self.ticket = None
@@ -48,6 +52,9 @@ class TicketScreen(KioskScreen):
         self.ids.number.text = ""
         self.ids.position.text = ""
         self.ids.wait.text = ""
+        self.ids.documents_line.text = ""
+        self.ids.carnet_line.text = ""
+        self.carnet_lines = False
         self.ids.qr.texture = None
         self.ids.message.text = self.app.tr("ticket_pending")
         self._order_columns()
@@ -90,6 +97,9 @@ class TicketScreen(KioskScreen):
             self.ids.message.text = app.tr("follow_on_phone")
         if not ticket.get("sms"):
             self.sms_to = ""  # the server did not keep a number: promise nothing
+        self.ids.documents_line.text = documents_text(app, self.documents)
+        self.ids.carnet_line.text = carnet_text(app, ticket, self.carnet)
+        self.carnet_lines = bool(self.ids.documents_line.text or self.ids.carnet_line.text)
 
     def failed(self, reason: str) -> None:
         self.state = "failed"
@@ -115,7 +125,9 @@ class TicketScreen(KioskScreen):
         self.print_message = ""
         self.print_problem = False
         self.state = "failed"
-        for name in ("number", "position", "wait", "message", "service"):
+        self.documents, self.carnet, self.carnet_lines = [], "", False
+        for name in ("number", "position", "wait", "message", "service", "documents_line",
+                     "carnet_line"):
             self.ids[name].text = ""
         self.ids.qr.texture = None
 
@@ -125,6 +137,33 @@ class TicketScreen(KioskScreen):
             return self.ids.message.text
         number = " ".join(self.ids.number.text)  # "C 0 4 2": read letter by letter
         parts = [self.ids.service.text, f"{app.tr('your_number')} : {number}",
-                 self.ids.position.text, self.ids.wait.text, self.ids.sms_line.text,
-                 self.print_message]
+                 self.ids.position.text, self.ids.wait.text, self.ids.documents_line.text,
+                 self.ids.carnet_line.text, self.ids.sms_line.text, self.print_message]
         return ". ".join(p for p in parts if p)
+
+
+def documents_text(app, documents: list[dict]) -> str:
+    """'Documents prêts : 3 sur 4 — il manque : justificatif de domicile' ("" without a
+    checklist)."""
+    if not documents:
+        return ""
+    have = sum(1 for doc in documents if doc.get("have"))
+    text = app.tr("ticket_documents", have=have, total=len(documents))
+    missing = [app.localized(doc.get("text") or {}) for doc in documents if not doc.get("have")]
+    if missing:  # the first two on screen (the paper lists them all, each with its box)
+        comma = "، " if app.rtl else ", "  # the Arabic comma in Arabic
+        names = comma.join(name.split(" (")[0] for name in missing[:2])
+        text += " — " + app.tr("ticket_documents_missing",
+                               names=names + (comma + "…" if len(missing) > 2 else ""))
+    return text
+
+
+def carnet_text(app, ticket: dict, typed: str) -> str:
+    """The carnet line: the ticket joined the visitor's carnet (or will, once uploaded), or
+    the code this ticket brings and how to make it a carnet."""
+    if typed and ticket.get("carnet_linked"):
+        return app.tr("ticket_carnet_joined", code=shown_code(typed))
+    if typed and ticket.get("offline"):
+        return app.tr("ticket_carnet_later", code=shown_code(typed))
+    code = str(ticket.get("carnet_code") or "")
+    return app.tr("ticket_carnet", code=shown_code(code)) if code else ""

@@ -3,8 +3,12 @@ change log kiosks sync from."""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
 from django.db import models
 
+from kiosk.domain.content_wire import ContentError
 from kiosk.domain.languages import DEFAULT_LANGUAGE, localized
 
 
@@ -53,13 +57,35 @@ class Site(models.Model):
 
 
 class TranslatedModel(models.Model):
-    """Text fields are JSON objects {"fr": ..., "en": ...}; French is required."""
+    """Text fields are JSON objects {"fr": ..., "en": ...}; French is required.
+
+    `ITEM`: the kiosk's type of this content (kiosk.domain.content), whose `from_wire` the
+    item must pass: what a kiosk would refuse is refused on saving, in the back-office's
+    words (clean()). `TITLE`: the text field that names a row (str()).
+    """
+
+    ITEM: ClassVar[Any] = None
+    TITLE: ClassVar[str] = "name"
 
     class Meta:
         abstract = True
 
     def text(self, field: str, lang: str = DEFAULT_LANGUAGE) -> str:
         return localized(getattr(self, field), lang)
+
+    def __str__(self) -> str:
+        return self.text(self.TITLE)
+
+    def to_wire(self) -> dict:
+        raise NotImplementedError
+
+    def clean(self) -> None:
+        if self.ITEM is None:
+            return
+        try:
+            self.ITEM.from_wire(self.to_wire())
+        except ContentError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 

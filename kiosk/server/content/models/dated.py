@@ -141,6 +141,7 @@ class Closure(TranslatedModel):
     open shorter (every service, or those listed)."""
 
     KIND = "closure"
+    ITEM = ClosureItem
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="closures")
     slug = models.SlugField()
@@ -173,17 +174,14 @@ class Closure(TranslatedModel):
             "services": self.services,
         }
 
-    def clean(self) -> None:
-        try:
-            ClosureItem.from_wire(self.to_wire())
-        except ContentError as exc:
-            raise ValidationError(str(exc)) from exc
 
 
 class Announcement(TranslatedModel):
     """A banner on the kiosks' home, shown in its window: information or urgent."""
 
     KIND = "announcement"
+    ITEM = AnnouncementItem
+    TITLE = "message"
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="announcements")
     slug = models.SlugField()
@@ -202,9 +200,6 @@ class Announcement(TranslatedModel):
         constraints = [models.UniqueConstraint(fields=("site", "slug"),
                                                name="announcement_unique_slug")]
 
-    def __str__(self) -> str:
-        return self.text("message")
-
     def to_wire(self) -> dict:
         from django.utils import timezone
 
@@ -215,8 +210,3 @@ class Announcement(TranslatedModel):
         return {"id": self.slug, "order": self.order, "level": self.level, "text": self.message,
                 "starts_at": local(self.starts_at), "ends_at": local(self.ends_at)}
 
-    def clean(self) -> None:
-        try:
-            AnnouncementItem.from_wire(self.to_wire())
-        except ContentError as exc:
-            raise ValidationError(str(exc)) from exc

@@ -9,18 +9,19 @@ from django.db import models
 
 from kiosk.domain.content import (
     PLACE_KINDS,
-    ContentError,
 )
 from kiosk.domain.content import InfoPage as PageItem
 from kiosk.domain.content import NearbyPlace as PlaceItem
 from kiosk.domain.content import Pole as PoleItem
 from kiosk.domain.content import Service as ServiceItem
 from kiosk.domain.content import Situation as SituationItem
+from kiosk.domain.documents import to_wire as documents_wire
 from kiosk.server.content.models.base import Site, TranslatedModel, audio_field, published_field
 
 
 class Pole(TranslatedModel):
-    KIND = "pole"  # the content kind on the wire (docs/protocol.md)
+    KIND = "pole"
+    ITEM = PoleItem  # the content kind on the wire (docs/protocol.md)
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="poles")
     slug = models.SlugField()
@@ -36,9 +37,6 @@ class Pole(TranslatedModel):
         ordering = ("site", "order", "slug")
         constraints = [models.UniqueConstraint(fields=("site", "slug"), name="pole_unique_slug")]
 
-    def __str__(self) -> str:
-        return self.text("name")
-
     def to_wire(self) -> dict:
         return {
             "id": self.slug,
@@ -50,15 +48,11 @@ class Pole(TranslatedModel):
             "audio": self.audio,
         }
 
-    def clean(self) -> None:
-        try:
-            PoleItem.from_wire(self.to_wire())
-        except ContentError as exc:
-            raise ValidationError(str(exc)) from exc
 
 
 class Service(TranslatedModel):
     KIND = "service"
+    ITEM = ServiceItem
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="services")
     pole = models.ForeignKey(Pole, on_delete=models.CASCADE, related_name="services")
@@ -97,9 +91,6 @@ class Service(TranslatedModel):
             models.UniqueConstraint(fields=("site", "slug"), name="service_unique_slug")
         ]
 
-    def __str__(self) -> str:
-        return self.text("name")
-
     def to_wire(self) -> dict:
         return {
             "id": self.slug,
@@ -111,7 +102,7 @@ class Service(TranslatedModel):
             "summary": self.summary,
             "place": self.place,
             "hours": self.hours,
-            "documents": self.documents,
+            **documents_wire(self.documents),
             "ticketing": self.ticketing,
             "mean_service_minutes": self.mean_service_minutes,
             "plan": self.plan,
@@ -126,10 +117,7 @@ class Service(TranslatedModel):
             return  # the form reports the missing pole on its field
         if self.site_id and self.pole.site_id != self.site_id:
             raise ValidationError("the pole belongs to another site")
-        try:
-            ServiceItem.from_wire(self.to_wire())
-        except ContentError as exc:
-            raise ValidationError(str(exc)) from exc
+        super().clean()
 
 
 class Situation(TranslatedModel):
@@ -143,6 +131,7 @@ class Situation(TranslatedModel):
     """
 
     KIND = "situation"
+    ITEM = SituationItem
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="situations")
     slug = models.SlugField()
@@ -155,6 +144,10 @@ class Situation(TranslatedModel):
         default=list, blank=True,
         help_text='Identifiants des services, dans l\'ordre : ["naissance", "relais-familles"]')
     documents = models.JSONField(default=list, blank=True, help_text='[{"fr": "...", "en": "..."}]')
+    tips = models.JSONField(
+        default=list, blank=True, verbose_name="bons plans, trucs et astuces",
+        help_text='Une ou deux phrases chacun, 12 au plus : [{"fr": "Venez le mardi matin : '
+                  'moins d\'attente.", "en": "..."}]')
     audio = audio_field()
 
     class Meta:
@@ -165,9 +158,6 @@ class Situation(TranslatedModel):
             models.UniqueConstraint(fields=("site", "slug"), name="situation_unique_slug")
         ]
 
-    def __str__(self) -> str:
-        return self.text("name")
-
     def to_wire(self) -> dict:
         return {
             "id": self.slug,
@@ -176,15 +166,13 @@ class Situation(TranslatedModel):
             "name": self.name,
             "summary": self.summary,
             "services": self.services,
-            "documents": self.documents,
+            **documents_wire(self.documents),
             "audio": self.audio,
+            "tips": self.tips,
         }
 
     def clean(self) -> None:
-        try:
-            SituationItem.from_wire(self.to_wire())
-        except ContentError as exc:
-            raise ValidationError(str(exc)) from exc
+        super().clean()
         if self.site_id:
             known = set(Service.objects.filter(site_id=self.site_id).values_list("slug", flat=True))
             unknown = [s for s in self.services if s not in known]
@@ -201,6 +189,7 @@ class NearbyPlace(TranslatedModel):
     """Somewhere pleasant to wait near the mairie, with its walking time."""
 
     KIND = "place"
+    ITEM = PlaceItem
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="places")
     slug = models.SlugField()
@@ -215,6 +204,13 @@ class NearbyPlace(TranslatedModel):
         default=5, validators=[MaxValueValidator(60)],
         help_text="À pied depuis la porte de la mairie, en minutes (0 à 60)")
     pictogram = models.SlugField()
+    plan = models.SlugField(
+        blank=True, default="",
+        help_text="Le plan du quartier (« Plans d'étage », ex. « quartier ») ; vide : pas de point")
+    plan_x = models.FloatField(null=True, blank=True,
+                               help_text="Position sur le plan, de 0 (gauche) à 1 (droite)")
+    plan_y = models.FloatField(null=True, blank=True,
+                               help_text="Position sur le plan, de 0 (haut) à 1 (bas)")
 
     class Meta:
         ordering = ("site", "order", "walking_minutes", "slug")
@@ -223,9 +219,6 @@ class NearbyPlace(TranslatedModel):
         constraints = [
             models.UniqueConstraint(fields=("site", "slug"), name="place_unique_slug")
         ]
-
-    def __str__(self) -> str:
-        return self.text("name")
 
     def to_wire(self) -> dict:
         return {
@@ -237,19 +230,19 @@ class NearbyPlace(TranslatedModel):
             "address": self.address,
             "walking_minutes": self.walking_minutes,
             "pictogram": self.pictogram,
+            "plan": self.plan,
+            "plan_x": self.plan_x,
+            "plan_y": self.plan_y,
         }
 
-    def clean(self) -> None:
-        try:
-            PlaceItem.from_wire(self.to_wire())
-        except ContentError as exc:
-            raise ValidationError(str(exc)) from exc
 
 
 class InfoPage(TranslatedModel):
     """A page of information shown from the kiosk's home, such as the Carte Citoyenne."""
 
     KIND = "page"
+    ITEM = PageItem
+    TITLE = "title"
 
     site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="pages")
     slug = models.SlugField(help_text="« carte-citoyenne » : la page de la Carte Citoyenne")
@@ -271,9 +264,6 @@ class InfoPage(TranslatedModel):
         verbose_name_plural = "pages d'information"
         constraints = [models.UniqueConstraint(fields=("site", "slug"), name="page_unique_slug")]
 
-    def __str__(self) -> str:
-        return self.text("title")
-
     def to_wire(self) -> dict:
         return {
             "id": self.slug,
@@ -287,8 +277,3 @@ class InfoPage(TranslatedModel):
             "audio": self.audio,
         }
 
-    def clean(self) -> None:
-        try:
-            PageItem.from_wire(self.to_wire())
-        except ContentError as exc:
-            raise ValidationError(str(exc)) from exc

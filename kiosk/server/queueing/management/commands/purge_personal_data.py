@@ -3,6 +3,7 @@ erase every phone number left on a closed ticket, destroy the past days' phone k
 
 from django.core.management.base import BaseCommand
 
+from kiosk.server.carnet.services import purge_carnets
 from kiosk.server.content.contributions import purge_contacts
 from kiosk.server.queueing.counter_actions import do_close_counters_overnight
 from kiosk.server.queueing.privacy import do_purge_personal_data
@@ -15,7 +16,10 @@ class Command(BaseCommand):
         counts = do_purge_personal_data()
         purge_contacts()  # residents' contacts on rejected or ended offers
         closed = do_close_counters_overnight()
+        carnets = purge_carnets()  # unused for CARNET_RETENTION_DAYS (docs/privacy.md)
         self.stdout.write(f"purge: {counts['expired']} stale tickets closed, "
                           f"{counts['erased']} phone numbers erased, "
                           f"{counts['keys_shredded']} past days' phone keys destroyed, "
-                          f"{closed} counters left open closed")
+                          f"{closed} counters left open closed, "
+                          f"{carnets['carnets']} expired carnets and "
+                          f"{carnets['procedures']} carnet procedures erased")

@@ -101,6 +101,10 @@
       esc(c.language_name) + "</span>";
   }
 
+  function slotTag(c) { // an appointment's ticket: its time
+    return c.slot ? ' <span class="lang" data-testid="slot">🕑 ' + esc(c.slot) + "</span>" : "";
+  }
+
   function render(s) {
     var latest = s.calls[0];
     var key = latest ? latest.key : "";
@@ -108,7 +112,7 @@
       $("latest").innerHTML = latest
         ? '<span class="ticket" data-testid="latest-number">' + esc(latest.number) +
           '</span><span class="arrow" aria-hidden="true">→</span><span class="where" data-testid="latest-counter">' +
-          esc(latest.counter) + "</span>" + langTag(latest, "latest-language")
+          esc(latest.counter) + "</span>" + langTag(latest, "latest-language") + slotTag(latest)
         : '<span class="idle">' + esc(root.dataset.idle) + "</span>";
       if (lastLatest) {
         $("latest").classList.remove("new");
@@ -118,7 +122,7 @@
       lastLatest = key;
     }
     $("calls").innerHTML = s.calls.slice(1).map(function (c) {
-      return '<li><span class="ticket">' + esc(c.number) + '</span><span class="where">' + esc(c.counter) + "</span>" + langTag(c) + "</li>";
+      return '<li><span class="ticket">' + esc(c.number) + '</span><span class="where">' + esc(c.counter) + "</span>" + langTag(c) + slotTag(c) + "</li>";
     }).join("");
   }
 

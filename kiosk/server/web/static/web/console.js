@@ -87,7 +87,9 @@
         return rowForm("call", t,
           '<span class="pos">' + t.position + '</span><span class="num">' + esc(t.number) +
           '</span><span class="svc">' + esc(t.service) + lang(t) + prio(t) +
-          (t.transferred ? ' <span class="tag">transféré</span>' : "") + '</span><span class="est">' +
+          (t.transferred ? ' <span class="tag">transféré</span>' : "") +
+          (t.slot ? ' <span class="tag" data-testid="slot">rendez-vous ' + esc(t.slot) + "</span>" : "") +
+          '</span><span class="est">' +
           (t.estimate == null ? "—" : "≈ " + t.estimate + " min") + "</span>",
           "Appeler " + t.number + " hors tour");
       }).join("") : '<li class="empty">Personne n\'attend.</li>';

@@ -1,0 +1,152 @@
+"""What a person would see as broken on a kiosk screen, read off Kivy's widget tree.
+
+- **cut text**: a label's drawn text (its texture) is larger than the label: the words run
+  over what is beside them, or are cut by the screen's edge;
+- **off screen**: a touch target or a text lies partly outside the window (outside a
+  scrolling list, where that is what scrolling is for);
+- **overlap**: two touch targets cover each other (a finger cannot choose).
+
+Each finding is a short line naming the widget (its test id, else its class and text), so a
+failing test says where to look; the screenshot beside it shows it.
+"""
+
+from __future__ import annotations
+
+# A label's texture may be a couple of pixels larger than its box (glyph padding, rounding).
+SLACK = 3.0
+
+
+def _shown(widget) -> bool:
+    node = widget
+    while node is not None:
+        if getattr(node, "opacity", 1) == 0 or getattr(node, "disabled_hidden", False):
+            return False
+        if node.width <= 1 or node.height <= 1:
+            return False
+        parent = node.parent
+        if parent is node or parent is None:
+            break
+        node = parent
+    return widget.get_root_window() is not None
+
+
+def _in_scroll(widget) -> bool:
+    from kivy.uix.scrollview import ScrollView
+
+    node = widget.parent
+    while node is not None and node is not node.parent:
+        if isinstance(node, ScrollView):
+            return True
+        node = node.parent
+    return False
+
+
+def _scroll_clip(widget):
+    """The window rectangle of the nearest ScrollView around `widget` (or None)."""
+    from kivy.uix.scrollview import ScrollView
+
+    node = widget.parent
+    while node is not None and node is not node.parent:
+        if isinstance(node, ScrollView):
+            x, y = node.to_window(node.x, node.y)
+            return x, y, x + node.width, y + node.height
+        node = node.parent
+    return None
+
+
+def name_of(widget) -> str:
+    tid = getattr(widget, "tid", "")
+    if tid:
+        return tid
+    text = str(getattr(widget, "text", "") or "")[:40].replace("\n", " ")
+    return f"{type(widget).__name__}({text!r})" if text else type(widget).__name__
+
+
+def window_box(widget) -> tuple[float, float, float, float]:
+    x, y = widget.to_window(widget.x, widget.y)
+    return x, y, x + widget.width, y + widget.height
+
+
+def _overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > SLACK and h > SLACK else 0.0
+
+
+def cut_texts(screen) -> list[str]:
+    from kivy.uix.label import Label
+
+    found = []
+    for widget in screen.walk():
+        if not isinstance(widget, Label) or not widget.text.strip() or not _shown(widget):
+            continue
+        if getattr(widget, "shorten", False) or widget.texture is None:
+            continue  # shortened on purpose ("…"), or not drawn yet
+        tw, th = widget.texture_size
+        if tw > widget.width + SLACK or th > widget.height + SLACK:
+            found.append(f"cut text: {name_of(widget)} draws {tw:.0f}x{th:.0f} "
+                         f"in {widget.width:.0f}x{widget.height:.0f}")
+    return found
+
+
+def off_screen(screen, window_size) -> list[str]:
+    from kivy.uix.behaviors import ButtonBehavior
+    from kivy.uix.label import Label
+
+    width, height = window_size
+    found = []
+    for widget in screen.walk():
+        if not isinstance(widget, ButtonBehavior | Label) or not _shown(widget):
+            continue
+        if isinstance(widget, Label) and not widget.text.strip():
+            continue
+        box = window_box(widget)
+        clip = _scroll_clip(widget)
+        if clip is not None:
+            continue  # a scrolling list: what is below is reached by scrolling
+        if box[0] < -SLACK or box[1] < -SLACK or box[2] > width + SLACK or box[3] > height + SLACK:
+            found.append(f"off screen: {name_of(widget)} at "
+                         f"({box[0]:.0f},{box[1]:.0f})-({box[2]:.0f},{box[3]:.0f})")
+    return found
+
+
+def overlapping_targets(screen) -> list[str]:
+    from kivy.uix.behaviors import ButtonBehavior
+
+    targets = [w for w in screen.walk() if isinstance(w, ButtonBehavior) and _shown(w)]
+    found = []
+    for i, a in enumerate(targets):
+        for b in targets[i + 1:]:
+            if _is_inside(a, b) or _is_inside(b, a):
+                continue  # a button within a card: one target in another, by design
+            box_a, box_b = window_box(a), window_box(b)
+            if _in_scroll(a) or _in_scroll(b):
+                clip = _scroll_clip(a) or _scroll_clip(b)
+                box_a, box_b = _clipped(box_a, clip), _clipped(box_b, clip)
+            if _overlap(box_a, box_b):
+                found.append(f"overlap: {name_of(a)} and {name_of(b)}")
+    return found
+
+
+def _clipped(box, clip):
+    if clip is None:
+        return box
+    return max(box[0], clip[0]), max(box[1], clip[1]), min(box[2], clip[2]), min(box[3], clip[3])
+
+
+def _is_inside(inner, outer) -> bool:
+    node = inner.parent
+    while node is not None and node is not node.parent:
+        if node is outer:
+            return True
+        node = node.parent
+    return False
+
+
+def problems(app) -> list[str]:
+    """Every finding on the current screen (and the notice/popups over it)."""
+    from kivy.core.window import Window
+
+    screen = app.root.current_screen
+    return (cut_texts(screen) + off_screen(screen, Window.size)
+            + overlapping_targets(screen))

@@ -1,0 +1,226 @@
+"""The layout matrix: every kiosk screen, in the six languages, in each display mode
+(normal, large text, high contrast, lower reach, large text + lower reach).
+
+    python -m tests.ui.matrix_driver matrix --config kiosk.toml --out result.json --shots DIR
+
+Each screen is opened as a visitor's touch would open it (the app's own navigation), drawn,
+checked by tests/ui/layout_check.py (cut text, off screen, overlapping targets, touch
+targets smaller than the configured minimum) and photographed; the photographs of one screen
+are put on a contact sheet, `matrix-<screen>.png` (a row per language, a column per mode),
+to be looked at. On each screen, high contrast then large text are switched on and off
+again: the frame must come back pixel for pixel (a mode must leave nothing behind). Nothing sleeps: each step waits for the
+screen to be current and for Kivy to draw the frames after it (tests/ui/touch.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from tests.ui import driver
+from tests.ui.layout_check import problems
+from tests.ui.touch import settle, wait_until
+
+LANGUAGES = ("fr", "en", "ar", "zh", "wo", "bm")
+MODES = ("normal", "large", "contrast", "lower", "large+lower")
+THUMB = (320, 200)
+
+
+def _screens(app):
+    """(name, how to open it, the screen that shows) for each screen of the matrix."""
+    from tests.conftest import demo_data
+
+    data = demo_data()
+    pole = sorted(data["poles"], key=lambda p: p["order"])[0]["id"]
+    service = next(s["id"] for s in sorted(data["services"], key=lambda s: s["order"])
+                   if s.get("ticketing", True))
+    situation = data["situations"][0]["id"]
+    return [
+        ("home", app.go_home, "home"),
+        ("pole", lambda: app.open_pole(pole), "pole"),
+        ("service", lambda: app.open_service(service), "service"),
+        ("carnet", app.open_carnet, "carnet"),  # from the service: the ticket's carnet
+        ("situations", app.open_situations, "situations"),
+        ("situation", lambda: app.open_situation(situation), "situation"),
+        ("search", app.open_search, "search"),
+        ("offers", app.open_offers, "offers"),
+        ("carte", app.open_carte, "carte"),
+        ("propose", app.open_propose, "propose"),
+        ("wait_info", app.open_wait_info, "wait_info"),
+        ("appointment", lambda: app.flow_screen("appointment").open(), "appointment"),
+        ("feedback", lambda: app.flow_screen("feedback").open(), "feedback"),
+    ]
+
+
+def _set_mode(app, mode: str) -> None:
+    app.large_text = "large" in mode
+    app.contrast = mode == "contrast"
+    app.lower_reach = "lower" in mode
+
+
+def small_targets(app) -> list[str]:
+    """Touch targets under the minimum size (9 mm at the configured DPI: app.min_target)."""
+    from tests.ui.touch import touch_targets
+
+    least = app.min_target - 1
+    return [f"small target: {t['tid']} {t['width']:.0f}x{t['height']:.0f} < {app.min_target:.0f}"
+            for t in touch_targets(app) if min(t["width"], t["height"]) < least]
+
+
+def contact_sheet(photos: dict, out: Path) -> None:
+    """A row per language, a column per mode."""
+    from PIL import Image, ImageDraw
+
+    label = 22
+    sheet = Image.new("RGB", (len(MODES) * THUMB[0], len(LANGUAGES) * (THUMB[1] + label)),
+                      "white")
+    draw = ImageDraw.Draw(sheet)
+    for row, code in enumerate(LANGUAGES):
+        for column, mode in enumerate(MODES):
+            thumb = photos.get((code, mode))
+            if thumb is None:
+                continue
+            x, y = column * THUMB[0], row * (THUMB[1] + label)
+            sheet.paste(thumb, (x, y + label))
+            draw.text((x + 6, y + 5), f"{code} / {mode}", fill="black")
+    sheet.save(out)
+
+
+def _bars_at_rest(app) -> bool:
+    """Every scroll bar has faded to its resting colour (it lights up for a moment whenever
+    a list is laid out or scrolled): a frame taken then does not depend on when."""
+    from kivy.uix.scrollview import ScrollView
+
+    return all(list(view._bar_color) == list(view.bar_inactive_color)
+               for view in app.root.current_screen.walk() if isinstance(view, ScrollView))
+
+
+def _pulses_at_rest(app) -> None:
+    """Stop the plans' pulsing "you are here" dots at rest: a frame taken mid-pulse would
+    depend on when, not on the screen (the modes check compares frames pixel for pixel)."""
+    from kiosk.ui.flow_widgets import PlanView
+
+    for plan in app.root.current_screen.walk():
+        if isinstance(plan, PlanView):
+            plan.stop_pulse()
+            plan.pulse = 0.0
+
+
+async def quiet(app) -> None:
+    await settle(3)
+    await wait_until(lambda: _bars_at_rest(app), what="scroll bars at rest")
+    _pulses_at_rest(app)
+    await settle(1)
+    # Then until the screen stops changing: a text laid out again a few frames later (a
+    # right-to-left label measured once its width is known) is part of the screen.
+    shown = frame()
+    for _ in range(30):
+        await settle(1)
+        again = frame()
+        if again == shown:
+            return
+        shown = again
+
+
+def frame() -> bytes:
+    """The window's pixels as drawn (RGB, bottom row first): read straight from OpenGL, no
+    PNG to encode (most of a screenshot's cost, times hundreds of cases)."""
+    from kivy.core.window import Window
+    from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
+
+    width, height = Window.size
+    return glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
+
+
+def thumbnail(pixels: bytes):
+    from PIL import Image
+
+    return thumbnail_full(pixels).resize(THUMB, Image.Resampling.BILINEAR)
+
+
+def _changed_box(before: bytes, after: bytes) -> str:
+    """Where the two frames differ, in window coordinates (x0, y0)-(x1, y1), y from the top."""
+    from PIL import ImageChops
+
+    box = ImageChops.difference(thumbnail_full(before), thumbnail_full(after)).getbbox()
+    return f"{box[0]},{box[1]}-{box[2]},{box[3]}" if box else "?"
+
+
+def thumbnail_full(pixels: bytes):
+    from kivy.core.window import Window
+    from PIL import Image
+
+    image = Image.frombytes("RGB", tuple(Window.size), pixels)
+    return image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+
+
+async def modes_leave_nothing(app, before: bytes, name: str = "") -> list[str]:
+    """High contrast on and off, then large text on and off: the same frame as before."""
+    found = []
+    for attribute in ("contrast", "large_text"):
+        setattr(app, attribute, True)
+        await settle(3)
+        setattr(app, attribute, False)
+        await quiet(app)
+        after = frame()
+        if after != before:
+            if os.environ.get("MATRIX_DEBUG"):
+                thumbnail_full(before).save(f"{os.environ['MATRIX_DEBUG']}/{name}-{attribute}-a.png")
+                thumbnail_full(after).save(f"{os.environ['MATRIX_DEBUG']}/{name}-{attribute}-b.png")
+            found.append(f"{attribute} on then off left the screen changed "
+                         f"({_changed_box(before, after)})")
+    return found
+
+
+async def scenario_matrix(app, args, result):
+    import time
+
+    await wait_until(lambda: driver.all_tids(app, "pole-"), what="pole tiles")
+    languages = [p.split("=", 1)[1] for p in (args.param or []) if p.startswith("lang=")]
+    found: dict[str, list[str]] = {}
+    photos: dict[str, dict] = {}
+    spent = {"draw": 0.0, "check": 0.0, "photo": 0.0}
+    for code in languages or LANGUAGES:
+        app.set_language(code)
+        await wait_until(lambda c=code: app.language == c, what=f"language {code}")
+        for mode in MODES:
+            _set_mode(app, mode)
+            for name, open_screen, screen_name in _screens(app):
+                began = time.monotonic()
+                # A visitor's touch opens each screen: the idle timer starts again (without
+                # it, its warning comes over the screens of a long run).
+                app.idle.activity()
+                open_screen()  # from the previous screen, as a visitor goes from one to the next
+                await wait_until(lambda s=screen_name: app.root.current == s,
+                                 what=f"screen {screen_name}")
+                await quiet(app)
+                checked = time.monotonic()
+                key = f"{code}/{mode}/{name}"
+                found[key] = problems(app) + small_targets(app)
+                photographed = time.monotonic()
+                pixels = frame()
+                photos.setdefault(name, {})[(code, mode)] = thumbnail(pixels)
+                if mode == "normal":
+                    found[key] += await modes_leave_nothing(app, pixels, key.replace("/", "-"))
+                spent["draw"] += checked - began
+                spent["check"] += photographed - checked
+                spent["photo"] += time.monotonic() - photographed
+    _set_mode(app, "normal")
+    app.set_language("fr")
+    for name, shots in photos.items():
+        sheet = args.shots / f"matrix-{name}.png"
+        contact_sheet(shots, sheet)
+        result.setdefault("sheets", []).append(str(sheet))
+    result["problems"] = {k: v for k, v in found.items() if v}
+    result["checked"] = sorted(found)
+    result["seconds"] = {k: round(v, 1) for k, v in spent.items()}
+
+
+def main() -> int:
+    driver.SCENARIOS["matrix"] = scenario_matrix
+    return driver.main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

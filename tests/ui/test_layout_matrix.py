@@ -1,0 +1,84 @@
+"""The layout matrix of the kiosk: thirteen screens x six languages x five modes (normal, large
+text, high contrast, lower reach, large text + lower reach), each checked for cut text, text
+or targets off screen, overlapping or too small targets (tests/ui/layout_check.py), and a
+mode switched on then off leaving the frame as it was; one contact sheet per screen in
+tests/artifacts/screenshots/matrix-<screen>.png (a row per language, a column per mode)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from kiosk.ui.i18n import compile_all
+from tests.conftest import demo_data
+from tests.ui.conftest import ROOT, RUN_DEADLINE, write_config
+from tests.ui.matrix_driver import LANGUAGES, MODES
+
+pytestmark = pytest.mark.ui
+
+
+@pytest.fixture(scope="module")
+def matrix(display, shots, server, tmp_path_factory):
+    compile_all()
+    tmp = tmp_path_factory.mktemp("matrix")
+    config = write_config(tmp / "kiosk.toml", server.url, demo_data()["kiosks"][0]["token"],
+                          tmp / "data")
+    out = tmp / "matrix.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.ui.matrix_driver", "matrix", "--config", str(config),
+         "--out", str(out), "--shots", str(shots), "--wait-sync"],
+        cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
+        timeout=RUN_DEADLINE,
+    )
+    if not out.exists():
+        pytest.fail(f"matrix driver crashed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    result = json.loads(out.read_text(encoding="utf-8"))
+    if not result.get("ok"):
+        pytest.fail(f"matrix failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+    return result
+
+
+SCREENS = ("home", "pole", "service", "carnet", "situations", "situation", "search", "offers",
+           "carte", "propose", "wait_info", "appointment", "feedback")
+
+
+def test_every_screen_language_and_mode_was_drawn(matrix, shots):
+    assert len(matrix["checked"]) == len(LANGUAGES) * len(MODES) * len(SCREENS)
+    print(f"layout matrix: {len(matrix['checked'])} screen x language x mode cases checked "
+          f"({matrix['seconds']} s)")
+    for screen in SCREENS:
+        assert (shots / f"matrix-{screen}.png").stat().st_size > 50_000
+
+
+# A known defect below our code: Kivy's SDL2 text provider measures an Arabic line too wide
+# the first time it lays it out (the home title: 499 px measured, 380 drawn), so right-aligned
+# Arabic text sits ~120 px off until its next layout; the matrix sees it as "a mode switched
+# on then off left the screen changed" (the second frame is the right one). Four fixes were
+# tried and reverted (a font warm-up, a font object per direction, laying out twice, again a
+# frame later: that one cut other Arabic labels). Those findings, and only those, are kept
+# out of the test below and asserted by the strict xfail after it: the day the defect is
+# fixed, the xfail passes, fails the run, and goes.
+FIRST_LAYOUT = "on then off left the screen changed"
+
+
+def _first_layout(code: str, finding: str) -> bool:
+    return code == "ar" and FIRST_LAYOUT in finding
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_no_cut_text_no_overlap_nothing_off_screen(matrix, code):
+    mine = {k: [f for f in v if not _first_layout(code, f)]
+            for k, v in matrix["problems"].items() if k.startswith(f"{code}/")}
+    assert {k: v for k, v in mine.items() if v} == {}
+
+
+@pytest.mark.xfail(strict=True, reason="known defect: Arabic first layout measured unshaped "
+                                       "by Kivy's SDL2 text provider (tests/README.md)")
+def test_arabic_text_is_right_from_its_first_layout(matrix):
+    found = {k: [f for f in v if _first_layout("ar", f)]
+             for k, v in matrix["problems"].items() if k.startswith("ar/")}
+    assert {k: v for k, v in found.items() if v} == {}
