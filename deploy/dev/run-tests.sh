@@ -2,7 +2,7 @@
 # The whole test run (make test). What each suite runs and why: tests/README.md.
 #   1. the real components are there (make setup-test installs them): else it fails here;
 #   2. lint (ruff, layer rules), types (mypy) and the migrations check;
-#   3. seven suites side by side (most of their time is spent waiting on servers, browsers,
+#   3. eight suites side by side (most of their time is spent waiting on servers, browsers,
 #      Kannel and Xvfb, so the 2 cores stay busy): SQLite in two halves, the
 #      `postgres`-marked tests in two halves on a throw-away PostgreSQL cluster, the Kivy UI
 #      under Xvfb (the journeys in two halves; the layout matrix); mypy runs beside them;
@@ -46,15 +46,20 @@ step "migrations are up to date" env DEBUG=1 CARREFOUR_DATA_DIR="$(mktemp -d)" \
   $PY -m kiosk.server makemigrations --check --dry-run
 
 # -- 3. the suites, side by side ----------------------------------------------------------
+# Two throw-away clusters, one per PostgreSQL half: tests/e2e/test_faults_pg.py restarts the
+# cluster under its own tests (pg_ctl restart), which must not cut the other half's.
 source deploy/dev/postgres.sh
-trap pg_stop EXIT
-if pg_start; then
-  export DATABASE_URL_PG
-else
-  failed+=("postgresql start")
-fi
+PG_DIRS=()
+stop_clusters() { local dir; for dir in "${PG_DIRS[@]}"; do PG_DIR=$dir pg_stop; done; }
+trap stop_clusters EXIT
+PG_DIR=/tmp/carrefour-pg-a-$$
+if pg_start; then PG_DIRS+=("$PG_DIR"); PG_URL_A=$DATABASE_URL_PG; else failed+=("postgresql start"); fi
+PG_DIR=/tmp/carrefour-pg-b-$$ PG_PORT=$((PG_PORT + 1))
+if pg_start; then PG_DIRS+=("$PG_DIR"); PG_URL_B=$DATABASE_URL_PG; else failed+=("postgresql start"); fi
+# tests/deploy/test_backup_restore.py restores into a database of the first cluster
+export DATABASE_URL_PG=${PG_URL_A:-}
 
-# Seven suites, of about the same length (measured: tests/README.md). Halves, not
+# Eight suites, of about the same length (measured: tests/README.md). Halves, not
 # pytest-xdist: the module-scoped servers and browsers stay shared within a suite.
 # SQLite: every test outside tests/ui but the `postgres` ones (they run on PostgreSQL, the
 # production database; `both_databases` ones run on both).
@@ -77,15 +82,17 @@ suite() {  # name, pytest arguments...: runs in the background, output to $run/<
 
 suite "sqlite-a" "${SQLITE_MARKS[@]}" "${SQLITE_A[@]}"
 suite "sqlite-b" "${SQLITE_MARKS[@]}" "${SQLITE_B[@]}"
-if [ -n "${DATABASE_URL_PG:-}" ]; then
-  DATABASE_URL="$DATABASE_URL_PG" DB_TEST_NAME=test_carrefour_a suite "postgres-a" -m postgres "${PG_A[@]}"
-  DATABASE_URL="$DATABASE_URL_PG" DB_TEST_NAME=test_carrefour_b suite "postgres-b" -m postgres "${PG_B[@]}"
+if [ -n "${PG_URL_A:-}" ] && [ -n "${PG_URL_B:-}" ]; then
+  DATABASE_URL="$PG_URL_A" DB_TEST_NAME=test_carrefour_a suite "postgres-a" -m postgres "${PG_A[@]}"
+  DATABASE_URL="$PG_URL_B" DATABASE_URL_PG="$PG_URL_B" DB_TEST_NAME=test_carrefour_b \
+    suite "postgres-b" -m postgres "${PG_B[@]}"
 fi
-# The Kivy UI in three processes, each with its own Xvfb and server: the journeys in two
-# halves, and the layout matrix (every screen x six languages x five modes).
+# The Kivy UI in four processes, each with its own Xvfb and server: the journeys in two
+# halves, and the layout matrix (every screen x five modes) for three languages each.
 suite "ui-a" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[g-z]*.py"
 suite "ui-b" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[a-f]*.py"
-suite "ui-matrix" tests/ui/test_layout_matrix.py
+MATRIX_LANGUAGES=fr,en,ar suite "ui-matrix-a" tests/ui/test_layout_matrix.py
+MATRIX_LANGUAGES=zh,wo,bm suite "ui-matrix-b" tests/ui/test_layout_matrix.py
 wait
 
 echo
@@ -93,7 +100,7 @@ echo "=== types (mypy: [tool.mypy] in pyproject.toml)"
 cat "$run/types.log"
 [ "$(cat "$run/types.rc" 2>/dev/null)" = "0" ] || failed+=("types")
 
-suites=(sqlite-a sqlite-b postgres-a postgres-b ui-a ui-b ui-matrix)
+suites=(sqlite-a sqlite-b postgres-a postgres-b ui-a ui-b ui-matrix-a ui-matrix-b)
 for name in "${suites[@]}"; do
   [ -f "$run/$name.rc" ] || continue
   echo
@@ -102,7 +109,7 @@ for name in "${suites[@]}"; do
   [ "$(cat "$run/$name.rc")" = "0" ] || failed+=("suite $name")
 done
 for name in postgres-a postgres-b; do
-  [ -f "$run/$name.rc" ] || [ -z "${DATABASE_URL_PG:-}" ] || failed+=("suite $name")
+  [ -f "$run/$name.rc" ] || [ -z "${PG_URL_A:-}" ] || failed+=("suite $name")
 done
 
 # -- 4. skips: only the reasons tests/README.md allows ------------------------------------

@@ -11,42 +11,22 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.axe import violations as axe_violations
 from tests.browser.conftest import DEADLINE_MS
 
 pytestmark = pytest.mark.browser
 
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
-        "resultTypes": ["violations"]}
 LANGUAGES = ("fr", "ar")
 
 
-@pytest.fixture(scope="module")
-def axe():
-    from axe_playwright_python.sync_playwright import Axe
-
-    return Axe()
-
-
-def violations(axe, page) -> list[str]:
-    """One line per violation: rule, impact, the first elements it names."""
-    page.wait_for_load_state("load")
-    results = axe.run(page, options=WCAG)
-    lines = []
-    for violation in results.response["violations"]:
-        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:4]]
-        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']} "
-                     f"-> {targets}")
-    return lines
-
-
-def test_the_check_finds_a_violation(axe, browser):
+def test_the_check_finds_a_violation(browser):
     """The check can fail: an image without a text alternative, a button without a name."""
     context = browser.new_context()
     page = context.new_page()
     try:
         page.set_content('<html lang="fr"><body><main><img src="x.png">'
                          '<button></button></main></body></html>')
-        found = " ".join(violations(axe, page))
+        found = " ".join(axe_violations(page))
         assert "image-alt" in found and "button-name" in found
     finally:
         context.close()
@@ -100,37 +80,37 @@ PUBLIC = {
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("name", sorted(PUBLIC))
-def test_public_pages(axe, visitor, server, name, lang):
+def test_public_pages(visitor, server, name, lang):
     visitor.goto(f"{server.url}{PUBLIC[name]}?lang={lang}")
     assert visitor.locator("html").get_attribute("lang") == lang
-    assert violations(axe, visitor) == []
+    assert axe_violations(visitor) == []
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
-def test_phone_ticket_page_waiting(axe, visitor, tickets, lang):
+def test_phone_ticket_page_waiting(visitor, tickets, lang):
     visitor.goto(f"{tickets['waiting']}?lang={lang}")
     visitor.wait_for_selector("main")
-    assert violations(axe, visitor) == []
+    assert axe_violations(visitor) == []
 
 
-def test_the_board(axe, browser, server):
+def test_the_board(browser, server):
     context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     page = context.new_page()
     try:
         page.goto(f"{server.url}/ecran/paris-19/")
         page.wait_for_function("window.carrefourBoard && window.carrefourBoard.polls > 0",
                                timeout=DEADLINE_MS)
-        assert violations(axe, page) == []
+        assert axe_violations(page) == []
     finally:
         context.close()
 
 
-def test_the_login_page(axe, browser, server):
+def test_the_login_page(browser, server):
     context = browser.new_context()
     page = context.new_page()
     try:
         page.goto(f"{server.url}/connexion/")
-        assert violations(axe, page) == []
+        assert axe_violations(page) == []
     finally:
         context.close()
 
@@ -140,7 +120,7 @@ def first_counter_url(agent, server) -> str:
     return agent.locator("a.big-button").first.evaluate("a => a.href")
 
 
-def test_agent_pages(axe, agent, server, tickets):
+def test_agent_pages(agent, server, tickets):
     pages = {"counter choice": f"{server.url}/guichet/"}
     counter = first_counter_url(agent, server)
     pages["console"] = counter
@@ -150,19 +130,19 @@ def test_agent_pages(axe, agent, server, tickets):
     found = {}
     for name, url in pages.items():
         agent.goto(url)
-        found[name] = violations(axe, agent)
+        found[name] = axe_violations(agent)
     # the console with a called ticket (its panel, the call buttons)
     call_next(counter, agent)
     agent.wait_for_function(
         "() => /\\d/.test(document.querySelector('[data-testid=\"current-number\"]')"
         ".textContent)")
-    found["console, ticket called"] = violations(axe, agent)
+    found["console, ticket called"] = axe_violations(agent)
     assert {name: lines for name, lines in found.items() if lines} == {}
 
 
-def test_the_phone_pages_after_the_agents_calls(axe, visitor, tickets):
+def test_the_phone_pages_after_the_agents_calls(visitor, tickets):
     """Runs after test_agent_pages (file order): one of the tickets has been called."""
     for url in tickets.values():
         visitor.goto(url)
         visitor.wait_for_selector("main")
-        assert violations(axe, visitor) == []
+        assert axe_violations(visitor) == []

@@ -14,6 +14,7 @@ import urllib.request
 
 import pytest
 
+from tests.browser.axe import violations as axe_violations
 from tests.browser.conftest import DEADLINE_MS
 
 pytestmark = pytest.mark.browser
@@ -84,6 +85,7 @@ def test_the_whole_carnet(browser, server, kiosk, phone, agent_page, screenshots
     assert phone.is_checked("[data-testid=doc-1]") and not phone.is_checked("[data-testid=doc-2]")
     phone.locator("#documents").scroll_into_view_if_needed()
     phone.screenshot(path=str(screenshots / "carnet-phone-fr.png"), full_page=True)
+    assert axe_violations(phone) == []
 
     # Keep the carnet: the consent box is required (the browser refuses the form without it).
     phone.check("[data-testid=consent]")
@@ -93,6 +95,7 @@ def test_the_whole_carnet(browser, server, kiosk, phone, agent_page, screenshots
     assert code == first["carnet_code"]
     link = phone.inner_text("[data-testid=carnet-url]").strip()
     assert "/c/" in link
+    assert axe_violations(phone) == []  # the page with the carnet's code and link
     assert carnet_lookup(server, code) == 1
 
     # The console at the call: the documents, then the fiche de liaison.
@@ -105,6 +108,7 @@ def test_the_whole_carnet(browser, server, kiosk, phone, agent_page, screenshots
     with agent_page.expect_navigation():
         agent_page.click("[data-testid=fiche-save]")
     assert "Fiche de liaison enregistrée" in agent_page.inner_text("ul.messages")
+    assert axe_violations(agent_page) == []  # the console with the carnet panel and the fiche
 
     # The next visit, in Arabic: the code typed on the kiosk joins the carnet.
     second = kiosk.take(SERVICE, language="ar", documents=DOCS, carnet=code)
@@ -126,15 +130,19 @@ def test_the_whole_carnet(browser, server, kiosk, phone, agent_page, screenshots
     assert phone.locator("[data-testid=procedure]").count() == 2
     assert "Revenir avec les documents manquants" in phone.inner_text("main")
     phone.screenshot(path=str(screenshots / "carnet-page-fr.png"), full_page=True)
+    assert axe_violations(phone) == []
     phone.goto(f"{link}?lang=ar")
     assert "العودة بالوثائق الناقصة" in phone.inner_text("main")
     phone.screenshot(path=str(screenshots / "carnet-page-ar.png"), full_page=True)
+    assert axe_violations(phone) == []
 
     # Erasure: confirm, then gone from the server.
     phone.click("[data-testid=erase]")
     phone.wait_for_selector("[data-testid=erase-yes]")
+    assert axe_violations(phone) == []  # the confirmation
     with phone.expect_navigation():
         phone.click("[data-testid=erase-yes]")
     phone.wait_for_selector("[data-testid=erased]")
+    assert axe_violations(phone) == []
     assert carnet_lookup(server, code) == 0
     assert phone.goto(link).status == 404

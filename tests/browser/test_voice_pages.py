@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.browser.test_axe_pages import axe, violations  # noqa: F401
+from tests.browser.axe import violations as axe_violations
 from tests.browser.test_offer_pages import fits_the_phone, phone, phone_context  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -51,7 +51,7 @@ def feedback_rows(server) -> list:
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
-def test_a_done_ticket_asks_how_it_went(phone, server, tokens, screenshots, axe, lang):  # noqa: F811
+def test_a_done_ticket_asks_how_it_went(phone, server, tokens, screenshots, lang):  # noqa: F811
     response = phone.goto(f"{server.url}/t/{tokens[lang]}")
     assert response.status == 200
     assert phone.evaluate("document.documentElement.dir") == ("rtl" if lang == "ar" else "ltr")
@@ -64,7 +64,7 @@ def test_a_done_ticket_asks_how_it_went(phone, server, tokens, screenshots, axe,
         box = face.bounding_box()
         assert box["width"] >= 44 and box["height"] >= 44  # a finger's target
     assert fits_the_phone(phone)
-    assert violations(axe, phone) == []
+    assert axe_violations(phone) == []
     voice.scroll_into_view_if_needed()
     phone.screenshot(path=str(screenshots / f"voice-phone-{lang}.png"), full_page=True)
     phone.click('[data-testid="face-4"]')
@@ -73,14 +73,14 @@ def test_a_done_ticket_asks_how_it_went(phone, server, tokens, screenshots, axe,
     phone.wait_for_load_state()
     assert phone.locator('[data-testid="voice-thanks"]').is_visible()
     assert phone.locator('[data-testid="face-4"] input').is_checked()
-    assert violations(axe, phone) == []
+    assert axe_violations(phone) == []
     phone.screenshot(path=str(screenshots / f"voice-phone-thanks-{lang}.png"), full_page=True)
     assert phone.problems == []
     assert [4, lang, "Accueil rapide, merci ! […]"] in feedback_rows(server)
 
 
 @pytest.mark.parametrize("lang", ["fr", "ar"])
-def test_the_published_answers_page(phone, server, tokens, screenshots, axe, lang):  # noqa: F811
+def test_the_published_answers_page(phone, server, tokens, screenshots, lang):  # noqa: F811
     response = phone.goto(f"{server.url}/avis/paris-19/?lang={lang}")
     assert response.status == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -91,6 +91,6 @@ def test_the_published_answers_page(phone, server, tokens, screenshots, axe, lan
     heading = phone.locator("h1").inner_text()
     assert heading == {"fr": "Vos questions, nos réponses", "ar": "أسئلتكم وأجوبتنا"}[lang]
     assert fits_the_phone(phone)
-    assert violations(axe, phone) == []
+    assert axe_violations(phone) == []
     phone.screenshot(path=str(screenshots / f"voice-answers-{lang}.png"), full_page=True)
     assert phone.problems == []

@@ -68,15 +68,15 @@ def small_targets(app) -> list[str]:
             for t in touch_targets(app) if min(t["width"], t["height"]) < least]
 
 
-def contact_sheet(photos: dict, out: Path) -> None:
+def contact_sheet(photos: dict, out: Path, languages=LANGUAGES) -> None:
     """A row per language, a column per mode."""
     from PIL import Image, ImageDraw
 
     label = 22
-    sheet = Image.new("RGB", (len(MODES) * THUMB[0], len(LANGUAGES) * (THUMB[1] + label)),
+    sheet = Image.new("RGB", (len(MODES) * THUMB[0], len(languages) * (THUMB[1] + label)),
                       "white")
     draw = ImageDraw.Draw(sheet)
-    for row, code in enumerate(LANGUAGES):
+    for row, code in enumerate(languages):
         for column, mode in enumerate(MODES):
             thumb = photos.get((code, mode))
             if thumb is None:
@@ -208,9 +208,11 @@ async def scenario_matrix(app, args, result):
                 spent["photo"] += time.monotonic() - photographed
     _set_mode(app, "normal")
     app.set_language("fr")
+    done = tuple(languages or LANGUAGES)
+    suffix = "" if done == LANGUAGES else "-" + "-".join(done)
     for name, shots in photos.items():
-        sheet = args.shots / f"matrix-{name}.png"
-        contact_sheet(shots, sheet)
+        sheet = args.shots / f"matrix-{name}{suffix}.png"
+        contact_sheet(shots, sheet, done)
         result.setdefault("sheets", []).append(str(sheet))
     result["problems"] = {k: v for k, v in found.items() if v}
     result["checked"] = sorted(found)
