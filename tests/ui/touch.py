@@ -32,13 +32,14 @@ async def settle(frames: int = 2):
     target = Clock.frames_displayed + frames
     await wait_until(lambda: Clock.frames_displayed >= target, what=f"{frames} frames")
 
-async def touch_at(x: float, y: float):
-    """A finger down, a frame, up: through Kivy's whole input pipeline."""
+async def touch_at(x: float, y: float, hold_frames: int = 1):
+    """A finger down, `hold_frames` frames, up: through Kivy's whole input pipeline."""
     from kivy.tests.common import UnitTestTouch
 
     touch = UnitTestTouch(x, y)
     touch.touch_down()
-    await settle(1)
+    if hold_frames:
+        await settle(hold_frames)
     touch.touch_up()
     await settle()
 
@@ -52,10 +53,24 @@ def find(app, tid: str):
 def all_tids(app, prefix: str) -> list[str]:
     return [w.tid for w in app.root.walk() if getattr(w, "tid", "").startswith(prefix)]
 
-async def tap(app, tid: str):
-    widget = await wait_until(lambda: find(app, tid), what=f"widget {tid!r}")
-    await settle()  # its final place: the layout of a new screen runs on the next frame
-    await touch_at(*widget.to_window(*widget.center))
+def _place(app, tid: str, finder=None):
+    widget = (finder or find)(app, tid)
+    return (widget, tuple(widget.to_window(*widget.center))) if widget is not None else None
+
+async def tap(app, tid: str, finder=None):
+    """Tap the widget once it stands still: the same widget at the same place over a drawn
+    frame (a new screen lays out on its next frame; content arriving from the server can
+    rebuild a screen or move a row under the finger). Down and up are then dispatched
+    together, so no layout can run between them and take the button from under the
+    finger: the race that failed a CI run on a loaded machine (lang-ar tapped as the first
+    sync moved the home's rows)."""
+    for _attempt in range(20):  # an animated widget never stands still: tap where it is
+        before = await wait_until(lambda: _place(app, tid, finder), what=f"widget {tid!r}")
+        await settle()
+        if _place(app, tid, finder) == before:
+            break
+    widget, (x, y) = before
+    await touch_at(x, y, hold_frames=0)
     return widget
 
 async def shot(app, shots: Path, name: str, result: dict):
@@ -74,10 +89,8 @@ def find_anywhere(app, tid: str):
     return None
 
 async def tap_anywhere(app, tid: str):
-    widget = await wait_until(lambda: find_anywhere(app, tid), what=f"widget {tid!r}")
-    await settle()
-    await touch_at(*widget.to_window(*widget.center))
-    return widget
+    """`tap`, for a widget on the screen or on a popup above it."""
+    return await tap(app, tid, finder=find_anywhere)
 
 async def on_screen(app, name: str, timeout: float = DEADLINE):
     await wait_until(lambda: app.root.current == name, timeout=timeout, what=f"screen {name!r}")
