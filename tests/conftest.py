@@ -27,13 +27,14 @@ POSTGRES_TESTS = (
         "floor_plans", "offers_content", "offline_tickets", "privacy", "purge_assets",
         "queue_actions", "queue_position", "queue_status", "site_permissions",
         "situations_places", "sms_outbox", "stats", "tickets_api", "assets", "web_live",
-        "idempotency_fingerprint", "text_input", "appointments")),
+        "idempotency_fingerprint", "text_input", "appointments", "appointment_noshows")),
 )
 
 BOTH_DATABASES = (
     "tests/server/test_tickets_api.py", "tests/server/test_offline_tickets.py",
     "tests/server/test_idempotency_fingerprint.py", "tests/e2e/test_walking_skeleton.py",
     "tests/server/test_appointments.py",
+    "tests/server/test_appointment_noshows.py",  # date and time lookups: both databases
 )
 
 

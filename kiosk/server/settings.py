@@ -333,6 +333,9 @@ CONTENT_DELTA_PAGE = envint("CONTENT_DELTA_PAGE", 500)
 ASSISTANCE_EXPIRY_MINUTES = envint("ASSISTANCE_EXPIRY_MINUTES", 30)
 # A carnet du citoyen unused this many days is erased by the nightly purge (docs/privacy.md).
 CARNET_RETENTION_DAYS = envint("CARNET_RETENTION_DAYS", 183)
+# Visitors' comments and questions not published: their text is erased by the nightly purge
+# this many days after they were written; the faces stay (docs/privacy.md).
+VOICE_COMMENT_RETENTION_DAYS = envint("VOICE_COMMENT_RETENTION_DAYS", 90)
 
 LOGGING = {
     "version": 1,

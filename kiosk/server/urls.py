@@ -46,4 +46,5 @@ urlpatterns = [
     path("stats/", include("kiosk.server.stats.urls")),
     path("", include("kiosk.server.carnet.urls")),  # /c/<link>, the phone checklist, console
     path("", include("kiosk.server.voice.urls")),  # /avis/<site>/, /t/<token>/avis, satisfaction
+    path("", include("kiosk.server.appointments.urls")),  # /stats/<site>/rendez-vous.csv
 ]

@@ -21,6 +21,7 @@ def test_the_expected_units_exist():
     assert {u.name for u in UNITS} == {
         "carrefour-server.service", "carrefour-sms-worker.service",
         "carrefour-purge.service", "carrefour-purge.timer",
+        "carrefour-no-shows.service", "carrefour-no-shows.timer",
         "carrefour-backup.service", "carrefour-backup.timer"}
 
 
@@ -55,6 +56,7 @@ def test_units_are_hardened_and_take_secrets_as_credentials():
     assert "purge_personal_data" in purge
     # Orphan assets after the personal data: a failure there never keeps a number.
     assert purge.index("purge_personal_data") < purge.index("kiosk.server purge_assets")
+    assert "mark_no_shows" in (SERVER / "carrefour-no-shows.service").read_text()
     assert "backup.sh" in (SERVER / "carrefour-backup.service").read_text()
     server = (SERVER / "carrefour-server.service").read_text()
     assert "--config /opt/carrefour/deploy/server/gunicorn.conf.py" in server

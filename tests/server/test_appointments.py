@@ -299,7 +299,8 @@ def test_statistics_count_punctual_calls_and_no_shows(place):
             stats.no_show) == (3, 2, 2, 1, 1)
     assert stats.punctuality == 0.5
     labels = [label for label, _, _ in appointment_figures(site, today, today)]
-    assert labels == ["Rendez-vous", "Présentés", "Ponctualité", "Absents"]
+    assert labels == ["Rendez-vous", "Présentés", "Ponctualité", "Absents",
+                      "Attente après l'arrivée"]
     assert appointment_figures(site, today + dt.timedelta(days=1),
                                today + dt.timedelta(days=1)) == []
 

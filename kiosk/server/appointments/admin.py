@@ -17,7 +17,7 @@ from kiosk.server.accounts.models import Role
 from kiosk.server.appointments.imports import import_bookings, parse_file
 from kiosk.server.appointments.models import Appointment, BookingKey
 from kiosk.server.content.admin_base import SiteScopedAdmin
-from kiosk.server.content.models import Service
+from kiosk.server.content.models import Service, Site
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -53,6 +53,14 @@ class AppointmentAdmin(_Scoped, admin.ModelAdmin):
     search_fields = ("code", "initials", "external_id")
     readonly_fields = ("ticket", "in_lane", "checked_in_at", "created_at", "source")
     change_list_template = "appointments/change_list.html"
+
+    def changelist_view(self, request, extra_context=None):
+        # The appointments' statistics (CSV per day and service, export.py) of the sites
+        # this agent works for: counter agents do not see the managers' statistics page.
+        ids = self.scope_site_ids(request)
+        sites = Site.objects.all() if ids is None else Site.objects.filter(pk__in=ids)
+        extra = {"appointment_stats_sites": list(sites.order_by("name")[:20])}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
 
     def get_urls(self):
         return [path("importer/", self.admin_site.admin_view(self.import_view),

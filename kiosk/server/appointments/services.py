@@ -107,7 +107,9 @@ def do_checkin(appointment: Appointment, kiosk=None, language: str = "fr") -> tu
 
     if appointment.ticket_id is not None:
         return appointment.ticket, False
-    if appointment.status not in (Status.BOOKED,):
+    # A no-show (marked at start + grace, noshows.py) who turns up later still gets a
+    # ticket: in the normal queue, as any visitor later than the grace.
+    if appointment.status not in (Status.BOOKED, Status.NO_SHOW):
         raise QueueError(f"this appointment is {appointment.status}", status=409)
     now = timezone.now()
     lane = checkin_lane(minutes_since_midnight(timezone.localtime(now)),

@@ -45,7 +45,10 @@ class Feedback(models.Model):
 
 class Remark(models.Model):
     KINDS = [("comment", "commentaire"), ("question", "question")]
-    STATUSES = [("pending", "à modérer"), ("kept", "accepté"), ("rejected", "refusé")]
+    # "erased": not published, its text erased after VOICE_COMMENT_RETENTION_DAYS (the
+    # nightly purge, services.purge_remarks); the face of its feedback stays.
+    STATUSES = [("pending", "à modérer"), ("kept", "accepté"), ("rejected", "refusé"),
+                ("erased", "effacé (durée de conservation)")]
 
     site = models.ForeignKey("content.Site", on_delete=models.CASCADE, related_name="+")
     service = models.ForeignKey("content.Service", null=True, blank=True,

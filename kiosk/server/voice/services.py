@@ -13,6 +13,7 @@ import datetime as dt
 import re
 import uuid
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -197,7 +198,7 @@ def keep(remark: Remark, user, answer: str = "", publish: bool = False) -> Remar
         raise VoiceError("answer_required")
     with transaction.atomic():
         locked = _locked(remark)
-        if locked.status == "rejected":
+        if locked.status in ("rejected", "erased"):  # no text left to keep
             raise VoiceError("not_pending")
         now = timezone.now()
         locked.status, locked.answer = "kept", answer
@@ -218,6 +219,23 @@ def reject(remark: Remark, user) -> Remark:
         locked.moderated_by, locked.moderated_at = user, timezone.now()
         locked.save()
     return locked
+
+
+def retention_days() -> int:
+    return int(getattr(settings, "VOICE_COMMENT_RETENTION_DAYS", 90))
+
+
+def purge_remarks(now: dt.datetime | None = None) -> int:
+    """The nightly purge (purge_personal_data): erase the text of every comment and question
+    older than VOICE_COMMENT_RETENTION_DAYS that is not published; how many. The row stays,
+    "erased", so the faces and the satisfaction's comment counts are unchanged; its ticket
+    link goes. Published ones stay while published: the town hall chose to show them, after
+    moderation, on /avis/<site>/ (docs/privacy.md). Idempotent."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=retention_days())
+    return (Remark.objects.filter(created_at__lt=cutoff, published=False)
+            .exclude(status__in=("rejected", "erased"))  # a refused one's text is gone
+            .update(text="", answer="", status="erased", ticket=None))
 
 
 def published_remarks(site: Site):
