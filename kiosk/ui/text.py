@@ -11,11 +11,14 @@ backwards. Hence, for a right-to-left language, the kiosk:
 
 1. wraps the text into lines itself (measuring each run with its own font),
 2. reorders each wrapped line with python-bidi's `get_display` (per line, never the whole
-   paragraph: a paragraph reordered before wrapping puts its end on the first line),
+   paragraph: a paragraph reordered before wrapping puts its end on the first line); the
+   pure-Python implementation (`bidi.algorithm`), which also mirrors each bracket resolved
+   right to left; the package's default (Rust, 0.6) does not mirror, and brackets came out
+   reversed on the kiosk (")PACS(");
 3. cuts the visual line into font runs and hands each run to HarfBuzz reversed (so its
    right-to-left layout gives back the visual order); an Arabic run reversed is in logical
-   order again, which is what the shaper needs. Bracket pairs are pre-mirrored, since
-   HarfBuzz mirrors them in a right-to-left run and get_display already did.
+   order again, which is what the shaper needs. Every bracket is then mirrored once more,
+   since HarfBuzz mirrors every bracket of a right-to-left run: it draws what bidi chose.
 
 No Kivy import here: the widgets (kiosk.ui.widgets.ScriptLabel) pass a measuring function.
 """
@@ -31,7 +34,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bidi import get_display
+from bidi.algorithm import get_display
 
 Measure = Callable[[str, str], float]  # (text, font name) -> width in pixels
 

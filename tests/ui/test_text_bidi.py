@@ -21,3 +21,33 @@ def test_marks_keep_the_number_with_its_minutes_and_are_not_drawn():
     assert "· 3 ·" not in shown
     # HarfBuzz gets each right-to-left run reversed back to logical order: "3 دقيقة" whole.
     assert "3 دقيقة" in shown
+
+
+_HARFBUZZ_MIRRORS = str.maketrans("()[]{}<>«»", ")(][}{><»«")
+
+
+def drawn(markup: str) -> str:
+    """What a right-to-left Kivy label draws from the markup, left to right: each run laid
+    out right to left by HarfBuzz (its characters reversed, every bracket mirrored)."""
+    import re
+
+    plain = re.sub(r"\[/?font[^\]]*\]", "\x00", markup).replace("&bl;", "[").replace("&br;", "]")
+    return "".join(run[::-1].translate(_HARFBUZZ_MIRRORS) for run in plain.split("\x00"))
+
+
+def test_brackets_around_a_latin_acronym_are_drawn_the_right_way_round():
+    # The kiosk drew ")PACS(" and ")CASVP(" (issue 13): bidi's Rust default does not mirror.
+    assert "(PACS)" in drawn(display_markup("سأبرم ميثاقاً مدنياً (PACS)", CHAIN, rtl=True))
+    assert "(CASVP)" in drawn(display_markup("المساعدة (CASVP) هنا", CHAIN, rtl=True))
+
+
+def test_brackets_around_arabic_words_face_the_arabic_way():
+    shown = drawn(display_markup("نص (عربي) هنا", CHAIN, rtl=True))
+    # Right to left the opening bracket is the right one, a ")" mirrored: the pair reads
+    # "(...)" from the left, as in any Arabic text (the letters here in visual order).
+    assert shown == "انه (يبرع) صن"
+    assert drawn(display_markup("«نص» و [X]", CHAIN, rtl=True)) == "[X] و «صن»"
+
+
+def test_a_french_fallback_keeps_its_brackets():
+    assert drawn(display_markup("Carte (Paris) [7 ans]", CHAIN, rtl=True)) == "Carte (Paris) [7 ans]"
