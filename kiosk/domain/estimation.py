@@ -128,14 +128,16 @@ def _busy_residuals(
     """``draws`` equally likely values of the minutes left at a busy counter (stratified
     quantiles of the conditional distribution), or its conditional mean when draws == 1.
 
+    The time left is read from the service's learned durations (``model.durations``: its
+    recent durations, the lognormal only until they come), given the minutes elapsed.
     While the elapsed time is below the time a no-show costs, the visitor may be absent:
     the counter is then free at the end of that time. Weight of that branch: Bayes with
     the no-show rate and the survival of a real service to ``elapsed``.
     """
     elapsed = current.elapsed_minutes
-    mu, sigma = model.log_params(current.service, counter, now - elapsed)
+    start = now - elapsed
     absent = model.no_show_minutes
-    survival = _phi((mu - math.log(elapsed)) / sigma) if elapsed > 0 else 1.0
+    survival = model.survival(current.service, elapsed, counter, start)
     q = 0.0
     if elapsed < absent and no_show_rate > 0:
         q = no_show_rate / (no_show_rate + (1 - no_show_rate) * survival)
@@ -143,20 +145,13 @@ def _busy_residuals(
     # branch ending in a few seconds keeps its own value.
     floor = MIN_REMAINING_MINUTES
     if draws <= 1:
-        served = max(lognormal_remaining(mu, sigma, elapsed), floor)
+        served = model.remaining(current.service, elapsed, counter, start)
         return [q * max(absent - elapsed, 0.0) + (1 - q) * served]
-    values = []
-    base_cdf = 1.0 - survival
-    for i in range(draws):
-        u = (i + 0.5) / draws
-        if u < q:
-            values.append(max(absent - elapsed, 0.0))
-            continue
-        v = (u - q) / (1 - q)  # uniform over the real-service branch
-        level = min(max(base_cdf + v * (1.0 - base_cdf), 1e-9), 1 - 1e-9)
-        t = math.exp(mu + sigma * _NORMAL.inv_cdf(level))
-        values.append(max(t - elapsed, floor))
-    return values
+    levels = [(i + 0.5) / draws for i in range(draws)]
+    real = [(u - q) / (1 - q) for u in levels if u >= q]  # uniform over the real branch
+    served = model.remaining_quantiles(current.service, elapsed, real, counter, start)
+    return ([max(absent - elapsed, 0.0)] * (draws - len(real))
+            + [max(t, floor) for t in served])
 
 
 def _lines(snapshot: QueueSnapshot, probes: Sequence[WaitingTicket],

@@ -10,6 +10,11 @@ Service durations (``ServiceTimeModel.observe``)
     observations, the counter, pair and hour multipliers start at 1. Working in logs makes
     the mean robust: one 90-minute file moves it by a bounded step.
 
+    The shape (``durations``): the recent durations with their effects divided out, an
+    empirical distribution blended with that lognormal until data come. The time left of a
+    ticket in service is read from it (``remaining``, ``remaining_quantiles``): a real
+    service is a mixture (quick exits, a body, long files), which a lognormal misreads.
+
 Gaps (``observe_gap``)
     Minutes between a counter becoming free (end of a service, or its opening) with
     somebody waiting and its next call: agents are not always at their desk. Kept as an
@@ -32,6 +37,7 @@ import math
 from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
+from statistics import NormalDist
 from typing import TypeVar
 
 MIN_REMAINING_MINUTES = 0.5
@@ -39,6 +45,9 @@ DEFAULT_SIGMA = 0.5  # prior spread of log(duration): a coefficient of variation
 # A leave rate given without waited minutes is turned into a hazard with this typical wait.
 ASSUMED_WAIT_MINUTES = 30.0
 MAX_GAP_MINUTES = 240.0
+# The learned lognormal stands for the durations not seen yet as this many quantiles.
+PRIOR_POINTS = 40
+_NORMAL = NormalDist()
 _K = TypeVar("_K")  # the key of one of the model's tables
 
 
@@ -111,23 +120,44 @@ class GapDistribution:
 
         An idle time longer than (nearly) every gap seen: an exponential tail whose mean
         is the mean excess of the largest gaps (the agent is away "for a while")."""
-        # Gaps of exactly 0 are frequent (a call at once): "G > 0" only once time passed.
-        start = bisect.bisect_right(self.values, elapsed) if elapsed > 0 else 0
-        values, weights = self.values[start:], self.weights[start:]
-        if sum(weights) < 0.02:
-            if self.values[-1] <= 0:  # no positive gap ever seen: calls at once
-                return [0.0] * max(draws, 1)
-            top = self.values[int(len(self.values) * 0.9):] or [0.0]
-            tail = max(sum(top) / len(top) - top[0], 1.0)
-            if draws <= 1:
-                return [tail]
-            return [-tail * math.log(1 - (i + 0.5) / draws) for i in range(draws)]
-        total = sum(weights)
         if draws <= 1:
+            start = self._start(elapsed)
+            values, weights = self.values[start:], self.weights[start:]
+            total = sum(weights)
+            if total < 0.02:
+                return [self._tail()]
             return [sum((v - elapsed) * w for v, w in zip(values, weights, strict=True)) / total]
+        return self.after(elapsed, [(i + 0.5) / draws for i in range(draws)])
+
+    def _start(self, elapsed: float) -> int:
+        # Values of exactly 0 are frequent (a call at once): "G > 0" only once time passed.
+        return bisect.bisect_right(self.values, elapsed) if elapsed > 0 else 0
+
+    def _tail(self) -> float:
+        """Mean excess beyond the largest values (the exponential tail's mean, >= 1 min)."""
+        if self.values[-1] <= 0:
+            return 0.0
+        top = self.values[int(len(self.values) * 0.9):] or [0.0]
+        return max(sum(top) / len(top) - top[0], 1.0)
+
+    def survival(self, elapsed: float) -> float:
+        """P(G > elapsed)."""
+        return sum(self.weights[self._start(elapsed):])
+
+    def after(self, elapsed: float, levels: list[float]) -> list[float]:
+        """The quantiles at ``levels`` (ascending, in (0, 1)) of ``G - elapsed`` given
+        ``G > elapsed``; beyond (nearly) every value seen, the exponential tail."""
+        start = self._start(elapsed)
+        values, weights = self.values[start:], self.weights[start:]
+        total = sum(weights)
+        if total < 0.02:
+            if self.values[-1] <= 0:  # no positive value ever seen: at once
+                return [0.0] * len(levels)
+            tail = self._tail()
+            return [-tail * math.log(1 - u) for u in levels]
         out, acc, k = [], 0.0, 0
-        for i in range(draws):
-            level = (i + 0.5) / draws * total
+        for u in levels:
+            level = u * total
             while k < len(values) - 1 and acc + weights[k] < level:
                 acc += weights[k]
                 k += 1
@@ -176,6 +206,11 @@ class ServiceTimeModel:
         # files) overstates it by a third or more.
         self._linear: dict[str, _EW] = {}
         self._resid: dict[str, _EW] = {}  # spread of log(d) around the full prediction
+        # Recent durations / exp(effects), per service: the shape of a service (a mixture of
+        # quick exits, a body and a heavy tail) for the time left of a ticket in service.
+        self._durations: dict[str, deque[float]] = {}
+        self._duration_cache: dict[str, GapDistribution] = {}
+        self._duration_memory = int(memory)
         self._counter: dict[str, _EW] = {}
         self._pair: dict[tuple[str, str], _EW] = {}
         self._hour: dict[int, _EW] = {}
@@ -218,6 +253,11 @@ class ServiceTimeModel:
         # Winsorized: one file left open for hours must not move the mean much.
         self._ew(self._linear, service).add(
             min(duration_minutes * math.exp(-effects), 8.0 * level))
+        line = self._durations.get(service)
+        if line is None:
+            line = self._durations[service] = deque(maxlen=self._duration_memory)
+        line.append(duration_minutes * math.exp(-effects))
+        self._duration_cache.pop(service, None)
         self._ew(self._service, service).add(x)
         mu = self._service_mu(service)
         c = self._counter_effect(counter)
@@ -350,12 +390,48 @@ class ServiceTimeModel:
             effect += self._pair_effect(service, counter)
         return math.exp(effect)
 
+    def durations(self, service: str) -> GapDistribution:
+        """The distribution of the service's durations with effects removed: its recent
+        durations (weight n / (n + prior_weight)) and the learned lognormal's
+        ``PRIOR_POINTS`` stratified quantiles (the rest). No shape is assumed once data
+        come: a real service is a mixture (quick exits, long files)."""
+        hit = self._duration_cache.get(service)
+        if hit is not None:
+            return hit
+        seen = self._durations.get(service, ())
+        mu = self._service_mu(service)
+        sigma = self.log_params(service)[1]
+        share = len(seen) / (len(seen) + self.prior_weight)
+        k = PRIOR_POINTS
+        pairs = [(math.exp(mu + sigma * _NORMAL.inv_cdf((i + 0.5) / k)), (1 - share) / k)
+                 for i in range(k)]
+        pairs += [(v, share / len(seen)) for v in seen]
+        dist = self._duration_cache[service] = GapDistribution(pairs)
+        return dist
+
+    def _scaled_durations(self, service: str, counter: str | None,
+                          at: float | None) -> tuple[GapDistribution, float]:
+        return self.durations(service), math.exp(self._effects(service, counter, at))
+
+    def survival(self, service: str, elapsed: float, counter: str | None = None,
+                 at: float | None = None) -> float:
+        """P(duration > elapsed) for a service started at ``at``."""
+        dist, scale = self._scaled_durations(service, counter, at)
+        return dist.survival(elapsed / scale) if elapsed > 0 else 1.0
+
+    def remaining_quantiles(self, service: str, elapsed: float, levels: list[float],
+                            counter: str | None = None, at: float | None = None) -> list[float]:
+        """Quantiles at ``levels`` (ascending) of the minutes left of a service started
+        ``elapsed`` minutes ago (no floor)."""
+        dist, scale = self._scaled_durations(service, counter, at)
+        return [scale * v for v in dist.after(elapsed / scale, levels)]
+
     def remaining(
         self, service: str, elapsed: float, counter: str | None = None, at: float | None = None
     ) -> float:
         """Expected minutes left for a service started ``elapsed`` minutes ago (≥ floor)."""
-        mu, sigma = self.log_params(service, counter, at)
-        return max(lognormal_remaining(mu, sigma, elapsed), MIN_REMAINING_MINUTES)
+        dist, scale = self._scaled_durations(service, counter, at)
+        return max(scale * dist.residual(elapsed / scale)[0], MIN_REMAINING_MINUTES)
 
     def gaps(self, counter: str | None = None) -> GapDistribution:
         """The gap distribution of ``counter``: its own recent gaps blended with the
