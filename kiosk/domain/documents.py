@@ -15,11 +15,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from kiosk.domain.languages import localized
+from kiosk.domain.languages import DRAFT_LANGUAGES, localized
 
 Texts = dict[str, str]
 FREE_TEXT_PICTOGRAM = "documents"  # assets/pictograms/src/documents.svg
-DRAFT_LANGUAGES = ("wo", "bm")  # no native speaker has reviewed these names yet
 MAX_DOCUMENTS = 20  # per service or situation; the ticket's `documents` holds as many (API v1)
 TEXT_MAX = 200  # each language's text of a ticked line on the wire
 NOTE_SEPARATOR = " — "

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 Texts = dict[str, str]
 NOTE_MAX = 500
-DRAFT_LANGUAGES = ("wo", "bm")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEFAULT_LANGUAGE = "fr"
+# Languages whose texts (catalogs, document names, fiche words, demo content) no native
+# speaker has reviewed yet: shown to agents as drafts.
+DRAFT_LANGUAGES = ("wo", "bm")
 
 
 @dataclass(frozen=True)

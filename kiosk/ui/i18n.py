@@ -22,7 +22,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from kiosk.domain.languages import DEFAULT_LANGUAGE, LANGUAGES
+from kiosk.domain.languages import DEFAULT_LANGUAGE, DRAFT_LANGUAGES, LANGUAGES
 from kiosk.domain.po import read_po, write_mo  # noqa: F401  (also i18n.read_po for the tests)
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ SOURCE_DIRS = (UI_DIR, DOMAIN_DIR)  # where tr(<key>) calls are looked for
 LOCALE_DIR = UI_DIR / "locale"
 TEMPLATE = LOCALE_DIR / f"{DOMAIN}.pot"
 CODES = tuple(lang.code for lang in LANGUAGES)
+DRAFT_NOTE = "draft: not reviewed by a native speaker"  # on each entry of a draft language
 
 # tr(<key>) / app.tr(<key>, ...) / t(<key>, lang), the key a quoted literal, in .py and .kv files.
 _CALL = re.compile(r"""(?<![\w.])(?:app\.|self\.|self\.app\.|root\.app\.)?(?:tr|t)\(\s*(['"])([a-z][a-z0-9_.]*)\1""")
@@ -163,6 +164,8 @@ def _update() -> int:
         for message in catalog:
             if message.id and code != DEFAULT_LANGUAGE and french.get(message.id):  # type: ignore[arg-type]  # a plural id (a tuple) is simply not found
                 message.auto_comments = [f"fr: {french[message.id]}"]  # type: ignore[index]  # a str: found just above
+                if code in DRAFT_LANGUAGES:  # kept: the translators' and agents' warning
+                    message.auto_comments.append(DRAFT_NOTE)
         with open(path, "wb") as fh:
             write_po(fh, catalog, width=100, sort_output=True, ignore_obsolete=True)
         print(f"updated {path}")

@@ -39,7 +39,7 @@ class LanguageReport:
     @property
     def interface_draft(self) -> bool:
         """The interface's own words in this language are a first draft (catalogs)."""
-        from kiosk.server.web.catalogs import DRAFT_LANGUAGES
+        from kiosk.domain.languages import DRAFT_LANGUAGES
 
         return self.code in DRAFT_LANGUAGES
 

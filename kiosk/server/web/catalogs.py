@@ -24,7 +24,6 @@ log = logging.getLogger(__name__)
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "django"  # the domain Django's translation machinery reads from LOCALE_PATHS
 CODES = tuple(lang.code for lang in LANGUAGES)
-DRAFT_LANGUAGES = ("wo", "bm")  # not reviewed by a native speaker yet
 
 
 def po_path(code: str) -> Path:
