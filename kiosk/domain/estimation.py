@@ -145,13 +145,13 @@ def _busy_residuals(
     # branch ending in a few seconds keeps its own value.
     floor = MIN_REMAINING_MINUTES
     if draws <= 1:
-        served = model.remaining(current.service, elapsed, counter, start)
-        return [q * max(absent - elapsed, 0.0) + (1 - q) * served]
+        mean_left = model.remaining(current.service, elapsed, counter, start)
+        return [q * max(absent - elapsed, 0.0) + (1 - q) * mean_left]
     levels = [(i + 0.5) / draws for i in range(draws)]
     real = [(u - q) / (1 - q) for u in levels if u >= q]  # uniform over the real branch
-    served = model.remaining_quantiles(current.service, elapsed, real, counter, start)
+    quantiles = model.remaining_quantiles(current.service, elapsed, real, counter, start)
     return ([max(absent - elapsed, 0.0)] * (draws - len(real))
-            + [max(t, floor) for t in served])
+            + [max(t, floor) for t in quantiles])
 
 
 def _lines(snapshot: QueueSnapshot, probes: Sequence[WaitingTicket],
