@@ -242,6 +242,10 @@ class NullSpeaker:
 
     close = stop
 
+    def finish(self) -> None:
+        """The speech ends by itself (as espeak-ng's process would): tests of the UI."""
+        self._speaking = False
+
     @property
     def speaking(self) -> bool:
         return self._speaking

@@ -67,13 +67,16 @@ class TicketDesk:
         sms_consent: bool = False,
         documents: list[Json] | None = None,
         carnet: str = "",
+        help_reading: bool = False,
     ) -> Json:
         """Ask the server for a ticket; retries reuse one Idempotency-Key, so one ticket at most.
 
         `priority` is a category of TicketIn ("" for none); `phone` (E.164) travels only with
         `sms_consent`, for the "your turn is near" SMS. `documents`: the checklist as shown
         ([{"doc", "text", "have"}], TicketIn.documents); `carnet`: a typed carnet code (sent
-        only when its check digit holds). Blocking: call it from a worker thread.
+        only when its check digit holds); `help_reading`: the visitor used read-aloud (the
+        agent's console shows it; sent only when true, so an older server never sees it).
+        Blocking: call it from a worker thread.
         """
         key = str(uuid.uuid4())
         payload: Json = {"service": service_id, "language": language}
@@ -82,6 +85,8 @@ class TicketDesk:
         if phone and sms_consent:
             payload.update(phone=phone, sms_consent=True)
         payload.update(carnet_fields(documents, carnet))
+        if help_reading:
+            payload["help_reading"] = True
         give_up = time.monotonic() + self.deadline
         while True:
             try:
@@ -94,7 +99,8 @@ class TicketDesk:
                 try:
                     offline = self.issue_offline(service_id, language, priority,
                                                  phone=phone, sms_consent=sms_consent,
-                                                 documents=documents, carnet=carnet)
+                                                 documents=documents, carnet=carnet,
+                                                 help_reading=help_reading)
                 except sqlite3.Error as store_exc:  # the kiosk's disk is full or failing
                     raise TicketUnavailable(f"kiosk storage unavailable: {store_exc}") from exc
                 if offline is not None:
@@ -105,7 +111,8 @@ class TicketDesk:
 
     def issue_offline(self, service_id: str, language: str = "fr", priority: str = "",
                       phone: str | None = None, sms_consent: bool = False,
-                      documents: list[Json] | None = None, carnet: str = "") -> Json | None:
+                      documents: list[Json] | None = None, carnet: str = "",
+                      help_reading: bool = False) -> Json | None:
         """A ticket from this kiosk's lease, queued in the outbox for upload; None when no
         leased number is left for the service today. Its public token and its carnet code
         are minted here (as the server would), so its phone link and the code printed on it
@@ -132,6 +139,8 @@ class TicketDesk:
             payload.update(phone=phone, sms_consent=True)
         extra = carnet_fields(documents, carnet)
         payload.update(extra)
+        if help_reading:
+            payload["help_reading"] = True
         item = self.store.enqueue("ticket", payload, str(uuid.uuid4()))
         self.on_queued()
         ticket = offline_ticket(item.id, service_id, format_ticket_number(prefix, number),

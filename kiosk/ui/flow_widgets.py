@@ -14,6 +14,7 @@ from kivy import metrics
 from kivy.animation import Animation
 from kivy.app import App
 from kivy.clock import Clock
+from kivy.factory import Factory
 from kivy.lang import Builder
 from kivy.properties import (
     BooleanProperty,
@@ -29,6 +30,10 @@ from kivy.uix.gridlayout import GridLayout
 
 import kiosk.ui.widgets  # noqa: F401  (Text, BigButton, Header: used by the rules below)
 from kiosk.ui.widgets import MirrorBox, ScriptLabel
+
+# "Écouter" on every screen (kiosk/ui/reading.py: it turns into a stop button while the
+# kiosk speaks); its module is imported when the first one is built.
+Factory.register("ReadAloudButton", module="kiosk.ui.reading")
 
 # Home's rules now; the journeys' rules (flow_widgets.kv) when the first other screen loads
 # (screens/base.py load_kv): Kivy compiles every rule it loads, before the first frame.

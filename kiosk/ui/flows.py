@@ -268,6 +268,7 @@ class FlowsMixin(CarnetFlowMixin):
         self._ticket_request += 1
         request = self._ticket_request
         language, priority = self.language, draft["priority"]
+        help_reading = self.reading.take_help_flag()  # the agent learns it with the ticket
         # The ticks and the carnet go with the ticket (the kiosk keeps neither afterwards).
         documents, carnet = self.ticket_documents(service.id), self.carnet_for(service.id)
         self.forget_carnet()
@@ -277,7 +278,7 @@ class FlowsMixin(CarnetFlowMixin):
         def ask():
             return self.desk.take_ticket(
                 service.id, language, priority=priority, phone=phone, sms_consent=bool(phone),
-                documents=documents, carnet=carnet,
+                documents=documents, carnet=carnet, help_reading=help_reading,
             )
 
         def done(ticket):
@@ -399,23 +400,43 @@ class FlowsMixin(CarnetFlowMixin):
         path = Path(self.settings.assets_dir) / "audio" / name
         return str(path) if path.is_file() else ""
 
+    @property
+    def reading(self):
+        """The read-aloud state (kiosk/ui/reading.py): speaking, help asked, no-voice view."""
+        reading = self.__dict__.get("_reading")
+        if reading is None:
+            from kiosk.ui.reading import Reading
+
+            reading = self.__dict__["_reading"] = Reading(self)
+        return reading
+
     def read_aloud(self) -> None:
         """Read the screen: espeak-ng where the language has a voice; for Wolof and Bambara
-        the recording the content provides, else say plainly that there is none."""
+        the recording the content provides, else a pulsing "no voice" pictogram and a button
+        to call an agent (never an answer in writing alone). Either way the visitor asked
+        for help reading: their next ticket tells the agent."""
         text = self.screen_speech()
         speaker = self.speaker
-        if speaker is None or not text:
-            log.info("read-aloud: no speaker (%s chars)", len(text))
+        reading = self.reading
+        reading.asked()
+        if not text:
+            log.info("read-aloud: nothing to read on %s", self.root.current)
             return
         try:
-            if speaker.available(self.language) or self.language not in RECORDED_ONLY:
-                speaker.say(text, self.language)
-                return
-            audio = self.screen_audio()
-            if not (audio and speaker.say_file(audio)):
-                self.show_notice(self.tr("audio_missing"))
+            if speaker is None:
+                spoke = False
+            elif speaker.available(self.language) or self.language not in RECORDED_ONLY:
+                spoke = speaker.say(text, self.language)
+            else:
+                audio = self.screen_audio()
+                spoke = bool(audio) and speaker.say_file(audio)
         except Exception as exc:  # a speech fault never breaks the screen
             log.warning("read-aloud failed: %s", exc)
+            spoke = False
+        if spoke:
+            reading.started()
+        else:  # no voice, no recording, speech off or broken: never nothing at all
+            reading.no_voice()
 
     def show_notice(self, text: str, seconds: float = 8.0) -> None:
         """A message over the screen for a few seconds (touch it to close it)."""
@@ -433,6 +454,7 @@ class FlowsMixin(CarnetFlowMixin):
                             seconds)
 
     def stop_speech(self) -> None:
+        self.reading.stopped()  # before the speaker: the indicator goes with the touch
         if self.speaker is not None:
             try:
                 self.speaker.stop()
@@ -525,6 +547,7 @@ class FlowsMixin(CarnetFlowMixin):
     def idle_reset(self) -> None:
         """Back home as a new visitor would find it: default language, modes off, nothing personal."""
         self.stop_speech()
+        self.reading.reset()
         self._assist_attempt += 1
         self.ticket_draft = None
         self.forget_carnet()

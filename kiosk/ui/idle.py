@@ -1,7 +1,9 @@
 """Idle reset: the kiosk goes back to a fresh state when a visitor walks away.
 
 Any touch (or key) restarts the countdown. `warning` seconds before the end, a notice asks
-"are you still there?" with a big "more time" button; when the countdown ends the app's
+"are you still there?" with a big "more time" button, a chime (through the speaker's audio
+player: nothing, and no error, on a kiosk without sound) and a ring that empties with the
+seconds left, for a visitor who cannot read; when the countdown ends the app's
 `idle_reset()` runs (home, default language, modes off, typed numbers and searches wiped).
 Nothing is shown when there is nothing to reset (home, default language, no mode).
 Time is measured with time.monotonic(), so a wall-clock change never fires it early.
@@ -18,15 +20,18 @@ from kivy.lang import Builder
 from kivy.properties import NumericProperty
 from kivy.uix.modalview import ModalView
 
-import kiosk.ui.widgets  # noqa: F401  (BigButton, Text for idle.kv)
+import kiosk.ui.flow_widgets  # noqa: F401  (IconButton, Title, Text for idle.kv)
 
 _RULES = str(Path(__file__).with_suffix(".kv"))
 
 
 class IdleWarning(ModalView):
-    """Its rules (idle.kv) are loaded with the first warning, not before the first frame."""
+    """Its rules (idle.kv) are loaded with the first warning, not before the first frame.
+    `remaining` / `total`: the countdown ring's share still to go."""
 
     seconds = NumericProperty(0)
+    remaining = NumericProperty(0.0)
+    total = NumericProperty(1.0)
 
     def __init__(self, **kwargs):
         if _RULES not in Builder.files:
@@ -43,6 +48,7 @@ class IdleWatcher:
         self.last_activity = time.monotonic()
         self.resets = 0
         self.dialog: IdleWarning | None = None
+        self.chimes = 0  # warnings whose chime played (tests; 0 on a kiosk without sound)
         self._event = None
 
     def start(self) -> None:
@@ -87,9 +93,17 @@ class IdleWatcher:
             self.app.idle_reset()
         elif remaining <= self.warning:
             if self.dialog is None:
-                self.dialog = IdleWarning()
+                self.dialog = IdleWarning(total=max(self.warning, 0.5))
                 self.dialog.open(animation=False)
+                self._chime()
+            self.dialog.remaining = max(0.0, remaining)
             self.dialog.seconds = int(remaining + 0.99)
+
+    def _chime(self) -> None:
+        from kiosk.ui.reading import play_chime
+
+        if play_chime(self.app):
+            self.chimes += 1
 
     def _close(self) -> None:
         if self.dialog is not None:

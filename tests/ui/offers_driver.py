@@ -14,7 +14,7 @@ from tests.ui.touch import (
     settle,
     shot,
     tap,
-    touch_at,
+    tap_anywhere,
     touch_targets,
     type_letters,
     wait_until,
@@ -91,15 +91,13 @@ async def scenario_offers(app, args, result):
     await tap(app, "back")
     await on_screen(app, "offers")
     await tap(app, "read-aloud")  # a list: no recording for it
+    # No written answer: the "no voice" pictogram and a button to call an agent.
+    await wait_until(lambda: app.reading.view is not None, what="no-voice view")
     result["wo_list_notice"] = _notice_text(app)
+    result["wo_list_no_voice"] = app.reading.view.ids.picto.source.rsplit("/", 1)[-1]
     await shot(app, args.shots, "flows-notice-wo", result)
-    from kivy.core.window import Window
-
-    from kiosk.ui.widgets import Notice
-
-    notice = next(w for w in Window.children if isinstance(w, Notice))
-    await touch_at(*notice.center)
-    result["notice_after_touch"] = _notice_text(app)
+    await tap_anywhere(app, "no-voice-close")
+    result["notice_after_touch"] = app.reading.view is not None
     await tap(app, "home")
     await on_screen(app, "home")
     app.set_language("ar")

@@ -97,9 +97,10 @@ def test_carte_citoyenne_offers_and_wolof_recording(run_kiosk, offers_config):
     # Wolof: no espeak-ng voice; the recording the content names is played, nothing else.
     assert [Path(p).name for p in result["wo_played"]] == ["amap-wo.wav"]
     assert result["wo_notice"] == ""
-    # A screen without a recording says so plainly instead of staying silent.
-    assert result["wo_list_notice"].startswith("Amagul baat")
-    assert result["notice_after_touch"] == ""  # a touch closes it
+    # A screen without a recording answers with a pictogram and an agent, not in writing.
+    assert result["wo_list_notice"] == ""
+    assert result["wo_list_no_voice"] == "speaker-none.png"
+    assert result["notice_after_touch"] is False  # its close button closes it
     # Arabic: the page title in Arabic.
     assert result["carte_title_ar"] == page["title"]["ar"]
 

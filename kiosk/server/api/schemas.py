@@ -125,6 +125,9 @@ class TicketIn(Schema):
                           "(POST /api/v1/leases): stored with this number and issue time")
     documents: list[DocumentIn] = documents_field()
     carnet: CarnetCode | None = carnet_field()
+    help_reading: bool = Field(
+        False, description="the visitor used read-aloud at the kiosk: the agent's console "
+                           "shows it beside the ticket (optional; older kiosks omit it)")
 
 
 WaitStatus = Literal["estimated", "soon", "not_today", "unknown"]

@@ -228,6 +228,7 @@ def create_ticket(
             number=body.offline.number, issued_at=body.offline.issued_at,
             language=body.language, priority=body.priority,
             public_token=body.offline.public_token, phone=offline_phone(body), fingerprint=fp,
+            help_reading=body.help_reading,
         )
         if created:
             attach_folder(ticket, body.documents, code=body.offline.carnet_code,
@@ -239,6 +240,7 @@ def create_ticket(
     ticket, created = do_issue_ticket(
         service, language=body.language, kiosk=request.kiosk, idempotency_key=idempotency_key,
         priority=body.priority, phone=phone, consent=body.sms_consent, fingerprint=fp,
+        help_reading=body.help_reading,
     )
     if created:
         attach_folder(ticket, body.documents, typed=body.carnet)

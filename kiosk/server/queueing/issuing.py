@@ -93,6 +93,7 @@ def do_issue_ticket(
     consent: bool = False,
     issued_by=None,
     fingerprint: str = "",
+    help_reading: bool = False,
 ) -> tuple[Ticket, bool]:
     """Issue the next ticket of the day for `service`; return (ticket, created).
 
@@ -138,7 +139,7 @@ def do_issue_ticket(
                 prefix=service.prefix, language=language, kiosk=kiosk, priority=priority,
                 issued_service=service,
                 queued_at=now, phone=phone, sms_consent_at=now if phone else None,
-                issued_by=issued_by,
+                issued_by=issued_by, help_reading=help_reading,
             )
             if not raced:
                 _tell_wait(ticket, estimate)
@@ -259,6 +260,7 @@ def do_issue_offline_ticket(
     public_token: str | None = None,
     phone: str = "",
     fingerprint: str = "",
+    help_reading: bool = False,
 ) -> tuple[Ticket, bool]:
     """Store a ticket the kiosk issued offline from one of its leases; return (ticket, created).
 
@@ -304,7 +306,8 @@ def do_issue_offline_ticket(
                 status=TicketStatus.CANCELLED if past_day else TicketStatus.WAITING,
                 finished_at=now if past_day else None,
                 # Consent was given at the kiosk, when it issued the ticket.
-                phone=phone, sms_consent_at=issued if phone else None, **extra,
+                phone=phone, sms_consent_at=issued if phone else None,
+                help_reading=help_reading, **extra,
             )
             # created_at is auto_now_add: the issue time is the kiosk's, set after insert.
             Ticket.objects.filter(pk=ticket.pk).update(created_at=issued)

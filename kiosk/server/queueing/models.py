@@ -127,6 +127,9 @@ class Ticket(models.Model):
     public_token = models.CharField(max_length=32, unique=True, default=new_public_token,
                                     editable=False)
     language = models.CharField(max_length=5, default="fr")
+    # The visitor used read-aloud at the kiosk (TicketIn.help_reading): the agent's console
+    # shows it beside the ticket, so that nothing is handed to them in writing alone.
+    help_reading = models.BooleanField(default=False)
     kiosk = models.ForeignKey("devices.Kiosk", null=True, blank=True, on_delete=models.SET_NULL)
     counter = models.ForeignKey(Counter, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)

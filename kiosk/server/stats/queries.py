@@ -136,6 +136,7 @@ class TicketRow:
     counter: str
     estimate: int | None
     language: str = "fr"  # the visitor's language (kiosk choice, or the agent's form)
+    help_reading: bool = False  # the visitor used read-aloud at the kiosk
 
     @property
     def display(self) -> str:
@@ -157,7 +158,8 @@ class TicketRow:
 
 
 _COLUMNS = ("day", "number", "prefix", "service_id", "priority", "status", "created_at",
-            "called_at", "finished_at", "counter__name", "estimate_at_issue", "language")
+            "called_at", "finished_at", "counter__name", "estimate_at_issue", "language",
+            "help_reading")
 
 
 def ticket_rows(site: Site, period: Period) -> Iterator[TicketRow]:
@@ -168,9 +170,10 @@ def ticket_rows(site: Site, period: Period) -> Iterator[TicketRow]:
         .values_list(*_COLUMNS)
     )
     for (day, number, prefix, service_id, priority, status, created_at, called_at, finished_at,
-         counter, estimate, language) in rows.iterator(chunk_size=2000):
+         counter, estimate, language, help_reading) in rows.iterator(chunk_size=2000):
         yield TicketRow(day, number, prefix, service_id, priority or "", status, created_at,
-                        called_at, finished_at, counter or "", estimate, language or "fr")
+                        called_at, finished_at, counter or "", estimate, language or "fr",
+                        bool(help_reading))
 
 
 def service_names(site: Site) -> dict[int, str]:
@@ -254,6 +257,8 @@ class SiteStats:
     per_hour: dict[int, int]  # local hour of issue -> tickets, summed over the period
     # language code -> tickets, most used first (every language of the kiosks, 0 included)
     per_language: dict[str, int] = field(default_factory=dict)
+    # language code -> tickets whose visitor used read-aloud (same keys as per_language)
+    help_reading_per_language: dict[str, int] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -274,6 +279,7 @@ def site_stats(site: Site, period: Period) -> SiteStats:
     by_day = {day: Summary(day.isoformat()) for day in period.days}
     per_hour: Counter[int] = Counter()
     per_language: Counter[str] = Counter({lang.code: 0 for lang in LANGUAGES})
+    help_reading: Counter[str] = Counter()
     for row in ticket_rows(site, period):
         total.add(row)
         name = names.get(row.service_id, f"Service {row.service_id}")
@@ -281,7 +287,9 @@ def site_stats(site: Site, period: Period) -> SiteStats:
         by_day[row.day].add(row)
         per_hour[row.local_hour] += 1
         per_language[row.language] += 1
+        help_reading[row.language] += row.help_reading
     rank = {pk: i for i, pk in enumerate(names)}
     services = [by_service[pk] for pk in sorted(by_service, key=lambda pk: rank.get(pk, len(rank)))]
     return SiteStats(period, total, services, sorted(by_day.items()), dict(sorted(per_hour.items())),
-                     dict(per_language.most_common()))
+                     dict(per_language.most_common()),
+                     {code: help_reading[code] for code, _ in per_language.most_common()})

@@ -150,13 +150,17 @@ def build_charts(stats: SiteStats) -> list[Chart]:
     if not stats.empty:
         # In which languages visitors take their tickets: what to translate, whom to hire.
         codes = list(stats.per_language)
+        helped = [stats.help_reading_per_language.get(code, 0) for code in codes]
         charts.append(hbar_chart(
             chart_id="chart-languages", title="Tickets émis par langue",
             desc="Nombre de tickets émis dans chaque langue du visiteur (choisie à la borne, "
-                 "ou par l'agent qui émet le ticket) sur la période.",
+                 "ou par l'agent qui émet le ticket) sur la période, et parmi eux ceux dont "
+                 "le visiteur a utilisé la lecture à voix haute.",
             labels=[f"{get_language(code).native_name} ({code})" if code in LANGUAGE_CODES
                     else code for code in codes],
-            series=[("Tickets", [stats.per_language[code] for code in codes])],
+            series=[("Tickets", [stats.per_language[code] for code in codes]),
+                    # Only when some visitor used read-aloud: one bar per language otherwise.
+                    *([("dont aide à la lecture", helped)] if any(helped) else [])],
             value_label="Tickets"))
     return charts
 

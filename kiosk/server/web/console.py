@@ -115,6 +115,8 @@ def _ticket_row(ticket: Ticket) -> dict:
         "priority": ticket.priority,
         "priority_label": ticket.get_priority_display() if ticket.priority else "",
         **language_fields(ticket.language),
+        # The visitor used read-aloud at the kiosk: answer aloud, not with a written sheet.
+        "help_reading": bool(ticket.help_reading),
     }
 
 
@@ -132,7 +134,8 @@ class _WaitingRow:
     # `day`: estimates_for tells a ticket issued since the shared estimates by it (a poll
     # without it answered 500 whenever the shared result was older than a new ticket).
     __slots__ = ("pk", "service_id", "queued_at", "priority", "number", "prefix", "language",
-                 "created_at", "postponed", "transferred_from_id", "day", "service")
+                 "created_at", "postponed", "transferred_from_id", "day", "help_reading",
+                 "service")
     FIELDS = __slots__[:-1]
     # The slots' types (annotations only: no class attribute, the slots stay).
     pk: int
@@ -146,6 +149,7 @@ class _WaitingRow:
     postponed: bool
     transferred_from_id: int | None
     day: Any
+    help_reading: bool
     service: Any
 
     def __init__(self, row):

@@ -38,6 +38,15 @@
       '</b> <span lang="' + esc(t.language) + '" dir="' + esc(t.language_dir) + '">' +
       esc(t.language_name) + "</span></span>";
   }
+  // The visitor used read-aloud at the kiosk (web/_help_reading_badge.html, the same words).
+  function helpReading(t) {
+    return t.help_reading ? ' <span class="help-badge" data-testid="help-reading-' + esc(t.number) +
+      '" title="Le visiteur a utilisé la lecture à voix haute à la borne : lui parler plutôt que lui donner un texte">' +
+      '<svg aria-hidden="true" focusable="false" viewBox="0 0 96 96" width="16" height="16">' +
+      '<path d="M12 36h14l22-18v60L26 60H12Z" fill="currentColor"/>' +
+      '<path d="M62 36a16 16 0 0 1 0 24M72 24a32 32 0 0 1 0 48" fill="none" stroke="currentColor" stroke-width="9" stroke-linecap="round"/>' +
+      "</svg> Aide à la lecture</span>" : "";
+  }
   function csrfInput() {
     return '<input type="hidden" name="csrfmiddlewaretoken" value="' + esc(csrf) + '">';
   }
@@ -59,13 +68,13 @@
 
   function render(s) {
     var cur = s.current;
-    var curKey = cur ? [cur.id, cur.called_at, cur.recalls, cur.service, cur.priority, cur.language] : null;
+    var curKey = cur ? [cur.id, cur.called_at, cur.recalls, cur.service, cur.priority, cur.language, cur.help_reading] : null;
     if (changed("current", curKey)) {
       var num = $("current-number");
       num.textContent = cur ? cur.number : "—";
       num.className = cur ? "number" : "none";
       $("current-meta").innerHTML = cur
-        ? '<span class="svc">' + esc(cur.service) + "</span>" + lang(cur) + prio(cur) +
+        ? '<span class="svc">' + esc(cur.service) + "</span>" + lang(cur) + helpReading(cur) + prio(cur) +
           (cur.transferred_from ? ' <span class="tag">transféré de ' + esc(cur.transferred_from) + "</span>" : "") +
           '<br>appelé il y a <span id="since" data-testid="since"></span> · <span data-testid="recalls">' +
           cur.recalls + "</span> rappel" + (cur.recalls > 1 ? "s" : "")
@@ -86,7 +95,7 @@
       $("waiting-list").innerHTML = s.waiting.length ? s.waiting.map(function (t) {
         return rowForm("call", t,
           '<span class="pos">' + t.position + '</span><span class="num">' + esc(t.number) +
-          '</span><span class="svc">' + esc(t.service) + lang(t) + prio(t) +
+          '</span><span class="svc">' + esc(t.service) + lang(t) + helpReading(t) + prio(t) +
           (t.transferred ? ' <span class="tag">transféré</span>' : "") +
           (t.slot ? ' <span class="tag" data-testid="slot">rendez-vous ' + esc(t.slot) + "</span>" : "") +
           '</span><span class="est">' +
