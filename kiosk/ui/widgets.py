@@ -19,7 +19,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.utils import get_hex_from_color
 
-from kiosk.ui.text import display_markup, escape_markup
+from kiosk.ui.text import display_markup, escape_markup, measure_runs
 
 _MEASURERS: dict[tuple, CoreLabel] = {}
 
@@ -45,6 +45,19 @@ class ScriptLabel(Label):
                              font_script_name=self.font_script_name)
             _MEASURERS[key] = core
         return core.get_extents(chunk)[0]
+
+    def word_width(self, text: str, *_bound) -> float:
+        """The widest word of `text` as drawn: a button at least that wide (plus its padding)
+        never cuts a word ("Ndoorte|el" in large text). kv passes the properties the width
+        depends on (`font_size`, `bold`...) after the text, so that it is measured again."""
+        words = text.split()
+        if not words:
+            return 0.0
+        app = App.get_running_app()
+        if app is None or not hasattr(app, "chain_for"):
+            return max(self._measure(word, self.font_name) for word in words)
+        chain = app.chain_for(self.font_name)
+        return max(measure_runs(word, chain, self._measure) for word in words)
 
     def display_text(self) -> str:
         app = App.get_running_app()

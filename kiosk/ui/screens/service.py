@@ -89,6 +89,22 @@ class ServiceScreen(KioskScreen):
         fixed = [w for w in side.children if w is not panel and w.size_hint_y is None]
         used = sum(w.height for w in fixed) + side.spacing * len(fixed)
         self.phone_fits = panel.minimum_height <= self.ids.side_scroll.height - used
+        self._action_first()
+
+    def _action_first(self) -> None:
+        """"Take a ticket" is always in sight without scrolling: when the wait card and the
+        button do not fit together (large text with lower reach: the column starts half
+        way down), the button and the carnet's go above the wait card."""
+        side, ids = self.ids.side, self.ids
+        first = [ids.wait_panel, ids.ticket, ids.carnet]
+        if ids.wait_panel.height + side.spacing + ids.ticket.height > ids.side_scroll.height:
+            first = [ids.ticket, ids.carnet, ids.wait_panel]
+        if list(reversed(side.children))[:3] == first:
+            return
+        for widget in first:
+            side.remove_widget(widget)
+        for widget in reversed(first):  # each one added on top of the column
+            side.add_widget(widget, index=len(side.children))
 
     def show(self, service_id: str, today: dt.date | None = None) -> bool:
         app = self.app
