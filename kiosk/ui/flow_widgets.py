@@ -61,8 +61,9 @@ class IconButton(ButtonBehavior, MirrorBox):
     fg = ColorProperty("#FFFFFF")
 
 
-class FlowFooter(BoxLayout):
-    """Listen (read the screen aloud) and call an agent: at the bottom of every journey screen."""
+class FlowFooter(MirrorBox):
+    """Listen (read the screen aloud) and call an agent: at the bottom of every journey screen
+    (mirrored in Arabic, as the header)."""
 
 
 class HomeEntries(GridLayout):
