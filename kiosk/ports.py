@@ -60,11 +60,13 @@ class ContentDelta:
 
 @dataclass(frozen=True)
 class ContentChanges:
-    """The answer of the content long-poll (`wait_for_changes`)."""
+    """The answer of the content long-poll (`wait_for_changes`); `delta`: the content delta
+    the server sent with a `changed` answer (None: pull it with `get_content`)."""
 
     cursor: str
     changed: bool
     size: int
+    delta: ContentDelta | None = None
 
 
 @runtime_checkable

@@ -21,7 +21,14 @@ from dataclasses import dataclass, field
 from kiosk.domain.clock import site_today
 from kiosk.domain.content import ContentError
 from kiosk.localstore import OutboxItem
-from kiosk.ports import ContentChanges, Json, KioskStore, KioskTransport, TransportError
+from kiosk.ports import (
+    ContentChanges,
+    ContentDelta,
+    Json,
+    KioskStore,
+    KioskTransport,
+    TransportError,
+)
 from kiosk.sync.assets import fetch_assets
 from kiosk.sync.transport import backoff_seconds
 
@@ -235,9 +242,16 @@ class SyncEngine:
         return leased
 
     def pull_content(self, report: SyncReport) -> None:
+        # The delta the last long-poll answer carried, if still from the cursor held: applied
+        # below exactly as a fetched one (then the rest fetched if `more`), at most once.
+        embedded, self._embedded = self._embedded, None
         while True:
             since = self.store.content_cursor()
-            delta = self.transport.get_content(since, etag=self.store.content_etag())
+            if embedded is not None and embedded[0] == since:
+                delta: ContentDelta | None = embedded[1]
+            else:
+                delta = self.transport.get_content(since, etag=self.store.content_etag())
+            embedded = None
             if delta is None:
                 return
             report.bytes_received += delta.size
@@ -273,6 +287,7 @@ class SyncEngine:
     push_tick = 0.2  # s between looks at wake(), stop and the long-poll
     _push_off_until = 0.0  # time.monotonic() before which push is not tried
     _push_synced_since: str | None = None  # the cursor a push answer last made us sync from
+    _embedded: tuple[str, ContentDelta] | None = None  # (since, the delta a push answer carried)
     _poll: _LongPoll | None = None
 
     def wait_between_syncs(self, stop: threading.Event, delay: float, online: bool) -> None:
@@ -298,6 +313,10 @@ class SyncEngine:
                     continue  # nothing within the wait: ask again for the rest of the delay
                 if since != self._push_synced_since:
                     self._push_synced_since = since
+                    # The delta came with the answer (a recent server): the sync applies it
+                    # instead of asking GET /content; without it, the sync fetches as before.
+                    delta = poll.answer.delta
+                    self._embedded = (since, delta) if delta is not None else None
                     return  # changed: sync now
                 # The last push-triggered sync left the cursor where it was (content rejected?):
                 # no tight loop, wait the plain interval.

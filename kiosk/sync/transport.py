@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from collections.abc import Callable
 from typing import Any
@@ -17,12 +18,36 @@ __all__ = ["PROTOCOL_VERSION", "ContentChanges", "ContentDelta", "Transport", "T
 
 PROTOCOL_VERSION = 1
 
+log = logging.getLogger(__name__)
+
 
 def backoff_seconds(attempt: int, base: float = 1.0, cap: float = 300.0,
                     rng: Callable[[], float] = random.random) -> float:
     """Full-jitter exponential backoff: a fleet of kiosks never retries in step."""
     # The exponent is capped: a kiosk offline all night must not overflow a float.
     return rng() * min(cap, base * 2.0 ** min(max(0, attempt - 1), 30))
+
+
+def content_delta(body: Json, etag: str | None, size: int) -> ContentDelta:
+    """A content answer's envelope (GET /content, or the one a long-poll answer carries),
+    read strictly: bool("false") is True (a full snapshot would wipe the content) and
+    str(None) is a cursor; a corrupt answer is rejected whole (KeyError, TypeError)."""
+    cursor = body["cursor"]
+    if isinstance(cursor, int) and not isinstance(cursor, bool):
+        cursor = str(cursor)  # a numeric cursor is read as text
+    if not isinstance(cursor, str) or not cursor:
+        raise TypeError("cursor must be a non-empty string")
+    if not isinstance(body["items"], list) or not isinstance(body["deleted"], list):
+        raise TypeError("items and deleted must be lists")
+    if not isinstance(body["full"], bool) or not isinstance(body.get("more", False), bool):
+        raise TypeError("full and more must be booleans")
+    return ContentDelta(cursor=cursor, items=body["items"], deleted=body["deleted"],
+                        full=body["full"], more=body.get("more", False), etag=etag, size=size)
+
+
+def _wire_size(response: requests.Response) -> int:
+    """Bytes on the wire: the compressed length when the server gzipped the answer."""
+    return int(response.headers.get("Content-Length") or len(response.content))
 
 
 def _body(response: requests.Response) -> Json:
@@ -76,28 +101,8 @@ class Transport:
         if response.status_code == 304:
             return None
         try:
-            body = response.json()
-            # Strict envelope: bool("false") is True (a full snapshot would wipe the
-            # content) and str(None) is a cursor; a corrupt answer is rejected whole.
-            cursor = body["cursor"]
-            if isinstance(cursor, int) and not isinstance(cursor, bool):
-                cursor = str(cursor)  # a numeric cursor is read as text
-            if not isinstance(cursor, str) or not cursor:
-                raise TypeError("cursor must be a non-empty string")
-            if not isinstance(body["items"], list) or not isinstance(body["deleted"], list):
-                raise TypeError("items and deleted must be lists")
-            if not isinstance(body["full"], bool) or not isinstance(body.get("more", False), bool):
-                raise TypeError("full and more must be booleans")
-            return ContentDelta(
-                cursor=cursor,
-                items=body["items"],
-                deleted=body["deleted"],
-                full=body["full"],
-                more=body.get("more", False),
-                etag=response.headers.get("ETag"),
-                # Bytes on the wire: the compressed length when the server gzipped it.
-                size=int(response.headers.get("Content-Length") or len(response.content)),
-            )
+            return content_delta(response.json(), response.headers.get("ETag"),
+                                 _wire_size(response))
         except (ValueError, KeyError, TypeError) as exc:
             raise TransportError(f"content payload unreadable: {exc}", retryable=True) from exc
 
@@ -129,9 +134,20 @@ class Transport:
             body = response.json()
             if not isinstance(body["changed"], bool):
                 raise TypeError("changed must be a boolean")
-            return ContentChanges(str(body["cursor"]), body["changed"], len(response.content))
+            cursor, changed = str(body["cursor"]), body["changed"]
         except (ValueError, KeyError, TypeError) as exc:
             raise TransportError(f"changes answer unreadable: {exc}", retryable=True) from exc
+        delta = None
+        if changed and body.get("delta") is not None:
+            etag = body.get("etag")
+            try:
+                # The whole answer is this delta's cost on the wire, as for a GET /content.
+                delta = content_delta(body["delta"], etag if isinstance(etag, str) else None,
+                                      _wire_size(response))
+            except (KeyError, TypeError, AttributeError) as exc:
+                # Only the embedded copy is unreadable: the sync fetches the delta instead.
+                log.warning("delta in the long-poll answer unreadable (%s): fetching it", exc)
+        return ContentChanges(cursor, changed, len(response.content), delta)
 
     def create_ticket(self, payload: Json, idempotency_key: str) -> Json:
         response = self._request(

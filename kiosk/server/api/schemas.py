@@ -81,7 +81,14 @@ class ContentOut(Schema):
 
 class ContentChangesOut(Schema):
     cursor: str = Field(description="The site's current content cursor.")
-    changed: bool = Field(description="True: the cursor differs from `since`; pull /content now.")
+    changed: bool = Field(description="True: the cursor differs from `since`; pull /content now "
+                                      "(or apply `delta` when present).")
+    delta: ContentOut | None = Field(None, description=(
+        "Only with `changed: true`, when small (at most 64 kB): exactly what GET "
+        "/content?since=<since> answers now, to apply as if fetched (its own `cursor` is the "
+        "one to hold). Absent: pull /content as before."))
+    etag: str | None = Field(None, description=(
+        "With `delta`: the ETag GET /content would have sent with it (null when `more`)."))
 
 
 class OfflineTicketIn(Schema):

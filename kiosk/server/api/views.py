@@ -41,7 +41,7 @@ from kiosk.server.carnet.services import attach_folder, ticket_fields
 from kiosk.server.content import delta_cache
 from kiosk.server.content.contributions import ContributionError, submit_contribution
 from kiosk.server.content.models import Asset
-from kiosk.server.content.push import MAX_WAIT_SECONDS, await_change
+from kiosk.server.content.push import MAX_WAIT_SECONDS, await_change, build_once
 from kiosk.server.content.services import content_delta, current_cursor, etag_for
 from kiosk.server.devices.api import router as releases_router
 from kiosk.server.devices.models import STALE_AFTER_SECONDS
@@ -124,11 +124,16 @@ def get_content(request: HttpRequest, query: Query[ContentQuery]):
     etag = etag_for(site, cursor)
     if query.since == cursor and request.headers.get("If-None-Match") == etag:
         return Status(304, None)
-    # All the site's kiosks ask for the same answer after an edit: built once per worker.
-    key = delta_cache.key_for(site.pk, query.since, cursor)
+    return gzipped(request, content_answer(request, site, query.since, cursor))
+
+
+def content_answer(request: HttpRequest, site, since: int | None, cursor: int) -> delta_cache.Answer:
+    """GET /content's answer for `since` at `cursor`. All the site's kiosks ask for the same
+    one after an edit (here or in their long-poll's answer): built once per worker."""
+    key = delta_cache.key_for(site.pk, since, cursor)
     answer = delta_cache.ANSWERS.get(key)
     if answer is None:
-        delta = content_delta(site, query.since)
+        delta = content_delta(site, since)
         body = ContentOut(cursor=str(delta.cursor), full=delta.full, more=delta.more,
                           items=delta.items, deleted=delta.deleted)  # type: ignore[arg-type]  # pydantic validates the dicts
         built = api.create_response(request, body.model_dump(), status=200)
@@ -137,10 +142,10 @@ def get_content(request: HttpRequest, query: Query[ContentQuery]):
             gzipped=compress_string(built.content) if len(built.content) >= GZIP_MIN_BYTES else None,
             etag=None if delta.more else etag_for(site, delta.cursor),
             content_type=built["Content-Type"]))
-    return gzipped(request, answer)
+    return answer
 
 
-GZIP_MIN_BYTES = 512
+GZIP_MIN_BYTES = delta_cache.GZIP_MIN_BYTES
 
 
 def gzipped(request: HttpRequest, answer: delta_cache.Answer) -> HttpResponse:
@@ -166,15 +171,40 @@ class ChangesQuery(Schema):
     wait: float = MAX_WAIT_SECONDS
 
 
-@api.get("/content/changes", response={200: ContentChangesOut, **ERRORS})
+@api.get("/content/changes", response={200: ContentChangesOut, **ERRORS}, exclude_unset=True)
 async def content_changes(request: HttpRequest, query: Query[ChangesQuery]):
     """Long-poll: answers at once `changed: true` when the site's content cursor differs from
     `since`, else holds the request until it changes or `wait` s pass (at most 25 s), then
-    `changed: false`. Async: a waiting kiosk holds neither a thread nor a database
-    connection (kiosk/server/content/push.py; docs/protocol.md, Push)."""
+    `changed: false`. A `changed: true` answer carries the delta GET /content?since= would
+    answer (`delta`, `etag`) when it is small. Async: a waiting kiosk holds neither a thread
+    nor a database connection (kiosk/server/content/push.py; docs/protocol.md, Push)."""
     known_query(request, ChangesQuery)
-    cursor, changed = await await_change(request.kiosk.site_id, query.since, query.wait)
+    site_id = request.kiosk.site_id
+    cursor, changed = await await_change(site_id, query.since, query.wait)
+    if changed:
+        key = delta_cache.changes_key(site_id, query.since, cursor)
+        answer = delta_cache.ANSWERS.get(key)  # on the loop: no thread hop once built
+        try:
+            if answer is None:
+                answer = await build_once(
+                    key, lambda: changes_answer(request, key, query.since, cursor))
+        except Exception:  # noqa: BLE001 - the kiosk fetches the delta, as without it
+            log.exception("content long-poll: building the embedded delta failed")
+            answer = None
+        if answer is not None and answer is not delta_cache.TOO_BIG:
+            return gzipped(request, answer)
     return {"cursor": str(cursor), "changed": changed}
+
+
+def changes_answer(request: HttpRequest, key: tuple, since: int | None,
+                   cursor: int) -> delta_cache.Answer:
+    """(On a long-poll thread.) The `changed` answer with the delta, kept for the site's
+    other kiosks; delta_cache.TOO_BIG over the size cap."""
+    answer = delta_cache.ANSWERS.get(key)
+    if answer is None:
+        delta = content_answer(request, request.kiosk.site, since, cursor)
+        answer = delta_cache.ANSWERS.put(key, delta_cache.changes_answer(delta, cursor))
+    return answer
 
 
 def ticket_out(request: HttpRequest, ticket: Ticket, created: bool = False) -> dict:

@@ -10,17 +10,28 @@ bounded in total size; a full snapshot (a kiosk starting) is shared the same way
 Answers live TTL seconds at most: the rush after an edit lasts seconds, and a database
 restored from a backup (its cursor numbers used again for other content) is never answered
 from memory for longer than that.
+
+The content long-poll's `changed` answer carries that same delta when it is small
+(`changes_answer`, at most EMBED_MAX_BYTES): the woken kiosks then need no second request.
+It is kept here too, under its own key, so the hundreds of kiosks of one site cost one build.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.utils.text import compress_string
+
 MAX_BYTES = 16 * 1024 * 1024  # per worker: a few full snapshots and many deltas
 TTL = 60.0
+GZIP_MIN_BYTES = 512  # smaller answers are sent plain: gzip would save next to nothing
+# The delta a long-poll answer may carry: a few edits in six languages fit; a snapshot-sized
+# answer is fetched by GET /content as before (paged, conditional, its own timeout).
+EMBED_MAX_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -83,3 +94,24 @@ def key_for(site_id: int, since: int | None, cursor: int) -> tuple:
     if since is None or since <= 0 or since > cursor:
         since = None
     return (site_id, since, cursor)
+
+
+# The delta is over EMBED_MAX_BYTES: answer `changed` alone (kept so that the other kiosks of
+# the site do not each build the delta again to find out).
+TOO_BIG = Answer(body=b"", gzipped=None, etag=None, content_type="")
+
+
+def changes_key(site_id: int, since: int | None, cursor: int) -> tuple:
+    return ("changes", *key_for(site_id, since, cursor))
+
+
+def changes_answer(delta: Answer, cursor: int) -> Answer:
+    """The long-poll's `changed` answer at `cursor` carrying `delta` (the bytes GET /content
+    answers, not parsed again) and its ETag; TOO_BIG when the delta is over the cap."""
+    if len(delta.body) > EMBED_MAX_BYTES:
+        return TOO_BIG
+    body = b'{"cursor":"%d","changed":true,"etag":%s,"delta":%s}' % (
+        cursor, json.dumps(delta.etag).encode(), delta.body)
+    return Answer(body=body,
+                  gzipped=compress_string(body) if len(body) >= GZIP_MIN_BYTES else None,
+                  etag=None, content_type=delta.content_type)

@@ -108,6 +108,32 @@ async def await_change(site_id: int, since: int | None, wait: float) -> tuple[in
     return cursor, cursor != since
 
 
+_building: dict[tuple, asyncio.Task] = {}  # (event loop id, key) -> the build in flight
+
+
+async def build_once(key: tuple, build):
+    """`build()` (sync: on the long-poll's shared threads, its connection given back after)
+    once per key at a time in this process: the kiosks of a site woken by one edit all await
+    the first one's build instead of queueing hundreds of builds on the few threads. A waiter
+    that goes away (its kiosk hung up) does not cancel the build for the others."""
+    flight = (id(asyncio.get_running_loop()), key)
+    task = _building.get(flight)
+    if task is None:
+        task = _building[flight] = asyncio.ensure_future(sync_to_async(_released(build))())
+        task.add_done_callback(lambda done: (_building.pop(flight, None),
+                                             done.cancelled() or done.exception()))
+    return await asyncio.shield(task)
+
+
+def _released(build):
+    def run():
+        try:
+            return build()
+        finally:
+            _release_connection()
+    return run
+
+
 def forget(site_id: int) -> None:
     """A change of the site just committed: drop this process's shared read, wake this
     process's hubs now, and tell the other processes (PostgreSQL NOTIFY)."""
