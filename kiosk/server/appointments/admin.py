@@ -16,7 +16,7 @@ from django.urls import path, reverse
 from kiosk.server.accounts.models import Role
 from kiosk.server.appointments.imports import import_bookings, parse_file
 from kiosk.server.appointments.models import Appointment, BookingKey
-from kiosk.server.content.admin_base import SiteScopedAdmin
+from kiosk.server.content.admin_base import PlainSiteScopedAdmin
 from kiosk.server.content.models import Service, Site
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -30,20 +30,9 @@ class ImportForm(forms.Form):
     name = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
-class _Scoped(SiteScopedAdmin):
+class _Scoped(PlainSiteScopedAdmin):
     # Agents at the counters and editors import the day's appointments.
     scope_roles = (Role.COUNTER, Role.EDITOR, Role.ADMIN)
-
-    def save_model(self, request, obj, form, change):
-        self.check_scope(request, obj)
-        obj.save()
-
-    def delete_queryset(self, request, queryset):
-        objs = list(queryset)
-        if not all(self.in_scope(request, obj.site_id) for obj in objs):
-            raise PermissionDenied("ce site n'est pas le vôtre")
-        for obj in objs:
-            obj.delete()
 
 
 @admin.register(Appointment)

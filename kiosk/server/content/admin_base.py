@@ -154,3 +154,19 @@ class ContentAdmin(SiteScopedAdmin, admin.ModelAdmin):
         if isinstance(db_field, models.URLField):
             kwargs["assume_scheme"] = "https"  # links shown as QR codes are https only
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class PlainSiteScopedAdmin(SiteScopedAdmin):
+    """SiteScopedAdmin for rows that are not content (appointments, kiosks, rollouts): the
+    same scope and defences, saved and deleted plainly (no content change log)."""
+
+    def save_model(self, request, obj, form, change):
+        self.check_scope(request, obj)
+        obj.save()
+
+    def delete_queryset(self, request, queryset):
+        objs = list(queryset)
+        if not all(self.in_scope(request, site_id_of(obj)) for obj in objs):
+            raise PermissionDenied("ce site n'est pas le vôtre")
+        for obj in objs:
+            obj.delete()

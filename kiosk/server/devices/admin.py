@@ -2,13 +2,20 @@ from django import forms
 from django.contrib import admin, messages
 
 from kiosk.domain.updates import UPDATE_STATES
-from kiosk.server.clean_forms import cleaning_form
+from kiosk.server.accounts.models import Role
+from kiosk.server.content.admin_base import PlainSiteScopedAdmin
 from kiosk.server.devices.models import Kiosk, Release, SiteRollout
 from kiosk.server.devices.releases import ReleaseRejected, add_release
 
 
+class FleetScoped(PlainSiteScopedAdmin):
+    """A site's kiosks and its rollout are its site admins' (a superuser's everywhere)."""
+
+    scope_roles = (Role.ADMIN,)
+
+
 @admin.register(Kiosk)
-class KioskAdmin(admin.ModelAdmin):
+class KioskAdmin(FleetScoped, admin.ModelAdmin):
     list_display = ("name", "site", "active", "token_hint", "last_seen_at", "last_heartbeat_at",
                     "version", "target_release", "update_label", "printer_state")
     list_filter = ("site", "active")
@@ -31,10 +38,8 @@ class KioskAdmin(admin.ModelAdmin):
         return f"{label} ({obj.update_version})" if obj.update_version else label
     actions = ("rotate_token",)
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        return cleaning_form(super().get_form(request, obj, change, **kwargs))
-
     def save_model(self, request, obj, form, change):
+        self.check_scope(request, obj)
         if not change:
             kiosk, token = Kiosk.objects.register(obj.site, obj.name)
             obj.pk = kiosk.pk
@@ -70,8 +75,26 @@ class ReleaseUploadForm(forms.ModelForm):
 
 @admin.register(Release)
 class ReleaseAdmin(admin.ModelAdmin):
+    """Releases are the city's: uploaded by its superusers (the signing key is theirs), seen
+    by every site admin choosing one for their site's rollout."""
+
     list_display = ("version", "uploaded_at", "size", "sha256", "notes")
     readonly_fields = ("version", "sha256", "size", "uploaded_at")
+
+    def has_module_permission(self, request):
+        return FleetScoped().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return self.has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None:
@@ -93,12 +116,14 @@ class ReleaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(SiteRollout)
-class SiteRolloutAdmin(admin.ModelAdmin):
+class SiteRolloutAdmin(FleetScoped, admin.ModelAdmin):
     list_display = ("site", "release", "pilot", "pilot_confirmed_at", "previous", "changed_at")
     readonly_fields = ("previous", "pilot_confirmed_at", "changed_at")
     fields = ("site", "release", "pilot", "previous", "pilot_confirmed_at", "changed_at")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "pilot":
-            kwargs["queryset"] = Kiosk.objects.filter(active=True).select_related("site")
+            ids = self.scope_site_ids(request)
+            kiosks = Kiosk.objects.filter(active=True).select_related("site")
+            kwargs["queryset"] = kiosks if ids is None else kiosks.filter(site_id__in=ids)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
