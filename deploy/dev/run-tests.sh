@@ -2,7 +2,7 @@
 # The whole test run (make test). What each suite runs and why: tests/README.md.
 #   1. the real components are there (make setup-test installs them): else it fails here;
 #   2. lint (ruff, layer rules), types (mypy) and the migrations check;
-#   3. eight suites side by side (most of their time is spent waiting on servers, browsers,
+#   3. nine suites side by side (most of their time is spent waiting on servers, browsers,
 #      Kannel and Xvfb, so the 2 cores stay busy): SQLite in two halves, the
 #      `postgres`-marked tests in two halves on a throw-away PostgreSQL cluster, the Kivy UI
 #      under Xvfb (the journeys in two halves; the layout matrix); mypy runs beside them;
@@ -59,13 +59,14 @@ if pg_start; then PG_DIRS+=("$PG_DIR"); PG_URL_B=$DATABASE_URL_PG; else failed+=
 # tests/deploy/test_backup_restore.py restores into a database of the first cluster
 export DATABASE_URL_PG=${PG_URL_A:-}
 
-# Eight suites, of about the same length (measured: tests/README.md). Halves, not
+# Nine suites, of about the same length (measured: tests/README.md). Halves, not
 # pytest-xdist: the module-scoped servers and browsers stay shared within a suite.
 # SQLite: every test outside tests/ui but the `postgres` ones (they run on PostgreSQL, the
 # production database; `both_databases` ones run on both).
 SQLITE_MARKS=(-m "not postgres or both_databases")
-SQLITE_A=(tests/server tests/deploy tests/compat tests/faults tests/sms tests/sync
-          tests/localstore tests/devices tests/domain)
+SQLITE_A=(tests/server/test_[a-h]*.py)
+SQLITE_C=(tests/server --ignore-glob="tests/server/test_[a-h]*.py" tests/deploy tests/compat
+          tests/faults tests/sms tests/sync tests/localstore tests/devices tests/domain)
 SQLITE_B=(tests --ignore=tests/ui --ignore=tests/server --ignore=tests/deploy
           --ignore=tests/compat --ignore=tests/faults --ignore=tests/sms --ignore=tests/sync
           --ignore=tests/localstore --ignore=tests/devices --ignore=tests/domain)
@@ -81,6 +82,7 @@ suite() {  # name, pytest arguments...: runs in the background, output to $run/<
 }
 
 suite "sqlite-a" "${SQLITE_MARKS[@]}" "${SQLITE_A[@]}"
+suite "sqlite-c" "${SQLITE_MARKS[@]}" "${SQLITE_C[@]}"
 suite "sqlite-b" "${SQLITE_MARKS[@]}" "${SQLITE_B[@]}"
 if [ -n "${PG_URL_A:-}" ] && [ -n "${PG_URL_B:-}" ]; then
   DATABASE_URL="$PG_URL_A" DB_TEST_NAME=test_carrefour_a suite "postgres-a" -m postgres "${PG_A[@]}"
@@ -100,7 +102,7 @@ echo "=== types (mypy: [tool.mypy] in pyproject.toml)"
 cat "$run/types.log"
 [ "$(cat "$run/types.rc" 2>/dev/null)" = "0" ] || failed+=("types")
 
-suites=(sqlite-a sqlite-b postgres-a postgres-b ui-a ui-b ui-matrix-a ui-matrix-b)
+suites=(sqlite-a sqlite-b sqlite-c postgres-a postgres-b ui-a ui-b ui-matrix-a ui-matrix-b)
 for name in "${suites[@]}"; do
   [ -f "$run/$name.rc" ] || continue
   echo
