@@ -18,7 +18,7 @@ def fleet(demo, paris20):  # noqa: F811 - the fixture imported above
     return k19, k20
 
 
-def test_a_site_admin_sees_and_edits_only_their_sites_kiosks(client, demo, paris20, fleet):
+def test_a_site_admin_sees_and_edits_only_their_sites_kiosks(client, demo, paris20, fleet):  # noqa: F811
     k19, k20 = fleet
     login(client, make_agent("admin20", paris20, "admin"))
     listed = client.get("/admin/devices/kiosk/")
@@ -32,14 +32,14 @@ def test_a_site_admin_sees_and_edits_only_their_sites_kiosks(client, demo, paris
     assert type(k19).objects.get(pk=k19.pk).token_hint == before
 
 
-def test_an_editor_or_counter_agent_has_no_fleet(client, demo, paris20, fleet):
+def test_an_editor_or_counter_agent_has_no_fleet(client, demo, paris20, fleet):  # noqa: F811
     login(client, make_agent("editeur20", paris20, "editor"))
     assert client.get("/admin/devices/kiosk/").status_code == 403
     assert client.get("/admin/devices/siterollout/").status_code == 403
     assert client.get("/admin/devices/release/").status_code == 403
 
 
-def test_a_rollout_offers_only_the_sites_own_kiosks_as_pilot(client, demo, paris20, fleet):
+def test_a_rollout_offers_only_the_sites_own_kiosks_as_pilot(client, demo, paris20, fleet):  # noqa: F811
     k19, k20 = fleet
     login(client, make_agent("admin20", paris20, "admin"))
     page = client.get("/admin/devices/siterollout/add/")
@@ -49,7 +49,7 @@ def test_a_rollout_offers_only_the_sites_own_kiosks_as_pilot(client, demo, paris
     assert list(form.fields["site"].queryset) == [paris20]
 
 
-def test_releases_are_uploaded_by_superusers_and_seen_by_site_admins(client, demo, paris20,
+def test_releases_are_uploaded_by_superusers_and_seen_by_site_admins(client, demo, paris20,  # noqa: F811
                                                                      fleet):
     login(client, make_agent("admin20", paris20, "admin"))
     assert client.get("/admin/devices/release/").status_code == 200

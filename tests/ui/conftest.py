@@ -69,24 +69,32 @@ def write_config(path: Path, server_url: str, token: str, data_dir: Path, dev: b
     return path
 
 
+def drive(module: str, scenario: str, config: Path, out: Path, shots: Path, display: str,
+          *extra: str, expect_ok: bool = True) -> dict:
+    """Run one scenario of a kiosk driver (`python -m <module> <scenario> ...`, a real kiosk
+    process on `display`); its JSON result, with the process's stdout and stderr. Fails the
+    test when the driver crashed, or (`expect_ok`) when the scenario failed."""
+    proc = subprocess.run(
+        [sys.executable, "-m", module, scenario, "--config", str(config), "--out", str(out),
+         "--shots", str(shots), *extra],
+        cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
+        timeout=RUN_DEADLINE,
+    )
+    if not out.exists():
+        pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    result = json.loads(out.read_text(encoding="utf-8"))
+    if expect_ok and not result.get("ok"):
+        pytest.fail(f"scenario {scenario} failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+    result["stdout"], result["stderr"] = proc.stdout, proc.stderr
+    return result
+
+
 @pytest.fixture
 def run_kiosk(display, shots, tmp_path):
-    """Run one driver scenario; returns its JSON result (fails the test with the app's error)."""
+    """Run one scenario of tests/ui/driver.py; returns its JSON result."""
 
     def run(scenario: str, config: Path, *extra: str, expect_ok: bool = True) -> dict:
-        out = tmp_path / f"{scenario}.json"
-        env = {**os.environ, "DISPLAY": display}
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.ui.driver", scenario, "--config", str(config),
-             "--out", str(out), "--shots", str(shots), *extra],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_DEADLINE,
-        )
-        if not out.exists():
-            pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-        result = json.loads(out.read_text(encoding="utf-8"))
-        if expect_ok and not result.get("ok"):
-            pytest.fail(f"scenario {scenario} failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
-        result["stdout"] = proc.stdout
-        return result
+        return drive("tests.ui.driver", scenario, config, tmp_path / f"{scenario}.json", shots,
+                     display, *extra, expect_ok=expect_ok)
 
     return run

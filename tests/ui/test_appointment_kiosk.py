@@ -7,15 +7,12 @@ tests/artifacts/screenshots/appointment-*-{fr,ar}.png."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kiosk.ui import i18n
-from tests.ui.conftest import ROOT, RUN_DEADLINE
+from tests.ui.conftest import drive
 from tests.ui.test_flows import write_flow_config
 
 pytestmark = pytest.mark.ui
@@ -28,17 +25,7 @@ MARK = "UI-APPT "
 def run_appointment(display, shots, tmp_path):
     def run(config: Path, *extra: str, scenario: str = "appointment") -> dict:
         out = tmp_path / f"{scenario}.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.ui.appointment_driver", scenario, "--config",
-             str(config), "--out", str(out), "--shots", str(shots), *extra],
-            cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-            timeout=RUN_DEADLINE,
-        )
-        if not out.exists():
-            pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-        result = json.loads(out.read_text(encoding="utf-8"))
-        if not result.get("ok"):
-            pytest.fail(f"scenario failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+        result = drive("tests.ui.appointment_driver", scenario, config, out, shots, display, *extra)
         return result
 
     return run

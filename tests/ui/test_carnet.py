@@ -8,9 +8,6 @@ Screenshots: tests/artifacts/screenshots/carnet-*-{fr,ar}.png (+ large text, con
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -20,7 +17,7 @@ import requests
 from kiosk.devices.printer import printable_text
 from kiosk.domain import carnet_code
 from kiosk.ui import i18n
-from tests.ui.conftest import REQUEST_TIMEOUT, ROOT, RUN_DEADLINE
+from tests.ui.conftest import REQUEST_TIMEOUT, drive
 from tests.ui.test_flows import printer_section, write_flow_config
 
 pytestmark = pytest.mark.ui
@@ -34,17 +31,7 @@ def run_carnet(display, shots, tmp_path):
     """The carnet scenario (tests/ui/carnet_driver.py) in its own kiosk process."""
     def run(config: Path, *extra: str) -> dict:
         out = tmp_path / "carnet.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.ui.carnet_driver", "carnet", "--config", str(config),
-             "--out", str(out), "--shots", str(shots), *extra],
-            cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-            timeout=RUN_DEADLINE,
-        )
-        if not out.exists():
-            pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-        result = json.loads(out.read_text(encoding="utf-8"))
-        if not result.get("ok"):
-            pytest.fail(f"scenario failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+        result = drive("tests.ui.carnet_driver", "carnet", config, out, shots, display, *extra)
         return result
 
     return run

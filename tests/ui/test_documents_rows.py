@@ -5,16 +5,11 @@ Screenshots: tests/artifacts/screenshots/documents-{service,situation}-{fr,ar,wo
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from kiosk.domain.documents import FREE_TEXT_PICTOGRAM, resolve
 from tests.conftest import demo_data
-from tests.ui.conftest import ROOT, RUN_DEADLINE, write_config
+from tests.ui.conftest import drive, write_config
 
 pytestmark = pytest.mark.ui
 
@@ -22,17 +17,9 @@ SERVICE, SITUATION = "naissance", "naissance-enfant"  # keys, a note and free te
 
 
 def run_documents(display, shots, config, out, lang):
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.documents_driver", "documents", "--config", str(config),
-         "--out", str(out), "--shots", str(shots), "--param", f"lang={lang}",
-         "--param", f"service={SERVICE}", "--param", f"situation={SITUATION}"],
-        cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-        timeout=RUN_DEADLINE)
-    if not out.exists():
-        pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    result = json.loads(out.read_text(encoding="utf-8"))
-    if not result.get("ok"):
-        pytest.fail(f"scenario failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+    result = drive("tests.ui.documents_driver", "documents", config, out, shots, display,
+                   "--param", f"lang={lang}", "--param", f"service={SERVICE}",
+                   "--param", f"situation={SITUATION}")
     return result
 
 

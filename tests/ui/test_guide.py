@@ -6,10 +6,6 @@ Screenshots: tests/artifacts/screenshots/guide-{situation,waitinfo}-{fr,ar,large
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +14,7 @@ from kiosk.domain.content import parse_item
 from kiosk.domain.languages import localized
 from kiosk.ui import i18n
 from tests.conftest import demo_data
-from tests.ui.conftest import ROOT, RUN_DEADLINE
+from tests.ui.conftest import drive
 from tests.ui.test_flows import write_flow_config
 
 pytestmark = pytest.mark.ui
@@ -29,19 +25,9 @@ CODES = ("fr", "en", "ar", "zh", "wo", "bm")
 
 
 def run_guide(display, shots, config: Path, out: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.guide_driver", "guide", "--config", str(config),
-         "--out", str(out), "--shots", str(shots), "--param", f"situation={SITUATION}",
-         "--param", "langs=fr,ar", "--param", f"mode={MODE}",
-         "--param", "check=" + ",".join(CODES)],
-        cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-        timeout=RUN_DEADLINE,
-    )
-    if not out.exists():
-        pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    result = json.loads(out.read_text(encoding="utf-8"))
-    if not result.get("ok"):
-        pytest.fail(f"scenario failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+    result = drive("tests.ui.guide_driver", "guide", config, out, shots, display,
+                   "--param", f"situation={SITUATION}", "--param", "langs=fr,ar",
+                   "--param", f"mode={MODE}", "--param", "check=" + ",".join(CODES))
     return result
 
 

@@ -5,11 +5,7 @@ Screenshots: tests/artifacts/screenshots/lang-<code>-{home,service,ticket}.png.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +13,7 @@ from PIL import Image
 
 from kiosk.ui.i18n import compile_all, translate
 from tests.conftest import demo_data
-from tests.ui.conftest import ROOT, RUN_DEADLINE, write_config
+from tests.ui.conftest import drive, write_config
 
 pytestmark = pytest.mark.ui
 
@@ -27,17 +23,7 @@ CODES = ("fr", "en", "ar", "zh", "wo", "bm")
 def run_scenario(display: str, shots: Path, tmp: Path, scenario: str, config: Path, *extra) -> dict:
     """One driver scenario in its own process (as conftest's run_kiosk), for module fixtures."""
     out = tmp / f"{scenario}.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.driver", scenario, "--config", str(config),
-         "--out", str(out), "--shots", str(shots), *extra],
-        cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-        timeout=RUN_DEADLINE,
-    )
-    if not out.exists():
-        pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    result = json.loads(out.read_text(encoding="utf-8"))
-    if not result.get("ok"):
-        pytest.fail(f"scenario {scenario} failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+    result = drive("tests.ui.driver", scenario, config, out, shots, display, *extra)
     return result
 
 

@@ -8,15 +8,12 @@ Screenshots: tests/artifacts/screenshots/offline-*-{fr,ar}.png."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kiosk.ui import i18n
-from tests.ui.conftest import ROOT, RUN_DEADLINE
+from tests.ui.conftest import drive
 from tests.ui.test_flows import printer_section, write_flow_config
 
 pytestmark = pytest.mark.ui
@@ -31,18 +28,9 @@ MARK = "UI-OFFLINE "
 def run_offline(display, shots, tmp_path):
     def run(config: Path, *extra: str) -> dict:
         out = tmp_path / "offline.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.ui.offline_driver", "offline_promises",
-             "--config", str(config), "--out", str(out), "--shots", str(shots), *extra],
-            cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-            timeout=RUN_DEADLINE,
-        )
-        if not out.exists():
-            pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-        result = json.loads(out.read_text(encoding="utf-8"))
-        if not result.get("ok"):
-            pytest.fail(f"scenario failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
-        result["logs"] = proc.stdout + proc.stderr
+        result = drive("tests.ui.offline_driver", "offline_promises", config, out, shots, display,
+                       *extra)
+        result["logs"] = result["stdout"] + result["stderr"]
         return result
 
     return run

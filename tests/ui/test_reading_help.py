@@ -11,15 +11,12 @@ Screenshots: tests/artifacts/screenshots/reading-{speaking,no-voice,idle}-{fr,ar
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import wave
 from pathlib import Path
 
 import pytest
 
-from tests.ui.conftest import RUN_DEADLINE
+from tests.ui.conftest import drive
 from tests.ui.test_flows import service, write_flow_config
 
 pytestmark = pytest.mark.ui
@@ -39,18 +36,9 @@ def reading(display, shots, server, tmp_path):
     (tmp_path / "speech").mkdir()
     (tmp_path / "kiosk.toml").write_text(config, encoding="utf-8")
     out = tmp_path / "reading.json"
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.reading_driver", "reading",
-         "--config", str(tmp_path / "kiosk.toml"), "--out", str(out), "--shots", str(shots),
-         "--param", f"service={target['id']}", "--param", f"pole={target['pole']}"],
-        cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-        timeout=RUN_DEADLINE,
-    )
-    if not out.exists():
-        pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    result = json.loads(out.read_text(encoding="utf-8"))
-    if not result.get("ok"):
-        pytest.fail(f"scenario failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+    result = drive("tests.ui.reading_driver", "reading", tmp_path / "kiosk.toml", out, shots,
+                   display, "--param", f"service={target['id']}",
+                   "--param", f"pole={target['pole']}")
     result["data_dir"] = str(tmp_path / "k")
     return result
 

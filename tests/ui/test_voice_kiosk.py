@@ -6,15 +6,12 @@ Screenshots: tests/artifacts/screenshots/voice-kiosk-{feedback,thanks}-{fr,ar}.p
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kiosk.ui import theme
-from tests.ui.conftest import ROOT, RUN_DEADLINE
+from tests.ui.conftest import drive
 from tests.ui.test_flows import write_flow_config
 
 pytestmark = pytest.mark.ui
@@ -24,17 +21,7 @@ pytestmark = pytest.mark.ui
 def run_voice(display, shots, tmp_path):
     def run(config: Path) -> dict:
         out = tmp_path / "feedback.json"
-        proc = subprocess.run(
-            [sys.executable, "-m", "tests.ui.voice_driver", "feedback", "--config", str(config),
-             "--out", str(out), "--shots", str(shots)],
-            cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-            timeout=RUN_DEADLINE,
-        )
-        if not out.exists():
-            pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-        result = json.loads(out.read_text(encoding="utf-8"))
-        if not result.get("ok"):
-            pytest.fail(f"scenario failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+        result = drive("tests.ui.voice_driver", "feedback", config, out, shots, display)
         return result
 
     return run

@@ -6,16 +6,12 @@ language. Screenshots: tests/artifacts/screenshots/ticket-wait-*-{fr,ar,zh,wo}.p
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kiosk.ui import i18n
-from tests.ui.conftest import ROOT, RUN_DEADLINE
+from tests.ui.conftest import drive
 from tests.ui.test_flows import write_flow_config
 
 pytestmark = pytest.mark.ui
@@ -25,18 +21,8 @@ SERVICE = "carte-citoyenne"  # served by an open counter, nobody waiting (demo c
 
 
 def run_wait_texts(display, shots, config: Path, out: Path) -> dict:
-    proc = subprocess.run(
-        [sys.executable, "-m", "tests.ui.wait_driver", "wait_texts", "--config", str(config),
-         "--out", str(out), "--shots", str(shots), "--param", f"service={SERVICE}",
-         "--param", "langs=" + ",".join(LANGS)],
-        cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-        timeout=RUN_DEADLINE,
-    )
-    if not out.exists():
-        pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    result = json.loads(out.read_text(encoding="utf-8"))
-    if not result.get("ok"):
-        pytest.fail(f"scenario failed:\n{result.get('error')}\n{proc.stderr[-3000:]}")
+    result = drive("tests.ui.wait_driver", "wait_texts", config, out, shots, display,
+                   "--param", f"service={SERVICE}", "--param", "langs=" + ",".join(LANGS))
     return result
 
 
