@@ -46,6 +46,7 @@ class IdleWatcher:
         self.warning = min(max(0.0, float(warning)), self.timeout - 0.5)
         self.on_touch = on_touch
         self.last_activity = time.monotonic()
+        self._warning_view: IdleWarning | None = None
         self.resets = 0
         self.dialog: IdleWarning | None = None
         self.chimes = 0  # warnings whose chime played (tests; 0 on a kiosk without sound)
@@ -93,7 +94,12 @@ class IdleWatcher:
             self.app.idle_reset()
         elif remaining <= self.warning:
             if self.dialog is None:
-                self.dialog = IdleWarning(total=max(self.warning, 0.5))
+                # One window, made once and kept: a kv-built window dropped after use leaves
+                # its rules bound to the app (app.tr...), and a later language change fails
+                # on the dead widget.
+                if self._warning_view is None:
+                    self._warning_view = IdleWarning(total=max(self.warning, 0.5))
+                self.dialog = self._warning_view
                 self.dialog.open(animation=False)
                 self._chime()
             self.dialog.remaining = max(0.0, remaining)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kivy.clock import Clock
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
-from kiosk.ui.widgets import ScriptLabel  # noqa: E402  (shaped text, font per script)
+from kiosk.ui.widgets import ScriptLabel, discard_children  # noqa: E402  (shaped text, font per script)
 
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
 
@@ -99,13 +100,16 @@ class LetterKeyboard(BoxLayout):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.bind(layout=lambda *_: self.rebuild(), rtl=lambda *_: self.rebuild(),
-                  space_label=lambda *_: self.rebuild(), erase_label=lambda *_: self.rebuild(),
-                  key_width=lambda *_: self.rebuild())
+        # Built again on the next frame, never inside the dispatch that asked for it (a
+        # language change, large text): keys dropped in the middle of a dispatch of the
+        # app's properties had their rules run dead (ReferenceError).
+        later = Clock.create_trigger(lambda _dt: self.rebuild())
+        self.bind(layout=later, rtl=later, space_label=later, erase_label=later,
+                  key_width=later)
         self.rebuild()
 
     def rebuild(self) -> None:
-        self.clear_widgets()
+        discard_children(self)
         rows = LAYOUTS.get(self.layout, LAYOUTS["azerty"])
         for letters in rows:
             row = BoxLayout(spacing=self.spacing, size_hint_x=None)

@@ -54,7 +54,10 @@ class Reading(EventDispatcher):
         super().__init__(**kwargs)
         self.app = app
         self.cut_by_touch = False  # the last touch stopped speech (the stop button's tap)
-        self.view: NoVoiceView | None = None
+        self.view: NoVoiceView | None = None  # the no-voice window, while it is open
+        # Made once and kept: a kv-built window dropped after use leaves its rules bound to
+        # app.tr, and the next language change then fails on the dead widget (seen in CI).
+        self._no_voice: NoVoiceView | None = None
         self._poll = None
 
     def asked(self) -> None:
@@ -91,8 +94,11 @@ class Reading(EventDispatcher):
         """No voice and no recording for this screen in this language: say it with a
         pictogram, and offer an agent."""
         if self.view is None:
-            self.view = NoVoiceView()
-            self.view.bind(on_dismiss=self._view_closed)
+            if self._no_voice is None:
+                self._no_voice = NoVoiceView()
+                self._no_voice.bind(on_dismiss=self._view_closed)
+            self.view = self._no_voice
+            self.view.start_pulse()
             self.view.open(animation=False)
 
     def _view_closed(self, view) -> None:
@@ -164,6 +170,10 @@ class NoVoiceView(ModalView):
         super().__init__(**kwargs)
         self._anim = Animation(pulse=1.0, duration=1.0) + Animation(pulse=0.0, duration=1.0)
         self._anim.repeat = True
+
+    def start_pulse(self) -> None:
+        self._anim.cancel(self)
+        self.pulse = 0.0
         self._anim.start(self)
 
     def stop_pulse(self) -> None:

@@ -24,6 +24,18 @@ from kiosk.ui.text import display_markup, escape_markup, measure_runs
 _MEASURERS: dict[tuple, CoreLabel] = {}
 
 
+def discard_children(parent) -> None:
+    """Remove `parent`'s children for good (a list built again): their kv rules' bindings
+    to the app (language, modes, sizes...) are undone first. Kivy undoes them when a widget
+    is collected, but a collection in the middle of a dispatch (a language change, large
+    text switched on) can run a dead widget's rule: ReferenceError, the kiosk down. Never
+    for children that are put back (a column order reversed for Arabic)."""
+    for child in list(parent.children):
+        for widget in child.walk(restrict=True):
+            Builder.unbind_widget(widget.uid)
+    parent.clear_widgets()
+
+
 class ScriptLabel(Label):
     """A label whose text is drawn run by run in a font that has it, right to left in Arabic.
 

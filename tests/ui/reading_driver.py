@@ -169,6 +169,27 @@ async def scenario_reading(app, args, result):
     await settle()
     result["after_reset"] = {"language": app.language, "help": app.reading.help_reading,
                              "dialog": app.idle.dialog is not None}
+    # Languages and large text switched over the proposal form (its letter keyboard built
+    # again each time) with a garbage collection at nearly every allocation: no dropped
+    # widget's kv rule runs dead (ReferenceError, the kiosk down: seen twice in CI, not
+    # reproduced at will; the fixes: windows kept, lists discarded with their rules
+    # unbound, the keyboard rebuilt on the next frame).
+    import gc
+
+    app.open_propose()
+    await on_screen(app, "propose")
+    thresholds = gc.get_threshold()
+    gc.set_threshold(1)
+    try:
+        for code in ("ar", "wo", "zh", "fr"):
+            app.set_language(code)
+            await settle()
+            app.large_text = not app.large_text
+            await settle()
+    finally:
+        gc.set_threshold(*thresholds)
+    app.large_text = False
+    result["language_after_gc"] = app.language
 
 
 driver.SCENARIOS["reading"] = scenario_reading

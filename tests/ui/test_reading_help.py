@@ -92,6 +92,7 @@ def test_reading_help_for_visitors_who_cannot_read(reading, server):
         assert idle["total"] == 12.0 and idle["remaining"] < idle["first"] <= 12.0
         assert idle["ring"] == str(idle["seconds"]) and 0 < idle["seconds"] <= 12
         assert idle["more_image"]
+    assert r["language_after_gc"] == "fr"  # the kept windows survived a garbage collection
     assert r["idle_fr"]["chimes"] == 0  # no sound device: no chime, the kiosk goes on
     assert r["idle_ar"]["chimes"] == 1
     chime = Path(r["data_dir"]) / "sounds" / "chime.wav"

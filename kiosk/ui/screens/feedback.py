@@ -20,6 +20,7 @@ from kiosk.ui.keypad import Chip
 from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import discard_children
 
 load_kv(__file__)
 
@@ -52,13 +53,13 @@ class FeedbackScreen(KioskScreen):
         self.face, self.pole, self.sent = 0, "", False
         labels = face_labels(app)
         faces = self.ids.faces
-        faces.clear_widgets()
+        discard_children(faces)
         for n in FACES:
             chip = Chip(tid=f"face-{n}", image=app.pictogram(pictogram(n)), label=labels[n])
             chip.bind(on_release=lambda _w, n=n: self.choose_face(n))
             faces.add_widget(chip)
         poles = self.ids.poles
-        poles.clear_widgets()
+        discard_children(poles)
         for pole in app.store.poles():
             chip = Chip(tid=f"pole-{pole.id}", image=app.pictogram(pole.pictogram),
                         label=pole.title(app.language))

@@ -16,7 +16,7 @@ import kiosk.ui.flow_widgets  # noqa: F401  (HomeEntries)
 from kiosk.domain.clock import site_now
 from kiosk.domain.content import active_announcements
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import Tile
+from kiosk.ui.widgets import Tile, discard_children
 
 load_kv(__file__, journeys=False)  # only home_widgets.kv before the first frame
 
@@ -49,7 +49,7 @@ class HomeScreen(KioskScreen):
         self.show_announcement()
         app = self.app
         grid = self.ids.poles
-        grid.clear_widgets()
+        discard_children(grid)
         poles = app.store.poles()
         for pole in poles:
             tile = Tile(

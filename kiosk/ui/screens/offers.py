@@ -22,7 +22,7 @@ from kiosk.domain.content import AGES, INTERESTS, current_offers, offer_interest
 from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
-from kiosk.ui.widgets import MirrorBox, Row, Text
+from kiosk.ui.widgets import MirrorBox, Row, Text, discard_children
 
 
 class InterestChip(ButtonBehavior, MirrorBox):
@@ -96,7 +96,7 @@ class CarteScreen(KioskScreen):
         self.ids.header.title = page.title(app.language) if page else app.tr("entry_carte")
         self.ids.summary.text = app.localized(page.summary) if page else app.tr("carte_missing")
         body = self.ids.body_text
-        body.clear_widgets()
+        discard_children(body)
         for paragraph in (page.body if page else ()):
             body.add_widget(Text(text=app.localized(paragraph), font_size=app.sp(24)))
         link = page.link if page else ""
@@ -106,7 +106,7 @@ class CarteScreen(KioskScreen):
                                  else app.tr("offer_link")) if link else ""
         offers = current_offers(app.store.offers("carte"), today)
         grid = self.ids.offers
-        grid.clear_widgets()
+        discard_children(grid)
         for offer in offers:
             grid.add_widget(offer_row(app, offer, today))
         self.ids.offers_title.text = app.tr("carte_offers") if offers else ""
@@ -160,7 +160,7 @@ class OffersScreen(KioskScreen):
         offers = select_offers(every, self.which, today, AGES[self.age], self.near,
                                interests=self.chosen)
         grid = self.ids.offers
-        grid.clear_widgets()
+        discard_children(grid)
         for offer in offers:
             grid.add_widget(offer_row(app, offer, today))
         self.ids.empty.text = "" if offers else app.tr("offers_empty")
@@ -183,7 +183,7 @@ class OffersScreen(KioskScreen):
         row = self.ids.interests
         if key != self._chips_for:
             self._chips_for = key
-            row.clear_widgets()
+            discard_children(row)
             for slug in slugs:
                 chip = InterestChip(tid=f"interest-{slug}", slug=slug,
                                     image=app.pictogram(INTERESTS[slug][1]),

@@ -7,6 +7,7 @@ import kiosk.ui.flow_widgets  # noqa: F401  (Choice, FlowFooter)
 from kiosk.domain.priorities import PRIORITY_CATEGORIES
 from kiosk.ui.flow_widgets import Choice
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import discard_children
 
 load_kv(__file__)
 
@@ -20,7 +21,7 @@ class PriorityScreen(KioskScreen):
         colors = {p.id: p.color for p in app.store.poles()}
         self.ids.header.bg = colors.get(service.pole, "#1D3A8A")
         grid = self.ids.choices
-        grid.clear_widgets()
+        discard_children(grid)
         for category in (reversed(PRIORITY_CATEGORIES) if app.rtl else PRIORITY_CATEGORIES):
             choice = Choice(tid=f"priority-{category.key}", bg=COLOR,
                             image=app.pictogram(category.pictogram),

@@ -22,6 +22,7 @@ from kiosk.ui.keypad import Chip, layout_for
 from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import discard_children
 
 load_kv(__file__)
 
@@ -91,7 +92,7 @@ class ProposeDetailsScreen(KioskScreen):
         self.sent = False
         self.ids.what.text = self.title_text
         grid = self.ids.categories
-        grid.clear_widgets()
+        discard_children(grid)
         app = self.app
         for code, pictogram in CATEGORIES:
             chip = Chip(tid=f"category-{code}", image=app.pictogram(pictogram),

@@ -19,7 +19,7 @@ from kiosk.ui.keypad import Chip, layout_for
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.searching import Hit, search
 from kiosk.ui.strings import t
-from kiosk.ui.widgets import Row, Text
+from kiosk.ui.widgets import Row, Text, discard_children
 
 load_kv(__file__)
 
@@ -88,7 +88,7 @@ class SearchScreen(KioskScreen):
     def _build_chips(self) -> None:
         """One chip per pictogram topic, named after the first item that uses it."""
         app, grid = self.app, self.ids.chips
-        grid.clear_widgets()
+        discard_children(grid)
         seen: dict[str, str] = {}
         for _kind, item in self._items():
             slug = getattr(item, "pictogram", "")
@@ -117,7 +117,7 @@ class SearchScreen(KioskScreen):
 
     def update_results(self) -> None:
         app, grid = self.app, self.ids.results
-        grid.clear_widgets()
+        discard_children(grid)
         hits = self.hits()
         colors = {p.id: p.color for p in app.store.poles()}
         for hit in hits[:MAX_RESULTS]:

@@ -18,6 +18,7 @@ from kiosk.ui.flow_widgets import CheckRow
 from kiosk.ui.links import public_url
 from kiosk.ui.qr import qr_texture
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import discard_children
 
 load_kv(__file__)
 
@@ -162,7 +163,7 @@ class ServiceScreen(KioskScreen):
     def _show_documents(self, service, keep_ticks: bool) -> None:
         app, docs = self.app, self.ids.documents
         ticked = {row.tid for row in docs.children if row.checked} if keep_ticks else set()
-        docs.clear_widgets()
+        discard_children(docs)
         for index, line in enumerate(checklist(service)):
             # tid = the line's place in the content: tickets and the carnet refer to it
             row = CheckRow(tid=f"doc-{index}", text=app.localized(line.shown()),

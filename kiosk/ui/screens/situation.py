@@ -11,7 +11,7 @@ from kiosk.ui.guide_widgets import TipRow
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.screens.service import checklist
 from kiosk.ui.screens.situations import is_bereavement, situation_color
-from kiosk.ui.widgets import Row
+from kiosk.ui.widgets import Row, discard_children
 
 load_kv(__file__)
 
@@ -31,13 +31,13 @@ class SituationScreen(KioskScreen):
         self.ids.gentle.text = app.tr("situation_gentle") if gentle else ""
         self.ids.summary.text = app.localized(situation.summary)
         docs = self.ids.documents
-        docs.clear_widgets()
+        discard_children(docs)
         for index, line in enumerate(checklist(situation)):
             docs.add_widget(CheckRow(tid=f"sdoc-{index}", text=app.localized(line.shown()),
                                      image=app.pictogram(line.pictogram)))
         self.ids.documents_title.opacity = 1 if situation.documents else 0
         rows = self.ids.services
-        rows.clear_widgets()
+        discard_children(rows)
         colors = {p.id: p.color for p in app.store.poles()}
         for service_id in situation.services:
             service = app.store.service(service_id)
@@ -61,7 +61,7 @@ class SituationScreen(KioskScreen):
     def _show_tips(self, situation) -> None:
         """The « bons plans, trucs et astuces » under the services, each with its pictogram."""
         app, tips = self.app, self.ids.tips
-        tips.clear_widgets()
+        discard_children(tips)
         texts = [t for t in (app.localized(tip) for tip in situation.tips) if t]
         for index, text in enumerate(texts):
             tips.add_widget(TipRow(tid=f"tip-{index}", text=text, image=app.pictogram(TIP_PICTOGRAM)))

@@ -7,6 +7,7 @@ from kivy.properties import NumericProperty
 
 from kiosk.ui.flow_widgets import WideTile
 from kiosk.ui.screens.base import KioskScreen, load_kv
+from kiosk.ui.widgets import discard_children
 
 load_kv(__file__)
 
@@ -34,7 +35,7 @@ class SituationsScreen(KioskScreen):
     def show(self) -> bool:
         app = self.app
         grid = self.ids.tiles
-        grid.clear_widgets()
+        discard_children(grid)
         situations = app.store.situations()
         for situation in situations:
             name = app.localized(situation.name)

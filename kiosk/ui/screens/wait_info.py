@@ -13,7 +13,7 @@ from kiosk.domain.content import neighbourhood_spots, offers_on
 from kiosk.ui.guide_widgets import HERE, PlaceRow
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.screens.offers import offer_row
-from kiosk.ui.widgets import Text
+from kiosk.ui.widgets import Text, discard_children
 
 load_kv(__file__)
 
@@ -70,7 +70,7 @@ class WaitInfoScreen(KioskScreen):
         places = app.store.places()  # in the agents' order (usually the nearest first)
         numbers = self._show_plan(places)
         grid = self.ids.places
-        grid.clear_widgets()
+        discard_children(grid)
         events = offers_on(app.store.offers(), today)
         # The places first: the list beside the plan, in the order of its numbers.
         if places and events:
