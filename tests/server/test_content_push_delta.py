@@ -12,17 +12,7 @@ import pytest
 from asgiref.sync import async_to_sync
 
 from kiosk.server.content import delta_cache, push
-
-
-@pytest.fixture(autouse=True)
-def _fresh_push_cache():
-    push._seen.clear()
-    yield
-    push._seen.clear()
-
-
-def cursor_of(api) -> int:
-    return int(api.get("/content").json()["cursor"])
+from tests.server.test_content_push import _fresh_push_cache, cursor_of  # noqa: F401  (fixture)
 
 
 def edit(site, slug: str, close: str) -> None:
@@ -164,18 +154,20 @@ def test_many_kiosks_of_a_site_cost_one_build(api, demo, monkeypatch):
 def test_concurrent_waiters_await_one_build():
     """Woken together, the waiters of one key share the first one's build (the long-poll's
     threads are few); one that goes away does not cancel it for the others."""
-    calls, release = [], threading.Event()
+    calls, started, release = [], threading.Event(), threading.Event()
 
     def build():
         calls.append(1)
-        assert release.wait(10)
+        started.set()
+        assert release.wait(60)
         return object()
 
     async def waiters():
         tasks = [asyncio.ensure_future(push.build_once(("k",), build)) for _ in range(20)]
-        await asyncio.sleep(0)
-        tasks[0].cancel()  # a kiosk hung up
-        await asyncio.sleep(0)
+        # The build running in its thread (an event, not a pause), then a kiosk hangs up.
+        assert await asyncio.get_running_loop().run_in_executor(None, started.wait, 60)
+        tasks[0].cancel()
+        await asyncio.wait([tasks[0]])
         release.set()
         return await asyncio.gather(*tasks[1:]), tasks[0]
 

@@ -8,22 +8,13 @@ import uuid
 
 import pytest
 
+from tests.server import test_console
 from tests.server.test_console import agent_of, static_root  # noqa: F401  (fixture)
 from tests.server.test_offline_tickets import lease, number_of, offline
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def counter(demo):
-    from kiosk.server.queueing.models import Counter
-
-    for c in Counter.objects.filter(site=demo, is_open=True).order_by("name"):
-        services = c.services.filter(ticketing=True).order_by("slug")
-        if services:
-            c.service = services[0]
-            return c
-    pytest.fail("the demo has no open counter serving a ticketing service")
+counter = test_console.counter  # an open counter of the demo and a service it serves
 
 
 @pytest.fixture
