@@ -23,6 +23,7 @@ from pathlib import Path
 
 SDL_QUIT = 0x100  # the event SDL makes of a window manager's close request (WM_DELETE_WINDOW)
 DEADLINE_FRAMES = 90 * 60  # the journey's safety net: ~90 s of clock ticks
+HANG_GUARD = 120.0  # s: the stop's cut-offs in this driver (see main())
 
 
 def say(tag: str, data: dict) -> None:
@@ -112,6 +113,15 @@ def main() -> int:
     args = parser.parse_args()
 
     from kiosk.ui import app as kiosk_app
+    from kiosk.ui import stopping
+
+    # The test checks the clean path (the screen drawn, threads and devices released, the store
+    # checkpointed), not the machine's speed: the two wall-time cut-offs of production (the
+    # forced exit after STOP_BUDGET s, the screen waited for at most SHOW_AT_MOST s) would turn
+    # a loaded machine into a failure (CI: the signal handler ran 9 s after the SIGTERM). They
+    # stay production's safety nets, tested on their own (tests/devices/test_stopping.py);
+    # here they are only a hang guard.
+    stopping.STOP_BUDGET = stopping.SHOW_AT_MOST = HANG_GUARD
 
     real_make_app = kiosk_app.make_app
 
