@@ -46,16 +46,20 @@ def local_day() -> str:
 class TicketDesk:
     def __init__(self, transport: KioskTransport, deadline: float = 12.0, pause: float = 1.0,
                  store: KioskStore | None = None, on_queued: Callable[[], None] | None = None,
-                 today: Callable[[], str] = local_day):
+                 today: Callable[[], str] = local_day,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
         """`store`: issue offline tickets from its leases when the server is unreachable
         (None: never offline). `on_queued()` is called when one waits in the outbox (wake
-        the sync engine)."""
+        the sync engine). `clock` and `sleep` time the retries (tests give their own)."""
         self.transport = transport
         self.deadline = deadline
         self.pause = pause
         self.store = store
         self.on_queued = on_queued or (lambda: None)
         self.today = today
+        self.clock = clock
+        self.sleep = sleep
         self._link_base: str | None = None  # read from the store on first use
 
     def take_ticket(
@@ -87,7 +91,7 @@ class TicketDesk:
         payload.update(carnet_fields(documents, carnet))
         if help_reading:
             payload["help_reading"] = True
-        give_up = time.monotonic() + self.deadline
+        give_up = self.clock() + self.deadline
         while True:
             try:
                 ticket = self.transport.create_ticket(payload, key)
@@ -105,9 +109,9 @@ class TicketDesk:
                     raise TicketUnavailable(f"kiosk storage unavailable: {store_exc}") from exc
                 if offline is not None:
                     return offline
-                if time.monotonic() + self.pause > give_up:
+                if self.clock() + self.pause > give_up:
                     raise TicketUnavailable(str(exc)) from exc
-                time.sleep(self.pause)
+                self.sleep(self.pause)
 
     def issue_offline(self, service_id: str, language: str = "fr", priority: str = "",
                       phone: str | None = None, sms_consent: bool = False,

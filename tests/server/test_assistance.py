@@ -305,7 +305,7 @@ def test_concurrent_calls_open_one_request(demo):
 
     def call():
         try:
-            barrier.wait(timeout=10)
+            barrier.wait(timeout=60)
             item, created = do_request_assistance(kiosk, key=uuid.uuid4(), language="fr")
             answers.append((item.pk, created))
         except Exception as exc:  # pragma: no cover - reported below

@@ -41,10 +41,10 @@ def edit_hours(site, close: str) -> None:
 def test_answers_at_once_when_the_kiosk_is_behind(api, demo):
     cursor = cursor_of(api)
     started = time.monotonic()
-    response = api.get(f"/content/changes?since={cursor - 1}&wait=20")
+    response = api.get(f"/content/changes?since={cursor - 1}&wait={push.MAX_WAIT_SECONDS}")
     assert response.status_code == 200
     assert bare(response.json()) == {"cursor": str(cursor), "changed": True}
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < push.MAX_WAIT_SECONDS  # not held: answered at once
 
 
 @pytest.mark.django_db
@@ -64,7 +64,8 @@ def test_times_out_with_changed_false(api, demo):
     response = api.get(f"/content/changes?since={cursor}&wait=0.6")
     elapsed = time.monotonic() - started
     assert response.json() == {"cursor": str(cursor), "changed": False}
-    assert 0.5 <= elapsed < 3
+    # It waited what was asked, not the cap (a loaded machine only makes it later).
+    assert 0.5 <= elapsed < push.MAX_WAIT_SECONDS
 
 
 @pytest.mark.django_db(transaction=True)
@@ -89,7 +90,7 @@ def test_waits_then_answers_as_soon_as_an_agent_saves(api, demo, monkeypatch):
     def agent():
         try:
             with push.waiters_changed:
-                assert push.waiters_changed.wait_for(lambda: push.waiting(demo.pk) > 0, 10)
+                assert push.waiters_changed.wait_for(lambda: push.waiting(demo.pk) > 0, 60)
             with gate:
                 edit_hours(demo, "16:45")
         except Exception as exc:  # pragma: no cover - reported below
@@ -100,14 +101,14 @@ def test_waits_then_answers_as_soon_as_an_agent_saves(api, demo, monkeypatch):
     thread = threading.Thread(target=agent)
     thread.start()
     started = time.monotonic()
-    response = api.get(f"/content/changes?since={cursor}&wait=10")
+    response = api.get(f"/content/changes?since={cursor}&wait={push.MAX_WAIT_SECONDS}")
     elapsed = time.monotonic() - started
-    thread.join(timeout=10)
+    thread.join(timeout=60)
     assert errors == []
     body = response.json()
     assert body["changed"] is True
     assert int(body["cursor"]) > cursor
-    assert elapsed < 5
+    assert elapsed < push.MAX_WAIT_SECONDS  # woken by the save, not ended by the timeout
     assert push.waiting(demo.pk) == 0
     # The announced cursor is one a delta can be pulled from.
     delta = api.get(f"/content?since={cursor}").json()

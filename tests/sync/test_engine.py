@@ -342,14 +342,17 @@ def test_each_ticket_request_gets_a_new_key(server, transport):
 
 
 def test_desk_gives_up_after_the_deadline(server, transport):
+    """Retries every `pause` until the next one would pass the deadline, then gives up: on
+    the desk's own clock (advanced by its sleeps only), so the machine's speed is no part
+    of it. 1 s of deadline, 0.25 s of pause: tries at 0, 0.25, 0.5, 0.75 and 1.0 s."""
     server.handler = lambda request: Reply(503, "down")
-    desk = TicketDesk(transport, deadline=0.4, pause=0.05)
-    started = time.monotonic()
+    now = [100.0]
+    desk = TicketDesk(transport, deadline=1.0, pause=0.25, clock=lambda: now[0],
+                      sleep=lambda s: now.__setitem__(0, now[0] + s))
     with pytest.raises(TicketUnavailable, match="503"):
         desk.take_ticket("etat-civil")
-    elapsed = time.monotonic() - started
-    assert elapsed < 0.4 + 0.5
-    assert len(server.requests) >= 3
+    assert now[0] == 101.0  # never slept past the deadline
+    assert len(server.requests) == 5
     assert len({r.headers["idempotency-key"] for r in server.requests}) == 1
 
 
