@@ -37,7 +37,7 @@ def write_flow_config(path: Path, server_url: str, token: str, data_dir: Path,
 
 def api(server, path: str) -> dict:
     answer = requests.get(f"{server.url}/api/v1{path}",
-                          headers={"Authorization": f"Bearer {server.kiosk_token}"}, timeout=5)
+                          headers={"Authorization": f"Bearer {server.kiosk_token}"}, timeout=30)
     assert answer.status_code == 200, answer.text
     return answer.json()
 

@@ -83,10 +83,10 @@ def test_a_visitor_takes_a_ticket_with_touches(run_kiosk, server, tmp_path):
     # The number on the screen is the server's ticket, and the QR points at its phone page.
     ticket_id = result["ticket"]["id"]
     answer = requests.get(f"{server.url}/api/v1/tickets/{ticket_id}",
-                          headers={"Authorization": f"Bearer {server.kiosk_token}"}, timeout=5)
+                          headers={"Authorization": f"Bearer {server.kiosk_token}"}, timeout=30)
     assert answer.status_code == 200
     assert answer.json()["number"] == number
-    page = requests.get(result["ticket"]["phone_url"], timeout=5)
+    page = requests.get(result["ticket"]["phone_url"], timeout=30)
     assert page.status_code == 200 and number in page.text
     assert result["back_home"] is True
 
