@@ -57,10 +57,20 @@ def setup_devices(app, config_path: str | Path | None) -> None:
 def _exit_tap(app, touch) -> bool:
     gesture = app.exit_gesture
     if gesture.tap(touch.x, Window.height - touch.y, time.monotonic()):
-        import kiosk.ui.keypad  # noqa: F401  (NumericKeypad in the PIN dialog, loaded when needed)
-
-        ExitPinDialog().open(animation=False)
+        # On the next frame: opened inside this touch's dispatch, the dialog would see the
+        # same touch next, outside its panel, and dismiss itself at once (auto_dismiss).
+        Clock.schedule_once(lambda _dt: _open_exit_dialog(app), 0)
     return False  # the touch goes on: the gesture is invisible to visitors
+
+
+def _open_exit_dialog(app) -> None:
+    import kiosk.ui.keypad  # noqa: F401  (NumericKeypad in the PIN dialog, loaded when needed)
+
+    if app.exit_dialog is None:  # made once and kept: no widget dropped under its kv rules
+        app.exit_dialog = ExitPinDialog()
+    app.exit_dialog.message = ""
+    app.exit_dialog.ids.keypad.clear()  # digits typed before a dismissal are not kept
+    app.exit_dialog.open(animation=False)
 
 
 class ExitPinDialog(ModalView):
@@ -75,9 +85,8 @@ class ExitPinDialog(ModalView):
         result = app.exit_gesture.check_pin(pin, time.monotonic())
         if result:
             log.warning("agent exit with PIN at %s", dt.datetime.now().isoformat(timespec="seconds"))
-            stopping = getattr(app.watchdog, "stopping", None)
-            if callable(stopping):
-                stopping()
+            if app.watchdog is not None:
+                app.watchdog.stopping()
             app.stop()
         else:
             self.message = "PIN verrouillé" if result.result == "locked" else "PIN ?"

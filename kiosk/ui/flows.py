@@ -89,8 +89,13 @@ class FlowsMixin(CarnetFlowMixin):
     ticket_draft: dict | None = None
     ticket_requests = 0  # how many ticket requests left the kiosk (tests: "nothing sent")
     assistance_requests = 0
+    # The devices (kiosk.ui.device_hooks.setup_devices sets them after the first frame;
+    # None: none configured, or not yet).
     printer = None
     speaker = None
+    watchdog = None  # kiosk.devices.watchdog.SystemdWatchdog
+    exit_gesture = None  # kiosk.devices.exit_gesture.ExitGesture
+    exit_dialog = None  # the agents' PIN dialog, made on its first use and kept
     notice = None  # the message shown over the screen, if any
     _assist_attempt = 0  # +1 per call for an agent: older answers are not shown
     _queue_cache: tuple[float, dict] | None = None  # (time.monotonic(), services)

@@ -133,11 +133,9 @@ class ReadAloudButton(IconButton):
         super().__init__(**kwargs)
         self._anim = None
         self._stop_tap = False
-        app = App.get_running_app()
-        reading = getattr(app, "reading", None)
-        if reading is not None:
-            reading.bind(speaking=self.setter("speaking"))
-            self.speaking = reading.speaking
+        reading = App.get_running_app().reading
+        reading.bind(speaking=self.setter("speaking"))
+        self.speaking = reading.speaking
 
     def on_speaking(self, _widget, speaking: bool) -> None:
         if self._anim is not None:
@@ -218,7 +216,7 @@ def chime_file(folder: str | Path) -> Path:
 def play_chime(app) -> bool:
     """The idle warning's chime through the speaker's player; False when it cannot play
     (speech disabled, no player, no sound device): the warning is seen anyway."""
-    speaker = getattr(app, "speaker", None)
+    speaker = app.speaker
     if speaker is None:
         return False
     try:

@@ -57,9 +57,8 @@ def request_stop(app, reason: str) -> None:
 def _begin(app) -> None:
     from kivy.clock import Clock
 
-    watchdog = getattr(app, "watchdog", None)
-    if watchdog is not None:
-        watchdog.stopping()  # sd_notify STOPPING=1: systemd knows the stop is under way
+    if app.watchdog is not None:
+        app.watchdog.stopping()  # sd_notify STOPPING=1: systemd knows the stop is under way
     try:
         app.show_maintenance()
     except Exception:  # the screen is a courtesy: never a reason not to stop

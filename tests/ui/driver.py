@@ -104,6 +104,52 @@ async def scenario_escape(app, args, result):
     result["still_running"] = app.root is not None and app.root.current == "home"
 
 
+async def scenario_agent_exit(app, args, result):
+    """The agents' way out: five taps in the top-left corner open the PIN dialog; a wrong
+    PIN is refused; the dialog opened again is the same one, emptied; the right PIN stops."""
+    from kivy.core.window import Window
+
+    await wait_until(lambda: app.exit_gesture is not None, what="devices set up")
+
+    async def gesture():
+        for _ in range(app.exit_gesture.taps):
+            await touch_at(20, Window.height - 20)
+        await wait_until(lambda: find_anywhere(app, "exit-ok"), what="the PIN dialog")
+        await settle()
+
+    async def press(digits: str):  # the keypad of the dialog, over the screen
+        for digit in digits:
+            await tap_anywhere(app, f"pad-{digit}")
+
+    async def pin(digits: str):
+        await press(digits)
+        await tap_anywhere(app, "exit-ok")
+
+    await gesture()
+    first = app.exit_dialog
+    await pin(params(args)["wrong"])
+    result["wrong_message"] = first.message
+    await shot(app, args.shots, "agent-exit-wrong-pin", result)
+    await press("12")
+    await tap_anywhere(app, "exit-cancel")
+    await wait_until(lambda: find_anywhere(app, "exit-ok") is None, what="the dialog closed")
+    result["running_after_cancel"] = app.root.current == "home" and not app._released
+    await gesture()
+    result["same_dialog"] = app.exit_dialog is first
+    result["typed_when_reopened"] = first.ids.keypad.text
+    result["message_when_reopened"] = first.message
+    await press(params(args)["right"])
+    # The last tap ends the app: down and up without waiting for frames that will not come.
+    from kivy.tests.common import UnitTestTouch
+
+    ok = find_anywhere(app, "exit-ok")
+    touch = UnitTestTouch(*ok.to_window(*ok.center))
+    touch.touch_down()
+    touch.touch_up()
+    await wait_until(lambda: app._released, what="the app stopped by the PIN")
+    result["stopped_by_pin"] = True
+
+
 # -- the visitor journeys (tests/ui/test_flows.py) ---------------------------------------
 
 
@@ -440,6 +486,7 @@ async def scenario_offline_ticket(app, args, result):
 
 
 SCENARIOS = {"home": scenario_home, "ticket": scenario_ticket, "escape": scenario_escape,
+             "agent_exit": scenario_agent_exit,
              "situation_ticket": scenario_situation_ticket, "priority_sms": scenario_priority_sms,
              "search": scenario_search, "assist": scenario_assist, "idle": scenario_idle,
              "languages": scenario_languages, "accessibility": scenario_accessibility,

@@ -114,3 +114,23 @@ def test_escape_and_window_close_do_nothing_outside_dev_mode(run_kiosk, server, 
     assert result["escape_swallowed"] is True
     assert result["close_refused"] is True
     assert result["still_running"] is True
+
+
+def test_the_agents_exit_asks_its_pin_in_one_kept_dialog(run_kiosk, server, tmp_path):
+    """The hidden gesture opens the PIN dialog; a wrong PIN is refused; the dialog comes back
+    the same (made once: no widget dropped under its kv rules) and empty; the right PIN stops
+    the kiosk. The gesture's 3 s window is widened: taps through the test's input pipeline
+    take frames, and the window would make the test depend on the machine's speed."""
+    from kiosk.devices.exit_gesture import pin_hash
+
+    config = write_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token, tmp_path / "k",
+                          dev=False)
+    with open(config, "a", encoding="utf-8") as out:
+        out.write(f'\n[agent_exit]\npin_sha256 = "{pin_hash("2468")}"\n'
+                  "window_seconds = 3600.0\n")
+    result = run_kiosk("agent_exit", config, "--param", "wrong=1357", "--param", "right=2468")
+    assert result["wrong_message"] == "PIN ?"
+    assert result["running_after_cancel"] is True
+    assert result["same_dialog"] is True
+    assert result["typed_when_reopened"] == "" and result["message_when_reopened"] == ""
+    assert result["stopped_by_pin"] is True
