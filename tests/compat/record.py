@@ -35,6 +35,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from tests.compat import contract
+from tests.support.patience import LIVE_TIMEOUT
 
 MIN_REF_LENGTH = 8  # shorter strings are references only under the same key (cursor...)
 ALIASES = {"since": "cursor"}  # a query parameter and the answer field it echoes
@@ -104,7 +105,7 @@ def run_scenario(server, work: Path) -> tuple[list[dict], list[dict]]:
 
     today = contract.server_today().isoformat()  # the server's day: leases are of that day
     store = LocalStore(work / "kiosk" / "kiosk.sqlite3")
-    transport = Transport(server.url, server.kiosk_token)
+    transport = Transport(server.url, server.kiosk_token, timeout=LIVE_TIMEOUT)
 
     def heartbeat(report) -> dict:  # as kiosk/ui/app.py builds it
         return {"version": __version__, "cursor": store.content_cursor(),
@@ -189,7 +190,7 @@ def run_scenario(server, work: Path) -> tuple[list[dict], list[dict]]:
             pass
         rec.step = "a revoked token: 401"
         try:
-            Transport(server.url, "revoked-token-0123456789").get_content(None)
+            Transport(server.url, "revoked-token-0123456789", timeout=LIVE_TIMEOUT).get_content(None)
         except Exception:  # noqa: BLE001
             pass
     store.close()
@@ -341,7 +342,7 @@ def freeze_parser(folder: Path) -> list[str]:
 
 
 def fetch_openapi(server) -> dict:
-    response = requests.get(f"{server.url}/api/v1/openapi.json", timeout=10)
+    response = requests.get(f"{server.url}/api/v1/openapi.json", timeout=LIVE_TIMEOUT)
     response.raise_for_status()
     return response.json()
 

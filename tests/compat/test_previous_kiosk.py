@@ -29,6 +29,7 @@ import requests
 from kiosk.server.launcher import LocalServer
 from tests.compat import contract
 from tests.conftest import demo_data
+from tests.support.patience import GUARD, LIVE_TIMEOUT
 
 PREVIOUS = "v1"  # the protocol folder of the kiosk build one version behind
 OPENAPI, STEPS = contract.load(PREVIOUS)
@@ -59,7 +60,7 @@ def current_server(data_dir: Path) -> Iterator[LocalServer]:
         preparing = threading.Thread(target=prepare, name="compat-prepare")
         preparing.start()
         try:
-            server.start()
+            server.start(timeout=GUARD)
         finally:
             preparing.join()
         if prepared:
@@ -90,7 +91,7 @@ def replay(tmp_path_factory):
                 response = session.request(
                     request["method"], f"{server.url}{request['path']}",
                     params=request["query"], headers=request["headers"],
-                    data=None if body is None else json.dumps(body), timeout=10)
+                    data=None if body is None else json.dumps(body), timeout=LIVE_TIMEOUT)
             except Exception as exc:  # a reference that no longer resolves, a dead server
                 answers[i] = {"error": f"{exc.__class__.__name__}: {exc}"}
                 continue
@@ -107,7 +108,7 @@ def replay(tmp_path_factory):
                 # What the old kiosk keeps from "nothing changed": its cursor and ETag.
                 resolved[i] = {**answer, "body": {"cursor": request["query"].get("since")},
                                "headers": {"etag": request["headers"].get("If-None-Match")}}
-        current = session.get(f"{server.url}/api/v1/openapi.json", timeout=10).json()
+        current = session.get(f"{server.url}/api/v1/openapi.json", timeout=LIVE_TIMEOUT).json()
     return answers, current
 
 

@@ -7,12 +7,12 @@ import os
 import shutil
 import stat
 import struct
-import time
 import wave
 
 import pytest
 
 from kiosk.devices.speech import EspeakSpeaker, NullSpeaker, make_speaker
+from tests.support.patience import GUARD
 
 ESPEAK = shutil.which("espeak-ng")
 needs_espeak = pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not installed")
@@ -20,9 +20,10 @@ needs_espeak = pytest.mark.skipif(ESPEAK is None, reason="espeak-ng is not insta
 
 @pytest.fixture
 def slow_espeak(tmp_path):
-    """A stand-in for espeak-ng that speaks for a long time (a real process to kill)."""
+    """A stand-in for espeak-ng that speaks until killed (a real process to kill; the
+    `speakers` fixture stops it): still speaking whenever a test looks, however slow."""
     script = tmp_path / "fake-espeak"
-    script.write_text("#!/bin/sh\nexec sleep 30\n")
+    script.write_text("#!/bin/sh\nexec sleep 3600\n")
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
     return str(script)
 
@@ -79,18 +80,18 @@ def test_wolof_and_bambara_have_no_synthetic_voice(language, slow_espeak, speake
 
 def test_say_returns_at_once_and_a_second_say_kills_the_first(slow_espeak, speakers):
     speaker = speakers(espeak=slow_espeak)
-    started = time.monotonic()
     assert speaker.say("Bienvenue à la mairie", "fr") is True
-    assert time.monotonic() - started < 1
+    # Returned while the speech goes on (it ends only when killed): say() does not wait.
     assert speaker.speaking
     first = speaker._procs[0]
+    assert first.poll() is None
     assert first.args == [slow_espeak, "-v", "fr-fr", "-s", "150", "--", "Bienvenue à la mairie"]
     assert speaker.say("Welcome", "en") is True
-    assert first.returncode is not None and first.returncode < 0  # killed
+    assert first.wait(GUARD) < 0  # killed (reaped by then, however busy the machine)
     second = speaker._procs[0]
     assert second is not first and second.poll() is None
     speaker.stop()
-    assert second.returncode is not None and not speaker.speaking
+    assert second.wait(GUARD) < 0 and not speaker.speaking
 
 
 def test_a_language_without_voice_still_stops_the_previous_speech(slow_espeak, speakers):
@@ -98,16 +99,16 @@ def test_a_language_without_voice_still_stops_the_previous_speech(slow_espeak, s
     speaker.say("Bonjour", "fr")
     first = speaker._procs[0]
     assert speaker.say("Jàmm", "wo") is False
-    assert first.returncode is not None and not speaker.speaking
+    assert first.wait(GUARD) < 0 and not speaker.speaking
 
 
 def test_pipe_mode_kills_both_processes(slow_espeak, speakers):
-    speaker = speakers(espeak=slow_espeak, mode="pipe", player="sleep 30")
+    speaker = speakers(espeak=slow_espeak, mode="pipe", player="sleep 3600")
     assert speaker.say("Bonjour", "fr")
     procs = list(speaker._procs)
     assert len(procs) == 2 and all(p.poll() is None for p in procs)
     speaker.stop()
-    assert all(p.returncode is not None for p in procs)
+    assert all(p.wait(GUARD) < 0 for p in procs)
 
 
 def test_say_file_plays_recorded_audio_or_reports_unavailable(tmp_path, speakers):
@@ -116,10 +117,10 @@ def test_say_file_plays_recorded_audio_or_reports_unavailable(tmp_path, speakers
     no_player = speakers(player=None)
     no_player.player = None
     assert no_player.say_file(clip) is False
-    # "Plays" for 30 s whatever the file (sh's $1): a process to interrupt.
-    player = speakers(player="sh -c 'sleep 30' player")
+    # "Plays" until killed whatever the file (sh's $1): a process to interrupt.
+    player = speakers(player="sh -c 'sleep 3600' player")
     assert player.say_file(clip) is True and player.speaking
-    assert player._procs[0].args == ["sh", "-c", "sleep 30", "player", str(clip)]
+    assert player._procs[0].args == ["sh", "-c", "sleep 3600", "player", str(clip)]
     assert player.say_file(tmp_path / "missing.wav") is False and not player.speaking
 
 
@@ -176,7 +177,7 @@ def wav_audio(path) -> tuple[int, float, int]:
 def test_real_espeak_ng_writes_speech(language, text, tmp_path, speakers):
     speaker = speakers(mode="file", output_dir=tmp_path)
     assert speaker.say(text, language) is True
-    assert speaker.wait(timeout=30)
+    assert speaker.wait(timeout=GUARD)
     out = speaker.last_output
     assert out is not None and out.exists() and out.stat().st_size > 10_000
     rate, seconds, peak = wav_audio(out)
@@ -201,5 +202,5 @@ def test_the_chinese_voice_reads_characters_as_mandarin():
 
     voice = EspeakSpeaker().voice("zh")
     phonemes = subprocess.run([ESPEAK, "-q", "-x", "-v", voice, "--", "您好，请取号"],
-                              capture_output=True, text=True, timeout=30, check=True).stdout
+                              capture_output=True, text=True, timeout=GUARD, check=True).stdout
     assert phonemes.strip() and "(en)" not in phonemes

@@ -9,13 +9,14 @@ import uuid
 import pytest
 
 from kiosk.devices.watchdog import SystemdWatchdog
+from tests.support.patience import GUARD
 
 
 @pytest.fixture(params=["path", "abstract"])
 def notify_socket(request, tmp_path):
     """(NOTIFY_SOCKET value, receiving socket)."""
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    sock.settimeout(2)
+    sock.settimeout(GUARD)  # a guard: each test reads a datagram already sent
     if request.param == "path":
         path = str(tmp_path / "notify")
         sock.bind(path)

@@ -23,6 +23,7 @@ from kiosk.sync.desk import TicketDesk
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
 from tests.support.faults import SimClock, assert_no_ticket_lost, drain
+from tests.support.patience import LIVE_TIMEOUT
 from tests.support.servers import demo_server
 from tests.sync import closed_port_url
 
@@ -83,7 +84,7 @@ def test_ten_minutes_offline_tickets_are_uploaded_once_in_issue_order(tmp_path, 
         # Placed by issue time: behind the ticket before the cut, ahead of the one after it.
         headers = {"Authorization": f"Bearer {server.kiosk_token}"}
         positions = [requests.get(f"{server.url}/api/v1/tickets/{t['id']}", headers=headers,
-                                  timeout=10).json()["position"]
+                                  timeout=LIVE_TIMEOUT).json()["position"]
                      for t in [before, *uploaded, after]]
         assert positions == list(range(1, OFFLINE + 3)), positions
         assert_no_ticket_lost(server, stores=[store], online=[before, after])

@@ -92,7 +92,7 @@ def stack(tmp_path) -> Iterator[tuple[LocalServer, KannelHarness]]:
                          })
     try:
         server.prepare(demo=True, timetables=False)
-        server.start()
+        server.start(timeout=DEADLINE)
         server.kiosk_token = conftest.demo_data()["kiosks"][0]["token"]
         yield server, kannel
     finally:

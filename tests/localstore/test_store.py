@@ -13,6 +13,7 @@ import pytest
 from kiosk.domain.content import ContentError
 from kiosk.localstore import LocalStore, OutboxStatus
 from kiosk.localstore.store import SCHEMA
+from tests.support.patience import GUARD
 
 
 def pole(id_="citoyennete", order=1, color="#1F4E8C", name="Citoyenneté") -> dict:
@@ -460,7 +461,7 @@ def test_two_stores_on_one_file_never_claim_the_same_row(path):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=GUARD)
     for s in stores:
         s.close()
     assert not errors

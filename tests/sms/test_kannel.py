@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -23,6 +22,7 @@ from kiosk.server.notifications.gateways import (
     parse_dlr,
 )
 from tests.support.kannel import KannelHarness, parse_fakesmsc_log
+from tests.support.patience import GUARD, LIVE_TIMEOUT, wait_until
 
 FIELDS = {"site": "Mairie du 19e", "ticket": "C042", "minutes": 12, "counter": 3}
 
@@ -69,7 +69,7 @@ class Loopback:
     def queries(self) -> list[dict[str, list[str]]]:
         return [parse_qs(urlsplit(path).query) for path in self.requests]
 
-    def wait_for(self, predicate: Callable[[list[str]], bool], timeout: float = 5.0) -> bool:
+    def wait_for(self, predicate: Callable[[list[str]], bool], timeout: float = GUARD) -> bool:
         with self._changed:
             return self._changed.wait_for(lambda: predicate(self.requests), timeout)
 
@@ -92,16 +92,15 @@ def kannel(tmp_path_factory, dlr_server) -> Iterator[KannelHarness]:
 def gateway(kannel, dlr_server) -> KannelGateway:
     assert kannel.running, f"Kannel died during the tests\n{kannel.log_tail()}"
     return KannelGateway(kannel.base_url, kannel.username, kannel.password,
-                         f"{dlr_server.url}/sms/dlr?{DLR_QUERY}", timeout=5)
+                         f"{dlr_server.url}/sms/dlr?{DLR_QUERY}", timeout=LIVE_TIMEOUT)
 
 
 def messages_to(kannel: KannelHarness, number: str, count: int = 1):
-    deadline = time.monotonic() + 5
-    while True:
-        found = [m for m in kannel.received() if m.to == number]
-        if len(found) >= count or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+    def found():
+        return [m for m in kannel.received() if m.to == number]
+
+    wait_until(lambda: len(found()) >= count, step=0.05)
+    return found()
 
 
 def test_french_gsm7_text_reaches_the_smsc_exactly(kannel, gateway):
@@ -159,7 +158,7 @@ def test_kannel_stopped_gives_a_retryable_result(tmp_path, caplog):
     harness = KannelHarness(tmp_path)
     with harness:
         gateway = KannelGateway(harness.base_url, harness.username, harness.password,
-                                "http://127.0.0.1:9/dlr?" + DLR_QUERY, timeout=2)
+                                "http://127.0.0.1:9/dlr?" + DLR_QUERY, timeout=LIVE_TIMEOUT)
         assert gateway.send("+33612345605", "avant", "gsm7", "down-0").accepted
     assert not harness.running
 

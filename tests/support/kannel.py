@@ -27,11 +27,14 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
+
+from tests.support.patience import GUARD, LIVE_TIMEOUT, wait_until
 
 FAKESMSC_CANDIDATES = ("/usr/lib/kannel/test/fakesmsc", "/usr/libexec/kannel/test/fakesmsc")
 _LOG_PREFIX = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[\d+\] \[\d+\] [A-Z]+: ", re.MULTILINE)
@@ -129,7 +132,7 @@ class KannelHarness:
     """bearerbox + smsbox + fakesmsc bound to 127.0.0.1 on free ports, logs in `tmp_dir`."""
 
     def __init__(self, tmp_dir: str | os.PathLike, *, sender: str = "Mairie19",
-                 start_timeout: float = 15.0):
+                 start_timeout: float = GUARD):
         self.dir = Path(tmp_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.binaries = find_binaries()
@@ -287,7 +290,7 @@ omit-empty = true
     @staticmethod
     def _http_status(url: str) -> int | None:
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:
+            with urllib.request.urlopen(url, timeout=LIVE_TIMEOUT) as response:
                 response.read()
                 return response.status
         except urllib.error.HTTPError as exc:
@@ -298,7 +301,7 @@ omit-empty = true
 
     def status_text(self) -> str:
         try:
-            with urllib.request.urlopen(self.status_url, timeout=1) as response:
+            with urllib.request.urlopen(self.status_url, timeout=LIVE_TIMEOUT) as response:
                 return response.read().decode("utf-8", "replace")
         except OSError:
             return ""
@@ -318,13 +321,25 @@ omit-empty = true
             return []
         return parse_fakesmsc_log(path.read_text(encoding="utf-8", errors="replace"))
 
-    def wait_for_received(self, count: int, timeout: float = 5.0) -> list[ReceivedSms]:
-        deadline = time.monotonic() + timeout
-        while True:
-            messages = self.received()
-            if len(messages) >= count or time.monotonic() > deadline:
-                return messages
-            time.sleep(0.05)
+    def wait_for_received(self, count: int, timeout: float = GUARD) -> list[ReceivedSms]:
+        """The messages received once there are `count` (fewer if `timeout` s pass first)."""
+        wait_until(lambda: len(self.received()) >= count, timeout, step=0.05)
+        return self.received()
+
+    MARKER_TO = "+33612340000"  # the fence's number (no ticket has it)
+
+    def received_before_a_marker(self, timeout: float = GUARD) -> list[ReceivedSms]:
+        """Every message but markers, once a marker sent now through the gateway is in: one
+        SMSC link, one queue, so whatever was sent before it has arrived too (a fence, where
+        a sleep would guess how long a duplicate takes to come)."""
+        text = f"marqueur {secrets.token_hex(4)}"
+        query = urllib.parse.urlencode({"username": self.username, "password": self.password,
+                                        "to": self.MARKER_TO, "text": text, "charset": "UTF-8"})
+        with urllib.request.urlopen(f"{self.sendsms_url}?{query}", timeout=timeout) as response:
+            response.read()
+        assert wait_until(lambda: any(m.text == text for m in self.received()), timeout,
+                          step=0.05), f"the marker never arrived\n{self.log_tail()}"
+        return [m for m in self.received() if m.to.lstrip("+") != self.MARKER_TO.lstrip("+")]
 
     def log_tail(self, lines: int = 25) -> str:
         parts = []

@@ -11,6 +11,7 @@ from urllib.parse import urlparse, urlunparse
 
 from kiosk.server.launcher import LocalServer
 from tests.conftest import demo_data
+from tests.support.patience import GUARD
 
 
 def fresh_database_url(tmp_path: Path, sqlite_only: bool = False) -> tuple[str, Callable[[], None]]:
@@ -44,7 +45,7 @@ def demo_server(tmp_path: Path, sqlite_only: bool = False,
         # The demo's counter timetables would make every estimate depend on the hour the
         # tests run (a ticket near closing time is "not reachable today").
         srv.prepare(demo=True, timetables=False)
-        srv.start()
+        srv.start(timeout=GUARD)
         srv.kiosk_token = demo_data()["kiosks"][0]["token"]
         srv.agent = demo_data()["agents"][0]
         yield srv

@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.localstore import LocalStore
 from kiosk.sync.transport import Transport
+from tests.support.patience import LIVE_TIMEOUT
 from tests.sync import FakeServer
 
 TOKEN = "kiosk-token-for-tests-0123456789"
@@ -27,6 +28,6 @@ def store(tmp_path):
 
 @pytest.fixture
 def transport(server):
-    t = Transport(server.url, TOKEN, timeout=2.0)
+    t = Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT)  # no test here needs it to fire
     yield t
     t._session.close()

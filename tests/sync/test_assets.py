@@ -18,6 +18,7 @@ from kiosk.sync.assets import (
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
 from tests.support.fakes import FakeTransport
+from tests.support.patience import LIVE_TIMEOUT
 from tests.sync import Reply
 from tests.sync.conftest import TOKEN
 
@@ -52,7 +53,7 @@ def serve(server, blobs: dict[str, bytes]):
 
 
 def fetcher(store, server, directory):
-    return AssetFetcher(store, Transport(server.url, TOKEN, timeout=2), directory)
+    return AssetFetcher(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT), directory)
 
 
 def test_download_verify_and_atomic_rename(store, server, directory, monkeypatch):
@@ -187,7 +188,7 @@ def test_the_engine_fetches_after_the_pull_and_a_bad_asset_does_not_block_conten
         return Reply(404, {"detail": "none"})
 
     server.handler = handler
-    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=2))
+    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT))
     report = engine.sync_once()
     assert report.online and report.error is None and report.content_changed
     assert [p.id for p in store.poles()] == ["famille"]  # content applied despite the asset

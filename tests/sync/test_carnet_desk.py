@@ -10,6 +10,7 @@ from kiosk.domain import carnet_code
 from kiosk.ports import TransportError
 from kiosk.sync.desk import TicketDesk, carnet_fields
 from kiosk.sync.transport import Transport
+from tests.support.patience import GUARD
 from tests.sync import Reply, closed_port_url, ticket_body
 from tests.sync.conftest import TOKEN
 
@@ -55,7 +56,7 @@ def test_retries_send_the_same_documents_and_code_under_one_key(server, transpor
     code = valid_code()
     answers = iter([Reply(503), Reply(503), Reply(201, ticket_body())])
     server.handler = lambda request: next(answers)
-    desk = TicketDesk(transport, deadline=5, pause=0.01)
+    desk = TicketDesk(transport, deadline=GUARD, pause=0.01)  # a guard: the 3rd answers
     desk.take_ticket("etat-civil", "fr", documents=DOCUMENTS, carnet=code)
     assert len(server.requests) == 3
     assert len({r.headers["idempotency-key"] for r in server.requests}) == 1

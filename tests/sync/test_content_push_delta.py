@@ -13,6 +13,7 @@ from kiosk.localstore import LocalStore
 from kiosk.ports import ContentChanges, ContentDelta
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
+from tests.support.patience import GUARD, LIVE_TIMEOUT
 from tests.sync import Reply
 from tests.sync.conftest import TOKEN
 
@@ -65,8 +66,9 @@ def content_requests(server) -> list:
 
 
 def one_push(engine: SyncEngine):
-    """Wait between syncs until the long-poll says "changed", then sync."""
-    engine.wait_between_syncs(threading.Event(), delay=10.0, online=True)
+    """Wait between syncs until the long-poll says "changed", then sync (the delay is only a
+    guard: the fake server answers at once)."""
+    engine.wait_between_syncs(threading.Event(), delay=GUARD, online=True)
     return engine.sync_once()
 
 
@@ -81,7 +83,7 @@ def test_an_embedded_delta_is_applied_as_a_fetched_one_and_needs_no_fetch(server
         server.handler = site
         server.requests.clear()
         store = stores[mode] = LocalStore(tmp_path / f"{mode}.sqlite3")
-        engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0),
+        engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT),
                             on_content_changed=lambda m=mode: changed[m].append(1))
         engine.sync_once()  # the first sync: a full snapshot
         site.publish(pole("logement", 2))
@@ -109,7 +111,7 @@ def test_an_embedded_delta_is_applied_as_a_fetched_one_and_needs_no_fetch(server
 def test_the_embedded_delta_is_applied_once(server, store):
     site = DeltaSite(embed=True)
     server.handler = site
-    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0))
+    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT))
     engine.sync_once()
     site.publish(pole("logement", 2))
     one_push(engine)
@@ -124,7 +126,7 @@ def test_the_embedded_delta_is_applied_once(server, store):
 def test_an_answer_without_a_delta_still_fetches(server, store):
     site = DeltaSite(embed=False)  # an older server, or a delta over the size cap
     server.handler = site
-    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0))
+    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT))
     engine.sync_once()
     site.publish(pole("logement", 2))
     report = one_push(engine)
@@ -136,7 +138,7 @@ def test_a_rejected_embedded_delta_keeps_the_last_good_content(server, store):
     """Same validation as a fetched delta: a bad item rejects the whole delta."""
     site = DeltaSite(embed=True)
     server.handler = site
-    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=2.0))
+    engine = SyncEngine(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT))
     engine.sync_once()
     site.publish({"kind": "pole", "data": {"id": "bad"}})  # malformed
     report = one_push(engine)
@@ -159,7 +161,7 @@ def test_a_delta_from_a_cursor_no_longer_held_is_not_applied(store):
     delta = ContentDelta(cursor="6", items=[pole("logement", 2)], deleted=[], full=False,
                          more=False, etag='"6"', size=99)
     engine, transport = fake_engine(store, delta)
-    engine.wait_between_syncs(threading.Event(), delay=5.0, online=True)
+    engine.wait_between_syncs(threading.Event(), delay=GUARD, online=True)
     store.apply_content("7", [], [])  # the kiosk moved on meanwhile (another sync)
     engine.sync_once()
     # Fetched from what it holds.
@@ -172,7 +174,7 @@ def test_an_embedded_page_with_more_fetches_the_rest(store):
                          more=True, etag=None, size=99)
     engine, transport = fake_engine(store, delta)
     transport.cursor = "8"
-    engine.wait_between_syncs(threading.Event(), delay=5.0, online=True)
+    engine.wait_between_syncs(threading.Event(), delay=GUARD, online=True)
     report = engine.sync_once()
     assert [args[0] for name, args in transport.calls if name == "get_content"] == ["6"]
     assert store.content_cursor() == "8"
@@ -184,7 +186,7 @@ def test_an_embedded_page_with_more_fetches_the_rest(store):
 def test_an_unreadable_embedded_delta_is_dropped_and_fetched(server, delta, caplog):
     server.handler = lambda request: Reply(200, {"cursor": "7", "changed": True,
                                                  "etag": '"7"', "delta": delta})
-    answer = Transport(server.url, TOKEN, timeout=2.0).wait_for_changes("6", wait=3)
+    answer = Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT).wait_for_changes("6", wait=3)
     assert (answer.cursor, answer.changed, answer.delta) == ("7", True, None)
     assert "fetching it" in caplog.text
 
@@ -194,7 +196,7 @@ def test_wait_for_changes_reads_the_embedded_delta(server):
             "delta": {"protocol": 1, "cursor": "7", "full": False, "more": False,
                       "items": [pole("logement", 2)], "deleted": []}}
     server.handler = lambda request: Reply(200, body)
-    answer = Transport(server.url, TOKEN, timeout=2.0).wait_for_changes("6", wait=3)
+    answer = Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT).wait_for_changes("6", wait=3)
     assert answer.delta == ContentDelta(cursor="7", items=[pole("logement", 2)], deleted=[],
                                         full=False, more=False, etag='"c7"',
                                         size=len(json.dumps(body).encode()))
@@ -202,4 +204,4 @@ def test_wait_for_changes_reads_the_embedded_delta(server):
     for old in ({"cursor": "7", "changed": False, "delta": body["delta"]},
                 {"cursor": "7", "changed": True}):
         server.handler = lambda request, old=old: Reply(200, old)
-        assert Transport(server.url, TOKEN, timeout=2.0).wait_for_changes("6", 3).delta is None
+        assert Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT).wait_for_changes("6", 3).delta is None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import threading
-import time
 import uuid
 
 import pytest
@@ -14,6 +13,7 @@ from kiosk.localstore import OutboxStatus
 from kiosk.sync.desk import TicketDesk, TicketUnavailable
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
+from tests.support.patience import GUARD, LIVE_TIMEOUT, NEVER, wait_until
 from tests.sync import Reply, closed_port_url, ticket_body
 from tests.sync.conftest import TOKEN
 
@@ -144,6 +144,7 @@ def test_a_retryable_push_failure_backs_off_and_skips_the_pull(server, store, en
                             ticket=Reply(503, "maintenance"))
     before = dt.datetime.now(dt.UTC)
     report = engine.sync_once()
+    after = dt.datetime.now(dt.UTC)
     assert report.online is False
     assert "503" in report.error
     assert [r.method for r in server.requests] == ["POST"]  # no pull after a failed push
@@ -151,7 +152,8 @@ def test_a_retryable_push_failure_backs_off_and_skips_the_pull(server, store, en
     assert row.status is OutboxStatus.PENDING
     assert row.attempts == 1
     assert "503" in row.last_error
-    assert before <= row.next_attempt_at <= before + dt.timedelta(seconds=2)
+    # Retried after the first backoff step (at most 1 s) from when it failed.
+    assert before <= row.next_attempt_at <= after + dt.timedelta(seconds=1)
     assert store.content_cursor() is None
     assert recorder.reports == [report]
 
@@ -250,23 +252,19 @@ def test_run_syncs_until_stopped_and_wake_triggers_a_sync_at_once(server, store,
     server.handler = Routes({None: Reply(200, content(1, full=True)), "1": Reply(304)})
     engine.push = False  # counts the plain loop's requests; with push: tests/sync/test_content_push.py
     stop = threading.Event()
-    thread = threading.Thread(target=engine.run, args=(stop,), kwargs={"interval": 30.0})
+    thread = threading.Thread(target=engine.run, args=(stop,), kwargs={"interval": NEVER})
     thread.start()
     try:
-        deadline = time.monotonic() + 5
-        while len(server.requests) < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert wait_until(lambda: len(server.requests) >= 1)
         assert len(server.requests) == 1
-        engine.wake()  # without it the next sync is 30 s away
-        deadline = time.monotonic() + 5
-        while len(server.requests) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        engine.wake()  # without it the next sync is an hour away
+        assert wait_until(lambda: len(server.requests) >= 2)
         assert len(server.requests) == 2
         assert server.requests[1].query == {"since": "1"}
     finally:
         stop.set()
         engine.wake()
-        thread.join(timeout=5)
+        thread.join(timeout=GUARD)
     assert not thread.is_alive()
     assert engine.failures == 0
 
@@ -313,7 +311,7 @@ def test_desk_retries_with_the_same_idempotency_key(server, transport):
     answers = iter([Reply(503, "busy"), Reply(502, "bad gateway"), Reply(429, "slow down"),
                     Reply(201, ticket_body("C042"))])
     server.handler = lambda request: next(answers)
-    desk = TicketDesk(transport, deadline=5.0, pause=0.01)
+    desk = TicketDesk(transport, deadline=GUARD, pause=0.01)
     assert desk.take_ticket("etat-civil")["number"] == "C042"
     keys = [r.headers["idempotency-key"] for r in server.requests]
     assert len(keys) == 4
@@ -322,10 +320,18 @@ def test_desk_retries_with_the_same_idempotency_key(server, transport):
 
 
 def test_desk_retries_a_timeout_with_the_same_key(server):
-    answers = iter([Reply(201, ticket_body("C001"), delay=3.0), Reply(200, ticket_body("C001"))])
-    server.handler = lambda request: next(answers)
+    """The first request never gets an answer, so its short timeout fires whatever the
+    machine's speed; the retry has a live server's timeout and gets the replay."""
     transport = Transport(server.url, TOKEN, timeout=0.2)
-    desk = TicketDesk(transport, deadline=5.0, pause=0.01)
+
+    def handler(request):
+        if len(server.requests) > 1:
+            return Reply(200, ticket_body("C001"))
+        transport.timeout = LIVE_TIMEOUT  # read per request: for the retry
+        return Reply(201, ticket_body("C001"), delay=NEVER)  # until teardown
+
+    server.handler = handler
+    desk = TicketDesk(transport, deadline=GUARD, pause=0.01)
     assert desk.take_ticket("etat-civil")["number"] == "C001"
     keys = [r.headers["idempotency-key"] for r in server.requests]
     assert len(keys) == 2 and keys[0] == keys[1]
@@ -366,9 +372,9 @@ def test_desk_gives_up_when_the_network_is_down():
 @pytest.mark.parametrize("status", [404, 409, 401])
 def test_desk_does_not_retry_a_refusal(server, transport, status):
     server.handler = lambda request: Reply(status, {"detail": "no"})
-    desk = TicketDesk(transport, deadline=5.0, pause=0.5)
-    started = time.monotonic()
+    slept = []
+    desk = TicketDesk(transport, deadline=5.0, pause=0.5, sleep=slept.append)
     with pytest.raises(TicketUnavailable, match=str(status)):
         desk.take_ticket("etat-civil")
     assert len(server.requests) == 1
-    assert time.monotonic() - started < 0.5
+    assert slept == []  # given up at once, without a pause

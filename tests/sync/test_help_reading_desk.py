@@ -8,6 +8,7 @@ import pytest
 
 from kiosk.sync.desk import TicketDesk
 from kiosk.sync.transport import Transport
+from tests.support.patience import LIVE_TIMEOUT
 from tests.sync import Reply, closed_port_url, ticket_body
 from tests.sync.conftest import TOKEN
 
@@ -17,7 +18,7 @@ DAY = "2026-03-03"
 @pytest.mark.parametrize("helped", [True, False])
 def test_online_the_request_carries_it_only_when_true(server, store, helped):
     server.handler = lambda request: Reply(201, ticket_body("C007"))
-    desk = TicketDesk(Transport(server.url, TOKEN, timeout=2.0), deadline=0.3, pause=0.1,
+    desk = TicketDesk(Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT), deadline=0.3, pause=0.1,
                       store=store, today=lambda: DAY)
     desk.take_ticket("etat-civil", "wo", help_reading=helped)
     body = server.requests[-1].json()

@@ -9,6 +9,7 @@ import hashlib
 from kiosk.localstore import store as store_module
 from kiosk.sync.assets import AssetFetcher, plan_file
 from kiosk.sync.transport import Transport
+from tests.support.patience import LIVE_TIMEOUT
 from tests.sync.conftest import TOKEN
 from tests.sync.test_assets import asset_item, serve
 
@@ -47,14 +48,14 @@ def test_the_plan_image_is_downloaded_checked_and_preferred(store, server, tmp_p
     # Not downloaded yet: the bundled plan of that name.
     assert plan_file(store, directory, assets_dir, "rdc") == str(assets_dir / "plans/build/rdc.png")
     serve(server, {sha(PLAN_PNG): PLAN_PNG, sha(PICTO): PICTO})
-    report = AssetFetcher(store, Transport(server.url, TOKEN, timeout=2), directory).fetch_missing()
+    report = AssetFetcher(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT), directory).fetch_missing()
     assert sorted(report.fetched) == ["naissance", "plan:rdc"] and report.failed == {}
     path = directory / f"{sha(PLAN_PNG)}.png"
     assert path.read_bytes() == PLAN_PNG
     assert plan_file(store, directory, assets_dir, "rdc") == str(path)
     assert plan_file(store, directory, assets_dir, "etage1") == ""  # neither synced nor bundled
     # A second round holds it: no download, and the file is not pruned as unknown.
-    again = AssetFetcher(store, Transport(server.url, TOKEN, timeout=2), directory).fetch_missing()
+    again = AssetFetcher(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT), directory).fetch_missing()
     assert again.fetched == [] and again.removed == 0 and path.is_file()
 
 
@@ -62,7 +63,7 @@ def test_a_plan_image_that_does_not_check_out_is_not_installed(store, server, tm
     directory, assets_dir = tmp_path / "assets", bundled(tmp_path)
     store.apply_content("1", [plan_item(size=len(PLAN_PNG) + 1)], [], full=True)
     serve(server, {sha(PLAN_PNG): PLAN_PNG})
-    report = AssetFetcher(store, Transport(server.url, TOKEN, timeout=2), directory).fetch_missing()
+    report = AssetFetcher(store, Transport(server.url, TOKEN, timeout=LIVE_TIMEOUT), directory).fetch_missing()
     assert "plan:rdc" in report.failed and report.fetched == []
     assert not list(directory.glob("*.png"))
     assert plan_file(store, directory, assets_dir, "rdc").endswith("plans/build/rdc.png")
