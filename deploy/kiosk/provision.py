@@ -3,6 +3,8 @@
 
     provision.sh --server https://carrefour.example.fr --code 7K2M-Q9XD-4TNA-H3RB
     provision.sh --check ...      say what would change, change nothing
+    provision.sh ... --bundle carrefour-kiosk-0.2.0.tar --public-key BASE64
+                                  also the first signed release: updates on (docs/updates.md)
 
 Does, in order, what README.md here describes by hand: Debian packages, the `carrefour`
 system user, the application (a copy of this source in /opt/carrefour/src, pictograms and
@@ -10,8 +12,11 @@ catalogs built, a virtualenv in /opt/carrefour/venv), the enrolment (the one-tim
 agent created in the back-office is spent for the kiosk's token: POST /api/v1/enrol),
 /etc/carrefour/kiosk.toml, the token in /etc/carrefour/kiosk-token (root, 0600: systemd
 hands it to the service as a credential), the units, X and udev files, and enables and
-starts the units. Idempotent: each step compares before it writes, a second run changes
-nothing and says so, and a machine that holds a token never spends another code.
+starts the units. With `--bundle`, between the virtualenv and the enrolment: the kiosk's
+first signed release under /var/lib/carrefour-kiosk/app, then the [updates] section of the
+config and the unit's drop-in that runs it (provision_release.py). Idempotent: each step
+compares before it writes, a second run changes nothing and says so, and a machine that
+holds a token never spends another code.
 
 Standard library only: it runs with Debian's python3 before anything else is installed.
 `--root DIR`, `--no-apt`, `--no-systemctl` and `--skip` exist for tests (a fake root).
@@ -34,6 +39,17 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # provision_release.py beside it
+from provision_release import (  # noqa: E402
+    CONFIG_FILE,
+    DROPIN_NAME,
+    HOME,
+    KIOSK_UNIT,
+    USER,
+    ProvisionError,
+    ReleaseSteps,
+)
+
 SRC = Path(__file__).resolve().parent.parent.parent  # the checkout this script is part of
 KIOSK_DIR = Path("deploy/kiosk")
 PACKAGES = [
@@ -46,9 +62,8 @@ PACKAGES = [
     # Always there on an installed Debian; not in a debootstrap'd chroot (tests).
     "systemd", "udev",
 ]
-USER, HOME = "carrefour", "/var/lib/carrefour-kiosk"
 ETC = Path("/etc/carrefour")
-TOKEN_FILE, CONFIG_FILE, ENROLMENT_FILE = ETC / "kiosk-token", ETC / "kiosk.toml", ETC / "enrolment.json"
+TOKEN_FILE, ENROLMENT_FILE = ETC / "kiosk-token", ETC / "enrolment.json"
 OPT = Path("/opt/carrefour")
 APP_SRC, VENV = OPT / "src", OPT / "venv"
 STAMP = VENV / ".carrefour-source"  # digest of the source the venv was built from
@@ -66,14 +81,11 @@ INSTALLED = [
     ("60-carrefour-printer.rules", "/etc/udev/rules.d/60-carrefour-printer.rules", 0o644),
 ]
 ENABLED = ("carrefour-xorg.service", "carrefour-kiosk.service", "carrefour-kiosk-restart.timer")
-STEPS = ("packages", "user", "source", "app", "enrol", "config", "files", "systemd")
+# "release" before "enrol": a refused bundle stops the run before a code is spent.
+STEPS = ("packages", "user", "source", "app", "release", "enrol", "config", "files", "systemd")
 
 
-class ProvisionError(Exception):
-    """Stops the run; the message says what to do."""
-
-
-class Provisioner:
+class Provisioner(ReleaseSteps):
     def __init__(self, args: argparse.Namespace, out=print):
         self.args = args
         self.root = Path(args.root).resolve()
@@ -354,6 +366,8 @@ class Provisioner:
         text, count = re.subn(r"^(data_dir = .*)$",
                               rf'\1\nassets_dir = "{APP_SRC}/assets"', text, count=1,
                               flags=re.MULTILINE)
+        if self.args.bundle and self.release_ready():
+            text = self.with_updates(text)
         tomllib.loads(text)  # never write a config the kiosk could not read
         return text.encode()
 
@@ -361,8 +375,9 @@ class Provisioner:
         record = self.enrolment()
         target = self.at(CONFIG_FILE)
         if target.is_file():
+            text = target.read_text(encoding="utf-8")
             try:
-                server = tomllib.loads(target.read_text(encoding="utf-8")).get("server", {})
+                server = tomllib.loads(text).get("server", {})
             except tomllib.TOMLDecodeError as exc:
                 raise ProvisionError(f"{CONFIG_FILE} is not valid TOML: {exc}") from None
             if record and (server.get("site"), server.get("server_url")) != (
@@ -371,6 +386,7 @@ class Provisioner:
                                     f"from the enrolment ({record['site']}, {record['server_url']})")
             else:
                 self.report("ok", f"{CONFIG_FILE} present (kept: local edits are yours)")
+            self.config_updates(text)
             return
         if record is None:
             if self.check:
@@ -385,6 +401,7 @@ class Provisioner:
         # The README next to the units (their Documentation= line).
         self.write(OPT / "deploy/kiosk/README.md", (SRC / KIOSK_DIR / "README.md").read_bytes(),
                    0o644)
+        self.install_dropin(SRC / KIOSK_DIR / DROPIN_NAME)
 
     def root_arg(self) -> list[str]:
         return [] if self.root == Path("/") else [f"--root={self.root}"]
@@ -404,8 +421,7 @@ class Provisioner:
             raise ProvisionError("systemctl not found: this is for Debian with systemd "
                                  "(or use --no-systemctl)")
         booted = self.root == Path("/") and Path("/run/systemd/system").is_dir()
-        units_changed = any(dest.startswith("/etc/systemd/") and dest in self.changed_files
-                            for _, dest, _ in INSTALLED)
+        units_changed = any(dest.startswith("/etc/systemd/") for dest in self.changed_files)
         if booted and units_changed:
             self.run(["systemctl", "daemon-reload"], "systemctl daemon-reload")
         if self.systemctl("get-default") != "multi-user.target":
@@ -427,8 +443,10 @@ class Provisioner:
             self.run(["udevadm", "trigger", "--subsystem-match=usb"], "apply the printer rule")
         for unit in ENABLED:
             if self.systemctl("is-active", unit) == "active":
-                if f"/etc/systemd/system/{unit}" in self.changed_files:
-                    self.run(["systemctl", "try-restart", unit], f"restart {unit} (unit changed)")
+                if f"/etc/systemd/system/{unit}" in self.changed_files or (
+                        unit == KIOSK_UNIT and self.kiosk_runs_other_code()):
+                    self.run(["systemctl", "try-restart", unit],
+                             f"restart {unit} (unit or release changed)")
                 else:
                     self.report("ok", f"{unit} running")
             elif not self.args.no_start:
@@ -441,6 +459,7 @@ class Provisioner:
         self.out(f"Carrefour kiosk {mode}: root {self.root}, source {SRC}")
         if self.root == Path("/") and not self.check and os.geteuid() != 0:
             raise ProvisionError("run as root (sudo), or with --check to see what would change")
+        self.release_preflight()  # a bad bundle or key stops here, before any change
         if not self.enrolled() and "enrol" not in self.skip:
             self.check_code()
         for step in STEPS:
@@ -455,6 +474,7 @@ class Provisioner:
         else:
             self.out(f"Done: {len(self.changes)} change(s) made." if self.changes
                      else "Nothing changed: this kiosk was already provisioned.")
+        self.out(self.updates_summary())
         return 0
 
 
@@ -468,6 +488,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--name", default="", help="the kiosk's name if the agent gave none "
                         "(default: the host name)")
     parser.add_argument("--hostname", default="", help=argparse.SUPPRESS)  # tests
+    parser.add_argument("--bundle", default="", help="a signed release bundle (python -m "
+                        "kiosk.release build): installed as the kiosk's first release, signed "
+                        "updates on (docs/updates.md)")
+    parser.add_argument("--public-key", action="append", help="the Ed25519 public key "
+                        "(base64) the bundle must be signed with, pinned in [updates]; twice "
+                        "during a key rotation (default: the config's public_keys)")
+    parser.add_argument("--release-python", default="", help=argparse.SUPPRESS)  # tests
     parser.add_argument("--check", action="store_true",
                         help="print what would be done, change nothing")
     parser.add_argument("--root", default="/", help="install into this directory (tests)")

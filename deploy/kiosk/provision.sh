@@ -2,6 +2,8 @@
 # One command for a new kiosk on a fresh Debian 12 (as root, from a copy of the repository):
 #   deploy/kiosk/provision.sh --server https://carrefour.example.fr --code XXXX-XXXX-XXXX-XXXX
 # --check says what it would do and changes nothing. Run it again: it changes nothing.
+# Add --bundle carrefour-kiosk-X.tar --public-key KEY for the first signed release (signed
+# remote updates on: docs/updates.md); without it the kiosk runs /opt/carrefour/venv.
 # The work is done by provision.py (standard library only); this only makes sure Debian's
 # python3 is there to run it. What it does, step by step: README.md here.
 set -eu
