@@ -142,11 +142,14 @@ class Releases:
 
 
 def install_first(root: Path, bundle: Path, public_keys: list[Ed25519PublicKey]) -> str:
-    """A kiosk's first release (provisioning): install and point `current` at it."""
+    """A kiosk's first release (provisioning): install and point `current` at it. Over a
+    release already there (provisioning run again with a newer bundle) the switch is on
+    probation, as a remote update's: its state says "switched" until the kiosk confirms."""
     releases = Releases(root)
     manifest = releases.install(bundle, public_keys)
     releases.switch_to(manifest.version)
-    releases.set_state("confirmed", manifest.version)
+    probation = releases.on_probation(manifest.version)
+    releases.set_state("switched" if probation else "confirmed", manifest.version)
     return manifest.version
 
 

@@ -143,6 +143,7 @@ def test_first_release_then_runs_that_change_nothing_then_a_newer_bundle(release
     assert "(was 2.0: on probation" in newer.stdout
     assert releases.current_version() == "2.1"
     assert releases.pending() == {"version": "2.1", "previous": "releases/2.0", "boots": 0}
+    assert releases.state()["state"] == "switched"  # confirmed by the kiosk, not here
     assert guard.decide(releases.pending(), "2.1") == "first_boot"
     assert config.read_text() == text
     assert "Done: 1 change(s) made." in newer.stdout
