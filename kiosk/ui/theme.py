@@ -41,6 +41,7 @@ PALETTES: dict[str, dict[str, str | None]] = {
         "warning_bg": "#FFF1C2",
         "warning_text": "#5C3D00",
         "urgent_bg": "#B3261E",  # an urgent announcement: white on red, 6.5:1
+        "error_text": "#B00020",  # a refused code, a wrong number: red words (and frame)
         "on_urgent": "#FFFFFF",
         "header_bg": None,
         "header_text": "#FFFFFF",
@@ -64,6 +65,7 @@ PALETTES: dict[str, dict[str, str | None]] = {
         "warning_text": "#000000",
         "urgent_bg": "#FFFFFF",
         "on_urgent": "#000000",
+        "error_text": "#FFFF00",
         "header_bg": "#000000",
         "header_text": "#FFFFFF",
         "tile_bg": "#000000",
@@ -78,6 +80,8 @@ TEXT_PAIRS: tuple[tuple[str, str], ...] = (
     ("text", "surface"),
     ("text_muted", "background"),
     ("text_muted", "surface"),
+    ("error_text", "background"),
+    ("error_text", "surface"),
     ("section", "background"),
     ("on_primary", "primary"),
     ("on_secondary", "secondary"),

@@ -150,6 +150,40 @@ async def scenario_agent_exit(app, args, result):
     result["stopped_by_pin"] = True
 
 
+async def scenario_render_check(app, args, result):
+    """The layout matrix's render checks find what they look for: labels put on the home
+    screen for the test (white on white, a faint grey on white, a character the font lacks,
+    drawn without the kiosk's font runs) are reported; the home screen itself is clean."""
+    from kivy.uix.label import Label
+
+    from tests.ui import matrix_driver as md
+    from tests.ui.render_check import low_contrast, missing_glyphs
+
+    await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
+    await settle(3)
+    screen = app.root.current_screen
+    result["clean"] = missing_glyphs(screen) + low_contrast(screen, md.thumbnail_full(md.frame()))
+    latin = app.font  # French: Noto Sans, which has no arrows (the kiosk's runs add one)
+    bad = [Label(text="Invisible", color=(1, 1, 1, 1), font_size=40, size_hint=(None, None),
+                 size=(300, 80), pos=(40, 300)),
+           Label(text="Ghost", color=(0, 0, 0, .15), font_size=40, size_hint=(None, None),
+                 size=(300, 80), pos=(40, 400)),
+           Label(text="Arrow \u2193", font_name=latin, color=(0, 0, 0, 1), font_size=40,
+                 size_hint=(None, None), size=(300, 80), pos=(400, 300))]
+    for label in bad:
+        label.tid = f"probe-{label.text.split()[0].lower()}"
+        with label.canvas.before:
+            from kivy.graphics import Color, Rectangle
+
+            Color(1, 1, 1, 1)
+            Rectangle(pos=label.pos, size=label.size)
+        screen.add_widget(label)
+    await settle(3)
+    result["found"] = missing_glyphs(screen) + low_contrast(screen, md.thumbnail_full(md.frame()))
+    for label in bad:
+        screen.remove_widget(label)
+
+
 # -- the visitor journeys (tests/ui/test_flows.py) ---------------------------------------
 
 
@@ -486,7 +520,7 @@ async def scenario_offline_ticket(app, args, result):
 
 
 SCENARIOS = {"home": scenario_home, "ticket": scenario_ticket, "escape": scenario_escape,
-             "agent_exit": scenario_agent_exit,
+             "agent_exit": scenario_agent_exit, "render_check": scenario_render_check,
              "situation_ticket": scenario_situation_ticket, "priority_sms": scenario_priority_sms,
              "search": scenario_search, "assist": scenario_assist, "idle": scenario_idle,
              "languages": scenario_languages, "accessibility": scenario_accessibility,

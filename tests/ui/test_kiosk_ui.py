@@ -134,3 +134,16 @@ def test_the_agents_exit_asks_its_pin_in_one_kept_dialog(run_kiosk, server, tmp_
     assert result["same_dialog"] is True
     assert result["typed_when_reopened"] == "" and result["message_when_reopened"] == ""
     assert result["stopped_by_pin"] is True
+
+
+def test_the_render_checks_find_low_contrast_and_missing_glyphs(run_kiosk, server, tmp_path):
+    """The checks the layout matrix runs on every case (tests/ui/render_check.py) can fail."""
+    config = write_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token, tmp_path / "k")
+    result = run_kiosk("render_check", config)
+    assert result["clean"] == []
+    found = "\n".join(result["found"])
+    assert "low contrast: probe-invisible #FFFFFF on #FFFFFF 1.0:1" in found
+    assert "low contrast: probe-ghost" in found
+    assert "missing glyph: probe-arrow U+2193 not in NotoSans-Regular.ttf" in found
+    # (The probes cover a pole tile: its caption, hidden under them, is found too.)
+    assert len([f for f in result["found"] if "probe-" in f]) == 3, found
