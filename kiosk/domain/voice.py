@@ -30,6 +30,19 @@ def is_face(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value in FACES
 
 
+def kiosk_answer(face: int, pole: str, language: str, comment: str,
+                 at: dt.datetime) -> dict[str, object]:
+    """The body of a kiosk's POST /api/v1/feedback (its outbox row). The comment, trimmed and
+    capped at MAX_COMMENT, only when there is one: a skipped comment sends what a kiosk
+    without the comment step sent."""
+    body: dict[str, object] = {"face": face, "language": language, "pole": pole or None,
+                               "at": at.isoformat(timespec="seconds")}
+    text = comment.strip()[:MAX_COMMENT].strip()
+    if text:
+        body["comment"] = text
+    return body
+
+
 def week_of(day: dt.date) -> dt.date:
     """The Monday of `day`'s ISO week (the statistics' unit)."""
     return day - dt.timedelta(days=day.weekday())

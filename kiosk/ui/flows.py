@@ -54,6 +54,7 @@ FLOW_SCREENS = {
     "propose": ("kiosk.ui.screens.propose", "ProposeScreen"),
     "propose_details": ("kiosk.ui.screens.propose", "ProposeDetailsScreen"),
     "feedback": ("kiosk.ui.screens.feedback", "FeedbackScreen"),  # "Donner mon avis"
+    "feedback_comment": ("kiosk.ui.screens.feedback", "FeedbackCommentScreen"),
     "appointment": ("kiosk.ui.screens.appointment", "AppointmentScreen"),  # "J'ai un rendez-vous"
 }
 # Screens redrawn when content changes while they are shown (False from refresh: go home).

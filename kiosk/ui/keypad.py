@@ -31,6 +31,9 @@ LAYOUTS: dict[str, list[str]] = {
     "azerty": ["azertyuiop", "qsdfghjklm", "wxcvbn'-", "éèêàçùɛɔɲŋ"],
     "qwerty": ["qwertyuiop", "asdfghjkl", "zxcvbnm'-"],
     "arabic": ["ضصثقفغعهخحج", "شسيبلاتنمكط", "ئءؤرىةوزظدذ"],
+    # An appointment's initials (A-Z, as the booking kept them), in every language.
+    "initials-azerty": ["AZERTYUIOP", "QSDFGHJKLM", "WXCVBN"],
+    "initials-qwerty": ["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"],
 }
 LANGUAGE_LAYOUT = {"fr": "azerty", "wo": "azerty", "bm": "azerty", "en": "qwerty", "ar": "arabic"}
 

@@ -238,3 +238,27 @@ def test_a_key_of_another_kiosk_is_refused(api, demo):
     other, _ = Kiosk.objects.register(demo, "Autre borne")
     with pytest.raises(VoiceError):
         kiosk_feedback(other, 4, None, "fr", key)
+
+
+def test_a_kiosk_comment_is_filtered_and_waits_for_a_moderator(api, demo):
+    from kiosk.domain.voice import MAX_COMMENT
+
+    key = uuid.uuid4()
+    body = {"face": 2, "language": "fr",
+            "comment": "trop d'attente, appelez le 06 12 34 56 78 ou a.b@mail.fr\u202e"}
+    first = api.post("/feedback", body, key=key)
+    assert first.status_code == 201, first.content
+    assert api.post("/feedback", body, key=key).content == first.content  # sent once
+    remark = remarks().get()
+    feedback = feedbacks().get()
+    assert remark.text == "trop d'attente, appelez le […] ou […]"
+    assert (remark.kind, remark.status, remark.published, remark.via) == (
+        "comment", "pending", False, "kiosk")
+    assert remark.feedback_id == feedback.pk and remark.ticket_id is None
+    assert remark.site_id == demo.pk and remark.language == "fr"
+    # Without a comment (the kiosk's "Passer"), no message to moderate; too long: a 422.
+    assert api.post("/feedback", {"face": 4, "comment": ""}, key=uuid.uuid4()).status_code == 201
+    too_long = api.post("/feedback", {"face": 4, "comment": "x" * (MAX_COMMENT + 1)},
+                        key=uuid.uuid4())
+    assert too_long.status_code == 422
+    assert feedbacks().count() == 2 and remarks().count() == 1

@@ -2,8 +2,10 @@
 
 The kiosk sends it through its outbox (never lost offline) with an Idempotency-Key: the same
 key again answers exactly the first answer (200), another body with it a 422. Rate limited
-per kiosk (settings.RATELIMITS["voice_kiosk"]). No personal data: a face, the language, and
-the pole the visitor picked, if any. Registered by one line in api/views.py.
+per kiosk (settings.RATELIMITS["voice_kiosk"]). No personal data is asked: a face, the language,
+the pole the visitor picked, if any, and an optional comment typed on the kiosk's keyboard,
+filtered and moderated as the phone page's (voice/services.py). Registered by one line in
+api/views.py.
 """
 
 from __future__ import annotations
@@ -16,8 +18,15 @@ from django.http import HttpRequest
 from ninja import Field, Header, Router, Schema
 from ninja.errors import HttpError
 
+from kiosk.domain.voice import MAX_COMMENT
 from kiosk.server.api.idempotency import fingerprint, replay
-from kiosk.server.api.schemas import ErrorOut, RateLimitedOut, ValidationErrorOut
+from kiosk.server.api.schemas import (
+    ErrorOut,
+    RateLimitedOut,
+    ValidationErrorOut,
+    text_field,
+    text_type,
+)
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.voice.services import VoiceError, kiosk_feedback
 
@@ -35,6 +44,10 @@ class FeedbackIn(Schema):
                              "picked one; an unknown id is a 422")
     at: dt.datetime | None = Field(None, description="when the visitor answered (an offline "
                                    "kiosk sends it later); never later than the upload")
+    # A pydantic constrained str built at import time (schemas.text_type): not a static type.
+    comment: text_type(MAX_COMMENT, multiline=True) = text_field(  # type: ignore[valid-type]
+        "", MAX_COMMENT, "optional; no personal data asked (e-mail addresses and phone numbers "
+        "are masked); waits for a moderator as the phone page's comment", multiline=True)
 
 
 class FeedbackOut(Schema):
@@ -56,7 +69,7 @@ def create_feedback(request: HttpRequest, body: FeedbackIn,
         return first
     try:
         feedback, created = kiosk_feedback(request.kiosk, body.face, body.pole, body.language,
-                                           idempotency_key, at=body.at)
+                                           idempotency_key, at=body.at, comment=body.comment)
     except VoiceError as exc:
         raise HttpError(422, str(exc)) from None
     return answered(request, idempotency_key, fp, 201 if created else 200, FeedbackOut,

@@ -142,8 +142,9 @@ def _pole_of(site: Site, slug: str | None) -> Pole | None:
 
 
 def kiosk_feedback(kiosk, face, pole: str | None, language: str, key: uuid.UUID,
-                   at: dt.datetime | None = None) -> tuple[Feedback, bool]:
-    """A face given at a kiosk (through its outbox: `key` makes a replay harmless).
+                   at: dt.datetime | None = None, comment: str = "") -> tuple[Feedback, bool]:
+    """A face given at a kiosk (through its outbox: `key` makes a replay harmless), with its
+    optional comment (filtered and moderated as the phone page's).
     `at`: when the visitor touched it (an offline kiosk sends it later), never in the future."""
     now = timezone.now()
     existing = Feedback.objects.filter(idempotency_key=key).first()
@@ -152,6 +153,7 @@ def kiosk_feedback(kiosk, face, pole: str | None, language: str, key: uuid.UUID,
             raise VoiceError(KEY_REUSED)
         return existing, False
     face = _face(face)
+    text = filter_text(comment, MAX_COMMENT)
     site = kiosk.site
     if at is not None and timezone.is_naive(at):
         at = timezone.make_aware(at)
@@ -164,6 +166,7 @@ def kiosk_feedback(kiosk, face, pole: str | None, language: str, key: uuid.UUID,
     try:
         with transaction.atomic():
             feedback.save()
+            _set_comment(feedback, text, given)
     except IntegrityError:  # the same key at the same time: the other request won
         return Feedback.objects.get(idempotency_key=key), False
     return feedback, True
