@@ -5,7 +5,8 @@
 
 Each screen is opened as a visitor's touch would open it (the app's own navigation), drawn,
 checked by tests/ui/layout_check.py (cut text, off screen, overlapping targets, touch
-targets smaller than the configured minimum) and photographed; the photographs of one screen
+targets smaller than the configured minimum) and tests/ui/render_check.py (every glyph in
+its font, text contrast >= 4.5:1 against the pixels drawn behind it) and photographed; the photographs of one screen
 are put on a contact sheet, `matrix-<screen>.png` (a row per language, a column per mode),
 to be looked at. On each screen, high contrast then large text are switched on and off
 again: the frame must come back pixel for pixel (a mode must leave nothing behind). Nothing sleeps: each step waits for the
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from tests.ui import driver
 from tests.ui.layout_check import problems
+from tests.ui.render_check import low_contrast, missing_glyphs
 from tests.ui.touch import settle, wait_until
 
 LANGUAGES = ("fr", "en", "ar", "zh", "wo", "bm")
@@ -29,6 +31,7 @@ THUMB = (320, 200)
 
 def _screens(app):
     """(name, how to open it, the screen that shows) for each screen of the matrix."""
+    from kiosk.ui.keypad import layout_for
     from tests.conftest import demo_data
 
     data = demo_data()
@@ -50,7 +53,18 @@ def _screens(app):
         ("wait_info", app.open_wait_info, "wait_info"),
         ("appointment", lambda: app.flow_screen("appointment").open(), "appointment"),
         ("feedback", lambda: app.flow_screen("feedback").open(), "feedback"),
+        # The word step (Chinese has none: its faces' screen, a face chosen, nothing sent).
+        ("feedback_comment", lambda: _feedback_comment(app),
+         "feedback_comment" if layout_for(app.language) else "feedback"),
     ]
+
+
+def _feedback_comment(app) -> None:
+    faces = app.flow_screen("feedback")
+    faces.open()
+    faces.choose_face(4)
+    if faces.keyboard_mode:
+        faces.next()
 
 
 def _set_mode(app, mode: str) -> None:
@@ -219,9 +233,11 @@ async def scenario_matrix(app, args, result):
                 await quiet(app)
                 checked = time.monotonic()
                 key = f"{code}/{mode}/{name}"
-                found[key] = problems(app) + small_targets(app)
-                photographed = time.monotonic()
                 pixels = frame()
+                screen = app.root.current_screen
+                found[key] = (problems(app) + small_targets(app) + missing_glyphs(screen)
+                              + low_contrast(screen, thumbnail_full(pixels)))
+                photographed = time.monotonic()
                 photos.setdefault(name, {})[(code, mode)] = thumbnail(pixels)
                 if mode == "normal":
                     found[key] += await modes_leave_nothing(app, pixels, key.replace("/", "-"))

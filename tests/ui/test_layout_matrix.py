@@ -1,4 +1,4 @@
-"""The layout matrix of the kiosk: thirteen screens x six languages x five modes (normal, large
+"""The layout matrix of the kiosk: fourteen screens x six languages x five modes (normal, large
 text, high contrast, lower reach, large text + lower reach), each checked for cut text, text
 or targets off screen, overlapping or too small targets (tests/ui/layout_check.py), and a
 mode switched on then off leaving the frame as it was; one contact sheet per screen and
@@ -59,7 +59,7 @@ def run_language(display, shots, server, tmp_path_factory):
 
 
 SCREENS = ("home", "pole", "service", "carnet", "situations", "situation", "search", "offers",
-           "carte", "propose", "wait_info", "appointment", "feedback")
+           "carte", "propose", "wait_info", "appointment", "feedback", "feedback_comment")
 
 
 @pytest.mark.parametrize("code", CHECKED)
