@@ -1,7 +1,8 @@
 """The layout matrix of the kiosk: fourteen screens x six languages x five modes (normal, large
 text, high contrast, lower reach, large text + lower reach), each checked for cut text, text
-or targets off screen, overlapping or too small targets (tests/ui/layout_check.py), and a
-mode switched on then off leaving the frame as it was; one contact sheet per screen and
+or targets off screen, overlapping or too small targets (tests/ui/layout_check.py), a glyph
+missing from the font that draws it, text under 4.5:1 against the pixels behind it
+(tests/ui/render_check.py), and a mode switched on then off leaving the frame as it was; one contact sheet per screen and
 language in tests/artifacts/screenshots/matrix-<screen>-<lang>.png (a column per mode).
 
 One kiosk process per language (each within the driver's deadline); MATRIX_LANGUAGES
