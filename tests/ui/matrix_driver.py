@@ -43,6 +43,11 @@ def _screens(app):
         ("home", app.go_home, "home"),
         ("pole", lambda: app.open_pole(pole), "pole"),
         ("service", lambda: app.open_service(service), "service"),
+        # The ticket's steps before it is issued (nothing is sent to the server).
+        ("priority", lambda: app.start_ticket(service), "priority"),
+        ("sms_offer", lambda: (app.start_ticket(service), app.choose_priority("")), "sms_offer"),
+        ("sms_phone", lambda: (app.start_ticket(service), app.choose_priority(""),
+                               app.sms_accept()), "sms_phone"),
         ("carnet", app.open_carnet, "carnet"),  # from the service: the ticket's carnet
         ("situations", app.open_situations, "situations"),
         ("situation", lambda: app.open_situation(situation), "situation"),
