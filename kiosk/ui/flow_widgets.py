@@ -86,7 +86,7 @@ class CheckRow(ButtonBehavior, MirrorBox):
         self.checked = not self.checked
 
 
-class Choice(ButtonBehavior, BoxLayout):
+class Choice(ButtonBehavior, MirrorBox):
     """One answer among a few (priority category, yes/no): pictogram and words, big."""
 
     tid = StringProperty("")
