@@ -73,8 +73,7 @@ async def scenario_appointment_layout(app, args, result):
     """The layout check of tests/ui/test_layout_matrix.py on the screens this feature adds
     or changes (home with its entry, the keypad with an error said), in the six languages
     and five modes: no cut text, no overlap, nothing off screen, no small target."""
-    from tests.ui.layout_check import problems
-    from tests.ui.matrix_driver import LANGUAGES, MODES, _set_mode, quiet, small_targets
+    from tests.ui.matrix_driver import LANGUAGES, MODES, _set_mode, case_problems, quiet
 
     await wait_until(lambda: driver.all_tids(app, "pole-"), what="pole tiles")
     found: dict[str, list[str]] = {}
@@ -87,14 +86,14 @@ async def scenario_appointment_layout(app, args, result):
             app.go_home()
             await wait_until(lambda: app.root.current == "home", what="home")
             await quiet(app)
-            found[f"{code}/{mode}/home"] = problems(app) + small_targets(app)
+            found[f"{code}/{mode}/home"] = case_problems(app)
             app.flow_screen("appointment").open()
             await wait_until(lambda: app.root.current == "appointment", what="appointment")
             screen = app.screens["appointment"]
             screen.ids.keypad.text = "123"
             screen.error = app.tr("appt_unknown")  # the longest words it shows
             await quiet(app)
-            found[f"{code}/{mode}/appointment"] = problems(app) + small_targets(app)
+            found[f"{code}/{mode}/appointment"] = case_problems(app)
             if mode in ("large", "large+lower"):
                 await shot(app, args.shots, f"appointment-layout-{code}-{mode}", result)
             screen.wipe()

@@ -130,8 +130,7 @@ async def scenario_appointment_initials_layout(app, args, result):
     typed and an error said; the times with one chosen and the longest error said), in the
     six languages and five modes: no cut text, no overlap, nothing off screen, no small
     target."""
-    from tests.ui.layout_check import problems
-    from tests.ui.matrix_driver import LANGUAGES, MODES, _set_mode, quiet, small_targets
+    from tests.ui.matrix_driver import LANGUAGES, MODES, _set_mode, case_problems, quiet
 
     await wait_until(lambda: driver.all_tids(app, "pole-"), what="pole tiles")
     found: dict[str, list[str]] = {}
@@ -145,19 +144,19 @@ async def scenario_appointment_initials_layout(app, args, result):
             await wait_until(lambda: app.root.current == "appointment", what="appointment")
             screen = app.screens["appointment"]
             await quiet(app)
-            found[f"{code}/{mode}/code"] = problems(app) + small_targets(app)
+            found[f"{code}/{mode}/code"] = case_problems(app)
             screen.no_code()
             screen.ids.letters.text = "ABCD"
             screen.error = app.tr("appt_initials_short")
             await quiet(app)
-            found[f"{code}/{mode}/initials"] = problems(app) + small_targets(app)
+            found[f"{code}/{mode}/initials"] = case_problems(app)
             if mode in ("large", "large+lower"):
                 await shot(app, args.shots, f"appointment-initials-layout-{code}-{mode}", result)
             screen.initials_next()
             screen.choose_time(screen.times[len(screen.times) // 2])
             screen.error = app.tr("appt_initials_unknown")  # the longest words it shows
             await quiet(app)
-            found[f"{code}/{mode}/time"] = problems(app) + small_targets(app)
+            found[f"{code}/{mode}/time"] = case_problems(app)
             if mode in ("large", "large+lower"):
                 await shot(app, args.shots, f"appointment-time-layout-{code}-{mode}", result)
             screen.wipe()

@@ -87,6 +87,16 @@ def small_targets(app) -> list[str]:
             for t in touch_targets(app) if min(t["width"], t["height"]) < least]
 
 
+def case_problems(app, pixels: bytes | None = None) -> list[str]:
+    """Every finding on the screen as drawn (`pixels`: its frame, read now when None): the
+    layout (tests/ui/layout_check.py), the touch targets' size, the glyphs and the contrast
+    (tests/ui/render_check.py). The matrix and the screens' own layout runs share it."""
+    screen = app.root.current_screen
+    image = thumbnail_full(frame() if pixels is None else pixels)
+    return (problems(app) + small_targets(app) + missing_glyphs(screen)
+            + low_contrast(screen, image))
+
+
 def contact_sheet(photos: dict, out: Path, languages=LANGUAGES) -> None:
     """A row per language, a column per mode."""
     from PIL import Image, ImageDraw
@@ -239,9 +249,7 @@ async def scenario_matrix(app, args, result):
                 checked = time.monotonic()
                 key = f"{code}/{mode}/{name}"
                 pixels = frame()
-                screen = app.root.current_screen
-                found[key] = (problems(app) + small_targets(app) + missing_glyphs(screen)
-                              + low_contrast(screen, thumbnail_full(pixels)))
+                found[key] = case_problems(app, pixels)
                 photographed = time.monotonic()
                 photos.setdefault(name, {})[(code, mode)] = thumbnail(pixels)
                 if mode == "normal":
