@@ -61,8 +61,8 @@ def test_an_appointment_is_checked_in_by_initials_and_time(run_initials, server,
     config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
                                tmp_path / "k")
     mine, shared = f"Q{lang[0].upper()}", f"W{lang[0].upper()}"
-    slot = book_at_next_marks(server, mine)
-    assert book_at_next_marks(server, shared, shared) == slot, "a 5-minute mark passed: run again"
+    # One call books the three at one start (two calls could fall on both sides of a mark).
+    slot = book_at_next_marks(server, mine, shared, shared)
     result = run_initials(config, "--param", f"lang={lang}", "--param", f"initials={mine}",
                           "--param", f"shared={shared}", "--param", f"unknown={UNKNOWN}",
                           "--param", f"slot={slot}")
