@@ -56,8 +56,11 @@ PG_DIR=/tmp/carrefour-pg-a-$$
 if pg_start; then PG_DIRS+=("$PG_DIR"); PG_URL_A=$DATABASE_URL_PG; else failed+=("postgresql start"); fi
 PG_DIR=/tmp/carrefour-pg-b-$$ PG_PORT=$((PG_PORT + 1))
 if pg_start; then PG_DIRS+=("$PG_DIR"); PG_URL_B=$DATABASE_URL_PG; else failed+=("postgresql start"); fi
-# tests/deploy/test_backup_restore.py restores into a database of the first cluster
-export DATABASE_URL_PG=${PG_URL_A:-}
+# tests/deploy/test_backup_restore.py (in the SQLite suites) restores into a database of the
+# second cluster: the first is restarted by tests/e2e/test_faults_pg.py while they run (a
+# clean-clone run lost the restore's connection so: "terminating connection due to
+# administrator command"). Nothing restarts the second.
+export DATABASE_URL_PG=${PG_URL_B:-}
 
 # Nine suites, of about the same length (measured: tests/README.md). Halves, not
 # pytest-xdist: the module-scoped servers and browsers stay shared within a suite.
