@@ -1,12 +1,16 @@
 """A visitor who used read-aloud at the kiosk (issue 13): TicketIn.help_reading is kept on the
-ticket, shown on the counter console beside the ticket, and counted per language in the
-statistics; a kiosk that does not send it (the previous build) gets a plain ticket."""
+ticket, shown on the counter console beside the ticket and on the display board's call line
+(a pictogram beside the language), counted per language in the statistics; a kiosk that does
+not send it (the previous build) gets a plain ticket. The agent's "issue a ticket" form sets
+it too, with the visitor's language."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
+from django.test import Client
 
 from tests.server import test_console
 from tests.server.test_console import agent_of, static_root  # noqa: F401  (fixture)
@@ -109,3 +113,76 @@ def test_the_statistics_count_it_per_language(counter):
     assert list(stats.help_reading_per_language) == list(stats.per_language)
     chart = next(c for c in build_charts(stats) if c.chart_id == "chart-languages")
     assert "dont aide à la lecture" in chart.svg
+
+
+def section(page: str, start: str, end: str) -> str:
+    at = page.index(start)
+    return page[at:page.index(end, at)]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("fr", "Aide à la lecture"),
+                                             ("ar", "مساعدة في القراءة")])
+def test_the_board_shows_the_pictogram_beside_the_language(api, agent, counter, lang, words):
+    slug = counter.service.slug
+    helped = api.post("/tickets", {"service": slug, "language": "ar", "help_reading": True},
+                      key=uuid.uuid4()).json()
+    plain = api.post("/tickets", {"service": slug, "language": "zh"}, key=uuid.uuid4()).json()
+    for _ in range(2):
+        assert agent.post(f"/guichet/{counter.pk}/next/").status_code in (200, 302)
+    board = Client()  # a public screen: no login
+    url = f"/ecran/{counter.site.slug}/"
+    calls = {c["number"]: c for c in board.get(f"{url}etat.json?lang={lang}").json()["calls"]}
+    assert calls[helped["number"]]["help_reading"] is True
+    assert (calls[helped["number"]]["language_name"], calls[helped["number"]]["language_dir"]) \
+        == ("العربية", "rtl")
+    assert calls[plain["number"]]["help_reading"] is False
+    page = board.get(f"{url}?lang={lang}").content.decode()
+    # The newest call (plain, in Chinese) is the big line; the helped one went to the list.
+    latest = section(page, 'id="latest"', "</section>")
+    assert plain["number"] in latest and 'lang="zh" dir="ltr">中文</span>' in latest
+    assert "help-reading" not in latest
+    listed = section(page, 'id="calls"', "</ol>")
+    assert re.search(r'<li><span class="ticket">' + helped["number"] + r'</span>.*?'
+                     r'<span class="lang" lang="ar" dir="rtl">العربية</span>'
+                     r'<span class="help" role="img" data-testid="help-reading" '
+                     f'aria-label="{words}" title="{words}"><svg aria-hidden="true"', listed)
+    assert listed.count('data-testid="help-reading"') == 1
+    # board.js draws later calls from the same pictogram, words in the board's language.
+    assert f'<template id="help-reading"><span class="help" role="img" data-testid="help-reading" ' \
+        f'aria-label="{words}"' in page
+
+
+def test_the_agent_issues_a_ticket_in_the_visitors_language_with_the_flag(agent, counter):
+    from kiosk.server.queueing.models import Ticket
+
+    url = f"/guichet/{counter.pk}/ticket/"
+    form = agent.get(url).content.decode()
+    # Each language in its own name and script, French first and chosen.
+    options = re.findall(r'<option value="(\w+)"( selected)? lang="(\w+)" dir="(\w+)">', form)
+    assert [(o[0], o[2], o[3]) for o in options] == [
+        ("fr", "fr", "ltr"), ("en", "en", "ltr"), ("ar", "ar", "rtl"), ("zh", "zh", "ltr"),
+        ("wo", "wo", "ltr"), ("bm", "bm", "ltr")]
+    assert [o[0] for o in options if o[1]] == ["fr"]
+    box = re.search(r'<input type="checkbox" name="help_reading"[^>]*>', form)
+    assert box and "checked" not in box.group(0)
+    assert 'aria-describedby="help-reading-hint"' in box.group(0) and 'id="help-reading-hint"' in form
+
+    done = agent.post(url, {"service": counter.service.slug, "language": "ar",
+                            "help_reading": "on", "priority": ""})
+    assert done.status_code == 302
+    helped = Ticket.objects.get(public_token=done["Location"].split("ticket=")[1])
+    assert (helped.language, helped.help_reading, helped.service) == ("ar", True, counter.service)
+    shown = agent.get(done["Location"]).content.decode()
+    issued = section(shown, 'data-testid="issued"', "</section>")
+    assert '<span lang="ar" dir="rtl">العربية</span>' in issued
+    assert f'data-testid="help-reading-{helped.display}"' in issued
+    # The flag is one visitor's: the next form starts unticked (the language is kept).
+    box = re.search(r'<input type="checkbox" name="help_reading"[^>]*>', shown)
+    assert box and "checked" not in box.group(0)
+    assert '<option value="ar" selected lang="ar" dir="rtl">' in shown
+
+    again = agent.post(url, {"service": counter.service.slug, "language": "wo", "priority": ""})
+    plain = Ticket.objects.get(public_token=again["Location"].split("ticket=")[1])
+    assert (plain.language, plain.help_reading) == ("wo", False)
+    assert "help-reading-" not in section(agent.get(again["Location"]).content.decode(),
+                                          'data-testid="issued"', "</section>")

@@ -408,7 +408,7 @@ def test_the_board_json_holds_no_personal_data(client, agent, demo, counter):
     call = json.loads(text)["calls"][0]
     assert set(call) == {"key", "number", "counter", "counter_label", "named", "called_at",
                          "age_s", "recall", "language", "language_name", "language_dir",
-                         "slot"}  # an appointment's time (HH:MM), not who
+                         "help_reading", "slot"}  # an appointment's time (HH:MM), not who
 
 
 # -- phone page ---------------------------------------------------------------------------------

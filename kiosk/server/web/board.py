@@ -2,7 +2,9 @@
 
 It shows only ticket numbers and counters: no name, no phone, no token. The ticket's
 language travels too: the call line shows its name (in that language) and the board says
-the call in it as well. The board's own words: ?lang=xx, else the browser's, else French.
+the call in it as well; a visitor who used read-aloud at the kiosk (help_reading) gets the
+kiosk's speaker pictogram beside it. The board's own words: ?lang=xx, else the browser's,
+else French.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def board_state(site: Site) -> dict:
                 "language": t.language,
                 "language_name": get_language(t.language).native_name,
                 "language_dir": "rtl" if get_language(t.language).rtl else "ltr",
+                # Drawn as a pictogram, no words on the wall: discreet for the visitor.
+                "help_reading": bool(t.help_reading),
                 "slot": slots.get(t.pk),  # an appointment's time (its lane ticket)
             }
             for t in calls

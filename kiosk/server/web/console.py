@@ -471,11 +471,26 @@ def counter_action(request, counter_id: int, action: str):
 LAST_LANGUAGE = "issue_language"  # session key: the agent's last choice
 
 
+class LanguageSelect(forms.Select):
+    """Each option marked in its language, so it is drawn (and read out) in its own script."""
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        lang = get_language(str(value))
+        option["attrs"].update(lang=lang.code, dir="rtl" if lang.rtl else "ltr")
+        return option
+
+
 class IssueForm(forms.Form):
     service = forms.ChoiceField(label="Service")
     # Each language in its own name: the visitor can point at theirs.
-    language = forms.ChoiceField(label="Langue du visiteur", initial="fr", choices=[
-        (lang.code, f"{lang.native_name} ({lang.code})") for lang in LANGUAGES])
+    language = forms.ChoiceField(label="Langue du visiteur", initial="fr", widget=LanguageSelect,
+                                 choices=[(lang.code, f"{lang.native_name} ({lang.code})")
+                                          for lang in LANGUAGES])
+    # As the kiosk's read-aloud sets it: the counter agent will talk rather than hand a text.
+    help_reading = forms.BooleanField(label="Le visiteur a besoin d'aide pour lire",
+                                      required=False, widget=forms.CheckboxInput(
+                                          attrs={"aria-describedby": "help-reading-hint"}))
     priority = forms.ChoiceField(label="Priorité", choices=Priority.choices, required=False,
                                  widget=forms.RadioSelect, initial="")
     phone = forms.CharField(label="Téléphone portable (SMS)", required=False, max_length=30,
@@ -511,7 +526,8 @@ def issue_ticket(request, counter_id: int):
                 phone = check_phone(data["phone"].strip(), data["consent"])
                 ticket, _ = do_issue_ticket(service, language=data["language"],
                                             priority=priority, phone=phone,
-                                            consent=data["consent"], issued_by=request.user)
+                                            consent=data["consent"], issued_by=request.user,
+                                            help_reading=data["help_reading"])
             except QueueError as exc:
                 form.add_error(None, french(str(exc)))
             else:
@@ -537,7 +553,7 @@ def issue_ticket(request, counter_id: int):
             "position": position,
             "estimate": estimated_wait(issued) if position else None,
             "sms": bool(issued.phone), "url": url, "qr": qr_svg(url),
-            **language_fields(issued.language),
+            **language_fields(issued.language), "help_reading": issued.help_reading,
             "status": issued.status,
         }
     return no_store(render(request, "web/issue_ticket.html", context))

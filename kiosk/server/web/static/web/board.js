@@ -96,13 +96,14 @@
   }
 
   // -- drawing ---------------------------------------------------------------------------
-  function langTag(c, testid) {
-    return '<span class="lang"' + (testid ? ' data-testid="' + testid + '"' : "") + ' lang="' + esc(c.language) + '" dir="' + esc(c.language_dir) + '">' +
-      esc(c.language_name) + "</span>";
-  }
-
-  function slotTag(c) { // an appointment's ticket: its time
-    return c.slot ? ' <span class="lang" data-testid="slot">🕑 ' + esc(c.slot) + "</span>" : "";
+  // The call's language in its own name, the help-reading pictogram (copied from the page's
+  // <template>, words in the board's language) and an appointment's time: _board_tags.html.
+  var HELP = $("help-reading").innerHTML;
+  function tags(c, testid) {
+    return '<span class="tags"><span class="lang"' + (testid ? ' data-testid="' + testid + '"' : "") +
+      ' lang="' + esc(c.language) + '" dir="' + esc(c.language_dir) + '">' + esc(c.language_name) + "</span>" +
+      (c.help_reading ? HELP : "") +
+      (c.slot ? '<span class="slot" data-testid="slot">🕑 ' + esc(c.slot) + "</span>" : "") + "</span>";
   }
 
   function render(s) {
@@ -112,7 +113,7 @@
       $("latest").innerHTML = latest
         ? '<span class="ticket" data-testid="latest-number">' + esc(latest.number) +
           '</span><span class="arrow" aria-hidden="true">→</span><span class="where" data-testid="latest-counter">' +
-          esc(latest.counter) + "</span>" + langTag(latest, "latest-language") + slotTag(latest)
+          esc(latest.counter) + "</span>" + tags(latest, "latest-language")
         : '<span class="idle">' + esc(root.dataset.idle) + "</span>";
       if (lastLatest) {
         $("latest").classList.remove("new");
@@ -122,7 +123,7 @@
       lastLatest = key;
     }
     $("calls").innerHTML = s.calls.slice(1).map(function (c) {
-      return '<li><span class="ticket">' + esc(c.number) + '</span><span class="where">' + esc(c.counter) + "</span>" + langTag(c) + slotTag(c) + "</li>";
+      return '<li><span class="ticket">' + esc(c.number) + '</span><span class="where">' + esc(c.counter) + "</span>" + tags(c) + "</li>";
     }).join("");
   }
 
