@@ -27,7 +27,8 @@ POSTGRES_TESTS = (
         "floor_plans", "offers_content", "offline_tickets", "privacy", "purge_assets",
         "queue_actions", "queue_position", "queue_status", "site_permissions",
         "situations_places", "sms_outbox", "stats", "tickets_api", "assets", "web_live",
-        "idempotency_fingerprint", "text_input", "appointments", "appointment_noshows")),
+        "idempotency_fingerprint", "text_input", "appointments", "appointment_noshows",
+        "appointment_slots")),
 )
 
 BOTH_DATABASES = (
@@ -35,6 +36,7 @@ BOTH_DATABASES = (
     "tests/server/test_idempotency_fingerprint.py", "tests/e2e/test_walking_skeleton.py",
     "tests/server/test_appointments.py",
     "tests/server/test_appointment_noshows.py",  # date and time lookups: both databases
+    "tests/server/test_appointment_slots.py",
 )
 
 
@@ -112,6 +114,7 @@ def _fresh_queue_caches():
     """The server shares estimates per site for a second and refits models once a minute,
     in process memory; tests roll their database back, so they start from empty caches."""
     try:
+        from kiosk.server.appointments.slots import clear_cache as clear_slots
         from kiosk.server.content.delta_cache import ANSWERS
         from kiosk.server.queueing.estimates import reset_caches
         from kiosk.server.queueing.polling import clear_shared
@@ -121,10 +124,12 @@ def _fresh_queue_caches():
         return
     reset_caches()
     clear_cache()
+    clear_slots()
     clear_shared()  # keyed by queue versions, which restart with each test's database
     ANSWERS.clear()  # keyed by content cursors, which restart likewise
     yield
     reset_caches()
     clear_cache()
+    clear_slots()
     clear_shared()
     ANSWERS.clear()

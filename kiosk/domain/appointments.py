@@ -42,6 +42,12 @@ LANE_PREFIX = "R"
 LANE = "lane"
 LATE = "late"
 
+# "Je n'ai pas le code": the slot starts offered to touch, in minutes from now: from 20 min
+# late (within the grace, or just past it) to 50 min early. The server lists the open slots
+# of this window (GET /api/v1/appointments/slots); offline, the kiosk offers its 5-minute marks.
+PICK_EARLIEST, PICK_LATEST = -20, 50
+MINUTES_PER_DAY = 24 * 60
+
 
 @dataclass(frozen=True)
 class Slot:
@@ -68,6 +74,13 @@ class Decision:
 def checkin_lane(now: float, start: float, grace: float = DEFAULT_GRACE_MINUTES) -> str:
     """``LANE`` (early, on time, or late within the grace) or ``LATE`` (the normal queue)."""
     return LANE if now <= start + grace else LATE
+
+
+def pick_window(now: float) -> tuple[int, int]:
+    """The first and last minute of the day (inclusive) whose slots a visitor arriving at
+    `now` may touch: today only (never yesterday's late slots nor tomorrow's early ones)."""
+    minute = int(now)
+    return (max(0, minute + PICK_EARLIEST), min(MINUTES_PER_DAY - 1, minute + PICK_LATEST))
 
 
 def due_slot(slots: Sequence[Slot], services: frozenset[str] | set[str],

@@ -315,6 +315,7 @@ RATELIMITS = {
     "enrol": env("RATELIMIT_ENROL", "20/h"),  # per IP: kiosk enrolment codes (provision.sh)
     "carnets": env("RATELIMIT_CARNETS", "30/m"),  # per kiosk: carnet look-ups; per ticket: ticks
     "checkin": env("RATELIMIT_CHECKIN", "20/m"),  # per kiosk: appointment check-in by code
+    "slots": env("RATELIMIT_SLOTS", "30/m"),  # per kiosk: the check-in's times to touch
     "voice_phone": env("RATELIMIT_VOICE_PHONE", "10/h"),  # per ticket: feedback, questions
     "voice_kiosk": env("RATELIMIT_VOICE_KIOSK", "120/h"),  # per kiosk: faces at the kiosk
 }

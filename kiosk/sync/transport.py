@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
@@ -17,6 +18,7 @@ __all__ = ["PROTOCOL_VERSION", "ContentChanges", "ContentDelta", "Transport", "T
            "backoff_seconds"]
 
 PROTOCOL_VERSION = 1
+HHMM = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +168,19 @@ class Transport:
         (number, lane, slot...); an unknown code is a TransportError with status 404. A
         second check-in answers the first ticket: safe to retry."""
         return _body(self._request("POST", "/appointments/checkin", json=payload))
+
+    def appointment_slots(self) -> list[str]:
+        """The times of today's appointments still open for check-in around now ("HH:MM",
+        site time, sorted; nothing else of them), for the time step without the code."""
+        response = self._request("GET", "/appointments/slots")
+        try:
+            times = response.json()["times"]
+            if not isinstance(times, list) or not all(
+                    isinstance(t, str) and HHMM.fullmatch(t) for t in times):
+                raise TypeError("times must be a list of HH:MM")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TransportError(f"slots answer unreadable: {exc}", retryable=True) from exc
+        return sorted(set(times))
 
     def create_lease(self, payload: Json, idempotency_key: str) -> Json:
         """Lease numbers for offline tickets: {"service", "size"} -> {"service", "day",

@@ -28,6 +28,7 @@ class FakeTransport:
         self.tickets: dict[str, dict] = {}  # idempotency key -> ticket
         self.heartbeats: list[dict] = []
         self.carnets: dict[str, int] = {}  # live carnet code -> procedures in it
+        self.slots: list[str] = []  # the appointments' times open for check-in, "HH:MM"
 
     def _call(self, name: str, *args) -> None:
         self.calls.append((name, args))
@@ -70,6 +71,10 @@ class FakeTransport:
             raise TransportError("POST /appointments/checkin: 404", retryable=False, status=404)
         return {"number": "R001", "id": "t" * 22, "service": "titres", "lane": True,
                 "slot": "10:20", "minutes_to_slot": 12, "created": True, "phone_url": ""}
+
+    def appointment_slots(self) -> list[str]:
+        self._call("appointment_slots")
+        return list(self.slots)
 
     def create_lease(self, payload: dict, idempotency_key: str) -> dict:
         self._call("create_lease", payload, idempotency_key)

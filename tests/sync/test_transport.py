@@ -189,3 +189,19 @@ def test_backoff_is_jittered_within_bounds():
 
 def test_backoff_stays_at_the_cap_for_huge_attempt_counts():
     assert backoff_seconds(5000, rng=lambda: 1.0) == 300
+
+
+def test_appointment_slots_reads_the_times_only(server, transport):
+    server.handler = lambda r: Reply(200, {"times": ["10:12", "09:55", "10:12"]})
+    assert transport.appointment_slots() == ["09:55", "10:12"]
+    request = server.requests[0]
+    assert (request.method, request.path, request.query) == (
+        "GET", "/api/v1/appointments/slots", {})
+
+
+@pytest.mark.parametrize("body", [{}, {"times": "10:12"}, {"times": ["10h12"]},
+                                  {"times": ["24:00"]}, {"times": [612]}, []])
+def test_an_unreadable_slots_answer_is_a_transport_error(server, transport, body):
+    server.handler = lambda r: Reply(200, body)
+    with pytest.raises(TransportError, match="slots answer unreadable"):
+        transport.appointment_slots()

@@ -26,13 +26,21 @@ async def _erase_all(app, screen) -> None:
         await settle()
 
 
-async def _check_in(app, screen, letters: str, slot: str) -> None:
-    """From the initials step: type `letters`, next, touch `slot`, send; wait for the answer."""
+async def _to_times(app, screen, letters: str) -> None:
+    """From the initials step: type `letters`, next; wait for the times offered."""
     await _erase_all(app, screen)
     await _type(app, letters)
     await wait_until(lambda: screen.initials == letters, what=f"{letters!r} typed")
     await tap(app, "appt-initials-next")
-    await wait_until(lambda: screen.step == "time", what="the time step")
+    await wait_until(lambda: screen.step == "time" and screen.times_from != "loading",
+                     what="the time step's times")
+
+
+async def _check_in(app, screen, letters: str, slot: str | None = None) -> None:
+    """From the initials step: type `letters`, next, touch `slot` (None: the first time
+    offered), send; wait for the answer."""
+    await _to_times(app, screen, letters)
+    slot = slot or screen.times[0]
     await tap(app, f"appt-time-{slot.replace(':', '')}")
     await wait_until(lambda: screen.slot == slot, what=f"{slot} chosen")
     await tap(app, "appt-time-send")
@@ -41,23 +49,33 @@ async def _check_in(app, screen, letters: str, slot: str) -> None:
 async def scenario_appointment_initials(app, args, result):
     """In the language asked: home → "J'ai un rendez-vous" → "Je n'ai pas le code" →
     nothing typed (said, nothing sent) → initials nobody has (404 said) → initials two
-    appointments share at that time (409 said) → the network down (said) → the real
-    initials → the ticket screen with the lane's number and the slot's time."""
+    appointments share at that time (409 said) → the network down (the 5-minute marks
+    offered, the failure said) → the real initials → the ticket screen with the lane's
+    number and the slot's time. The times offered are the server's (the slot off the
+    5-minute marks among them)."""
+    from kiosk.ports import TransportError
+
     p = params(args)
     lang = p.get("lang", "fr")
     sent: list[dict] = []
-    checkin = app.transport.checkin_appointment
+    checkin, slots = app.transport.checkin_appointment, app.transport.appointment_slots
     cut = {"on": False}
+    asked: list[list[str]] = []  # each list of times the server gave the kiosk
 
     def recording(payload):
         sent.append(dict(payload))
         if cut["on"]:
-            from kiosk.ports import TransportError
-
             raise TransportError("POST /appointments/checkin: ConnectError")  # as transport.py says it
         return checkin(payload)
 
+    def slots_or_down():
+        if cut["on"]:
+            raise TransportError("GET /appointments/slots: ConnectError")
+        asked.append(slots())
+        return asked[-1]
+
     app.transport.checkin_appointment = recording
+    app.transport.appointment_slots = slots_or_down
     await wait_until(lambda: driver.all_tids(app, "pole-"), what="pole tiles")
     await settle()
     if lang != app.language:
@@ -89,7 +107,9 @@ async def scenario_appointment_initials(app, args, result):
     # Unknown initials (404).
     await _check_in(app, screen, p["unknown"], p["slot"])
     await wait_until(lambda: not screen.checking_now and screen.error, what="'unknown' said")
-    result["times"] = list(screen.times)
+    result["times"], result["times_from"] = list(screen.times), screen.times_from
+    result["server_times"] = asked[-1]
+    result["buttons"] = sorted(b.text for b in screen.ids.times.children)
     result["unknown_error"] = screen.error
     result["speech_unknown"] = app.screen_speech()
     await shot(app, args.shots, f"appointment-time-{lang}", result)
@@ -105,7 +125,13 @@ async def scenario_appointment_initials(app, args, result):
     await tap(app, "appt-time-back")
     await wait_until(lambda: screen.step == "initials", what="back to the initials")
     cut["on"] = True
-    await _check_in(app, screen, p["initials"], p["slot"])
+    await _to_times(app, screen, p["initials"])
+    result["down_times"], result["down_from"] = list(screen.times), screen.times_from
+    result["down_intro"] = screen.ids.time_intro.text
+    await shot(app, args.shots, f"appointment-time-offline-{lang}", result)
+    await tap(app, "appt-time-back")
+    await wait_until(lambda: screen.step == "initials", what="back to the initials")
+    await _check_in(app, screen, p["initials"])
     await wait_until(lambda: not screen.checking_now and screen.error, what="'failed' said")
     result["down_error"] = screen.error
     cut["on"] = False
@@ -127,10 +153,27 @@ async def scenario_appointment_initials(app, args, result):
 
 async def scenario_appointment_initials_layout(app, args, result):
     """The layout check of tests/ui/test_layout_matrix.py on the two new steps (four letters
-    typed and an error said; the times with one chosen and the longest error said), in the
-    six languages and five modes: no cut text, no overlap, nothing off screen, no small
-    target."""
+    typed and an error said; the time step three ways: offline, the 5-minute marks with one
+    chosen and the longest error said; the server's 18 times, off the marks, scrolling; the
+    server's none, "no appointment around now"), in the six languages and five modes: no
+    cut text, no overlap, nothing off screen, no small target."""
+    from kiosk.ports import TransportError
     from tests.ui.matrix_driver import LANGUAGES, MODES, _set_mode, case_problems, quiet
+
+    answer: dict = {"times": None}  # None: the server is down
+
+    def slots():
+        if answer["times"] is None:
+            raise TransportError("GET /appointments/slots: ConnectError")
+        return list(answer["times"])
+
+    app.transport.appointment_slots = slots
+    many = [f"{9 + m // 60:02d}:{m % 60:02d}" for m in range(7, 7 + 18 * 4, 4)]
+
+    async def time_step(screen, times):
+        answer["times"] = times
+        screen.initials_next()
+        await wait_until(lambda: screen.times_from != "loading", what="the times")
 
     await wait_until(lambda: driver.all_tids(app, "pole-"), what="pole tiles")
     found: dict[str, list[str]] = {}
@@ -152,13 +195,36 @@ async def scenario_appointment_initials_layout(app, args, result):
             found[f"{code}/{mode}/initials"] = case_problems(app)
             if mode in ("large", "large+lower"):
                 await shot(app, args.shots, f"appointment-initials-layout-{code}-{mode}", result)
-            screen.initials_next()
+            await time_step(screen, None)
             screen.choose_time(screen.times[len(screen.times) // 2])
             screen.error = app.tr("appt_initials_unknown")  # the longest words it shows
             await quiet(app)
             found[f"{code}/{mode}/time"] = case_problems(app)
             if mode in ("large", "large+lower"):
                 await shot(app, args.shots, f"appointment-time-layout-{code}-{mode}", result)
+            screen.step_back()
+            await time_step(screen, many)
+            screen.choose_time(many[-1])
+            await quiet(app)
+            found[f"{code}/{mode}/time-many"] = case_problems(app)
+            if mode == "normal":
+                result.setdefault("many", {})[code] = {
+                    "from": screen.times_from,
+                    "buttons": sorted(b.text for b in screen.ids.times.children)}
+            if mode in ("normal", "large+lower"):
+                await shot(app, args.shots, f"appointment-time-many-{code}-{mode}", result)
+            screen.step_back()
+            await time_step(screen, [])
+            await quiet(app)
+            found[f"{code}/{mode}/time-none"] = case_problems(app)
+            if mode == "normal":
+                result.setdefault("none", {})[code] = {
+                    "from": screen.times_from, "intro": screen.ids.time_intro.text,
+                    "buttons": len(screen.ids.times.children),
+                    "send_disabled": find(app, "appt-time-send").disabled,
+                    "speech": app.screen_speech()}
+            if code in ("fr", "ar") and mode in ("large", "large+lower"):
+                await shot(app, args.shots, f"appointment-time-none-{code}-{mode}", result)
             screen.wipe()
             app.go_home()
             await wait_until(lambda: app.root.current == "home", what="home")

@@ -1,9 +1,11 @@
 """'J'ai un rendez-vous' without the code: the initials on the letter keyboard, then the
-slot's time touched among the times around now, under Xvfb with real touches against the
-real demo server (appointments booked on it as the code test does). Unknown initials
-(404), initials two appointments share at that time (409) and the network down are each
-said; the real initials give the appointment lane's ticket. Screenshots:
-tests/artifacts/screenshots/appointment-{nocode,initials,time,initials-ticket}-{fr,ar}.png."""
+slot's time touched among the times the server lists (GET /api/v1/appointments/slots),
+under Xvfb with real touches against the real demo server (appointments booked on it as
+the code test does, at a time off the 5-minute marks). Unknown initials (404), initials two
+appointments share at that time (409) and the network down (the 5-minute marks offered)
+are each said; the real initials give the appointment lane's ticket. Screenshots:
+tests/artifacts/screenshots/appointment-{nocode,initials,time,time-offline,initials-ticket}-
+{fr,ar}.png, appointment-time-{layout,many,none}-*.png."""
 
 from __future__ import annotations
 
@@ -38,18 +40,25 @@ def run_initials(display, shots, tmp_path):
     return run
 
 
-def book_at_next_marks(server, *initials: str) -> str:
-    """One appointment of the demo site per initials, all at the same start: the first
-    5-minute mark 10 to 15 minutes from now (site time), as the kiosk offers its times.
-    Returns that start, "HH:MM"."""
+# Minutes from now for the booked slot, in order of preference: a few minutes ahead (the
+# lane's ticket, whatever the test's pace); just behind now (within the grace) only in the
+# last minutes of the day (Paris), so that the slot is today's; never on a 5-minute mark.
+OFFSETS = (7, 8, 6, 9, 4, 3, 2, 1, -1, -2, -3, -4)
+
+
+def book_off_the_marks(server, *initials: str) -> str:
+    """One appointment of the demo site per initials, all at the same start: today, a few
+    minutes from now (site time), off the 5-minute marks (the kiosk's offline times could
+    not offer it). Returns that start, "HH:MM"."""
     who = ", ".join(repr(i) for i in initials)
     out = server.manage("shell", "-c", (
         "import datetime as dt; from django.utils import timezone; "
         "from kiosk.server.content.models import Service; "
         "from kiosk.server.appointments.services import Booking, save_booking; "
         f"s = Service.objects.filter(slug={SERVICE!r}).select_related('site').first(); "
-        "t = timezone.localtime() + dt.timedelta(minutes=15); "
-        "t = t.replace(minute=t.minute - t.minute % 5, second=0, microsecond=0); "
+        "n = timezone.localtime().replace(second=0, microsecond=0); "
+        f"t = next(m for m in (n + dt.timedelta(minutes=o) for o in {OFFSETS!r}) "
+        "if m.date() == n.date() and m.minute % 5); "
         f"[save_booking(s.site, Booking(s, t, 20, w), 'manual') for w in ({who},)]; "
         f"print({MARK!r} + t.strftime('%H:%M'))"))
     return next(line for line in out.splitlines() if line.startswith(MARK))[len(MARK):]
@@ -62,7 +71,7 @@ def test_an_appointment_is_checked_in_by_initials_and_time(run_initials, server,
                                tmp_path / "k")
     mine, shared = f"Q{lang[0].upper()}", f"W{lang[0].upper()}"
     # One call books the three at one start (two calls could fall on both sides of a mark).
-    slot = book_at_next_marks(server, mine, shared, shared)
+    slot = book_off_the_marks(server, mine, shared, shared)
     result = run_initials(config, "--param", f"lang={lang}", "--param", f"initials={mine}",
                           "--param", f"shared={shared}", "--param", f"unknown={UNKNOWN}",
                           "--param", f"slot={slot}")
@@ -82,10 +91,18 @@ def test_an_appointment_is_checked_in_by_initials_and_time(run_initials, server,
     assert "A B C D" in result["speech_initials"]  # read letter by letter
     # Arabic: the buttons row mirrored (next on the left of the typed letters).
     assert (result["next_x"] < result["initials_x"]) == (lang == "ar")
-    # The times offered: 5-minute marks around now, the booked slot among them.
-    times = [dt.datetime.strptime(t, "%H:%M") for t in result["times"]]
-    assert slot in result["times"] and len(times) >= 10
-    assert all(b - a == dt.timedelta(minutes=5) for a, b in zip(times, times[1:], strict=False))
+    # The times offered: exactly the server's, as large buttons; the booked slot among them,
+    # off the 5-minute marks.
+    assert int(slot[-2:]) % 5 != 0
+    assert result["times_from"] == "server"
+    assert result["times"] == result["server_times"] == sorted(set(result["times"]))
+    assert result["buttons"] == result["times"] and slot in result["times"]
+    # Offline: the 5-minute marks around now, with the usual words (nothing about the server).
+    marks = [dt.datetime.strptime(t, "%H:%M") for t in result["down_times"]]
+    assert result["down_from"] == "marks" and len(marks) >= 10 and slot not in result["down_times"]
+    assert all(m.minute % 5 == 0 for m in marks)
+    assert all(b - a == dt.timedelta(minutes=5) for a, b in zip(marks, marks[1:], strict=False))
+    assert result["down_intro"] == tr["appt_time_type"]
     # 404, 409, the network down: each said, in the visitor's language.
     assert result["unknown_error"] == tr["appt_initials_unknown"]
     assert tr["appt_initials_unknown"] in result["speech_unknown"]
@@ -94,7 +111,7 @@ def test_an_appointment_is_checked_in_by_initials_and_time(run_initials, server,
     assert result["down_error"] == tr["appt_failed"]
     # What went to the server: initials and time, never a code.
     assert [(s["initials"], s["time"]) for s in result["sent"]] == [
-        (UNKNOWN, slot), (shared, slot), (mine, slot), (mine, slot)]
+        (UNKNOWN, slot), (shared, slot), (mine, result["down_times"][0]), (mine, slot)]
     assert all("code" not in s and s["language"] == lang for s in result["sent"])
     # The real initials: a ticket of the appointment lane, with the slot's time.
     assert result["number"].startswith("R")
@@ -112,5 +129,14 @@ def test_the_new_steps_fit_in_every_language_and_mode(run_initials, server, tmp_
     config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
                                tmp_path / "k")
     result = run_initials(config, scenario="appointment_initials_layout")
-    assert len(result["checked"]) == len(LANGUAGES) * len(MODES) * 3
+    assert len(result["checked"]) == len(LANGUAGES) * len(MODES) * 5
     assert result["problems"] == {}, json.dumps(result["problems"], indent=1)
+    for code in LANGUAGES:
+        tr = i18n.read_po(i18n.po_path(code))
+        # 18 of the server's times: all offered (the grid scrolls past three rows).
+        many = result["many"][code]
+        assert many["from"] == "server" and len(many["buttons"]) == 18
+        # None around now: said, no button, nothing to send.
+        none = result["none"][code]
+        assert none["from"] == "none" and none["buttons"] == 0 and none["send_disabled"]
+        assert none["intro"] == tr["appt_no_slot_now"] and tr["appt_no_slot_now"] in none["speech"]

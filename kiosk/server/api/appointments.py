@@ -3,6 +3,9 @@
 - ``POST /api/v1/appointments/checkin`` (kiosk token, rate-limited per kiosk): the visitor
   gives the code (or initials + time); the answer is a ticket in the appointment lane
   (``lane: true``, called at the slot) or, later than the grace, in the normal queue.
+- ``GET /api/v1/appointments/slots`` (kiosk token, rate-limited per kiosk): the distinct
+  start times ("HH:MM") of the site's appointments open for check-in around now, for the
+  time step without the code; nothing else of them (appointments/slots.py).
 - ``PUT /api/v1/appointments/push/{external_id}`` (a booking system's API key for one site,
   ``Authorization: Bearer rdv_…``): create or update an appointment; idempotent on the
   external id (the same body again changes nothing and answers the same code).
@@ -23,6 +26,7 @@ from kiosk.domain.appointments import initials as initials_of
 from kiosk.server.api.schemas import ErrorOut, RateLimitedOut, ValidationErrorOut
 from kiosk.server.appointments.models import Appointment, BookingKey
 from kiosk.server.appointments.services import Booking, do_checkin, find_for_checkin, save_booking
+from kiosk.server.appointments.slots import open_times
 from kiosk.server.content.models import Service
 from kiosk.server.queueing.lifecycle import QueueError
 from kiosk.server.ratelimit import ratelimit
@@ -80,6 +84,23 @@ def checkin(request: HttpRequest, body: CheckinIn):
         "lane": appointment.in_lane, "slot": f"{appointment.start:%H:%M}",
         "minutes_to_slot": max(int(to_slot + 0.999), 0), "created": created,
         "phone_url": _phone_url(request, ticket)})
+
+
+class SlotsOut(Schema):
+    times: list[str] = Field(description="HH:MM, site time, sorted: the distinct starts of "
+                                         "today's appointments open for check-in, from 20 "
+                                         "min before now to 50 min after")
+
+
+@router.get("/slots", response={200: SlotsOut, **ERRORS, 429: RateLimitedOut})
+@ratelimit("slots", key="kiosk", methods=("GET",))
+def slots(request: HttpRequest):
+    """The times a visitor without the code may touch (initials + time): no names, no codes,
+    no counts. Shared between the site's kiosks for a few seconds."""
+    if request.GET:  # a typo'd parameter is refused, never silently ignored
+        raise QueueError(f"unknown query parameter(s): {', '.join(map(repr, sorted(request.GET)))}",
+                         status=422)
+    return {"times": open_times(request.kiosk.site_id)}
 
 
 def _phone_url(request: HttpRequest, ticket) -> str:

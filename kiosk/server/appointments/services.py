@@ -22,6 +22,7 @@ from kiosk.domain.estimation import minutes_since_midnight
 from kiosk.domain.tickets import MAX_NUMBER, TicketStatus
 from kiosk.server.appointments.lane import minutes_of
 from kiosk.server.appointments.models import Appointment
+from kiosk.server.appointments.slots import clear_cache as clear_slots_cache
 from kiosk.server.content.models import Service, Site
 from kiosk.server.queueing.estimates import queue_changed
 from kiosk.server.queueing.lifecycle import QueueError
@@ -130,6 +131,7 @@ def do_checkin(appointment: Appointment, kiosk=None, language: str = "fr") -> tu
             return appointment.ticket, False
     appointment.ticket, appointment.in_lane = ticket, lane == LANE
     appointment.status, appointment.checked_in_at = Status.CHECKED_IN, now
+    clear_slots_cache()  # its time no longer open to touch (unless another shares it)
     return ticket, True
 
 

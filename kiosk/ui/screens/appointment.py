@@ -6,9 +6,11 @@ it says to go to the reception desk.
 
 Without the code ("Je n'ai pas le code"), two more steps on the same screen: the name's
 initials (1-4 letters, on the letter keyboard) then the slot's start, touched among the
-times around now (every 5 minutes); the server finds the appointment by both. The kiosk
-learns nothing of the day's appointments (no list of names or times comes to it), and the
-initials are never logged.
+times the server lists when the step opens (GET /api/v1/appointments/slots: the starts of
+the site's appointments open for check-in around now, whatever the minute, say 10:12);
+offline or on an error, among the 5-minute marks around now. The server finds the
+appointment by both. Only times come to the kiosk (no names, initials, codes or counts),
+and the initials are never logged.
 
     code ──"no code"──▶ initials ──▶ time ──▶ ticket screen
 """
@@ -23,7 +25,7 @@ from kivy.properties import BooleanProperty, ListProperty, OptionProperty, Strin
 
 import kiosk.ui.flow_widgets  # noqa: F401  (Panel, FlowFooter, IconButton)
 import kiosk.ui.keypad  # noqa: F401  (NumericKeypad, LetterKeyboard)
-from kiosk.domain.appointments import CODE_DIGITS
+from kiosk.domain.appointments import CODE_DIGITS, PICK_EARLIEST, PICK_LATEST
 from kiosk.domain.clock import site_now
 from kiosk.ui.screens.base import KioskScreen, load_kv
 from kiosk.ui.widgets import discard_children
@@ -33,14 +35,14 @@ log = logging.getLogger("carrefour.kiosk.appointment")
 
 STEP_BOX = {"code": "body", "initials": "initials_step", "time": "time_step"}
 MAX_INITIALS = 4  # the server keeps at most 4 (CheckinIn.initials)
-STEP_MINUTES = 5  # slots start on 5-minute marks (20-minute slots: :00, :20, :40)
-# The times offered: from 20 minutes ago (late, within the grace or just past it) to
-# 50 minutes ahead (early): 15 buttons, three rows of five.
-EARLIEST, LATEST = -20, 50
+# Without the server's times: the 5-minute marks of the pick window (most slots start on
+# one: 20-minute slots at :00, :20, :40), 15 buttons, three rows of five.
+STEP_MINUTES = 5
+EARLIEST, LATEST = PICK_EARLIEST, PICK_LATEST
 
 
 def times_around(now: dt.datetime) -> list[str]:
-    """The slot starts a visitor may pick ("HH:MM", today only), around `now`."""
+    """The 5-minute marks a visitor may pick offline ("HH:MM", today only), around `now`."""
     base = now.replace(minute=now.minute - now.minute % STEP_MINUTES, second=0, microsecond=0)
     moments = (base + dt.timedelta(minutes=m) for m in range(EARLIEST, LATEST + 1, STEP_MINUTES))
     return [f"{m:%H:%M}" for m in moments if m.date() == now.date()]
@@ -68,6 +70,9 @@ class AppointmentScreen(KioskScreen):
     initials = StringProperty("")
     slot = StringProperty("")  # the time touched, "HH:MM"
     times = ListProperty([])
+    # Where the times come from: "loading" (asked), "server" (the open slots; "none" when
+    # there are none now), "marks" (offline or an error: the 5-minute marks).
+    times_from = OptionProperty("loading", options=["loading", "server", "none", "marks"])
     _attempt = 0
 
     def open(self) -> None:
@@ -131,9 +136,36 @@ class AppointmentScreen(KioskScreen):
         if not self.initials:
             self.error = self.app.tr("appt_initials_short")
             return
-        self.times = times_around(site_now())
         self.error, self.step = "", "time"
+        self.load_times()
+
+    def load_times(self) -> None:
+        """Ask the server for the open slots' times (no button until it answers: a time
+        touched must not vanish); offline or on an error, the 5-minute marks."""
+        app = self.app
+        self._attempt += 1
+        attempt = self._attempt
+        self.times, self.times_from = [], "loading"
         self.build_times()
+
+        def show(times: list[str], source: str) -> None:
+            if attempt != self._attempt or self.step != "time":
+                return  # the visitor left the step: an answer for nobody
+            self.times = times
+            self.times_from = source if times or source != "server" else "none"
+            self.build_times()
+
+        def failed(exc) -> None:
+            log.info("appointment times not read (%s): the 5-minute marks",
+                     getattr(exc, "status", None) or exc.__class__.__name__)
+            show(times_around(site_now()), "marks")
+
+        transport = app.transport
+        if transport is None:
+            show(times_around(site_now()), "marks")
+            return
+        app.bridge.submit(transport.appointment_slots, lambda times: show(times, "server"),
+                          failed)
 
     def build_times(self) -> None:
         grid = self.ids.times
@@ -232,6 +264,15 @@ class AppointmentScreen(KioskScreen):
         if service is not None:
             app.print_ticket(ticket, service, [])
 
+    def time_intro(self) -> str:
+        """The time step's words: searching, no appointment around now, or touch the time."""
+        app = self.app
+        if self.times_from == "loading":
+            return app.tr("appt_checking")
+        if self.times_from == "none":
+            return app.tr("appt_no_slot_now")
+        return app.tr("appt_time_type")
+
     def wipe(self) -> None:
         """Nothing of the code, the initials or the time stays on screen (idle reset, checked
         in, new visitor); back to the code step."""
@@ -249,7 +290,7 @@ class AppointmentScreen(KioskScreen):
             parts = [app.tr("appt_title"), app.tr("appt_initials_type"),
                      " ".join(self.initials), self.error]  # letter by letter
         elif self.step == "time":
-            parts = [app.tr("appt_title"), app.tr("appt_time_type"), self.slot, self.error,
+            parts = [app.tr("appt_title"), self.time_intro(), self.slot, self.error,
                      app.tr("appt_checking") if self.checking_now else ""]
         else:
             typed = " ".join(self.ids.keypad.text)  # digit by digit
