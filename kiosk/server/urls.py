@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kiosk.server.api.views import api
-from kiosk.server.content.translations import translations_view
+from kiosk.server.content.translations import review_view, translations_view
 from kiosk.server.notifications.views import delivery_report
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.web import views as web
@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     # Before the admin's catch-all: how complete each language is, per site.
     path("admin/traductions/", translations_view, name="translations"),
+    path("admin/traductions/relu", review_view, name="translation-review"),
     path("admin/", admin.site.urls),
     # Login attempts are limited per client IP (kiosk/server/ratelimit.py).
     path("connexion/", ratelimit("login")(auth_views.LoginView.as_view()), name="login"),

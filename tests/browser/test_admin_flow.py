@@ -1,6 +1,7 @@
 """An editor of the 19e changes a service's hours in the back-office (headless Chromium, the
 real admin under its CSP); a kiosk's next sync holds the new hours; the change is in the
-audit log; the translation page shows what is left in French. The editor makes another
+audit log; the translation page shows what is left in French and which translations are
+drafts, and the editor marks one as read by a native speaker (axe-checked). The editor makes another
 service a draft and looks at its « Aperçu borne » (French, Arabic).
 Screenshots: admin-service.png, admin-translations.png, admin-audit.png,
 admin-preview-service.png, admin-preview-service-ar.png."""
@@ -12,6 +13,7 @@ import pytest
 from kiosk.localstore import LocalStore
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
+from tests.browser.axe import violations as axe_violations
 from tests.conftest import demo_data
 
 pytestmark = pytest.mark.browser
@@ -63,14 +65,25 @@ def test_an_editor_changes_hours_and_the_kiosk_shows_them(browser, server, scree
     # The audit log names the editor and the old and new hours (seen by the site admin).
     page.goto(f"{server.url}/admin/traductions/")
     assert "Complétude" in page.content()
-    page.screenshot(path=str(screenshots / "admin-translations.png"), full_page=True)
+    # Every translation is a draft until a native speaker reads it: the editor marks one.
+    assert page.inner_text("[data-testid=reviewed-wo]").startswith("0 / ")
+    page.click("[data-testid=drafts-wo] summary")
+    page.click("[data-testid=drafts-wo] button")
+    page.wait_for_selector(".messagelist .success")
+    assert page.inner_text("[data-testid=reviewed-wo]").startswith("1 / ")
+    assert page.inner_text("[data-testid=reviewed-bm]").startswith("0 / ")
+    page.click("[data-testid=drafts-ar] summary")
+    assert axe_violations(page) == []
+    page.screenshot(path=str(screenshots / "admin-translations.png"), full_page=False)
     context.close()
     admin = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR")
     page = admin.new_page()
     login(page, server, "admin")
     page.goto(f"{server.url}/admin/audit/auditentry/")
-    row = page.locator("#result_list tbody tr").first
-    assert name in row.inner_text() and "editrice" in row.inner_text()
+    rows = page.locator("#result_list tbody tr")
+    # Newest first: the translation marked read, then the service's hours.
+    assert "content.translationreview" in rows.nth(0).inner_text()
+    assert name in rows.nth(1).inner_text() and "editrice" in rows.nth(1).inner_text()
     page.screenshot(path=str(screenshots / "admin-audit.png"), full_page=False)
     admin.close()
     store.close()

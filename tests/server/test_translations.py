@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 
 from tests.conftest import demo_data
@@ -66,3 +68,74 @@ def test_the_demo_counts_100_percent_in_every_language_and_says_wo_bm_are_drafts
     assert [code for code, row in row_of.items() if "premier jet non relu" in row] == ["wo", "bm"]
     # The demo's own Wolof and Bambara texts are drafts too, and the page says so.
     assert "contenu de démonstration" in html and "brouillon non relu" in html
+
+
+def _drafts(site, code):
+    from kiosk.server.content.translations import completeness
+
+    return next(r for r in completeness(site) if r.code == code)
+
+
+def _mark(client, site, code, draft, sha=None):
+    return client.post("/admin/traductions/relu", {
+        "site": site.slug, "lang": code, "model": draft.model, "pk": draft.pk,
+        "field": draft.field, "sha": sha or draft.sha})
+
+
+def test_every_translation_of_the_demo_is_a_draft_until_a_native_speaker_reads_it(client, demo):
+    from kiosk.server.content.translations import completeness
+
+    for report in completeness(demo):
+        if report.code == "fr":  # the source
+            assert report.reviewed == report.filled and report.drafts == []
+        else:  # nobody has read the demo's translations: all of them are drafts
+            assert report.reviewed == 0 and len(report.drafts) == report.filled > 100
+    login(client, "editor")
+    page = client.get(f"/admin/traductions/?site={demo.slug}").content.decode()
+    assert "langue source" in page
+    assert all(f'data-testid="drafts-{code}"' in page for code in ("en", "ar", "zh", "wo", "bm"))
+    assert page.count("Relu par un locuteur natif</button>") == 5 * 60  # 60 shown per language
+
+
+def test_an_editor_marks_one_text_read_and_an_edit_makes_it_a_draft_again(client, demo):
+    from kiosk.server.audit.models import AuditEntry
+    from kiosk.server.content.models import Pole
+
+    login(client, "editor")
+    before = _drafts(demo, "wo")
+    draft = next(d for d in before.drafts if d.model == "content.pole" and d.field == "name")
+    answer = _mark(client, demo, "wo", draft)
+    assert answer.status_code == 302 and answer["Location"].endswith("#drafts-wo")
+    after = _drafts(demo, "wo")
+    assert after.reviewed == before.reviewed + 1
+    assert (draft.model, draft.pk, draft.field) not in {(d.model, d.pk, d.field)
+                                                        for d in after.drafts}
+    assert _drafts(demo, "bm").reviewed == 0  # one language's review says nothing of another
+    entry = AuditEntry.objects.get(model="content.translationreview")
+    assert entry.username and entry.changes["reviewed"] is True
+    page = client.get(f"/admin/traductions/?site={demo.slug}").content.decode()
+    assert f"{after.reviewed} / {after.filled}" in page.split('data-testid="reviewed-wo"')[1][:40]
+    # The text changes: what was read is no longer what is shown, a draft again.
+    pole = Pole.objects.get(pk=draft.pk)
+    pole.name = {**pole.name, "wo": pole.name["wo"] + " (bees)"}
+    pole.save()
+    assert _drafts(demo, "wo").reviewed == before.reviewed
+
+
+def test_a_stale_or_foreign_review_marks_nothing(client, demo):
+    from kiosk.server.content.models import Site, TranslationReview
+
+    draft = _drafts(demo, "ar").drafts[0]
+    login(client, "editor")
+    # The editor's page was older than the text: another sha, nothing marked, said so.
+    answer = client.get(_mark(client, demo, "ar", draft, sha="0" * 64)["Location"])
+    assert "rien n'est marqué" in unescape(answer.content.decode())
+    assert not TranslationReview.objects.exists()
+    assert client.get("/admin/traductions/relu").status_code == 405
+    # Another site's slug (the editor has no role there), and a counter agent: refused.
+    other = Site.objects.exclude(pk=demo.pk).first()
+    assert _mark(client, other, "ar", draft).status_code == 403
+    client.logout()
+    login(client, "counter")
+    assert _mark(client, demo, "ar", draft).status_code in (302, 403)
+    assert not TranslationReview.objects.exists()

@@ -4,21 +4,29 @@ Every text the kiosks show is a {language: text} mapping with French required; a
 language falls back to French on the kiosk (per field). This page tells editors what is
 still shown in French to an Arabic, Chinese, Wolof or Bambara reader: a percentage per
 language and the list of what is missing, each with a link to its back-office form.
+
+Every translated text is a draft until an editor marks it read by a native speaker
+(TranslationReview, tied to the exact text: an edit makes it a draft again). The page counts
+the reviewed texts per language and lists the drafts, each with its « relu » button.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from kiosk.domain.languages import LANGUAGES
 from kiosk.server.accounts.models import Role, sites_where
+from kiosk.server.audit.services import record
 from kiosk.server.content.kinds import KINDS
-from kiosk.server.content.models import Site
+from kiosk.server.content.models import Site, TranslationReview, text_hash
 
 
 @dataclass
@@ -29,12 +37,39 @@ class Missing:
 
 
 @dataclass
+class Draft:
+    """A translated text no native speaker has read yet (or read before it changed)."""
+
+    label: str
+    field: str
+    url: str
+    model: str
+    pk: int
+    french: str
+    text: str
+
+    @property
+    def sha(self) -> str:
+        return text_hash(self.text)
+
+
+@dataclass
 class LanguageReport:
     code: str
     name: str
     total: int = 0
     filled: int = 0
+    reviewed: int = 0
     missing: list[Missing] = field(default_factory=list)
+    drafts: list[Draft] = field(default_factory=list)
+
+    @property
+    def source(self) -> bool:
+        return self.code == "fr"  # the text translated from: nothing to review
+
+    @property
+    def reviewed_percent(self) -> int:
+        return 100 if not self.filled else int(100 * self.reviewed / self.filled)
 
     @property
     def interface_draft(self) -> bool:
@@ -59,6 +94,8 @@ def _texts(value) -> list[dict]:
 
 def completeness(site: Site) -> list[LanguageReport]:
     reports = {lang.code: LanguageReport(lang.code, lang.native_name) for lang in LANGUAGES}
+    reviews = {(r.model, r.object_id, r.field, r.language): r.text_sha256
+               for r in TranslationReview.objects.filter(site=site)}
     for kind in KINDS:
         if not kind.texts:
             continue
@@ -76,18 +113,56 @@ def completeness(site: Site) -> list[LanguageReport]:
                     where = f"{name} {index + 1}" if isinstance(getattr(obj, name), list) else name
                     for report in reports.values():
                         report.total += 1
-                        if (texts.get(report.code) or "").strip():
-                            report.filled += 1
-                        else:
+                        text = (texts.get(report.code) or "").strip()
+                        if not text:
                             report.missing.append(Missing(label, where, url))
+                            continue
+                        report.filled += 1
+                        key = (model._meta.label_lower, obj.pk, where, report.code)
+                        if report.source or reviews.get(key) == text_hash(text):
+                            report.reviewed += 1
+                        else:
+                            report.drafts.append(Draft(label, where, url, key[0], obj.pk,
+                                                       texts["fr"].strip(), text))
     return list(reports.values())
+
+
+def _editable_sites(user):
+    sites = Site.objects.all() if user.is_superuser else sites_where(user, Role.EDITOR)
+    return sites.order_by("name")
+
+
+@staff_member_required
+@require_POST
+def review_view(request):
+    """Mark one translated text as read by a native speaker (an editor of its site)."""
+    site = _editable_sites(request.user).filter(slug=request.POST.get("site")).first()
+    if site is None:
+        raise PermissionDenied("not an editor of this site")
+    language, where, sha = (request.POST.get(k, "") for k in ("lang", "field", "sha"))
+    try:
+        pk = int(request.POST.get("pk", ""))
+    except ValueError:
+        return HttpResponseBadRequest("pk")
+    # The draft must exist now, with the very text the editor saw (not an older one).
+    draft = next((d for r in completeness(site) if r.code == language for d in r.drafts
+                  if d.model == request.POST.get("model") and d.pk == pk and d.field == where),
+                 None)
+    if draft is None or draft.sha != sha:
+        messages.warning(request, "Ce texte a changé ou n'est plus à relire : rien n'est marqué.")
+    else:
+        review, created = TranslationReview.objects.update_or_create(
+            model=draft.model, object_id=pk, field=where, language=language,
+            defaults={"site": site, "text_sha256": sha, "reviewed_by": request.user})
+        record(request.user, review, "created" if created else "changed",
+               {"text": draft.text, "reviewed": True})
+        messages.success(request, f"Marqué relu : {draft.label} — {where} ({language}).")
+    return redirect(f"{reverse('translations')}?site={site.slug}#drafts-{language}")
 
 
 @staff_member_required
 def translations_view(request):
-    sites = Site.objects.all() if request.user.is_superuser else sites_where(
-        request.user, Role.EDITOR)
-    sites = list(sites.order_by("name"))
+    sites = list(_editable_sites(request.user))
     if not sites:
         raise PermissionDenied("no site to edit")
     chosen = next((s for s in sites if s.slug == request.GET.get("site")), sites[0])

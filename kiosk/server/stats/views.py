@@ -155,7 +155,8 @@ def build_charts(stats: SiteStats) -> list[Chart]:
             chart_id="chart-languages", title="Tickets émis par langue",
             desc="Nombre de tickets émis dans chaque langue du visiteur (choisie à la borne, "
                  "ou par l'agent qui émet le ticket) sur la période, et parmi eux ceux dont "
-                 "le visiteur a utilisé la lecture à voix haute.",
+                 "le visiteur avait besoin d'aide pour lire (lecture à voix haute à la "
+                 "borne, ou case cochée par l'agent).",
             labels=[f"{get_language(code).native_name} ({code})" if code in LANGUAGE_CODES
                     else code for code in codes],
             series=[("Tickets", [stats.per_language[code] for code in codes]),

@@ -26,10 +26,11 @@ from kiosk.server.content.models.guide import (
     Situation,
 )
 from kiosk.server.content.models.media import ASSET_KIND_LABELS, Asset, FloorPlan
+from kiosk.server.content.models.review import TranslationReview, text_hash
 
 __all__ = [
     "ASSET_KIND_LABELS", "OFFER_CATEGORY_LABELS", "OFFER_SOURCE_LABELS", "PLACE_KIND_LABELS",
     "PUBLISHED_HELP", "Announcement", "Asset", "Closure", "ContentChange", "ContentVersion",
     "FloorPlan", "InfoPage", "NearbyPlace", "Offer", "Pole", "Service", "Site", "Situation",
-    "TranslatedModel", "audio_field", "published_field",
+    "TranslatedModel", "TranslationReview", "audio_field", "published_field", "text_hash",
 ]

@@ -38,10 +38,10 @@
       '</b> <span lang="' + esc(t.language) + '" dir="' + esc(t.language_dir) + '">' +
       esc(t.language_name) + "</span></span>";
   }
-  // The visitor used read-aloud at the kiosk (web/_help_reading_badge.html, the same words).
+  // The visitor needs help reading: read-aloud used at the kiosk, or ticked on the agent's issue form (web/_help_reading_badge.html, the same words).
   function helpReading(t) {
     return t.help_reading ? ' <span class="help-badge" data-testid="help-reading-' + esc(t.number) +
-      '" title="Le visiteur a utilisé la lecture à voix haute à la borne : lui parler plutôt que lui donner un texte">' +
+      '" title="Le visiteur a besoin d’aide pour lire (lecture à voix haute à la borne, ou signalé à l’accueil) : lui parler plutôt que lui donner un texte">' +
       '<svg aria-hidden="true" focusable="false" viewBox="0 0 96 96" width="16" height="16">' +
       '<path d="M12 36h14l22-18v60L26 60H12Z" fill="currentColor"/>' +
       '<path d="M62 36a16 16 0 0 1 0 24M72 24a32 32 0 0 1 0 48" fill="none" stroke="currentColor" stroke-width="9" stroke-linecap="round"/>' +
