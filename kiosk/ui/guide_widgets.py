@@ -58,6 +58,7 @@ class NeighbourhoodPlan(PlanView):
     def __init__(self, **kwargs):
         self._places: list[tuple[str, float, float]] = []
         self._badges: list[PlaceBadge] = []
+        self._img_bound = False
         super().__init__(**kwargs)
         self._badge_trigger = Clock.create_trigger(self._place_badges, -1)
         self.bind(size=self._badge_trigger, pos=self._badge_trigger, drawn=self._badge_trigger)
@@ -104,8 +105,16 @@ class NeighbourhoodPlan(PlanView):
                 for _n, x, y in self._places]
 
     def _place_badges(self, *_args) -> None:
+        img = self.ids.get("img")
+        if img is not None and not self._img_bound:
+            # The image fits its texture a frame after the plan's own size changes: the
+            # badges follow the image, or they stay where its previous size put them.
+            self._img_bound = True
+            img.bind(norm_image_size=self._badge_trigger, center=self._badge_trigger)
         for badge, (x, y, w, h) in zip(self._badges, self._badge_boxes(), strict=False):
-            badge.center = (x + w / 2, y + h / 2)
+            # On whole pixels: a fraction of a pixel draws the disc and its number blurred
+            # differently from one layout to the next (e.g. after an Arabic visitor).
+            badge.center = (round(x + w / 2), round(y + h / 2))
         self._place_trigger()  # the landmarks' labels keep off the badges
 
     def _place_markers(self, *args) -> None:

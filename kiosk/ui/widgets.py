@@ -148,7 +148,10 @@ class MirrorBox(BoxLayout):
 
 
 class Text(ScriptLabel):
-    """A label that wraps to its width and grows to its text's height."""
+    """A label that wraps to its width and grows to its text's height; to the reading side
+    (right in Arabic) unless `centred`."""
+
+    centred = BooleanProperty(False)
 
 
 class Title(Text):

@@ -17,6 +17,7 @@ COLOR = "#1F5F7A"  # white text on it: 7.0:1
 class PriorityScreen(KioskScreen):
     def show(self, service) -> None:
         app = self.app
+        self.reading_above_header(self.ids.question, self.ids.column, after=self.ids.header)
         self.ids.header.title = service.title(app.language)
         colors = {p.id: p.color for p in app.store.poles()}
         self.ids.header.bg = colors.get(service.pole, "#1D3A8A")

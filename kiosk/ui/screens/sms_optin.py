@@ -15,7 +15,7 @@ load_kv(__file__)
 
 class SmsOfferScreen(KioskScreen):
     def show(self) -> None:
-        pass
+        self.reading_above_header(self.ids.offer_words, self.ids.column, home=self.ids.offer_body)
 
     def speech_text(self) -> str:
         app = self.app

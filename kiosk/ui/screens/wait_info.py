@@ -64,9 +64,6 @@ class WaitInfoScreen(KioskScreen):
         number = (ticket or {}).get("number", "")
         self.ids.number.text = f"{app.tr('your_number')} : {number}" if number else ""
         self.ids.intro.text = app.tr(intro_key(ticket, sms))
-        # Text's class rule re-aligns every label to the reading side when the language
-        # changes: these two stay centred whatever the last language was.
-        self.ids.intro.halign = self.ids.plan_alt.halign = "center"
         places = app.store.places()  # in the agents' order (usually the nearest first)
         numbers = self._show_plan(places)
         grid = self.ids.places
@@ -87,7 +84,7 @@ class WaitInfoScreen(KioskScreen):
             for offer in events:
                 grid.add_widget(offer_row(app, offer, today))
         if not places and not events:
-            grid.add_widget(Text(text=app.tr("waitinfo_empty"), halign="center"))
+            grid.add_widget(Text(text=app.tr("waitinfo_empty"), centred=True))
         self.ids.scroll.scroll_y = 1
         self._order_columns()
 
