@@ -63,6 +63,23 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
+def agent_console(browser, server, counter: str | None = None, **context_options):
+    """A counter agent logged in through the real login form (on /guichet/, the counters'
+    list), at `counter`'s console when named: (context, page); close the context after."""
+    context = browser.new_context(**{"viewport": {"width": 1366, "height": 900},
+                                     "locale": "fr-FR", **context_options})
+    page = context.new_page()
+    page.goto(f"{server.url}/guichet/")
+    page.fill("#id_username", server.agent["username"])
+    page.fill("#id_password", server.agent["password"])
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(lambda url: "/connexion/" not in url)
+    if counter:
+        page.click(f"a.big-button:has-text('{counter}')")
+        page.wait_for_selector("#console")
+    return context, page
+
+
 class Kiosk:
     """Takes tickets through the API, as the lobby kiosk does."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.axe import violations as axe_violations
-from tests.browser.conftest import DEADLINE_MS
+from tests.browser.conftest import DEADLINE_MS, agent_console
 
 pytestmark = pytest.mark.browser
 
@@ -42,14 +42,7 @@ def visitor(browser):
 
 @pytest.fixture(scope="module")
 def agent(browser, server):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR",
-                                  bypass_csp=True)  # the tests' waits are eval()
-    page = context.new_page()
-    page.goto(f"{server.url}/connexion/")
-    page.fill("#id_username", server.agent["username"])
-    page.fill("#id_password", server.agent["password"])
-    page.click("form.login button[type=submit]")
-    page.wait_for_url(lambda url: "/connexion/" not in url)
+    context, page = agent_console(browser, server, bypass_csp=True)  # the waits are eval()
     yield page
     context.close()
 

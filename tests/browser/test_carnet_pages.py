@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from tests.browser.axe import violations as axe_violations
-from tests.browser.conftest import DEADLINE_MS
+from tests.browser.conftest import DEADLINE_MS, agent_console
 
 pytestmark = pytest.mark.browser
 
@@ -49,13 +49,8 @@ def phone(browser):
 
 @pytest.fixture(scope="module")
 def agent_page(browser, server):
-    context = browser.new_context(viewport={"width": 1366, "height": 1000}, locale="fr-FR")
-    page = context.new_page()
-    page.goto(f"{server.url}/guichet/")
-    page.fill("#id_username", server.agent["username"])
-    page.fill("#id_password", server.agent["password"])
-    page.click("form.login button[type=submit]")
-    page.click(f"a.big-button:has-text('{COUNTER}')")
+    context, page = agent_console(browser, server, COUNTER,
+                                  viewport={"width": 1366, "height": 1000})
     page.wait_for_selector("#carnet-panel")
     yield page
     context.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.axe import violations as axe_violations
+from tests.browser.conftest import agent_console
 from tests.support.servers import demo_server
 
 pytestmark = pytest.mark.browser
@@ -30,15 +31,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def agent(browser, server):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="fr-FR",
-                                  bypass_csp=True)  # the tests' waits are eval()
-    page = context.new_page()
-    page.goto(f"{server.url}/connexion/")
-    page.fill("#id_username", server.agent["username"])
-    page.fill("#id_password", server.agent["password"])
-    page.click("form.login button[type=submit]")
-    page.click(f"a.big-button:has-text('{COUNTER}')")
-    page.wait_for_selector("#console")
+    context, page = agent_console(browser, server, COUNTER, bypass_csp=True)  # eval() waits
     yield page
     context.close()
 
