@@ -106,12 +106,19 @@ class QueueSnapshot:
 class CallEstimate:
     """Minutes from the snapshot's ``now`` until the ticket's call: the mean and a low and
     high quantile (p20 and p80 by default). ``reachable`` False: no counter session today
-    can call it; the three numbers are then None."""
+    can call it; the three numbers are then None.
+
+    ``runs``: the (mean, variance) of the call time in each run of the forward simulation
+    that reached the ticket, the calibration's spread included: the call time's
+    distribution is their mixture (``kiosk.domain.notify.call_cdf``), whose low tail a
+    single lognormal misplaces (a visitor ahead may be done in a minute or in half an
+    hour). Empty for estimates not made by ``estimate_calls``."""
 
     mean: float | None
     low: float | None
     high: float | None
     reachable: bool
+    runs: tuple[tuple[float, float], ...] = field(default=(), compare=False, repr=False)
 
 
 UNREACHABLE = CallEstimate(None, None, None, False)
@@ -251,6 +258,7 @@ def estimate_calls(
                        1.0 - p)
 
     sums: dict[str, list[float]] = {}  # id -> [runs reached, Σ t, Σ t², Σ within variance]
+    per_run: dict[str, list[tuple[float, float]]] = {}  # id -> (wait, within variance) per run
     simulated: dict[tuple[tuple[float, int, float], ...], dict[str, tuple[float, float]]] = {}
     for run in range(runs):
         heap = []
@@ -272,6 +280,7 @@ def estimate_calls(
             acc[1] += wait
             acc[2] += wait * wait
             acc[3] += var
+            per_run.setdefault(ticket_id, []).append((wait, var))
 
     z_low, z_high = _NORMAL.inv_cdf(low_q), _NORMAL.inv_cdf(high_q)
     result: dict[str, CallEstimate] = {}
@@ -286,7 +295,9 @@ def estimate_calls(
         between = max(acc[2] / n - mean * mean, 0.0)
         var = VARIANCE_SCALE * (between + acc[3] / n) + (RELATIVE_SPREAD * mean) ** 2
         low, high = _lognormal_quantiles(mean, var, z_low, z_high)
-        result[ticket_id] = CallEstimate(mean, low, high, True)
+        mixture = tuple((w, VARIANCE_SCALE * v + (RELATIVE_SPREAD * w) ** 2)
+                        for w, v in per_run[ticket_id])
+        result[ticket_id] = CallEstimate(mean, low, high, True, mixture)
     return result
 
 

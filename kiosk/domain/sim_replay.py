@@ -95,8 +95,12 @@ class DomainReplay:
     def snapshot(self, now: float) -> QueueSnapshot:
         w = self._world
         waiting: dict[str, list[WaitingTicket]] = {}
+        # At a call event the called visitor is still in the world's queue: it is in
+        # service (below), not waiting as well (it counted twice, ahead of everyone).
+        serving = {ticket for ticket, _service, _at in self.called.values()}
         for v in w.waiting:
-            waiting.setdefault(v.service, []).append(v.waiting_ticket())
+            if v.ticket_id not in serving:
+                waiting.setdefault(v.service, []).append(v.waiting_ticket())
         states = []
         for c in w.counters.values():
             served = frozenset(c.spec.services)

@@ -2,7 +2,8 @@
 
 By time, across shared counters (docs/queues.md, "Turn is near"): the SMS goes out when the
 predicted call time, at a conservative (low) quantile, is within the site's lead (15 min by
-default), whatever the ticket's position in its service. A visitor whose turn is already that
+default), whatever the ticket's position in its service; the quantile is read from the
+forward simulation's runs (``kiosk.domain.notify.call_cdf``). A visitor whose turn is already that
 close at issue is told on the kiosk to stay in the hall, gets no "near" SMS, and gets the
 "it's your turn" SMS when called.
 """
