@@ -78,10 +78,14 @@ PG_A=(tests/e2e tests/deploy tests/security tests/server/test_[a-c]*.py)
 PG_B=(tests/server --ignore-glob="tests/server/test_[a-c]*.py")
 
 suite() {  # name, pytest arguments...: runs in the background, output to $run/<name>.log
+  # <name>.seconds: its wall time; <name>.cpu-seconds: the CPU (user + sys) of pytest and of
+  # every process it waited for (kiosks, servers, Xvfb, browsers), bash's `time` of the run.
   local name=$1; shift
-  ( t0=$(date +%s)
-    "${PYTEST[@]}" "$@" --junitxml="$run/$name.xml" >"$run/$name.log" 2>&1
-    echo $? >"$run/$name.rc"; echo $(( $(date +%s) - t0 )) >"$run/$name.seconds" ) &
+  ( t0=$(date +%s) TIMEFORMAT='%3U %3S'
+    { time "${PYTEST[@]}" "$@" --junitxml="$run/$name.xml" >"$run/$name.log" 2>&1; } \
+      2>"$run/$name.times"
+    echo $? >"$run/$name.rc"; echo $(( $(date +%s) - t0 )) >"$run/$name.seconds"
+    awk '{ printf "%.0f\n", $1 + $2 }' "$run/$name.times" >"$run/$name.cpu-seconds" ) &
 }
 
 suite "sqlite-a" "${SQLITE_MARKS[@]}" "${SQLITE_A[@]}"
@@ -116,6 +120,20 @@ done
 for name in postgres-a postgres-b; do
   [ -f "$run/$name.rc" ] || [ -z "${PG_URL_A:-}" ] || failed+=("suite $name")
 done
+
+# What each suite cost: wall seconds, and CPU seconds (user + sys) of its processes; the
+# 2 cores give at most 2 CPU seconds a wall second, shared by all the suites.
+echo
+echo "=== suites: wall and CPU seconds"
+printf '%-12s %8s %8s\n' suite "wall s" "CPU s"
+total=0
+for name in "${suites[@]}"; do
+  [ -f "$run/$name.seconds" ] || continue
+  cpu=$(cat "$run/$name.cpu-seconds" 2>/dev/null || echo "?")
+  printf '%-12s %8s %8s\n' "$name" "$(cat "$run/$name.seconds")" "$cpu"
+  [[ $cpu =~ ^[0-9]+$ ]] && total=$((total + cpu))
+done
+printf '%-12s %8s %8s\n' total "" "$total"
 
 # -- 4. skips: only the reasons tests/README.md allows ------------------------------------
 reports=()

@@ -30,17 +30,6 @@ def _shown(widget) -> bool:
     return widget.get_root_window() is not None
 
 
-def _in_scroll(widget) -> bool:
-    from kivy.uix.scrollview import ScrollView
-
-    node = widget.parent
-    while node is not None and node is not node.parent:
-        if isinstance(node, ScrollView):
-            return True
-        node = node.parent
-    return False
-
-
 def _scroll_clip(widget):
     """The window rectangle of the nearest ScrollView around `widget` (or None)."""
     from kivy.uix.scrollview import ScrollView
@@ -114,17 +103,30 @@ def overlapping_targets(screen) -> list[str]:
     from kivy.uix.behaviors import ButtonBehavior
 
     targets = [w for w in screen.walk() if isinstance(w, ButtonBehavior) and _shown(w)]
+    # Each target's box, scroll clip and ancestors once, not once per pair (n² pairs).
+    boxes = [window_box(t) for t in targets]
+    clips = [_scroll_clip(t) for t in targets]
+    around = [_ancestors(t) for t in targets]
     found = []
     for i, a in enumerate(targets):
-        for b in targets[i + 1:]:
-            if _is_inside(a, b) or _is_inside(b, a):
+        for j in range(i + 1, len(targets)):
+            b = targets[j]
+            if id(b) in around[i] or id(a) in around[j]:
                 continue  # a button within a card: one target in another, by design
-            box_a, box_b = window_box(a), window_box(b)
-            if _in_scroll(a) or _in_scroll(b):
-                clip = _scroll_clip(a) or _scroll_clip(b)
+            box_a, box_b = boxes[i], boxes[j]
+            clip = clips[i] or clips[j]
+            if clip is not None:
                 box_a, box_b = _clipped(box_a, clip), _clipped(box_b, clip)
             if _overlap(box_a, box_b):
                 found.append(f"overlap: {name_of(a)} and {name_of(b)}")
+    return found
+
+
+def _ancestors(widget) -> set[int]:
+    found, node = set(), widget.parent
+    while node is not None and node is not node.parent:
+        found.add(id(node))
+        node = node.parent
     return found
 
 
@@ -132,15 +134,6 @@ def _clipped(box, clip):
     if clip is None:
         return box
     return max(box[0], clip[0]), max(box[1], clip[1]), min(box[2], clip[2]), min(box[3], clip[3])
-
-
-def _is_inside(inner, outer) -> bool:
-    node = inner.parent
-    while node is not None and node is not node.parent:
-        if node is outer:
-            return True
-        node = node.parent
-    return False
 
 
 def problems(app) -> list[str]:

@@ -16,7 +16,9 @@ screen to be current and for Kivy to draw the frames after it (tests/ui/touch.py
 from __future__ import annotations
 
 import os
+import resource
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.ui import driver
@@ -87,12 +89,14 @@ def small_targets(app) -> list[str]:
             for t in touch_targets(app) if min(t["width"], t["height"]) < least]
 
 
-def case_problems(app, pixels: bytes | None = None) -> list[str]:
-    """Every finding on the screen as drawn (`pixels`: its frame, read now when None): the
-    layout (tests/ui/layout_check.py), the touch targets' size, the glyphs and the contrast
-    (tests/ui/render_check.py). The matrix and the screens' own layout runs share it."""
+def case_problems(app, pixels: bytes | None = None, image=None) -> list[str]:
+    """Every finding on the screen as drawn (`pixels`: its frame, or `image`: the same as a
+    PIL image; read now when neither): the layout (tests/ui/layout_check.py), the touch
+    targets' size, the glyphs and the contrast (tests/ui/render_check.py). The matrix and the
+    screens' own layout runs share it."""
     screen = app.root.current_screen
-    image = thumbnail_full(frame() if pixels is None else pixels)
+    if image is None:
+        image = thumbnail_full(frame() if pixels is None else pixels)
     return (problems(app) + small_targets(app) + missing_glyphs(screen)
             + low_contrast(screen, image))
 
@@ -113,7 +117,7 @@ def contact_sheet(photos: dict, out: Path, languages=LANGUAGES) -> None:
             x, y = column * THUMB[0], row * (THUMB[1] + label)
             sheet.paste(thumb, (x, y + label))
             draw.text((x + 6, y + 5), f"{code} / {mode}", fill="black")
-    sheet.save(out)
+    sheet.save(out, compress_level=1)  # looked at, not archived: fast over small
 
 
 def _bars_at_rest(app) -> bool:
@@ -155,10 +159,35 @@ def _pulses_at_rest(app) -> None:
             plan.pulse = 0.0
 
 
+def _skip(*_args) -> bool:
+    return True  # handled: Kivy's own on_draw / on_flip (the drawing) do not run
+
+
+@contextmanager
+def _not_drawn():
+    """Frames run (clock, layouts, label textures) but are not drawn: a frame drawn costs
+    ~0.1 s of CPU with Mesa's software GL under Xvfb, and one nobody looks at is waste. What
+    was asked to be drawn meanwhile is drawn on the first frame after (the canvas stays
+    marked for redraw); the kiosk draws nothing off-canvas (no Fbo, no Callback)."""
+    from kivy.core.window import Window
+
+    Window.fbind("on_draw", _skip)
+    Window.fbind("on_flip", _skip)
+    try:
+        yield
+    finally:
+        Window.funbind("on_draw", _skip)
+        Window.funbind("on_flip", _skip)
+
+
 async def quiet(app) -> None:
-    await settle(3)
-    _rest_bars(app)
-    _pulses_at_rest(app)
+    """Until the screen is at rest (laid out, bars and pulses at rest, the frame unchanged):
+    the frames before are laid out but not drawn; from then on each is drawn and compared."""
+    with _not_drawn():
+        await settle(3)
+        _rest_bars(app)
+        _pulses_at_rest(app)
+        await settle(1)
     await settle(1)
     # Then until the screen stops changing: a text laid out again a few frames later (a
     # right-to-left label measured once its width is known) is part of the screen.
@@ -184,10 +213,11 @@ def frame() -> bytes:
     return glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
 
 
-def thumbnail(pixels: bytes):
+def thumbnail(image):
+    """`image`: a frame as a PIL image (thumbnail_full)."""
     from PIL import Image
 
-    return thumbnail_full(pixels).resize(THUMB, Image.Resampling.BILINEAR)
+    return image.resize(THUMB, Image.Resampling.BILINEAR)
 
 
 def _changed_box(before: bytes, after: bytes) -> str:
@@ -211,7 +241,8 @@ async def modes_leave_nothing(app, before: bytes, name: str = "") -> list[str]:
     found = []
     for attribute in ("contrast", "large_text"):
         setattr(app, attribute, True)
-        await settle(3)
+        with _not_drawn():  # laid out in the mode; its frame is compared with nothing
+            await settle(3)
         setattr(app, attribute, False)
         await quiet(app)
         after = frame()
@@ -249,9 +280,10 @@ async def scenario_matrix(app, args, result):
                 checked = time.monotonic()
                 key = f"{code}/{mode}/{name}"
                 pixels = frame()
-                found[key] = case_problems(app, pixels)
+                image = thumbnail_full(pixels)  # once: checked, then photographed
+                found[key] = case_problems(app, image=image)
                 photographed = time.monotonic()
-                photos.setdefault(name, {})[(code, mode)] = thumbnail(pixels)
+                photos.setdefault(name, {})[(code, mode)] = thumbnail(image)
                 if mode == "normal":
                     found[key] += await modes_leave_nothing(app, pixels, key.replace("/", "-"))
                 spent["draw"] += checked - began
@@ -268,11 +300,23 @@ async def scenario_matrix(app, args, result):
     result["problems"] = {k: v for k, v in found.items() if v}
     result["checked"] = sorted(found)
     result["seconds"] = {k: round(v, 1) for k, v in spent.items()}
+    usage = resource.getrusage(resource.RUSAGE_SELF)  # this kiosk process, all its threads
+    result["cpu"] = round(usage.ru_utime + usage.ru_stime, 1)
 
 
 def main() -> int:
     driver.SCENARIOS["matrix"] = scenario_matrix
-    return driver.main()
+    profile = os.environ.get("MATRIX_PROFILE")  # a file: where the run's CPU goes (cProfile)
+    if not profile:
+        return driver.main()
+    import cProfile
+    import time
+
+    profiler = cProfile.Profile(time.process_time)  # CPU, all threads (Mesa's too)
+    try:
+        return profiler.runcall(driver.main)
+    finally:
+        profiler.dump_stats(profile)
 
 
 if __name__ == "__main__":

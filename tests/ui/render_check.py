@@ -95,7 +95,8 @@ def missing_glyphs(screen) -> list[str]:
             if path is None:
                 found.append(f"missing glyph: {name_of(widget)} font {font!r} not found")
                 continue
-            missing = sorted({c for c in text if c not in NOT_DRAWN and ord(c) not in _cmap(path)})
+            cmap = _cmap(path)
+            missing = sorted({c for c in text if c not in NOT_DRAWN and ord(c) not in cmap})
             if missing:
                 shown = " ".join(f"U+{ord(c):04X}" for c in missing[:6])
                 found.append(f"missing glyph: {name_of(widget)} {shown} not in "

@@ -68,7 +68,7 @@ def test_every_screen_and_mode_was_drawn(run_language, shots, code):
     matrix = run_language(code)
     assert len(matrix["checked"]) == len(MODES) * len(SCREENS)
     print(f"layout matrix [{code}]: {len(matrix['checked'])} screen x mode cases checked "
-          f"({matrix['seconds']} s)")
+          f"({matrix['seconds']} s, {matrix.get('cpu')} CPU s)")
     for screen in SCREENS:
         assert (shots / f"matrix-{screen}-{code}.png").stat().st_size > 20_000
 
