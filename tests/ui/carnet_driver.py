@@ -1,8 +1,9 @@
-"""A driver scenario for the carnet on the kiosk (tests/ui/test_carnet.py).
+"""Driver scenarios for the carnet on the kiosk (tests/ui/test_carnet.py, and one visit of
+the whole journey, tests/ui/test_carnet_whole_journey.py).
 
-    python -m tests.ui.carnet_driver carnet --config kiosk.toml --out r.json --shots DIR
+    python -m tests.ui.carnet_driver carnet|carnet_visit --config kiosk.toml --out r.json --shots DIR
 
-The same driver as tests/ui/driver.py (its helpers and main), with one more scenario.
+The same driver as tests/ui/driver.py (its helpers and main), with two more scenarios.
 """
 
 from __future__ import annotations
@@ -33,6 +34,78 @@ async def _send(app, code: str) -> None:
     await tap(app, "carnet-send")
 
 
+async def _open_service(app, service_id: str, lang: str) -> None:
+    """Home, in `lang`, then the service's screen (its checklist is below the plan)."""
+    await wait_until(lambda: driver.all_tids(app, "pole-"), what="pole tiles")
+    await settle()
+    if lang != app.language:
+        await tap(app, f"lang-{lang}")
+        await wait_until(lambda: app.language == lang, what=f"language {lang}")
+    app.open_service(service_id)
+    await on_screen(app, "service")
+
+
+async def _tick(app, index: int) -> None:
+    app.screens["service"].ids.scroll.scroll_to(find(app, f"doc-{index}"), animate=False)
+    await settle()
+    await tap(app, f"doc-{index}")
+
+
+async def _take_ticket(app, result: dict) -> None:
+    """Take the ticket (no priority, no SMS): the ticket screen's answer and lines."""
+    await tap(app, "take-ticket")
+    await on_screen(app, "priority")
+    await tap(app, "priority-none")
+    await on_screen(app, "sms_offer")
+    await tap(app, "sms-no")
+    result.update(await ticket_answer(app))
+    ticket_screen = app.screens["ticket"]
+    result["documents_line"] = ticket_screen.ids.documents_line.text
+    result["carnet_line"] = ticket_screen.ids.carnet_line.text
+    result["speech_ticket"] = app.screen_speech()
+
+
+def _qr_modules(texture) -> list[list[bool]]:
+    """The QR shown, read back from its texture (one texel a module, bottom row first):
+    rows top-down, True for a dark module."""
+    size = texture.width
+    pixels = texture.pixels  # RGBA
+    rows = [[pixels[(y * size + x) * 4] < 128 for x in range(size)] for y in range(size)]
+    return rows[::-1]
+
+
+async def scenario_carnet_visit(app, args, result):
+    """One visit of the whole journey: in the service's checklist, tick the lines asked
+    (`ticks`, indices), optionally type a carnet code ("J'ai un carnet"), take the ticket;
+    report the ticket, its lines, and whether the QR shown holds the ticket's phone link."""
+    from kiosk.ui.qr import qr_matrix
+
+    p = params(args)
+    lang, name = p.get("lang", "fr"), p.get("name", "carnet-visit")
+    await _open_service(app, p["service"], lang)
+    for index in [int(i) for i in p.get("ticks", "").split(",") if i]:
+        await _tick(app, index)
+    rows = app.screens["service"].ids.documents.children[::-1]
+    result["ticks_shown"] = [row.checked for row in rows]
+    await shot(app, args.shots, f"{name}-service", result)
+    if p.get("code"):
+        await tap(app, "carnet-open")
+        await on_screen(app, "carnet")
+        await press_digits(app, p["code"])
+        await shot(app, args.shots, f"{name}-code", result)
+        await tap(app, "carnet-send")
+        await on_screen(app, "service")  # the server knew the code: back, with it
+        result["carnet_button_after"] = find(app, "carnet-open").label
+        await shot(app, args.shots, f"{name}-service-linked", result)
+    await _take_ticket(app, result)
+    ticket_screen = app.screens["ticket"]
+    link = (result.get("ticket") or {}).get("phone_url") or ""
+    texture = ticket_screen.ids.qr.texture
+    result["qr_holds_phone_url"] = bool(link) and texture is not None \
+        and _qr_modules(texture) == [list(row) for row in qr_matrix(link)]
+    await shot(app, args.shots, f"{name}-ticket", result)
+
+
 async def scenario_carnet(app, args, result):
     """In the language asked: tick the first document of a service, "J'ai un carnet", a
     typo (refused here, nothing sent), a code the server does not know (said, with a way
@@ -47,17 +120,8 @@ async def scenario_carnet(app, args, result):
         return create_ticket(payload, key)
 
     app.transport.create_ticket = recording  # the desk calls the app's transport
-    await wait_until(lambda: driver.all_tids(app, "pole-"), what="pole tiles")
-    await settle()
-    if lang != app.language:
-        await tap(app, f"lang-{lang}")
-        await wait_until(lambda: app.language == lang, what=f"language {lang}")
-    app.open_service(p["service"])
-    await on_screen(app, "service")
-    service = app.screens["service"]
-    service.ids.scroll.scroll_to(find(app, "doc-0"), animate=False)  # below the plan
-    await settle()
-    await tap(app, "doc-0")
+    await _open_service(app, p["service"], lang)
+    await _tick(app, 0)
     result["carnet_button"] = find(app, "carnet-open").label
     await shot(app, args.shots, f"carnet-service-{lang}", result)
 
@@ -87,16 +151,7 @@ async def scenario_carnet(app, args, result):
     result["checks"] = app.carnet_checks
     await shot(app, args.shots, f"carnet-service-linked-{lang}", result)
 
-    await tap(app, "take-ticket")
-    await on_screen(app, "priority")
-    await tap(app, "priority-none")
-    await on_screen(app, "sms_offer")
-    await tap(app, "sms-no")
-    result.update(await ticket_answer(app))
-    ticket_screen = app.screens["ticket"]
-    result["documents_line"] = ticket_screen.ids.documents_line.text
-    result["carnet_line"] = ticket_screen.ids.carnet_line.text
-    result["speech_ticket"] = app.screen_speech()
+    await _take_ticket(app, result)
     result["sent"] = sent
     result["draft_after"] = app.carnet_draft
     await shot(app, args.shots, f"carnet-ticket-{lang}", result)
@@ -118,6 +173,7 @@ async def scenario_carnet(app, args, result):
 
 
 driver.SCENARIOS["carnet"] = scenario_carnet
+driver.SCENARIOS["carnet_visit"] = scenario_carnet_visit
 
 if __name__ == "__main__":
     sys.exit(driver.main())
