@@ -103,30 +103,58 @@ class LetterKeyboard(BoxLayout):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self._rows: list[tuple[BoxLayout, int]] = []  # each letter row and its key count
+        self._space: Key | None = None
+        self._erase: Key | None = None
         # Built again on the next frame, never inside the dispatch that asked for it (a
-        # language change, large text): keys dropped in the middle of a dispatch of the
-        # app's properties had their rules run dead (ReferenceError).
+        # language change): keys dropped in the middle of a dispatch of the app's
+        # properties had their rules run dead (ReferenceError). Only a new layout or
+        # direction builds the keys again; new words (a language of the same layout) or a
+        # new key size (large text) restyle the keys there are.
         later = Clock.create_trigger(lambda _dt: self.rebuild())
-        self.bind(layout=later, rtl=later, space_label=later, erase_label=later,
-                  key_width=later)
+        self.bind(layout=later, rtl=later)
+        self.bind(space_label=self._relabel, erase_label=self._relabel)
+        # The screen's own spacing comes after this constructor (kv): a restyle too.
+        restyle = Clock.create_trigger(lambda _dt: self.restyle())
+        self.bind(key_width=restyle, spacing=restyle)
         self.rebuild()
 
     def rebuild(self) -> None:
         discard_children(self)
+        self._rows = []
         rows = LAYOUTS.get(self.layout, LAYOUTS["azerty"])
         for letters in rows:
             row = BoxLayout(spacing=self.spacing, size_hint_x=None)
-            row.width = len(letters) * (self.key_width + self.spacing)
             row.pos_hint = {"center_x": 0.5}
             for letter in (reversed(letters) if self.rtl else letters):
                 row.add_widget(self._key(letter, f"key-{letter}", letter))
+            self._rows.append((row, len(letters)))
             self.add_widget(row)
         bottom = BoxLayout(spacing=self.spacing)
-        bottom.add_widget(self._key(self.space_label, "key-space", SPACE, hint=3))
-        erase = self._key("‹ " + self.erase_label, "key-erase", ERASE, hint=1.4)
-        erase.bg = "#E4E1DA"
-        bottom.add_widget(erase)
+        self._space = self._key(self.space_label, "key-space", SPACE, hint=3)
+        bottom.add_widget(self._space)
+        self._erase = self._key("‹ " + self.erase_label, "key-erase", ERASE, hint=1.4)
+        self._erase.bg = "#E4E1DA"
+        bottom.add_widget(self._erase)
         self.add_widget(bottom)
+        self.restyle()
+
+    def restyle(self) -> None:
+        """Letter rows as wide as their keys at `key_width` (the keys' font size follows
+        the app's text size by their own rule, keypad.kv)."""
+        for row in self.children:  # the letter rows and the bottom one
+            row.spacing = self.spacing
+        for row, count in self._rows:
+            row.width = count * (self.key_width + self.spacing)
+        # The screens' height rules (bound to the children, as the class rule's) are run
+        # again as when the keys were built anew: the screen's rule, applied last, wins
+        # over the class rule's default, which large text had just applied.
+        self.property("children").dispatch(self)
+
+    def _relabel(self, *_args) -> None:
+        if self._space is not None and self._erase is not None:
+            self._space.text = self.space_label
+            self._erase.text = "‹ " + self.erase_label
 
     def _key(self, label: str, tid: str, value: str, hint: float = 1) -> Key:
         key = Key(tid=tid, value=value, text=label, size_hint_x=hint)

@@ -29,7 +29,8 @@ import bisect
 import mmap
 import re
 import struct
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -127,6 +128,12 @@ class FontChain:
 
     fonts: tuple[tuple[str, Coverage], ...]
 
+    def __hash__(self) -> int:
+        # The markup caches below key on the chain: hashing every coverage range (a CJK
+        # font has thousands) on each look-up would cost what the cache saves. Equal
+        # chains have equal names, so the names are a valid hash.
+        return hash(tuple(name for name, _coverage in self.fonts))
+
     @property
     def primary(self) -> str:
         return self.fonts[0][0]
@@ -216,6 +223,12 @@ def rtl_line_markup(line: str, chain: FontChain, base_dir: str = "R") -> str:
     return markup_runs(pieces, chain.primary)
 
 
+# The markup of a text is worked out again on every texture update (a colour, a mode, a
+# size switched), character by character: the same few hundred texts each time. Bounded.
+_CACHE_SIZE = 2048
+_wrapped: OrderedDict[tuple, str] = OrderedDict()
+
+
 def display_markup(
     text: str,
     chain: FontChain,
@@ -223,14 +236,44 @@ def display_markup(
     rtl: bool,
     width: float | None = None,
     measure: Measure | None = None,
+    measure_key: Hashable = None,
 ) -> str:
-    """The markup a Label shows for `text`: font runs, and for rtl wrapped visual lines."""
+    """The markup a Label shows for `text`: font runs, and for rtl wrapped visual lines.
+
+    `measure_key` names what `measure` depends on besides its arguments (font size, bold...):
+    given, right-to-left lines wrapped with `measure` are kept for the next call."""
     if not text:
         return ""
     if not rtl:
-        if chain.covers_all(text):
-            return escape_markup(text)
-        return markup_runs(runs(text, chain), chain.primary)
+        return _ltr_markup(text, chain)  # neither width nor measure: Kivy wraps it
+    if measure is None:
+        return _rtl_markup(text, chain)  # not wrapped: the width plays no part
+    if measure_key is None:
+        return _rtl_wrapped(text, chain, width, measure)
+    key = (text, chain, width, measure_key)
+    shown = _wrapped.get(key)
+    if shown is None:
+        shown = _wrapped[key] = _rtl_wrapped(text, chain, width, measure)
+        if len(_wrapped) > _CACHE_SIZE:
+            _wrapped.popitem(last=False)
+    else:
+        _wrapped.move_to_end(key)
+    return shown
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _ltr_markup(text: str, chain: FontChain) -> str:
+    if chain.covers_all(text):
+        return escape_markup(text)
+    return markup_runs(runs(text, chain), chain.primary)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _rtl_markup(text: str, chain: FontChain) -> str:
+    return _rtl_wrapped(text, chain, None, None)
+
+
+def _rtl_wrapped(text: str, chain: FontChain, width: float | None, measure: Measure | None) -> str:
     measure_line = (lambda s: measure_runs(s, chain, measure)) if measure else (lambda s: 0.0)
     out = []
     for paragraph in text.split("\n"):

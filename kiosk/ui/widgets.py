@@ -80,7 +80,10 @@ class ScriptLabel(Label):
         if self.text_size[0] is not None:
             width = self.text_size[0] - self.padding[0] - self.padding[2] - 4
         rtl = self.font_direction == "rtl"
-        return display_markup(self.text, chain, rtl=rtl, width=width, measure=self._measure)
+        # What _measure depends on besides its arguments: wrapped lines are kept by it.
+        measure_key = (float(self.font_size), self.bold, self.font_direction, self.font_script_name)
+        return display_markup(self.text, chain, rtl=rtl, width=width, measure=self._measure,
+                              measure_key=measure_key)
 
     def on_color(self, *_args):
         # The colour is baked into the markup drawn: a new colour (a mode switched) is a

@@ -51,3 +51,33 @@ def test_brackets_around_arabic_words_face_the_arabic_way():
 
 def test_a_french_fallback_keeps_its_brackets():
     assert drawn(display_markup("Carte (Paris) [7 ans]", CHAIN, rtl=True)) == "Carte (Paris) [7 ans]"
+
+
+def test_a_kept_wrap_is_one_of_the_same_width_and_measure():
+    # Wrapped lines are kept by (text, chain, width, measure_key): a narrower label, or
+    # another font size (another key), wraps again rather than showing the kept lines.
+    text = "نص عربي طويل هنا"
+
+    def measure(chunk: str, _font: str) -> float:
+        return 10.0 * len(chunk)
+
+    wide = display_markup(text, CHAIN, rtl=True, width=1000, measure=measure, measure_key=1)
+    narrow = display_markup(text, CHAIN, rtl=True, width=70, measure=measure, measure_key=1)
+    assert "\n" not in wide and narrow.count("\n") >= 1
+    assert display_markup(text, CHAIN, rtl=True, width=70, measure=measure) == narrow
+
+    def larger(chunk: str, _font: str) -> float:
+        return 30.0 * len(chunk)
+
+    bigger = display_markup(text, CHAIN, rtl=True, width=70, measure=larger, measure_key=2)
+    assert bigger.count("\n") > narrow.count("\n")
+    assert display_markup(text, CHAIN, rtl=True, width=1000, measure=measure, measure_key=1) == wide
+
+
+def test_left_to_right_runs_follow_the_chain():
+    # A text kept for one chain is not the answer for another chain (its fonts differ).
+    latin = FontChain((("Latin", Coverage((0x20,), (0x7E,))), ("Arabic", Coverage.everything())))
+    arabic_first = FontChain((("Arabic", Coverage((0x600,), (0x6FF,))), ("Latin", Coverage.everything())))
+    assert display_markup("C042 نص", latin, rtl=False) == "C042 [font=Arabic]نص[/font]"
+    assert display_markup("C042 نص", arabic_first, rtl=False) == "[font=Latin]C042 [/font]نص"
+    assert display_markup("C042", latin, rtl=False) == "C042"
