@@ -428,6 +428,36 @@ def test_an_smsc_ack_leaves_the_row_sent(client, sent_row):
     assert fresh(sent_row).status == "delivered"
 
 
+def test_an_ack_applied_alongside_the_delivery_never_undoes_it(client, sent_row, monkeypatch):
+    """Kannel sends the ack (type 8) and the delivery (type 1) at once, on two connections:
+    here the delivery lands while the ack is between finding its row and writing it, with
+    the row still "sending" (the worker had not yet written "sent")."""
+    from kiosk.server.notifications import services
+    from kiosk.server.notifications.models import SmsMessage
+
+    SmsMessage.objects.filter(pk=sent_row.pk).update(status="sending")
+    found = services._row_of
+
+    def the_delivery_lands_meanwhile(ref):
+        pk = found(ref)
+        monkeypatch.setattr(services, "_row_of", found)  # once
+        assert client.get("/sms/dlr/", {"ref": ref, "type": "1"}).status_code == 200
+        return pk
+
+    monkeypatch.setattr(services, "_row_of", the_delivery_lands_meanwhile)
+    assert client.get("/sms/dlr/", {"ref": sent_row.ref, "type": "8"}).status_code == 200
+    row = fresh(sent_row)
+    assert row.status == "delivered" and row.delivered_at is not None
+
+
+def test_an_ack_on_a_row_still_sending_marks_it_sent(client, sent_row):
+    from kiosk.server.notifications.models import SmsMessage
+
+    SmsMessage.objects.filter(pk=sent_row.pk).update(status="sending")
+    assert client.get("/sms/dlr/", {"ref": sent_row.ref, "type": "8"}).status_code == 200
+    assert fresh(sent_row).status == "sent"
+
+
 def test_an_undeliverable_report_marks_failed(client, sent_row):
     assert client.get("/sms/dlr/", {"ref": sent_row.ref, "type": "2"}).status_code == 200
     assert fresh(sent_row).status == "failed"

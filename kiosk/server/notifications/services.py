@@ -14,6 +14,7 @@ import random
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from kiosk.domain.phones import PhoneError, check_sms_region, mask_phone
@@ -153,20 +154,34 @@ DLR_STATUS = {
 }
 
 
+def _row_of(ref: str) -> int | None:
+    return SmsMessage.objects.filter(ref=ref).values_list("pk", flat=True).first()
+
+
 def record_delivery_report(report: DeliveryReport) -> SmsMessage | None:
-    """Apply a Kannel report; intermediate ones (buffered, submitted) only note the detail."""
-    message = SmsMessage.objects.filter(ref=report.ref).first()
-    if message is None:
+    """Apply a Kannel report; intermediate ones (buffered, submitted) only note the detail.
+
+    Kannel sends the SMSC's ack and the delivery at the same moment, on two connections: two
+    server threads apply them side by side. Each write is therefore conditional in the
+    database, never decided from a status read before it: a delivered SMS stays delivered
+    (a clean run under load lost a delivery so: the ack, read while the row was still
+    "sending", wrote "sent" over it)."""
+    pk = _row_of(report.ref)
+    if pk is None:
         return None
+    rows = SmsMessage.objects.filter(pk=pk)
+    detail = f"dlr {report.status} {report.answer}"[:200]
     new = DLR_STATUS.get(report.status)
-    fields = {"detail": f"dlr {report.status} {report.answer}"[:200]}
-    if new is not None and message.status not in (SmsMessage.Status.DELIVERED,):
-        fields["status"] = new  # type: ignore[assignment]  # a TextChoices member: Django's types are not installed
+    if new is not None:
+        fields = {"status": new, "detail": detail}
         if new == SmsMessage.Status.DELIVERED:
             fields["delivered_at"] = timezone.now()
-    elif new is None and message.status in (SmsMessage.Status.SENDING, SmsMessage.Status.UNKNOWN):
-        # The SMSC has it: the send went through after all.
-        fields["status"] = SmsMessage.Status.SENT  # type: ignore[assignment]  # a TextChoices member: Django's types are not installed
-    SmsMessage.objects.filter(pk=message.pk).update(**fields)
-    message.refresh_from_db()
-    return message
+        rows.exclude(status=SmsMessage.Status.DELIVERED).update(**fields)
+    else:
+        # The SMSC has it: a send still "sending" or "unknown" went through after all.
+        rows.exclude(status__in=(SmsMessage.Status.DELIVERED, SmsMessage.Status.FAILED)).update(
+            detail=detail, status=Case(
+                When(status__in=(SmsMessage.Status.SENDING, SmsMessage.Status.UNKNOWN),
+                     then=Value(SmsMessage.Status.SENT)),
+                default=F("status")))
+    return SmsMessage.objects.get(pk=pk)
