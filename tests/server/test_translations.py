@@ -139,3 +139,29 @@ def test_a_stale_or_foreign_review_marks_nothing(client, demo):
     login(client, "counter")
     assert _mark(client, demo, "ar", draft).status_code in (302, 403)
     assert not TranslationReview.objects.exists()
+
+
+def test_one_entry_of_a_list_is_marked_and_a_made_up_target_marks_nothing(client, demo):
+    """The review looks up the one object, field and language it names: an entry of a list
+    (a service's second document) is marked alone; a made-up kind, object, field or
+    language marks nothing."""
+    from dataclasses import replace
+
+    from kiosk.server.content.models import TranslationReview
+
+    login(client, "editor")
+    before = _drafts(demo, "zh")
+    draft = next(d for d in before.drafts if d.model == "content.service"
+                 and d.field.startswith("documents ") and d.field != "documents 1")
+    for made_up in (replace(draft, model="content.nothing"), replace(draft, pk=10 ** 6),
+                    replace(draft, field="documents 99"), replace(draft, model="auth.user")):
+        answer = client.get(_mark(client, demo, "zh", made_up)["Location"])
+        assert "rien n'est marqué" in unescape(answer.content.decode())
+    assert _mark(client, demo, "xx", draft).status_code == 302
+    assert not TranslationReview.objects.exists()
+    _mark(client, demo, "zh", draft)
+    after = _drafts(demo, "zh")
+    assert after.reviewed == before.reviewed + 1
+    gone = {(d.model, d.pk, d.field) for d in before.drafts} - {
+        (d.model, d.pk, d.field) for d in after.drafts}
+    assert gone == {(draft.model, draft.pk, draft.field)}

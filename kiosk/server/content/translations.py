@@ -92,39 +92,63 @@ def _texts(value) -> list[dict]:
     return []
 
 
+def _visible(kind, site: Site):
+    """The objects of a kind whose texts count: a site's, and only the published ones unless
+    the kind translates its drafts too."""
+    qs = kind.model.objects.filter(site=site)
+    return qs if kind.translate_drafts else qs.filter(published=True)  # what visitors see
+
+
+def _count_object(kind, obj, reports: dict[str, LanguageReport], reviews: dict) -> None:
+    """Add one object's texts to the reports (each language: filled, missing, or a draft)."""
+    model = kind.model
+    url = reverse(f"admin:content_{model._meta.model_name}_change", args=[obj.pk])
+    label = f"{model._meta.verbose_name} « {obj} »"
+    for name in kind.texts:
+        for index, texts in enumerate(_texts(getattr(obj, name))):
+            if not (texts.get("fr") or "").strip():
+                continue  # nothing to translate
+            where = f"{name} {index + 1}" if isinstance(getattr(obj, name), list) else name
+            for report in reports.values():
+                report.total += 1
+                text = (texts.get(report.code) or "").strip()
+                if not text:
+                    report.missing.append(Missing(label, where, url))
+                    continue
+                report.filled += 1
+                key = (model._meta.label_lower, obj.pk, where, report.code)
+                if report.source or reviews.get(key) == text_hash(text):
+                    report.reviewed += 1
+                else:
+                    report.drafts.append(Draft(label, where, url, key[0], obj.pk,
+                                               texts["fr"].strip(), text))
+
+
 def completeness(site: Site) -> list[LanguageReport]:
     reports = {lang.code: LanguageReport(lang.code, lang.native_name) for lang in LANGUAGES}
     reviews = {(r.model, r.object_id, r.field, r.language): r.text_sha256
                for r in TranslationReview.objects.filter(site=site)}
     for kind in KINDS:
-        if not kind.texts:
-            continue
-        model = kind.model
-        qs = model.objects.filter(site=site)
-        if not kind.translate_drafts:
-            qs = qs.filter(published=True)  # what visitors can see
-        for obj in qs:
-            url = reverse(f"admin:content_{model._meta.model_name}_change", args=[obj.pk])
-            for name in kind.texts:
-                for index, texts in enumerate(_texts(getattr(obj, name))):
-                    if not (texts.get("fr") or "").strip():
-                        continue  # nothing to translate
-                    label = f"{model._meta.verbose_name} « {obj} »"
-                    where = f"{name} {index + 1}" if isinstance(getattr(obj, name), list) else name
-                    for report in reports.values():
-                        report.total += 1
-                        text = (texts.get(report.code) or "").strip()
-                        if not text:
-                            report.missing.append(Missing(label, where, url))
-                            continue
-                        report.filled += 1
-                        key = (model._meta.label_lower, obj.pk, where, report.code)
-                        if report.source or reviews.get(key) == text_hash(text):
-                            report.reviewed += 1
-                        else:
-                            report.drafts.append(Draft(label, where, url, key[0], obj.pk,
-                                                       texts["fr"].strip(), text))
+        if kind.texts:
+            for obj in _visible(kind, site):
+                _count_object(kind, obj, reports, reviews)
     return list(reports.values())
+
+
+def _draft(site: Site, model: str, pk: int, where: str, language: str) -> Draft | None:
+    """The one draft an editor marks: that object's text in that language, if it is a draft
+    now (the object, its kind and the language looked up, not the whole site's report)."""
+    kind = next((k for k in KINDS if k.texts and k.model._meta.label_lower == model), None)
+    obj = _visible(kind, site).filter(pk=pk).first() if kind is not None else None
+    name = next((lang.native_name for lang in LANGUAGES if lang.code == language), None)
+    if obj is None or name is None:
+        return None
+    reports = {language: LanguageReport(language, name)}
+    reviews = {(r.model, r.object_id, r.field, r.language): r.text_sha256
+               for r in TranslationReview.objects.filter(
+                   site=site, model=model, object_id=pk, language=language)}
+    _count_object(kind, obj, reports, reviews)
+    return next((d for d in reports[language].drafts if d.field == where), None)
 
 
 def _editable_sites(user):
@@ -145,9 +169,7 @@ def review_view(request):
     except ValueError:
         return HttpResponseBadRequest("pk")
     # The draft must exist now, with the very text the editor saw (not an older one).
-    draft = next((d for r in completeness(site) if r.code == language for d in r.drafts
-                  if d.model == request.POST.get("model") and d.pk == pk and d.field == where),
-                 None)
+    draft = _draft(site, request.POST.get("model", ""), pk, where, language)
     if draft is None or draft.sha != sha:
         messages.warning(request, "Ce texte a changé ou n'est plus à relire : rien n'est marqué.")
     else:
