@@ -4,7 +4,9 @@
   over what is beside them, or are cut by the screen's edge;
 - **off screen**: a touch target or a text lies partly outside the window (outside a
   scrolling list, where that is what scrolling is for);
-- **overlap**: two touch targets cover each other (a finger cannot choose).
+- **overlap**: two touch targets cover each other (a finger cannot choose);
+- **cut picture**: a pictogram larger than the scrolling area showing it (no scroll
+  position shows it whole).
 
 Each finding is a short line naming the widget (its test id, else its class and text), so a
 failing test says where to look; the screenshot beside it shows it.
@@ -122,6 +124,27 @@ def overlapping_targets(screen) -> list[str]:
     return found
 
 
+def cut_pictures(screen) -> list[str]:
+    """Pictures a scrolling area can never show whole: taller or wider than its window."""
+    from kivy.uix.image import Image
+
+    found = []
+    for widget in screen.walk():
+        if not isinstance(widget, Image) or not widget.source or not _shown(widget):
+            continue
+        clip = _scroll_clip(widget)
+        if clip is None:
+            continue
+        # What is drawn: the picture fitted in its box ("contain": a tall row's box holds a
+        # small picture).
+        width, height = widget.norm_image_size
+        if height > clip[3] - clip[1] + SLACK or width > clip[2] - clip[0] + SLACK:
+            found.append(f"cut picture: {name_of(widget)} ({widget.source.rsplit('/', 1)[-1]}) "
+                         f"{width:.0f}x{height:.0f} in a scrolling area "
+                         f"{clip[2] - clip[0]:.0f}x{clip[3] - clip[1]:.0f}")
+    return found
+
+
 def _ancestors(widget) -> set[int]:
     found, node = set(), widget.parent
     while node is not None and node is not node.parent:
@@ -142,4 +165,4 @@ def problems(app) -> list[str]:
 
     screen = app.root.current_screen
     return (cut_texts(screen) + off_screen(screen, Window.size)
-            + overlapping_targets(screen))
+            + overlapping_targets(screen) + cut_pictures(screen))
