@@ -37,6 +37,7 @@ from tests.ui.touch import (  # noqa: F401 - re-exported
     press_digits,
     settle,
     shot,
+    take_plain_ticket,
     tap,
     tap_anywhere,
     ticket_answer,
@@ -75,11 +76,8 @@ async def scenario_ticket(app, args, result):
     result["service_hours"] = screen.ids.hours.text
     result["service_documents"] = [w.text for w in screen.ids.documents.children[::-1]]
     await shot(app, args.shots, args.prefix + "service", result)
-    await tap(app, "take-ticket")
-    await tap(app, "priority-none")  # the ticket flow asks first: priority? SMS?
-    await tap(app, "sms-no")
+    await take_plain_ticket(app)  # the ticket flow asks first: priority? SMS?
     ticket_screen = app.screens["ticket"]
-    await wait_until(lambda: ticket_screen.state != "pending", what="ticket answer")
     result["ticket_state"] = ticket_screen.state
     result["number_shown"] = ticket_screen.ids.number.text
     result["position_shown"] = ticket_screen.ids.position.text
@@ -225,14 +223,9 @@ async def scenario_situation_ticket(app, args, result):
     result["plan_source"] = screen.ids.plan.source
     result["qr"] = bool(screen.ids.qr.texture)
     await shot(app, args.shots, "flows-service", result)
-    await tap(app, "take-ticket")
-    await on_screen(app, "priority")
-    await shot(app, args.shots, "flows-priority", result)
-    await tap(app, "priority-none")
-    await on_screen(app, "sms_offer")
-    await shot(app, args.shots, "flows-sms-offer", result)
-    await tap(app, "sms-no")
-    result.update(await ticket_answer(app))
+    names = {"priority": "flows-priority", "sms_offer": "flows-sms-offer"}
+    result.update(await take_plain_ticket(
+        app, between=lambda screen: shot(app, args.shots, names[screen], result)))
     await shot(app, args.shots, "flows-ticket", result)
     await tap(app, "while-waiting")
     await on_screen(app, "wait_info")
@@ -501,10 +494,7 @@ async def scenario_offline_ticket(app, args, result):
     app.transport.base_url = "http://127.0.0.1:9"  # the network is cut
     app.open_service(p["service"])
     await on_screen(app, "service")
-    await tap(app, "take-ticket")
-    await tap(app, "priority-none")
-    await tap(app, "sms-no")
-    result.update(await ticket_answer(app))
+    result.update(await take_plain_ticket(app))
     screen = app.screens["ticket"]
     result["offline"] = screen.offline
     result["wait_text"] = screen.ids.wait.text

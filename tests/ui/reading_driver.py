@@ -20,6 +20,7 @@ from tests.ui.driver import (
     params,
     settle,
     shot,
+    take_plain_ticket,
     tap,
     tap_anywhere,
     wait_until,
@@ -97,13 +98,8 @@ async def _no_voice(app, args, result, lang: str) -> None:
 
 
 async def _take_ticket(app, result, key: str) -> None:
-    await tap(app, "take-ticket")
-    await tap(app, "priority-none")
-    await tap(app, "sms-no")
-    await on_screen(app, "ticket")
-    screen = app.screens["ticket"]
-    await wait_until(lambda: screen.ticket, what="ticket")
-    result[key] = screen.ticket.get("number")
+    answer = await take_plain_ticket(app)
+    result[key] = answer["ticket"].get("number")
 
 
 async def _idle(app, args, result, lang: str, speaker) -> None:

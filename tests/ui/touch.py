@@ -107,6 +107,19 @@ async def type_letters(app, word: str):
 def params(args) -> dict:
     return dict(item.split("=", 1) for item in (args.param or []))
 
+async def take_plain_ticket(app, between=None) -> dict:
+    """From the service screen, the ticket most visitors take: no priority, no SMS. Returns
+    the ticket screen's answer; `between(screen)` is awaited on the priority and SMS screens
+    (a screenshot, say)."""
+    for button, screen in (("take-ticket", "priority"), ("priority-none", "sms_offer")):
+        await tap(app, button)
+        await on_screen(app, screen)
+        if between is not None:
+            await between(screen)
+    await tap(app, "sms-no")
+    return await ticket_answer(app)
+
+
 async def ticket_answer(app) -> dict:
     screen = app.screens["ticket"]
     await wait_until(lambda: screen.state != "pending", what="ticket answer")

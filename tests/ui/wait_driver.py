@@ -19,8 +19,7 @@ from tests.ui.driver import (
     params,
     settle,
     shot,
-    tap,
-    ticket_answer,
+    take_plain_ticket,
     wait_until,
 )
 
@@ -43,12 +42,7 @@ async def scenario_wait_texts(app, args, result):
     await wait_until(lambda: wait.text and wait.text != app.tr("wait_loading"),
                      what="the service's current wait")
     result["service_wait"] = wait.text
-    await tap(app, "take-ticket")
-    await on_screen(app, "priority")
-    await tap(app, "priority-none")
-    await on_screen(app, "sms_offer")
-    await tap(app, "sms-no")
-    result.update(await ticket_answer(app))
+    result.update(await take_plain_ticket(app))
     screen = app.screens["ticket"]
     real = dict(screen.ticket)
     result["real_wait_status"] = real.get("wait_status")
