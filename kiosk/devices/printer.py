@@ -69,6 +69,8 @@ class TicketPrint:
     # The ticket's carnet code; `carnet_joined`: the ticket joined the carnet of that code.
     carnet_code: str = ""
     carnet_joined: bool = False
+    # An offline ticket with the visitor's own code: it joins once uploaded (unchecked).
+    carnet_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ def render_ticket(ticket: TicketPrint, profile: str | None = "default", *,
 
     print_documents(p, ticket.documents, lang, lang == ticket.language, clean, columns)
     print_carnet(p, ticket.carnet_code, lang, clean, columns, joined=ticket.carnet_joined,
-                 qr=bool(ticket.phone_url))
+                 qr=bool(ticket.phone_url), pending=ticket.carnet_pending)
     if ticket.phone_url:
         p.ln()
         para(lines["phone"])

@@ -28,6 +28,7 @@ LABELS: dict[str, dict[str, str]] = {
         "carnet": "Code carnet : {code}",
         "carnet_help": "Pour retrouver vos démarches, créez votre carnet avec le code QR.",
         "carnet_joined": "Ce ticket rejoint votre carnet : l'agent verra vos démarches.",
+        "carnet_later": "Votre carnet sera relié à ce ticket dès qu'il parviendra au serveur.",
     },
     "en": {
         "documents": "Your documents: {have} of {total} ready",
@@ -35,6 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
         "carnet": "Carnet code: {code}",
         "carnet_help": "To find your procedures again, create your carnet with the QR code.",
         "carnet_joined": "This ticket joins your carnet: the agent will see your procedures.",
+        "carnet_later": "Your carnet will be linked to this ticket as soon as it reaches the server.",
     },
 }
 
@@ -138,10 +140,11 @@ def print_documents(p, documents: tuple[PrintedDocument, ...], lang: str, same_l
 
 
 def print_carnet(p, code: str, lang: str, clean, columns: int, joined: bool = False,
-                 qr: bool = True) -> None:
+                 qr: bool = True, pending: bool = False) -> None:
     """The carnet code, grouped for reading ("123 456 7890"), and why to keep it: the
     carnet is created from the phone page (the QR code), or, `joined`, the ticket is in the
-    visitor's carnet already."""
+    visitor's carnet already, or, `pending` (an offline ticket with the visitor's code), it
+    will be once the server has the ticket."""
     if not code:
         return
     from kiosk.domain.carnet_code import display
@@ -151,6 +154,7 @@ def print_carnet(p, code: str, lang: str, clean, columns: int, joined: bool = Fa
     p.set(bold=True, double_height=True)
     p.textln(clean(labels["carnet"].format(code=display(code))))
     p.set(bold=False, normal_textsize=True)
-    why = labels["carnet_joined"] if joined else (labels["carnet_help"] if qr else "")
+    why = (labels["carnet_joined"] if joined else labels["carnet_later"] if pending
+           else labels["carnet_help"] if qr else "")
     if why:
         p.textln(textwrap.fill(clean(why), columns))

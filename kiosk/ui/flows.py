@@ -291,6 +291,11 @@ class FlowsMixin(CarnetFlowMixin):
             if request == self._ticket_request:
                 screen.ready(ticket)
                 self.print_ticket(ticket, service, documents)
+                # The ticks went with the ticket: the next visitor opens a blank checklist
+                # (they stayed until the idle reset).
+                service_screen = self.screens.get("service")
+                if service_screen is not None and service_screen.service_id == service.id:
+                    service_screen.wipe()
 
         def error(exc):
             if request == self._ticket_request:
@@ -325,6 +330,9 @@ class FlowsMixin(CarnetFlowMixin):
 
         carnet = screen.carnet
         joined = bool(carnet and ticket.get("carnet_linked"))
+        # Offline, the typed code goes unchecked with the ticket: on paper as on screen, the
+        # visitor's own code and "will be linked", never a second code of the ticket's own.
+        pending = bool(carnet and ticket.get("offline") and not joined)
         job = TicketPrint(
             site_name=self.site_name,  # the kiosk's config (never another mairie's name)
             number=ticket.get("number", ""),
@@ -339,8 +347,9 @@ class FlowsMixin(CarnetFlowMixin):
             wait=shown_from_wire(ticket),
             documents=self.printed_documents(documents or []),
             # Joined: the visitor's own carnet code; else the code this ticket brings.
-            carnet_code=(carnet if joined else str(ticket.get("carnet_code") or "")),
+            carnet_code=(carnet if joined or pending else str(ticket.get("carnet_code") or "")),
             carnet_joined=joined,
+            carnet_pending=pending,
         )
 
         def done(result):  # a kiosk.devices.printer.PrintResult

@@ -87,6 +87,14 @@ def test_a_joined_carnet_says_so_instead():
     assert b"code QR." not in data
 
 
+def test_an_offline_ticket_with_the_visitors_code_says_it_will_be_linked():
+    for lang, words in (("fr", "sera relié à ce ticket"), ("en", "will be linked to this ticket")):
+        data = render_ticket(ticket(carnet_pending=True, language=lang)).replace(b"\n", b" ")
+        assert words.encode("cp858") in data, lang
+        assert b"123 456 7897" in data
+        assert b"rejoint" not in data and b"code QR." not in data and b"QR code." not in data
+
+
 def test_a_printer_without_images_gets_text_marks():
     data = render_ticket(ticket(), profile="TM-U220")  # an impact printer: no raster
     assert RASTER not in data

@@ -18,8 +18,8 @@ from tests.ui.driver import (
     press_digits,
     settle,
     shot,
+    take_plain_ticket,
     tap,
-    ticket_answer,
     wait_until,
 )
 
@@ -53,12 +53,7 @@ async def _tick(app, index: int) -> None:
 
 async def _take_ticket(app, result: dict) -> None:
     """Take the ticket (no priority, no SMS): the ticket screen's answer and lines."""
-    await tap(app, "take-ticket")
-    await on_screen(app, "priority")
-    await tap(app, "priority-none")
-    await on_screen(app, "sms_offer")
-    await tap(app, "sms-no")
-    result.update(await ticket_answer(app))
+    result.update(await take_plain_ticket(app))
     ticket_screen = app.screens["ticket"]
     result["documents_line"] = ticket_screen.ids.documents_line.text
     result["carnet_line"] = ticket_screen.ids.carnet_line.text
@@ -104,6 +99,38 @@ async def scenario_carnet_visit(app, args, result):
     result["qr_holds_phone_url"] = bool(link) and texture is not None \
         and _qr_modules(texture) == [list(row) for row in qr_matrix(link)]
     await shot(app, args.shots, f"{name}-ticket", result)
+
+
+async def _offline_visit(app, args, result: dict, p: dict, lang: str) -> None:
+    """The server unreachable: tick the second line, type the carnet's code (it cannot be
+    checked: it goes unchecked), take the ticket (an offline one, from the lease); then the
+    link returns and the outbox uploads it. Reported: the screens' lines, the outbox's
+    payload and the server's answer."""
+    import datetime as dt
+
+    app.go_home()
+    await on_screen(app, "home")
+    day = dt.date.today().isoformat()
+    await wait_until(lambda: app.store.lease_remaining(p["service"], day) > 0,
+                     what="a lease of numbers")
+    real_url = app.transport.base_url
+    app.transport.base_url = "http://127.0.0.1:9"  # the network is cut
+    await _open_service(app, p["service"], lang)
+    await _tick(app, 1)
+    await tap(app, "carnet-open")
+    await on_screen(app, "carnet")
+    await _send(app, p["code"])
+    await on_screen(app, "service")  # offline: back at once, the code unchecked
+    offline: dict = {"carnet_button": find(app, "carnet-open").label}
+    await _take_ticket(app, offline)
+    await shot(app, args.shots, f"carnet-ticket-offline-{lang}", result)
+    item_id = offline["ticket"]["outbox_id"]
+    offline["payload"] = app.store.outbox_item(item_id).payload
+    app.transport.base_url = real_url  # the link returns
+    app.engine.wake()
+    await wait_until(lambda: app.store.outbox_item(item_id).status == "sent", what="upload")
+    offline["answer"] = app.store.outbox_item(item_id).result
+    result["offline_visit"] = offline
 
 
 async def scenario_carnet(app, args, result):
@@ -152,9 +179,12 @@ async def scenario_carnet(app, args, result):
     await shot(app, args.shots, f"carnet-service-linked-{lang}", result)
 
     await _take_ticket(app, result)
-    result["sent"] = sent
+    result["sent"] = list(sent)  # the online ticket's request (the offline visit sends more)
     result["draft_after"] = app.carnet_draft
     await shot(app, args.shots, f"carnet-ticket-{lang}", result)
+
+    if p.get("offline"):  # the network cut: the ticks and the code go with an offline ticket
+        await _offline_visit(app, args, result, p, lang)
 
     if p.get("a11y"):  # large text and high contrast: the carnet's screens still fit
         app.go_home()

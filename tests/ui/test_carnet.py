@@ -20,6 +20,8 @@ from kiosk.ui import i18n
 from tests.ui.conftest import REQUEST_TIMEOUT, drive
 from tests.ui.test_flows import printer_section, write_flow_config
 
+CUT = b"\x1dV\x00"  # the paper cut between two tickets
+
 pytestmark = pytest.mark.ui
 
 SERVICE = "conseil-habitat"  # four documents in the demo content, ticketing
@@ -76,7 +78,7 @@ def test_ticks_and_a_carnet_code_travel_with_the_ticket(run_carnet, server, tmp_
                        "--param", f"lang={lang}", "--param", f"code={known}",
                        "--param", f"typo={mistyped(known)}",
                        "--param", f"unknown={unknown_code(known)}",
-                       *(["--param", "a11y=1"] if lang == "fr" else []))
+                       *(["--param", "a11y=1"] if lang == "fr" else ["--param", "offline=1"]))
     tr = i18n.read_po(i18n.po_path(lang))
     shown = carnet_code.display(known).replace(" ", "\u00a0")
     assert result["carnet_button"] == tr["carnet_have"]
@@ -107,12 +109,31 @@ def test_ticks_and_a_carnet_code_travel_with_the_ticket(run_carnet, server, tmp_
     assert result["carnet_line"] in result["speech_ticket"]
     assert result["draft_after"] is None
     # The paper: each document's pictogram row (GS v 0) and name, then the carnet code.
-    data = printed.read_bytes()
+    data, *later = printed.read_bytes().split(CUT)  # the online ticket, then any other
     assert data.count(b"\x1dv0\x00") == 4
     assert "Code carnet : ".encode("cp858") + carnet_code.display(known).encode() in data
     assert "rejoint votre carnet".encode("cp858") in data.replace(b"\n", b" ")
     names = [d["text"]["fr"] for d in documents]
     assert printable_text(names[1]).encode("cp858")[:12] in data
+    if lang != "fr":  # offline (the Arabic run): the ticks and the code wait in the outbox
+        offline = result["offline_visit"]
+        assert offline["carnet_button"] == tr["carnet_attached"].format(code=shown)
+        assert offline["state"] == "ready" and offline["ticket"]["offline"] is True
+        assert offline["documents_line"].startswith(
+            tr["ticket_documents"].format(have=1, total=4))
+        # The typed code joins once the server has the ticket: said so (not "joined").
+        assert offline["carnet_line"] == tr["ticket_carnet_later"].format(code=shown)
+        assert offline["carnet_line"] in offline["speech_ticket"]
+        waiting = json.dumps(offline["payload"])
+        assert known in waiting and '"have": false' in waiting and '"have": true' in waiting
+        uploaded = api(server, "GET", f"/tickets/{offline['answer']['id']}").json()
+        assert uploaded["number"] == offline["number"] and uploaded["carnet_linked"] is True
+        assert [d["have"] for d in uploaded["documents"]] == [False, True, False, False]
+        # On paper: the visitor's own code, "will be linked" (not a second code of its own).
+        paper = later[0].replace(b"\n", b" ")
+        assert paper.count(b"\x1dv0\x00") == 4
+        assert "Code carnet : ".encode("cp858") + carnet_code.display(known).encode() in paper
+        assert "sera relié à ce ticket".encode("cp858") in paper
     if lang == "fr":  # large text and high contrast: every target still big enough
         small = [t for t in result["a11y_targets"]
                  if min(t["width"], t["height"]) < result["min_target"]]
