@@ -346,7 +346,7 @@ class FlowsMixin(CarnetFlowMixin):
             offline=bool(ticket.get("offline")),
             wait=shown_from_wire(ticket),
             documents=self.printed_documents(documents or []),
-            # Joined: the visitor's own carnet code; else the code this ticket brings.
+            # Joined or pending: the visitor's own carnet code; else the code this ticket brings.
             carnet_code=(carnet if joined or pending else str(ticket.get("carnet_code") or "")),
             carnet_joined=joined,
             carnet_pending=pending,
