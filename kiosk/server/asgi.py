@@ -15,8 +15,16 @@ Two handlers:
   (token check, first read, Django's request signals) go to a few threads shared by all
   long-polls of the process, and the wait itself is on the event loop (every middleware is async-capable:
   kiosk/server/middleware.py).
+
+Everything but the long-poll is admitted `SYNC_REQUESTS` at a time per process (a
+semaphore on the loop; the others wait there, in order, holding no thread). Without it an
+overloaded worker started a thread per request: hundreds of threads fighting for the GIL and
+for the pool's connections, and a request that waited over DB_POOL_TIMEOUT for one answered
+500 (the load bench saw 315). Admitted requests never wait for a connection: the pool holds
+as many as the semaphore admits, plus one per long-poll thread and one for the push hub.
 """
 
+import asyncio
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiosk.server.settings")
@@ -75,7 +83,39 @@ class SharedThreadHandler(ASGIHandler):
             SyncToAsync.thread_sensitive_context.reset(token)
 
 
-django_application = OneHopHandler()
+class Admitted:
+    """An ASGI app run for at most `limit` requests at a time (per event loop); the
+    others wait, first come first served, on the loop."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+        self._gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+        self.running = 0  # admitted now (tests, metrics)
+
+    async def __call__(self, scope, receive, send):
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            gate = self._gates[loop] = asyncio.Semaphore(self.limit)
+        async with gate:
+            self.running += 1
+            try:
+                return await self.app(scope, receive, send)
+            finally:
+                self.running -= 1
+
+
+def sync_requests() -> int:
+    """How many requests a worker runs at once: SYNC_REQUESTS, else what the pool has left
+    once the long-polls' threads and the push hub's reader hold one connection each."""
+    from django.conf import settings
+
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    default = pool["max_size"] - LONG_POLL_THREADS - 1 if isinstance(pool, dict) else 16
+    return max(1, int(os.environ.get("SYNC_REQUESTS") or default))
+
+
+django_application = Admitted(OneHopHandler(), sync_requests())
 long_poll_application = SharedThreadHandler()
 
 

@@ -14,7 +14,7 @@ What runs (all on 127.0.0.1, all stopped and removed at the end, even on Ctrl-C)
      now and then), PHONES phone pages, and probes of the bare /api/v1/health endpoint;
   2. the same, plus LONG_POLLERS kiosks holding the content long-poll
      (/api/v1/content/changes, 25 s, again at once) as real kiosks do all day; agents save
-     an edit every few seconds (`manage shell`, like a back-office save) and each kiosk
+     an edit every few seconds (a `manage shell` kept open, like a back-office save) and each kiosk
      applies the delta its long-poll's answer carries (fetching it when the answer has none,
      over the size cap), as kiosk/sync/engine.py does.
   The targets: /health and ticket creation p99 in phase 2 <= 2 x phase 1; 0 timeouts, 0 5xx;
@@ -322,6 +322,15 @@ def drive(config_path: str, out_path: str) -> None:
             arrivals.append((self.n, self.cursor, time.time()))
             embedded[0 if "delta" in answer else 1] += 1
 
+    agent = subprocess.Popen([sys.executable, "-m", "kiosk.server", "shell", "-c", EDITOR],
+                             env=cfg["env"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, bufsize=1)
+    for line in agent.stdout:  # (the shell's own banner lines come first)
+        if line.strip() == "ready":
+            break
+    else:
+        raise RuntimeError("the editor's shell did not start")
+
     def editor():
         """Phase 2: an agent saves one service's hours every EDIT_EVERY s."""
         gevent.sleep(max(0.0, started + PHASE + SETTLE - time.time()))
@@ -334,10 +343,8 @@ def drive(config_path: str, out_path: str) -> None:
         n = 0
         while time.time() < started + DURATION - 10:
             n += 1
-            out = subprocess.run([sys.executable, "-m", "kiosk.server", "shell", "-c",
-                                  EDIT % (cfg["edit_service"], f"18:{n % 50 + 10:02d}")],
-                                 env=cfg["env"], capture_output=True, text=True, timeout=60)
-            saved_at, cursor = out.stdout.split()[-2:]
+            agent.stdin.write(f"{cfg['edit_service']} 18:{n % 50 + 10:02d}\n")
+            saved_at, cursor = agent.stdout.readline().split()
             edits.append((int(cursor), float(saved_at)))
             gevent.sleep(EDIT_EVERY)
 
@@ -358,6 +365,8 @@ def drive(config_path: str, out_path: str) -> None:
     gevent.spawn(editor)
     gevent.spawn_later(DURATION, runner.quit)
     runner.greenlet.join()
+    agent.stdin.close()
+    agent.wait(timeout=30)
     Path(out_path).write_text(json.dumps({
         "samples": samples, "measured_s": {"1": PHASE - WARMUP, "2": PHASE},
         "phone_rate": statistics.fmean(1 / d for d in phone_delays or [PHONE_POLL_S]),
@@ -390,13 +399,19 @@ def server_rss(pid: int) -> float:
     return total
 
 
-EDIT = """
-import time
+# The agents' saves, in one `manage shell` started before the load (a process per save
+# would spend a Django start-up, over a second of CPU, beside the server it measures): a
+# line "slug close" in, a line "time.time() cursor" out once the save committed.
+EDITOR = """
+import sys, time
 from kiosk.server.content.models import ContentVersion, Service
-s = Service.objects.get(slug=%r)
-s.hours = [dict(h, close=%r) if i == 0 else h for i, h in enumerate(s.hours)]
-s.save()
-print(time.time(), ContentVersion.objects.get(site_id=s.site_id).seq)
+print("ready", flush=True)
+for line in sys.stdin:
+    slug, close = line.split()
+    s = Service.objects.get(slug=slug)
+    s.hours = [dict(h, close=close) if i == 0 else h for i, h in enumerate(s.hours)]
+    s.save()
+    print(time.time(), ContentVersion.objects.get(site_id=s.site_id).seq, flush=True)
 """
 
 
