@@ -161,3 +161,60 @@ def test_needs_a_kiosk_token(client, demo):
 def test_is_in_the_openapi_schema(client):
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/content/changes" in schema["paths"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_kiosks_coming_back_together_park_on_the_hubs_recent_read(demo, monkeypatch):
+    """After an edit a site's kiosks all come back at once with the new cursor: the hub's
+    read of the last SHARE_SECONDS parks them, without a query each (the load bench's 500
+    kiosks re-polled with a query and a thread hop each)."""
+    clock = [1000.0]
+    monkeypatch.setattr(push, "_clock", lambda: clock[0])
+    fresh = []
+    real_fresh = push._fresh_cursor
+    monkeypatch.setattr(push, "_fresh_cursor", lambda site: fresh.append(site) or real_fresh(site))
+
+    async def twenty_waits():
+        cursor = await sync_to_async(push.read_cursors)([demo.pk])  # as the hub reads
+        return await asyncio.gather(*(push.await_change(demo.pk, cursor[demo.pk], 0.3)
+                                      for _ in range(20)))
+
+    answers = async_to_sync(twenty_waits)()
+    assert [changed for _, changed in answers] == [False] * 20
+    assert fresh == []  # none of them read the database for its first look
+    # Past SHARE_SECONDS, or a kiosk behind: a fresh read before answering.
+    clock[0] += push.SHARE_SECONDS
+    cursor = async_to_sync(push.await_change)(demo.pk, None, 0)[0]
+    assert fresh == [demo.pk]
+    assert async_to_sync(push.await_change)(demo.pk, cursor - 1, 0) == (cursor, True)
+    assert fresh == [demo.pk, demo.pk]  # a "changed" answer is never from a shared read
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_made_while_the_shared_read_still_says_no_change_wakes_the_kiosk(demo, monkeypatch):
+    """A save committed elsewhere (raw SQL: no poke, no NOTIFY) inside the sharing window:
+    the kiosk parks on the shared read, and the hub's next read wakes it."""
+    from django.db import connection
+
+    from kiosk.server.content.models import ContentVersion
+
+    monkeypatch.setattr(push, "_clock", lambda: 5000.0)  # the shared read never ages
+
+    async def scenario():
+        cursor = (await sync_to_async(push.read_cursors)([demo.pk]))[demo.pk]
+
+        def raw_save():
+            ContentVersion.objects.filter(site_id=demo.pk).update(seq=cursor + 1)
+            connection.close()
+
+        async def save_once_parked():
+            while push.waiting(demo.pk) == 0:
+                await asyncio.sleep(0)
+            await sync_to_async(raw_save, thread_sensitive=False)()
+
+        answer, _ = await asyncio.gather(push.await_change(demo.pk, cursor, push.MAX_WAIT_SECONDS),
+                                         save_once_parked())
+        return cursor, answer
+
+    cursor, answer = async_to_sync(scenario)()
+    assert answer == (cursor + 1, True)  # woken by the hub's read, not the 25 s timeout

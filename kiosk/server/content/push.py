@@ -9,7 +9,9 @@ site whose cursor moved. A save in this process pokes the hub at once (`forget`,
 on PostgreSQL the save also sends `NOTIFY carrefour_content` and every process's hub LISTENs,
 so a save on another machine wakes the waiters within milliseconds. The periodic read stays
 as the safety net (a lost LISTEN connection, SQLite, a write made by raw SQL): reading the
-database is what makes any writer, anywhere, wake every waiter.
+database is what makes any writer, anywhere, wake every waiter. Those reads are shared:
+a kiosk coming back with the cursor the hub read less than SHARE_SECONDS ago parks without
+a query of its own (after an edit a site's kiosks all come back at once).
 """
 
 from __future__ import annotations
@@ -59,19 +61,24 @@ def read_cursor(site_id: int) -> int:
     return seq
 
 
-def shared_cursor(site_id: int, max_age: float = SHARE_SECONDS) -> int:
-    """The site's cursor as read by this process at most `max_age` s ago."""
+def recent_cursor(site_id: int, max_age: float = SHARE_SECONDS) -> int | None:
+    """The site's cursor as read by this process at most `max_age` s ago (no query), or
+    None. A save in this process drops it (`forget`)."""
     with _lock:
         hit = _seen.get(site_id)
     if hit is not None and 0 <= _clock() - hit[0] < max_age:
         return hit[1]
-    return read_cursor(site_id)
+    return None
 
 
 def read_cursors(site_ids: list[int]) -> dict[int, int]:
     """The cursors of several sites in one query (a site without a version row is at 0)."""
     found = dict(ContentVersion.objects.filter(site_id__in=site_ids).values_list("site_id", "seq"))
-    return {site_id: found.get(site_id, 0) for site_id in site_ids}
+    cursors = {site_id: found.get(site_id, 0) for site_id in site_ids}
+    now = _clock()
+    with _lock:
+        _seen.update((site_id, (now, seq)) for site_id, seq in cursors.items())
+    return cursors
 
 
 def _release_connection() -> None:
@@ -98,13 +105,19 @@ def _fresh_cursors(site_ids: list[int]) -> dict[int, int]:
 async def await_change(site_id: int, since: int | None, wait: float) -> tuple[int, bool]:
     """(cursor, changed): at once when the site's cursor differs from `since` (or the kiosk
     holds none), else when it changes or after `wait` s (capped at MAX_WAIT_SECONDS)."""
-    cursor = await sync_to_async(_fresh_cursor)(site_id)  # the first look is always fresh
+    # The first look: the hub's read of the last SHARE_SECONDS when it says "no change"
+    # (after an edit, the site's kiosks all come back at once: no query, no thread for
+    # them); a fresh read before any answer. A save in the meantime wakes them at the
+    # hub's next read, half a second at most.
+    recent = recent_cursor(site_id)
+    fresh = recent is None or recent != since
+    cursor = await sync_to_async(_fresh_cursor)(site_id) if fresh or recent is None else recent
     if since is None or cursor != since:
         return cursor, True
     timeout = max(0.0, min(wait, MAX_WAIT_SECONDS))
     if timeout <= 0:
         return cursor, False
-    cursor = await _hub().wait(site_id, since, cursor, timeout)
+    cursor = await _hub().wait(site_id, since, cursor, timeout, fresh=fresh)
     return cursor, cursor != since
 
 
@@ -185,9 +198,11 @@ class _Hub:
             if event is not None:
                 event.set()
 
-    async def wait(self, site_id: int, since: int, fresh: int, timeout: float) -> int:
-        # The caller's fresh read is newer than any read of ours still in flight.
-        self.cursors[site_id] = fresh
+    async def wait(self, site_id: int, since: int, read: int, timeout: float,
+                   fresh: bool = True) -> int:
+        # The caller's fresh read is newer than any read of ours still in flight; a shared
+        # one may be older than ours: the newer then (cursors only grow).
+        self.cursors[site_id] = read if fresh else max(self.cursors.get(site_id, read), read)
         self.waiting[site_id] = self.waiting.get(site_id, 0) + 1
         _count_changed()
         self._start()
