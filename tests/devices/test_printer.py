@@ -370,3 +370,16 @@ def test_the_printed_wait_says_what_the_screen_says(wait, french, english):
     assert french in ticket_lines(ticket(wait=wait))["estimate"]
     assert english in ticket_lines(ticket(wait=wait, language="en"))["estimate"]
     assert french[:18].encode("cp858") in render_ticket(ticket(wait=wait))  # wrapped lines
+
+
+def test_a_printers_stream_splits_into_its_tickets_even_when_a_picture_holds_the_cut():
+    from tests.support.escpos import CUT, RASTER, print_jobs
+
+    one = render_ticket(ticket())
+    two = render_ticket(ticket(language="en", service_name="Civil status"))
+    assert print_jobs(one + two) == [one, two]
+    # A pictogram whose bytes happen to spell the cut: not a cut.
+    picture = RASTER + b"\x00" + bytes([3, 0, 2, 0]) + CUT + b"\x00" + CUT
+    tricky = b"\x1b@" + picture + b"text" + CUT + b"\x00"
+    assert print_jobs(tricky + one) == [tricky, one]
+    assert len((tricky + one).split(CUT)) > 3  # what splitting on the bytes would have done

@@ -17,10 +17,9 @@ import requests
 from kiosk.devices.printer import printable_text
 from kiosk.domain import carnet_code
 from kiosk.ui import i18n
+from tests.support.escpos import print_jobs
 from tests.ui.conftest import REQUEST_TIMEOUT, drive
 from tests.ui.test_flows import printer_section, write_flow_config
-
-CUT = b"\x1dV\x00"  # the paper cut between two tickets
 
 pytestmark = pytest.mark.ui
 
@@ -109,7 +108,7 @@ def test_ticks_and_a_carnet_code_travel_with_the_ticket(run_carnet, server, tmp_
     assert result["carnet_line"] in result["speech_ticket"]
     assert result["draft_after"] is None
     # The paper: each document's pictogram row (GS v 0) and name, then the carnet code.
-    data, *later = printed.read_bytes().split(CUT)  # the online ticket, then any other
+    data, *later = print_jobs(printed.read_bytes())  # the online ticket, then any other
     assert data.count(b"\x1dv0\x00") == 4
     assert "Code carnet : ".encode("cp858") + carnet_code.display(known).encode() in data
     assert "rejoint votre carnet".encode("cp858") in data.replace(b"\n", b" ")

@@ -140,10 +140,9 @@ def _draft(site: Site, model: str, pk: int, where: str, language: str) -> Draft 
     now (the object, its kind and the language looked up, not the whole site's report)."""
     kind = next((k for k in KINDS if k.texts and k.model._meta.label_lower == model), None)
     obj = _visible(kind, site).filter(pk=pk).first() if kind is not None else None
-    name = next((lang.native_name for lang in LANGUAGES if lang.code == language), None)
-    if obj is None or name is None:
+    if obj is None or all(lang.code != language for lang in LANGUAGES):
         return None
-    reports = {language: LanguageReport(language, name)}
+    reports = {language: LanguageReport(language, name="")}  # only its drafts are read
     reviews = {(r.model, r.object_id, r.field, r.language): r.text_sha256
                for r in TranslationReview.objects.filter(
                    site=site, model=model, object_id=pk, language=language)}
