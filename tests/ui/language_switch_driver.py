@@ -23,7 +23,7 @@ async def _draw(app, code: str, open_screen, screen_name: str) -> bytes:
         await wait_until(lambda: app.language == code, what=f"language {code}")
     app.idle.activity()
     open_screen()
-    await wait_until(lambda: app.root.current == screen_name, what=f"screen {screen_name}")
+    await wait_until(lambda: md._answered(app, screen_name), what=f"screen {screen_name}")
     if screen_name == "service":  # the wait card, once the server's answer is in
         card = app.root.get_screen("service").ids.wait
         await wait_until(lambda: card.text and card.text != app.tr("wait_loading"),

@@ -6,7 +6,11 @@
   scrolling list, where that is what scrolling is for);
 - **overlap**: two touch targets cover each other (a finger cannot choose);
 - **cut picture**: a pictogram larger than the scrolling area showing it (no scroll
-  position shows it whole).
+  position shows it whole);
+- **short band**: a scrolling area shorter than one line of a text it scrolls (squeezed
+  by what is around it: no scroll position shows a whole line);
+- **narrow text**: a wrapped text given less than two characters' width (its words come
+  one letter per line).
 
 Each finding is a short line naming the widget (its test id, else its class and text), so a
 failing test says where to look; the screenshot beside it shows it.
@@ -145,6 +149,63 @@ def cut_pictures(screen) -> list[str]:
     return found
 
 
+def _line_height(label) -> float:
+    """The height of one line of a label's text: its first word in its font and size."""
+    from kivy.core.text import Label as CoreLabel
+
+    core = CoreLabel(font_name=label.font_name, font_size=label.font_size, bold=label.bold)
+    return float(core.get_extents(label.text.split()[0])[1])
+
+
+def _kv_id(widget) -> str:
+    """The widget's id in the kv rule of one of its ancestors ("" when it has none)."""
+    node = widget.parent
+    while node is not None and node is not node.parent:
+        for name, value in getattr(node, "ids", {}).items():
+            if getattr(value, "__self__", value) is widget:  # ids hold weak proxies
+                return name
+        node = node.parent
+    return ""
+
+
+def short_bands(screen) -> list[str]:
+    """Scrolling areas shorter than one line of the texts they scroll (the tallest line, so
+    each text can be read a line at a time). A band squeezed to nothing counts: only its
+    width and what is around it must be shown."""
+    from kivy.uix.label import Label
+    from kivy.uix.scrollview import ScrollView
+
+    found = []
+    for band in screen.walk():
+        if not isinstance(band, ScrollView) or band.opacity == 0 or band.width <= 1:
+            continue
+        if band.parent is None or not _shown(band.parent):
+            continue
+        texts = [w for w in band.walk(restrict=True)
+                 if isinstance(w, Label) and w.text.strip() and w.opacity != 0 and w.width > 1]
+        if not texts:
+            continue
+        height, text = max((_line_height(t), name_of(t)) for t in texts)
+        if band.height + SLACK < height:
+            found.append(f"short band: {_kv_id(band) or name_of(band)} {band.height:.0f} px "
+                         f"high, less than a line of {text} ({height:.0f} px)")
+    return found
+
+
+def narrow_texts(screen) -> list[str]:
+    """Wrapped texts (a width given to wrap in) narrower than two characters of their font."""
+    from kivy.uix.label import Label
+
+    found = []
+    for label in screen.walk():
+        if (isinstance(label, Label) and len(label.text.strip()) > 2 and _shown(label)
+                and label.text_size[0] is not None and label.width > 1
+                and label.text_size[0] < 2 * label.font_size):
+            found.append(f"narrow text: {name_of(label)} {label.text_size[0]:.0f} px wide "
+                         f"for a {label.font_size:.0f} px font")
+    return found
+
+
 def _ancestors(widget) -> set[int]:
     found, node = set(), widget.parent
     while node is not None and node is not node.parent:
@@ -165,4 +226,5 @@ def problems(app) -> list[str]:
 
     screen = app.root.current_screen
     return (cut_texts(screen) + off_screen(screen, Window.size)
-            + overlapping_targets(screen) + cut_pictures(screen))
+            + overlapping_targets(screen) + cut_pictures(screen) + short_bands(screen)
+            + narrow_texts(screen))

@@ -1,4 +1,4 @@
-"""The layout matrix of the kiosk: seventeen screens x six languages x five modes (normal, large
+"""The layout matrix of the kiosk: eighteen screens x six languages x five modes (normal, large
 text, high contrast, lower reach, large text + lower reach), each checked for cut text, text
 or targets off screen, overlapping or too small targets (tests/ui/layout_check.py), a glyph
 missing from the font that draws it, text under 4.5:1 against the pixels behind it
@@ -59,7 +59,7 @@ def run_language(display, shots, server, tmp_path_factory):
     return run
 
 
-SCREENS = ("home", "pole", "service", "priority", "sms_offer", "sms_phone", "carnet", "situations", "situation", "search", "offers",
+SCREENS = ("home", "pole", "service", "priority", "sms_offer", "sms_phone", "carnet", "ticket", "situations", "situation", "search", "offers",
            "carte", "propose", "wait_info", "appointment", "feedback", "feedback_comment")
 
 
