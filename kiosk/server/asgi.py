@@ -26,6 +26,7 @@ as many as the semaphore admits, plus one per long-poll thread and one for the p
 
 import asyncio
 import os
+import weakref
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiosk.server.settings")
 os.environ.setdefault("DB_POOL", "1")
@@ -89,7 +90,7 @@ class Admitted:
 
     def __init__(self, app, limit: int):
         self.app, self.limit = app, limit
-        self._gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+        self._gates: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # loop -> gate
         self.running = 0  # admitted now (tests, metrics)
 
     async def __call__(self, scope, receive, send):

@@ -51,7 +51,7 @@ def _screens(app):
         ("sms_phone", lambda: (app.start_ticket(service), app.choose_priority(""),
                                app.sms_accept()), "sms_phone"),
         ("carnet", app.open_carnet, "carnet"),  # from the service: the ticket's carnet
-        # The number, as the server answers it (a ticket each time), a document ticked.
+        # The number, as the server answers it (then that ticket again), a document ticked.
         ("ticket", lambda: _ticket(app, service), "ticket"),
         ("situations", app.open_situations, "situations"),
         ("situation", lambda: app.open_situation(situation), "situation"),
@@ -320,6 +320,9 @@ async def scenario_matrix(app, args, result):
                 pixels = frame()
                 image = thumbnail_full(pixels)  # once: checked, then photographed
                 found[key] = case_problems(app, image=image)
+                if screen_name == "ticket" and app.screens["ticket"].state != "ready":
+                    found[key].append("the ticket was not issued: "
+                                      + app.screens["ticket"].ids.message.text)
                 photographed = time.monotonic()
                 photos.setdefault(name, {})[(code, mode)] = thumbnail(image)
                 if mode == "normal":

@@ -110,8 +110,10 @@ async def await_change(site_id: int, since: int | None, wait: float) -> tuple[in
     # them); a fresh read before any answer. A save in the meantime wakes them at the
     # hub's next read, half a second at most.
     recent = recent_cursor(site_id)
-    fresh = recent is None or recent != since
-    cursor = await sync_to_async(_fresh_cursor)(site_id) if fresh or recent is None else recent
+    if recent is not None and recent == since:
+        cursor, fresh = recent, False
+    else:
+        cursor, fresh = await sync_to_async(_fresh_cursor)(site_id), True
     if since is None or cursor != since:
         return cursor, True
     timeout = max(0.0, min(wait, MAX_WAIT_SECONDS))

@@ -154,6 +154,10 @@ DLR_STATUS = {
 }
 
 
+def _row_of(ref: str) -> int | None:
+    return SmsMessage.objects.filter(ref=ref).values_list("pk", flat=True).first()
+
+
 def record_delivery_report(report: DeliveryReport) -> SmsMessage | None:
     """Apply a Kannel report; intermediate ones (buffered, submitted) only note the detail.
 
@@ -162,7 +166,10 @@ def record_delivery_report(report: DeliveryReport) -> SmsMessage | None:
     database, never decided from a status read before it: a delivered SMS stays delivered
     (a clean run under load lost a delivery so: the ack, read while the row was still
     "sending", wrote "sent" over it)."""
-    rows = SmsMessage.objects.filter(ref=report.ref)  # `ref` is unique: one row or none
+    pk = _row_of(report.ref)
+    if pk is None:
+        return None
+    rows = SmsMessage.objects.filter(pk=pk)
     detail = f"dlr {report.status} {report.answer}"[:200]
     new = DLR_STATUS.get(report.status)
     if new is not None:
@@ -177,4 +184,4 @@ def record_delivery_report(report: DeliveryReport) -> SmsMessage | None:
                 When(status__in=(SmsMessage.Status.SENDING, SmsMessage.Status.UNKNOWN),
                      then=Value(SmsMessage.Status.SENT)),
                 default=F("status")))
-    return rows.first()  # read once, after the write
+    return SmsMessage.objects.get(pk=pk)
