@@ -207,9 +207,12 @@ def test_a_save_made_while_the_shared_read_still_says_no_change_wakes_the_kiosk(
             ContentVersion.objects.filter(site_id=demo.pk).update(seq=cursor + 1)
             connection.close()
 
+        def parked() -> bool:
+            with push.waiters_changed:  # notified when a wait starts
+                return push.waiters_changed.wait_for(lambda: push.waiting(demo.pk) > 0, 60)
+
         async def save_once_parked():
-            while push.waiting(demo.pk) == 0:
-                await asyncio.sleep(0)
+            assert await asyncio.to_thread(parked)
             await sync_to_async(raw_save, thread_sensitive=False)()
 
         answer, _ = await asyncio.gather(push.await_change(demo.pk, cursor, push.MAX_WAIT_SECONDS),
