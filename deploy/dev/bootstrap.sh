@@ -11,7 +11,9 @@ purpose=${1:-demo}
 pkgs=(xvfb xauth libmtdev1 libgl1 libegl1 libgl1-mesa-dri fonts-noto-core fonts-noto-cjk librsvg2-bin espeak-ng)
 if [ "$purpose" = test ]; then
   # postgresql-client: pg_dump and psql (tests/deploy/test_backup_restore.py), named, not only pulled in.
-  pkgs+=(postgresql postgresql-client chromium chromium-driver kannel kannel-extras nginx-core systemd openssl)
+  # gcc, libc6-dev: the tests' site clock, a small preloaded library (tests/support/siteclock.c).
+  pkgs+=(postgresql postgresql-client chromium chromium-driver kannel kannel-extras nginx-core systemd openssl
+         gcc libc6-dev)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

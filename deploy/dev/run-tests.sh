@@ -23,7 +23,7 @@ step() { local name=$1; shift; echo; echo "=== $name"; "$@" || failed+=("$name")
 # -- 1. real components: a missing one fails the run, it never turns tests into skips ------
 components() {
   local missing=() tool
-  for tool in pg_dump bearerbox smsbox espeak-ng nginx chromium Xvfb systemd-analyze openssl; do
+  for tool in pg_dump bearerbox smsbox espeak-ng nginx chromium Xvfb systemd-analyze openssl cc; do
     command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || missing+=("$tool")
   done
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(initdb)
@@ -33,7 +33,13 @@ components() {
     echo "missing: ${missing[*]} (make setup-test installs them)"
     return 1
   fi
-  echo "all there: PostgreSQL, Kannel, espeak-ng, nginx, Chromium, Xvfb, systemd-analyze, openssl"
+  # The tests' site clock (tests/support/siteclock.c), built once before the suites share it.
+  $PY -c "from tests.support.siteclock import library; library()" || missing+=("site clock (cc)")
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "missing: ${missing[*]}"
+    return 1
+  fi
+  echo "all there: PostgreSQL, Kannel, espeak-ng, nginx, Chromium, Xvfb, systemd-analyze, openssl, cc"
 }
 step "real components" components
 

@@ -26,6 +26,7 @@ import tests.conftest as conftest
 from kiosk.server.launcher import LocalServer, free_port
 from kiosk.sync.desk import TicketDesk
 from kiosk.sync.transport import Transport
+from tests.support import siteclock
 from tests.support.faults import assert_no_ticket_lost
 from tests.support.kannel import KannelHarness, KannelUnavailable
 from tests.support.servers import fresh_database_url
@@ -75,7 +76,7 @@ def worker_after(start_iso: str, minutes: int) -> str:
 
 
 @pytest.fixture
-def stack(tmp_path) -> Iterator[tuple[LocalServer, KannelHarness]]:
+def stack(tmp_path, monkeypatch) -> Iterator[tuple[LocalServer, KannelHarness]]:
     try:
         kannel = KannelHarness(tmp_path / "kannel", start_timeout=DEADLINE)
     except KannelUnavailable as exc:
@@ -89,7 +90,10 @@ def stack(tmp_path) -> Iterator[tuple[LocalServer, KannelHarness]]:
                              "KANNEL_USERNAME": kannel.username,
                              "KANNEL_PASSWORD": kannel.password,
                              "SMS_DLR_BASE_URL": f"http://127.0.0.1:{port}",
+                             # 10:00 at the site: the simulated hour stays within the day.
+                             **siteclock.env(),
                          })
+    siteclock.use_in_process(monkeypatch)  # the TicketDesk's day: the server's
     try:
         server.prepare(demo=True, timetables=False)
         server.start(timeout=DEADLINE)

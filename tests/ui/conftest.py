@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import siteclock
 from tests.support.servers import demo_server
 from tests.support.xvfb import xvfb
 
@@ -39,14 +40,27 @@ def display():
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
+    # On the tests' site clock (tests/support/siteclock.py), as every kiosk it serves.
     # Every UI test's kiosk uses the demo's one kiosk token, a dozen kiosk starts a minute
     # (each leasing numbers for every service): far more than a real kiosk, so the
     # per-kiosk limits are raised here (they are tested in tests/security).
     with demo_server(tmp_path_factory.mktemp("ui-server"), sqlite_only=True,
                      extra_env={"RATELIMIT_LEASES": "100000/m",
                                 "RATELIMIT_TICKETS": "100000/m",
-                                "RATELIMIT_HEARTBEAT": "100000/m"}) as srv:
+                                "RATELIMIT_HEARTBEAT": "100000/m",
+                                **siteclock.env()}) as srv:
         yield srv
+
+
+@pytest.fixture(autouse=True)
+def site_clock(monkeypatch):
+    """The test process reads the same site clock as the server and the kiosks it starts."""
+    siteclock.use_in_process(monkeypatch)
+
+
+def kiosk_env(display: str) -> dict[str, str]:
+    """A kiosk process's environment: the Xvfb screen and the tests' site clock."""
+    return {**os.environ, "DISPLAY": display, **siteclock.env()}
 
 
 @pytest.fixture(scope="session")
@@ -77,8 +91,7 @@ def drive(module: str, scenario: str, config: Path, out: Path, shots: Path, disp
     proc = subprocess.run(
         [sys.executable, "-m", module, scenario, "--config", str(config), "--out", str(out),
          "--shots", str(shots), *extra],
-        cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True,
-        timeout=RUN_DEADLINE,
+        cwd=ROOT, env=kiosk_env(display), capture_output=True, text=True, timeout=RUN_DEADLINE,
     )
     if not out.exists():
         pytest.fail(f"kiosk driver crashed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

@@ -6,7 +6,6 @@ visitor's ways out (Escape, Alt+F4, Ctrl+Q, Ctrl+C, a window close request) stay
 from __future__ import annotations
 
 import json
-import os
 import signal
 import sqlite3
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import demo_data
+from tests.ui.conftest import kiosk_env
 
 pytestmark = pytest.mark.ui
 
@@ -66,7 +66,7 @@ def stop_once(display: str, server, run_dir: Path, service: str, shot: Path | No
     if shot:
         command += ["--shot", str(shot)]
     with open(run_dir / "stderr.log", "w") as err:
-        proc = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DISPLAY": display},
+        proc = subprocess.Popen(command, cwd=ROOT, env=kiosk_env(display),
                                 stdout=subprocess.PIPE, stderr=err, text=True)
         try:
             seen: dict = {"lines": []}

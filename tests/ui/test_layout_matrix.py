@@ -19,7 +19,7 @@ import pytest
 
 from kiosk.ui.i18n import compile_all
 from tests.conftest import demo_data
-from tests.ui.conftest import ROOT, RUN_DEADLINE, write_config
+from tests.ui.conftest import ROOT, RUN_DEADLINE, kiosk_env, write_config
 from tests.ui.matrix_driver import LANGUAGES, MODES
 
 pytestmark = pytest.mark.ui
@@ -45,7 +45,7 @@ def run_language(display, shots, server, tmp_path_factory):
                 [sys.executable, "-m", "tests.ui.matrix_driver", "matrix", "--config",
                  str(config), "--out", str(out), "--shots", str(shots), "--wait-sync",
                  "--param", f"lang={code}"],
-                cwd=ROOT, env={**os.environ, "DISPLAY": display}, capture_output=True,
+                cwd=ROOT, env=kiosk_env(display), capture_output=True,
                 text=True, timeout=RUN_DEADLINE,
             )
             if not out.exists():

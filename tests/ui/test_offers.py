@@ -12,6 +12,7 @@ import pytest
 
 from kiosk.domain.content import AGES, current_offers, offers_on, parse_item, select_offers
 from tests.conftest import demo_data
+from tests.support import siteclock
 from tests.ui.conftest import REQUEST_TIMEOUT
 
 pytestmark = pytest.mark.ui
@@ -59,7 +60,7 @@ def offers_config(server, tmp_path):
 def test_carte_citoyenne_offers_and_wolof_recording(run_kiosk, offers_config):
     result = run_kiosk("offers", offers_config, "--param", "offer=amap-buttes",
                        "--param", "service=naissance")
-    today = dt.date.today()
+    today = siteclock.site_today()
     offers = demo_offers()
     # The agents' announcement on the home screen; Christmas and its eve on a service.
     assert result["announcement"] == demo_data()["announcements"][0]["text"]["fr"]
@@ -135,7 +136,7 @@ def test_a_resident_proposes_an_activity_at_the_kiosk(run_kiosk, server, tmp_pat
     assert result["payload"]["title"] == "troc de plantes"
     assert result["payload"]["category"] == "swap"
     assert "contact" not in result["payload"]  # personal data: forgotten once the server has it
-    assert (tomorrow - dt.date.today()).days in (0, 1)  # 0: the test crossed midnight
+    assert tomorrow - siteclock.site_today() == dt.timedelta(days=1)  # the site clock: 10:00
     assert result["answer"]["status"] == "pending"
     assert result["typed_after"] == ""  # nothing left for the next visitor
     assert result["zh_keyboard"] is False
@@ -161,7 +162,7 @@ def test_envies_chips_filter_the_offers_and_the_idle_reset_forgets_them(run_kios
     config.write_text(config.read_text(encoding="utf-8") + "screen_dpi = 160.0\n",
                       encoding="utf-8")
     result = run_kiosk("offers_interests", config)
-    today = dt.date.today()
+    today = siteclock.site_today()
     offers = demo_offers()
     tids = lambda chosen: [f"offer-{o.id}" for o in chosen]  # noqa: E731
     every = tids(current_offers(offers, today))
