@@ -22,6 +22,7 @@ import pytest
 from kiosk.domain import carnet_code
 from kiosk.ui import i18n
 from tests.browser.conftest import agent_console, browser  # noqa: F401 (the fixture)
+from tests.support import siteclock
 from tests.support.servers import demo_server
 from tests.ui.conftest import drive
 from tests.ui.test_flows import printer_section, write_flow_config
@@ -35,7 +36,9 @@ NOTE = "Avis d'imposition de moins d'un an"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with demo_server(tmp_path_factory.mktemp("journey-server"), sqlite_only=True) as srv:
+    # On the site clock, as the kiosks it serves (tests/support/siteclock.py).
+    with demo_server(tmp_path_factory.mktemp("journey-server"), sqlite_only=True,
+                     extra_env=siteclock.env()) as srv:
         yield srv
 
 
