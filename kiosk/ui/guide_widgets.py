@@ -10,7 +10,7 @@ from kivy import metrics
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, ColorProperty, StringProperty
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.widget import Widget
 
@@ -19,6 +19,8 @@ from kiosk.ui.widgets import MirrorBox, ScriptLabel
 
 PLACE_COLOR = "#2E5E3A"  # the places' green, on the plan's spots and the list's rows
 HERE = "mairie"  # the plan's landmark where the kiosk stands: « you are here »
+BADGE_SP = 44  # a place's badge on the plan, at most (sp of the normal mode)
+BADGE_SHARE = .075  # ... and at most this share of the plan's drawn width
 
 load_journey_rules()  # PlanView's and PlanMarker's rules first: ours build on them
 Builder.load_file(str(Path(__file__).with_suffix(".kv")))
@@ -34,6 +36,8 @@ class TipRow(MirrorBox):
 
 class PlaceBadge(ScriptLabel):
     """A place's number, in a round badge centred on its spot of the plan."""
+
+    diameter = NumericProperty(float(BADGE_SP))  # set by the plan (NeighbourhoodPlan.badge_size)
 
 
 class PlaceRow(ButtonBehavior, MirrorBox):
@@ -100,9 +104,17 @@ class NeighbourhoodPlan(PlanView):
         width, height = img.norm_image_size
         left = img.center_x - width / 2
         top = img.center_y + height / 2
-        size = App.get_running_app().sp(44)  # PlaceBadge's size (guide_widgets.kv)
+        size = self.badge_size(width)
         return [(left + x * width - size / 2, top - y * height - size / 2, size, size)
                 for _n, x, y in self._places]
+
+    @staticmethod
+    def badge_size(plan_width: float) -> float:
+        """A badge's diameter: a pin on the map, sized with the plan drawn (a smaller plan,
+        in lower reach or large text, put its nearby places' badges over each other), never
+        more than 44 sp of the normal mode (large text does not grow the map's pins)."""
+        app = App.get_running_app()
+        return min(app.sp(BADGE_SP) / app.text_factor, BADGE_SHARE * plan_width)
 
     def _place_badges(self, *_args) -> None:
         img = self.ids.get("img")
@@ -112,6 +124,7 @@ class NeighbourhoodPlan(PlanView):
             self._img_bound = True
             img.bind(norm_image_size=self._badge_trigger, center=self._badge_trigger)
         for badge, (x, y, w, h) in zip(self._badges, self._badge_boxes(), strict=False):
+            badge.diameter = w
             # On whole pixels: a fraction of a pixel draws the disc and its number blurred
             # differently from one layout to the next (e.g. after an Arabic visitor).
             badge.center = (round(x + w / 2), round(y + h / 2))
@@ -120,7 +133,8 @@ class NeighbourhoodPlan(PlanView):
     def _place_markers(self, *args) -> None:
         """As on a floor plan, then two corrections: the « vous êtes ici » label keeps clear
         of the pulsing spot it names (PlanView's gap suits a small landmark dot), and a
-        label lying on a numbered badge moves to the side covering the fewest badges."""
+        label lying on a numbered badge moves to the side (or corner) covering the fewest
+        badges."""
         super()._place_markers(*args)
         app = App.get_running_app()
         boxes = self._badge_boxes()
@@ -132,6 +146,11 @@ class NeighbourhoodPlan(PlanView):
                      (dx - w / 2, dy + gap), (dx - w / 2, dy - gap - h)]
             if app.rtl:  # read from the right: the name on the dot's left first
                 sides[0], sides[1] = sides[1], sides[0]
+            # Then the corners: on a small plan (lower reach) every side of the mairie
+            # had a badge, and « vous êtes ici » lay under one.
+            corner = gap * .7
+            sides += [(x, y) for y in (dy - corner - h, dy + corner)
+                      for x in (dx - corner - w, dx + corner)]
             here = tuple(marker.pos)
             candidates = sides if marker.hid == HERE else [here, *sides]
 

@@ -100,6 +100,7 @@ class LetterKeyboard(BoxLayout):
     erase_label = StringProperty("Delete")
     max_length = NumericProperty(40)
     key_width = NumericProperty(96)
+    widest = NumericProperty(10)  # keys in the layout's longest row (a screen's key width)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -123,6 +124,7 @@ class LetterKeyboard(BoxLayout):
         discard_children(self)
         self._rows = []
         rows = LAYOUTS.get(self.layout, LAYOUTS["azerty"])
+        self.widest = max(len(letters) for letters in rows)
         for letters in rows:
             row = BoxLayout(spacing=self.spacing, size_hint_x=None)
             row.pos_hint = {"center_x": 0.5}

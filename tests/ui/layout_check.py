@@ -10,7 +10,9 @@
 - **short band**: a scrolling area shorter than one line of a text it scrolls (squeezed
   by what is around it: no scroll position shows a whole line);
 - **narrow text**: a wrapped text given less than two characters' width (its words come
-  one letter per line).
+  one letter per line);
+- **text over text**: the letters of two texts drawn over each other (each text's ink: its
+  lines' extent within its drawn texture, as its alignment places them).
 
 Each finding is a short line naming the widget (its test id, else its class and text), so a
 failing test says where to look; the screenshot beside it shows it.
@@ -75,9 +77,11 @@ def cut_texts(screen) -> list[str]:
     for widget in screen.walk():
         if not isinstance(widget, Label) or not widget.text.strip() or not _shown(widget):
             continue
-        if getattr(widget, "shorten", False) or widget.texture is None:
-            continue  # shortened on purpose ("…"), or not drawn yet
+        if widget.texture is None:
+            continue  # not drawn yet
         tw, th = widget.texture_size
+        if getattr(widget, "shorten", False):
+            tw = 0  # shortened on purpose ("…") across; its line can still be too tall
         if tw > widget.width + SLACK or th > widget.height + SLACK:
             found.append(f"cut text: {name_of(widget)} draws {tw:.0f}x{th:.0f} "
                          f"in {widget.width:.0f}x{widget.height:.0f}")
@@ -112,20 +116,25 @@ def overlapping_targets(screen) -> list[str]:
     # Each target's box, scroll clip and ancestors once, not once per pair (n² pairs).
     boxes = [window_box(t) for t in targets]
     clips = [_scroll_clip(t) for t in targets]
-    around = [_ancestors(t) for t in targets]
     found = []
-    for i, a in enumerate(targets):
-        for j in range(i + 1, len(targets)):
-            b = targets[j]
-            if id(b) in around[i] or id(a) in around[j]:
-                continue  # a button within a card: one target in another, by design
-            box_a, box_b = boxes[i], boxes[j]
-            clip = clips[i] or clips[j]
-            if clip is not None:
-                box_a, box_b = _clipped(box_a, clip), _clipped(box_b, clip)
-            if _overlap(box_a, box_b):
-                found.append(f"overlap: {name_of(a)} and {name_of(b)}")
+    for i, j in _apart(targets):
+        box_a, box_b = boxes[i], boxes[j]
+        clip = clips[i] or clips[j]
+        if clip is not None:
+            box_a, box_b = _clipped(box_a, clip), _clipped(box_b, clip)
+        if _overlap(box_a, box_b):
+            found.append(f"overlap: {name_of(targets[i])} and {name_of(targets[j])}")
     return found
+
+
+def _apart(widgets: list):
+    """The pairs (i, j) of widgets neither of which holds the other (a button within a card
+    is one target in another, by design); each one's ancestors read once, not per pair."""
+    around = [_ancestors(w) for w in widgets]
+    for i, a in enumerate(widgets):
+        for j in range(i + 1, len(widgets)):
+            if id(widgets[j]) not in around[i] and id(a) not in around[j]:
+                yield i, j
 
 
 def cut_pictures(screen) -> list[str]:
@@ -206,6 +215,56 @@ def narrow_texts(screen) -> list[str]:
     return found
 
 
+def ink_box(label) -> tuple[float, float, float, float]:
+    """Where a label's letters are drawn, in window coordinates. Kivy draws the texture
+    centred on the label; a text given a width to wrap in (or a height) has a texture that
+    size, its lines placed in it by `halign`/`valign`: the widest line and the lines' height
+    are what is inked, within the texture (nothing is drawn outside it)."""
+    tw, th = label.texture_size
+    cx, cy = label.to_window(label.center_x, label.center_y)
+    x0, y0 = cx - tw / 2, cy - th / 2
+    x1, y1 = x0 + tw, y0 + th
+    texture = x0, y0, x1, y1
+    lines = getattr(getattr(label, "_label", None), "_cached_lines", None) or []
+    if not lines:
+        return texture
+    left, top, right, bottom = label.padding
+    width, height = max(line.w for line in lines), sum(line.h for line in lines)
+    if label.text_size[0] is not None and label.halign != "justify":
+        halign = label.halign
+        if halign == "auto":
+            halign = "right" if label.base_direction in ("rtl", "weak_rtl") else "left"
+        if halign == "left":
+            x0, x1 = x0 + left, x0 + left + width
+        elif halign == "right":
+            x0, x1 = x1 - right - width, x1 - right
+        else:
+            x0 = x0 + left + (tw - left - right - width) / 2
+            x1 = x0 + width
+    if label.text_size[1] is not None:
+        if label.valign == "top":
+            y0 = y1 - top - height
+            y1 = y1 - top
+        elif label.valign == "bottom":
+            y0, y1 = y0 + bottom, y0 + bottom + height
+        else:
+            y0 = y0 + bottom + (th - top - bottom - height) / 2
+            y1 = y0 + height
+    return _clipped((x0, y0, x1, y1), texture)  # lines taller than the texture: cut there
+
+
+def text_over_text(screen) -> list[str]:
+    """Two texts whose letters are drawn over each other (in a scrolling list, what is
+    within its window)."""
+    from kivy.uix.label import Label
+
+    labels = [w for w in screen.walk() if isinstance(w, Label) and w.text.strip()
+              and w.texture is not None and _shown(w)]
+    boxes = [_clipped(ink_box(w), _scroll_clip(w)) for w in labels]
+    return [f"text over text: {name_of(labels[i])} and {name_of(labels[j])}"
+            for i, j in _apart(labels) if _overlap(boxes[i], boxes[j])]
+
+
 def _ancestors(widget) -> set[int]:
     found, node = set(), widget.parent
     while node is not None and node is not node.parent:
@@ -227,4 +286,4 @@ def problems(app) -> list[str]:
     screen = app.root.current_screen
     return (cut_texts(screen) + off_screen(screen, Window.size)
             + overlapping_targets(screen) + cut_pictures(screen) + short_bands(screen)
-            + narrow_texts(screen))
+            + narrow_texts(screen) + text_over_text(screen))

@@ -93,9 +93,13 @@ def _ticket(app, service: str) -> None:
 
 
 def _answered(app, screen_name: str) -> bool:
-    """The screen shows what it will show: the ticket's number once the server answered."""
+    """The screen shows what it will show: the ticket's number, a service's wait, once the
+    server answered (a busy run drew the service's "checking the queue" first, and its
+    answer came between the mode switches' frames)."""
     if app.root.current != screen_name:
         return False
+    if screen_name == "service":
+        return app.screens["service"].ids.wait.text != app.tr("wait_loading")
     if screen_name != "ticket":
         return True
     screen = app.screens["ticket"]
@@ -323,6 +327,8 @@ async def scenario_matrix(app, args, result):
                 if screen_name == "ticket" and app.screens["ticket"].state != "ready":
                     found[key].append("the ticket was not issued: "
                                       + app.screens["ticket"].ids.message.text)
+                if found[key] and os.environ.get("MATRIX_DEBUG"):  # the case full size
+                    image.save(f"{os.environ['MATRIX_DEBUG']}/{key.replace('/', '-')}.png")
                 photographed = time.monotonic()
                 photos.setdefault(name, {})[(code, mode)] = thumbnail(image)
                 if mode == "normal":
