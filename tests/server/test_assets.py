@@ -142,6 +142,25 @@ def test_svg_too_heavy_or_not_square_is_rejected():
         check_svg_markup(GOOD_SVG.replace(b'viewBox="0 0 100 100"', b'viewBox="0 0 100 300"'))
 
 
+def test_the_same_drawing_at_the_same_size_is_drawn_once(monkeypatch):
+    """load_demo loads the same plans each time the demo is loaded: rsvg-convert runs once
+    per drawing and size in a process; a new drawing or size is drawn."""
+    import subprocess
+    import uuid
+
+    from kiosk.server.content import assets
+
+    runs = []
+    real = subprocess.run
+    monkeypatch.setattr(assets.subprocess, "run", lambda *a, **k: runs.append(a) or real(*a, **k))
+    svg = GOOD_SVG.replace(b"</svg>", f"<!-- {uuid.uuid4()} --></svg>".encode())
+    first = render_svg(svg)
+    assert render_svg(svg) == first and len(runs) == 1
+    assert png_size(render_svg(svg, side=128)) == (128, 128) and len(runs) == 2
+    render_svg(svg.replace(b"</svg>", b"<!-- another --></svg>"))
+    assert len(runs) == 3
+
+
 def test_a_missing_rsvg_convert_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(AssetRejected, match="rsvg-convert.*librsvg2-bin"):

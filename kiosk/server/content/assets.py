@@ -15,6 +15,7 @@ rename; the same bytes are stored once, whatever the site or the slug.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -160,12 +161,18 @@ def check_svg_markup(data: bytes, square: bool = True) -> None:
 
 def _rsvg(data: bytes, size_args: list[str]) -> bytes:
     """Rasterise a checked SVG with rsvg-convert (`size_args`: --width/--height...), through
-    temp files; a clear AssetRejected for every way it can fail."""
+    temp files; a clear AssetRejected for every way it can fail. The same drawing at the
+    same size is drawn once per process (load_demo's plans, each time the demo is loaded)."""
     rsvg = shutil.which("rsvg-convert")
     if rsvg is None:
         raise AssetRejected("Impossible de convertir le SVG : l'outil rsvg-convert n'est pas "
                             "installé sur le serveur (paquet Debian librsvg2-bin). Envoyez un "
                             "PNG, ou demandez son installation.")
+    return _rsvg_once(rsvg, data, tuple(size_args))
+
+
+@functools.lru_cache(maxsize=8)  # a few plans: a few hundred KB each
+def _rsvg_once(rsvg: str, data: bytes, size_args: tuple[str, ...]) -> bytes:
     with tempfile.TemporaryDirectory(prefix="carrefour-svg-") as tmp:
         source, target = Path(tmp) / "in.svg", Path(tmp) / "out.png"
         source.write_bytes(data)
