@@ -15,14 +15,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def mid_morning(monkeypatch):
     """The clock at 10:00 today (the site's time), running: a slot "in 30 minutes" booked in
-    the last half hour of the day was tomorrow's, "not today" (a clean run at 23:40 failed)."""
-    from kiosk.domain import clock
+    the last half hour of the day was tomorrow's, "not today" (a clean run at 23:40 failed).
+    The tests' site clock (tests/support/siteclock.py), for Django and the domain alike."""
+    from tests.support import siteclock
 
-    real = timezone.now
-    local = timezone.localtime(real())
-    offset = local.replace(hour=10, minute=0, second=0, microsecond=0) - local
-    monkeypatch.setattr(timezone, "now", lambda: real() + offset)
-    monkeypatch.setattr(clock, "_utc_now", lambda: real() + offset)
+    monkeypatch.setattr(timezone, "now", siteclock.utc_now)
+    siteclock.use_in_process(monkeypatch)
 
 
 @pytest.fixture(autouse=True)
