@@ -60,8 +60,16 @@ def demo(db):
     """The 19e demo content loaded into the test database; returns the Site. A second site,
     paris-18, comes with it (a little content under some of the 19e's slugs): every test runs
     on a server with several sites, so "the only site" assumptions fail somewhere."""
-    from kiosk.server.content.management.commands.load_demo import load
     from kiosk.server.content.models import Site
+    from tests.support.demo_rows import load_demo
+
+    load_demo(load_demo_sites)  # the first time loaded, then its rows written back
+    return Site.objects.get(slug="paris-19")
+
+
+def load_demo_sites() -> None:
+    """What `demo` loads, through load_demo's own code."""
+    from kiosk.server.content.management.commands.load_demo import load
     from tests.sites import other_site_data
 
     data = demo_data()
@@ -70,7 +78,6 @@ def demo(db):
         counter.pop("exceptions", None)
     load(data)
     load(other_site_data(data, OTHER_SITE, 18))
-    return Site.objects.get(slug="paris-19")
 
 
 @pytest.fixture
