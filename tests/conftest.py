@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# The real clock, read before any test can patch it: a test that moves `timezone.now` gets a
+# real load of the demo, not the rows written back (tests/support/demo_rows.py).
+import tests.support.demo_rows  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_FILE = ROOT / "config" / "demo" / "19e.json"
 

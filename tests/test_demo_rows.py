@@ -96,3 +96,8 @@ def test_the_demo_fixture_gives_the_demo(demo, run):
 
     assert demo.slug == "paris-19"
     assert Counter.objects.filter(site=demo, services__isnull=False).exists()
+
+
+def test_the_real_clock_is_the_one_read_before_any_test():
+    assert demo_rows.REAL_NOW is timezone.now
+    assert demo_rows.REAL_NOW.__module__ == "django.utils.timezone"

@@ -104,10 +104,12 @@ def _template(srv: LocalServer, sqlite: bool) -> tuple[Path, str]:
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     if sqlite:
         url, database = f"sqlite:///{folder / 'server.sqlite3'}", ""
-    else:
-        url, drop = fresh_database_url(folder)
-        database = urlparse(url).path.lstrip("/")
-        atexit.register(_quietly, drop)
+    else:  # on the server's own cluster, the one a copy is made on
+        database = f"carrefour_template_{uuid.uuid4().hex[:10]}"
+        url = urlunparse(urlparse(srv.database_url)._replace(path=f"/{database}"))
+        _run_admin(url, 'CREATE DATABASE "{name}"')
+        atexit.register(_quietly, lambda: _run_admin(
+            url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     LocalServer(data_dir=folder, database_url=url, extra_env=dict(srv.extra_env)).prepare(
         demo=True, timetables=False)
     return folder, database
