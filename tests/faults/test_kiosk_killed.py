@@ -86,7 +86,9 @@ def test_kiosk_killed_while_writing_its_outbox_sends_each_committed_row_once(
     stuck = [item for item in items if item.status == OutboxStatus.SENDING]
     assert stuck, "the writer should have left claimed rows"
 
-    clock = SimClock(monkeypatch)
+    # Frozen: "just restarted" must hold however long this machine takes to start the server
+    # (a clean-clone run under load took over two minutes, and the rows were released).
+    clock = SimClock(monkeypatch, frozen=True)
     # No rate limit here: the killed writer may have left more than its 60 tickets a minute.
     with demo_server(tmp_path / "server", extra_env={"RATELIMIT_ENABLED": "0"}) as server:
         engine = SyncEngine(store, Transport(server.url, server.kiosk_token, timeout=60.0))

@@ -26,7 +26,9 @@ from django.apps import apps
 from django.db import connection, models
 from django.utils import timezone
 
-REAL_NOW = timezone.now  # the clock at import: a test that patches it gets a real load
+# The clock at import (tests/conftest.py imports this module before any test runs): a test
+# that patches it gets a real load.
+REAL_NOW = timezone.now
 
 
 @dataclass
@@ -38,7 +40,7 @@ class Captured:
 
 _captured: Captured | None = None
 _refused = False  # the load changed rows it did not add: always load for real
-written_back = 0  # how many times the rows stood for a load (tests/test_demo_rows.py)  # the load changed rows it did not add: always load for real
+written_back = 0  # how many times the rows stood for a load (tests/test_demo_rows.py)
 _INSERT = re.compile(r'^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+"?(\w+)"?', re.IGNORECASE)
 
 

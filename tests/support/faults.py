@@ -112,14 +112,18 @@ class SimClock:
     """Simulated wall clock for the kiosk's store (`kiosk.localstore.store._now`): the outbox's
     due times and the 'stuck' limit follow it, so minutes pass without sleeping."""
 
-    def __init__(self, monkeypatch):
+    def __init__(self, monkeypatch, frozen: bool = False):
+        """`frozen`: the clock stands at its creation until advanced (a check that "less
+        than N minutes have passed" must not depend on how long the machine took to get
+        there); else it runs with the real clock, plus the advances."""
         self.offset = dt.timedelta(0)
         self._lock = threading.Lock()
+        self._frozen_at = dt.datetime.now(dt.UTC) if frozen else None
         monkeypatch.setattr(store_module, "_now", self.now)
 
     def now(self) -> dt.datetime:
         with self._lock:
-            return dt.datetime.now(dt.UTC) + self.offset
+            return (self._frozen_at or dt.datetime.now(dt.UTC)) + self.offset
 
     def advance(self, seconds: float) -> None:
         with self._lock:
