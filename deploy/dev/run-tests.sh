@@ -2,10 +2,10 @@
 # The whole test run (make test). What each suite runs and why: tests/README.md.
 #   1. the real components are there (make setup-test installs them): else it fails here;
 #   2. lint (ruff, layer rules), types (mypy) and the migrations check;
-#   3. ten suites side by side (most of their time is spent waiting on servers, browsers,
+#   3. nine suites side by side (most of their time is spent waiting on servers, browsers,
 #      Kannel and Xvfb, so the 2 cores stay busy): SQLite in two halves, the
 #      `postgres`-marked tests in two halves on a throw-away PostgreSQL cluster, the Kivy UI
-#      under Xvfb (the journeys in three parts; the layout matrix); mypy runs beside them;
+#      under Xvfb (the journeys in two halves; the layout matrix); mypy runs beside them;
 #   4. every skip of every suite, with its reason, checked against tests/README.md.
 # Every suite runs; the exit code says if anything failed.
 set -uo pipefail
@@ -68,13 +68,13 @@ if pg_start; then PG_DIRS+=("$PG_DIR"); PG_URL_B=$DATABASE_URL_PG; else failed+=
 # administrator command"). Nothing restarts the second.
 export DATABASE_URL_PG=${PG_URL_B:-}
 
-# Ten suites, of about the same CPU (measured: tests/README.md). Halves, not
+# Nine suites, of about the same length (measured: tests/README.md). Halves, not
 # pytest-xdist: the module-scoped servers and browsers stay shared within a suite.
 # SQLite: every test outside tests/ui but the `postgres` ones (they run on PostgreSQL, the
 # production database; `both_databases` ones run on both).
 SQLITE_MARKS=(-m "not postgres or both_databases")
-SQLITE_A=(tests/server/test_[a-h]*.py tests/deploy)
-SQLITE_C=(tests/server --ignore-glob="tests/server/test_[a-h]*.py" tests/compat
+SQLITE_A=(tests/server/test_[a-h]*.py)
+SQLITE_C=(tests/server --ignore-glob="tests/server/test_[a-h]*.py" tests/deploy tests/compat
           tests/faults tests/sms tests/sync tests/localstore tests/devices tests/domain)
 SQLITE_B=(tests --ignore=tests/ui --ignore=tests/server --ignore=tests/deploy
           --ignore=tests/compat --ignore=tests/faults --ignore=tests/sms --ignore=tests/sync
@@ -102,10 +102,9 @@ if [ -n "${PG_URL_A:-}" ] && [ -n "${PG_URL_B:-}" ]; then
   DATABASE_URL="$PG_URL_B" DATABASE_URL_PG="$PG_URL_B" DB_TEST_NAME=test_carrefour_b \
     suite "postgres-b" -m postgres "${PG_B[@]}"
 fi
-# The Kivy UI in five processes, each with its own Xvfb and server: the journeys in three
-# parts, and the layout matrix (every screen x five modes) for three languages each.
-suite "ui-a" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[b-z]*.py"
-suite "ui-c" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[ag-z]*.py"
+# The Kivy UI in four processes, each with its own Xvfb and server: the journeys in two
+# halves, and the layout matrix (every screen x five modes) for three languages each.
+suite "ui-a" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[g-z]*.py"
 suite "ui-b" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[a-f]*.py"
 MATRIX_LANGUAGES=fr,en,ar suite "ui-matrix-a" tests/ui/test_layout_matrix.py
 MATRIX_LANGUAGES=zh,wo,bm suite "ui-matrix-b" tests/ui/test_layout_matrix.py
@@ -116,7 +115,7 @@ echo "=== types (mypy: [tool.mypy] in pyproject.toml)"
 cat "$run/types.log"
 [ "$(cat "$run/types.rc" 2>/dev/null)" = "0" ] || failed+=("types")
 
-suites=(sqlite-a sqlite-b sqlite-c postgres-a postgres-b ui-a ui-b ui-c ui-matrix-a ui-matrix-b)
+suites=(sqlite-a sqlite-b sqlite-c postgres-a postgres-b ui-a ui-b ui-matrix-a ui-matrix-b)
 for name in "${suites[@]}"; do
   [ -f "$run/$name.rc" ] || continue
   echo
