@@ -16,7 +16,6 @@ import glob
 import os
 import subprocess
 import threading
-import time
 import uuid
 from urllib.parse import urlparse, urlunparse
 
@@ -26,6 +25,7 @@ from kiosk.localstore import LocalStore, OutboxStatus
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
 from tests.support.faults import SimClock, assert_no_ticket_lost, drain, outbox_tickets
+from tests.support.patience import GUARD
 from tests.support.servers import demo_server
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -36,6 +36,7 @@ pytestmark = [
 ]
 
 BURST = 30
+FIRST = 8  # tickets on the server before the restart
 
 
 def superuser_url() -> str:
@@ -77,29 +78,56 @@ def test_postgres_restarted_mid_burst_loses_and_duplicates_nothing(tmp_path, mon
 
         stop = threading.Event()
         syncs = []
+        cycled = threading.Condition()
 
         def pusher():
             while not stop.is_set():
                 clock.advance(600)  # every backoff is over: push as hard as possible
-                syncs.append(engine.sync_once())
-                time.sleep(0.01)
+                result = engine.sync_once()
+                with cycled:
+                    syncs.append(result)
+                    cycled.notify_all()
+
+        def one_more_sync() -> None:
+            """Return once the pusher finished a sync begun after this call (paces the burst
+            on the syncs themselves, not on a timer: a starved machine only goes slower)."""
+            with cycled:
+                seen = len(syncs)
+                assert cycled.wait_for(lambda: len(syncs) > seen + 1 or stop.is_set(),
+                                       timeout=GUARD), "the pusher stopped syncing"
+
+        def sent() -> int:
+            return sum(1 for item in outbox_tickets(store) if item.status == OutboxStatus.SENT)
 
         restart = threading.Thread(target=restart_postgres)
         thread = threading.Thread(target=pusher, daemon=True)
         thread.start()
+        issued = 0
+
+        def issue() -> None:
+            nonlocal issued
+            store.enqueue("ticket", {"service": services[issued % len(services)],
+                                     "language": "fr"}, str(uuid.uuid4()))
+            issued += 1
+            one_more_sync()
+
         try:
-            for index in range(BURST):
-                store.enqueue("ticket", {"service": services[index % len(services)],
-                                         "language": "fr"}, str(uuid.uuid4()))
-                time.sleep(0.05)
-                sent = sum(1 for item in outbox_tickets(store) if item.status == OutboxStatus.SENT)
-                if not restart.is_alive() and restart.ident is None and sent >= 8:
-                    restart.start()  # the burst goes on while the cluster restarts
-            restart.join(timeout=90)
+            while sent() < FIRST:  # the first tickets reach the server...
+                if issued < FIRST:
+                    issue()
+                else:
+                    one_more_sync()
+            restart.start()  # ...then the cluster restarts while the burst goes on
+            while restart.is_alive() and issued < BURST:
+                issue()
+            restart.join(timeout=GUARD)
+            while issued < BURST:
+                issue()
         finally:
             stop.set()
-            thread.join(timeout=30)
-        assert restart.ident is not None, "the burst ended before the restart"
+            thread.join(timeout=GUARD)
+        assert not restart.is_alive(), "the restart did not end"
+        assert FIRST <= issued == BURST
         assert postmaster_started() != started, "PostgreSQL did not restart"
         print(f"syncs {len(syncs)}, failed {sum(not r.online for r in syncs)}:",
               sorted({r.error for r in syncs if r.error}))

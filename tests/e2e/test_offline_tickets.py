@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
@@ -20,6 +19,7 @@ from kiosk.localstore import LocalStore
 from kiosk.sync.desk import TicketDesk
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
+from tests.support.faults import next_millisecond
 
 
 def paris_day() -> str:
@@ -53,7 +53,7 @@ def test_tickets_issued_while_the_server_is_down_are_uploaded_once_in_issue_orde
         offline = []
         for _ in range(5):
             offline.append(desk.take_ticket(service.id))
-            time.sleep(0.02)  # distinct issue times
+            next_millisecond()  # distinct issue times (kept to the millisecond)
         numbers = [t["number"] for t in offline]
         assert all(t["offline"] for t in offline)
         assert len(set(numbers)) == 5

@@ -11,7 +11,6 @@ ticket taken online after the cut.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +21,7 @@ from kiosk.localstore import LocalStore
 from kiosk.sync.desk import TicketDesk
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
-from tests.support.faults import SimClock, assert_no_ticket_lost, drain
+from tests.support.faults import SimClock, assert_no_ticket_lost, drain, next_millisecond
 from tests.support.patience import LIVE_TIMEOUT
 from tests.support.servers import demo_server
 from tests.sync import closed_port_url
@@ -30,13 +29,6 @@ from tests.sync import closed_port_url
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 OFFLINE = 8
-
-
-def next_millisecond() -> None:
-    """Return once the wall clock shows another millisecond than when called."""
-    start = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
-    while dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds") == start:
-        time.sleep(0.001)
 
 
 def paris_day() -> str:

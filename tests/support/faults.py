@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable
 
@@ -35,6 +36,15 @@ STATE_SCRIPT = (
     " attempts=m.attempts) for m in SmsMessage.objects.select_related('ticket').order_by('pk')]\n"
     f"print({_MARK!r} + json.dumps(dict(tickets=tickets, keys=keys, sms=sms)))\n"
 )
+
+
+def next_millisecond() -> None:
+    """Return once the wall clock shows another millisecond than when called: offline
+    tickets keep their issue time to the millisecond, and two in one millisecond would tie.
+    (A condition, polled: no fixed pause.)"""
+    start = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+    while dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds") == start:
+        time.sleep(0.0005)
 
 
 def server_state(server) -> dict:
