@@ -12,6 +12,7 @@ import pytest
 
 from tests.browser.test_admin_flow import login
 from tests.conftest import demo_data
+from tests.support.patience import LIVE_TIMEOUT
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.browser
 def content(server) -> dict:
     request = urllib.request.Request(f"{server.url}/api/v1/content",
                                      headers={"Authorization": f"Bearer {server.kiosk_token}"})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=LIVE_TIMEOUT) as response:
         body = json.loads(response.read())
     return {(i["kind"], i["data"]["id"]): i["data"] for i in body["items"]}
 

@@ -8,6 +8,8 @@ import urllib.request
 
 import pytest
 
+from tests.support.patience import LIVE_TIMEOUT
+
 pytestmark = pytest.mark.browser
 
 STALE_KIOSK = "Borne Logement (2e étage)"
@@ -18,7 +20,7 @@ def heartbeat(server, token: str, body: dict) -> dict:
         f"{server.url}/api/v1/heartbeat", method="POST", data=json.dumps(body).encode(),
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=LIVE_TIMEOUT) as response:
         assert response.status == 200
         return json.loads(response.read())
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.patience import LIVE_TIMEOUT
 from tests.support.servers import demo_server
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -79,7 +80,7 @@ def tree(root: Path) -> dict[str, tuple]:
 
 
 def still_valid(server, code: str) -> bool:
-    r = requests.post(f"{server.url}/api/v1/enrol/check", json={"code": code}, timeout=10)
+    r = requests.post(f"{server.url}/api/v1/enrol/check", json={"code": code}, timeout=LIVE_TIMEOUT)
     return r.status_code == 200
 
 
@@ -119,7 +120,7 @@ def test_a_run_into_a_fake_root_then_a_second_run_that_changes_nothing(server, t
     assert token_file.stat().st_uid == 0  # root only: systemd hands it to the service
     token = token_file.read_text().strip()
     answer = requests.get(f"{server.url}/api/v1/content",
-                          headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                          headers={"Authorization": f"Bearer {token}"}, timeout=LIVE_TIMEOUT)
     assert answer.status_code == 200  # the token written works
 
     assert stat.S_IMODE((etc / "kiosk.toml").stat().st_mode) == 0o644
@@ -202,7 +203,7 @@ def test_a_refused_code_stops_before_anything_is_written(server, tmp_path, probl
     elif problem == "used":
         code = new_code(server)
         assert requests.post(f"{server.url}/api/v1/enrol", json={"code": code},
-                             timeout=10).status_code == 201
+                             timeout=LIVE_TIMEOUT).status_code == 201
     else:
         code = "ZZZZ-ZZZZ-ZZZZ-ZZZZ"
     run = provision("--root", str(root), "--server", server.url, "--code", code,
