@@ -1,0 +1,127 @@
+"""Every page a visitor opens on a phone, in the six languages, on a small and a common
+phone: nothing wider than the phone, the page's language and direction right, and a contact
+sheet per page (the six languages side by side) to look at.
+
+Pages: the ticket's page (from the kiosk's QR), a service, an offer, the Carte Citoyenne,
+the proposal form (the kiosk's other QR) and the page of an unknown link. Found by this
+test: the proposal form in Arabic was 10,000 px wide on a phone (its honeypot field was put
+off the left edge, which a right-to-left page scrolls to; the phone zoomed out to show it).
+
+The width is checked against the phone's own viewport, not `window.innerWidth`: a mobile
+browser widens its layout viewport to fit an overflowing page, so the page's own width
+always "fits" it. Screenshots: tests/artifacts/screenshots/public-<page>.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ("fr", "en", "ar", "zh", "wo", "bm")
+PHONES = {"small": (320, 568), "common": (390, 844)}  # iPhone SE (1st), iPhone 12
+SHEET_HEIGHT = 1700  # px of each page kept on its contact sheet (the phone's first screens)
+
+PAGES = {
+    "service": "/s/naissance",
+    "offer": "/o/visite-hotel-de-ville",
+    "carte": "/carte",
+    "proposer": "/proposer",
+    "not-found": "/s/no-such-service",
+}
+
+WIDER_THAN = """(width) => {
+  const found = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || (r.right <= width + 1 && r.left >= -1)) continue;
+    let clipped = false;  // inside a box that scrolls or clips: not the page's width
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') { clipped = true; break; }
+    }
+    if (!clipped) found.push(`${e.tagName.toLowerCase()}.${e.className} ` +
+                             `[${Math.round(r.left)}, ${Math.round(r.right)}]`);
+  }
+  return {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
+          elements: found.slice(0, 3)};
+}"""
+
+
+def too_wide(page, width: int) -> dict | None:
+    """What makes the page wider than a phone `width` px wide (None: it fits)."""
+    seen = page.evaluate(WIDER_THAN, width)
+    if seen["innerWidth"] > width or seen["scrollWidth"] > width or seen["elements"]:
+        return seen
+    return None
+
+
+@pytest.fixture(scope="module")
+def phones(browser):
+    """A context per phone size: mobile (its layout viewport widens to fit what overflows)."""
+    contexts = {name: browser.new_context(viewport={"width": w, "height": h}, is_mobile=True,
+                                          has_touch=True)
+                for name, (w, h) in PHONES.items()}
+    yield {name: context.new_page() for name, context in contexts.items()}
+    for context in contexts.values():
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def pages(server, kiosk) -> dict:
+    ticket = kiosk.take("naissance", language="wo")
+    return {"ticket": ticket["phone_url"], **{k: f"{server.url}{v}" for k, v in PAGES.items()}}
+
+
+def test_the_check_finds_a_right_to_left_page_wider_than_the_phone(phones):
+    """The check can fail: an element put off the left edge of a right-to-left page (what
+    the proposal form's honeypot did), and one wider than the phone."""
+    page = phones["common"]
+    for body in ('<div style="position:absolute;left:-10000px;width:1px;height:1px;'
+                 'overflow:hidden">x</div>',
+                 '<div style="width:600px">wide</div>'):
+        page.set_content('<html lang="ar" dir="rtl"><head><meta name="viewport" '
+                         'content="width=device-width, initial-scale=1"></head><body><p>مرحبا'
+                         f'</p>{body}</body></html>')
+        assert too_wide(page, PHONES["common"][0]) is not None, body
+    page.set_content('<html lang="ar" dir="rtl"><head><meta name="viewport" '
+                     'content="width=device-width, initial-scale=1"></head><body><p>مرحبا</p>'
+                     '</body></html>')
+    assert too_wide(page, PHONES["common"][0]) is None
+
+
+@pytest.mark.parametrize("name", ["ticket", *PAGES])
+def test_every_public_page_fits_a_phone_in_every_language(phones, pages, screenshots, name):
+    problems, shots = {}, []
+    for code in LANGUAGES:
+        url = pages[name] + ("&" if "?" in pages[name] else "?") + f"lang={code}"
+        for phone, page in phones.items():
+            page.goto(url)
+            page.wait_for_selector("main")
+            html = page.locator("html")
+            assert html.get_attribute("lang") == code, (name, code)
+            assert html.get_attribute("dir") == ("rtl" if code == "ar" else "ltr"), (name, code)
+            wide = too_wide(page, PHONES[phone][0])
+            if wide:
+                problems[f"{code} on the {phone} phone"] = wide
+            if phone == "common":
+                path = screenshots / f"public-{name}-{code}.png"
+                page.screenshot(path=str(path), full_page=True)
+                shots.append(path)
+    sheet(shots, screenshots / f"public-{name}.png")
+    assert problems == {}
+
+
+def sheet(paths, out) -> None:
+    """The languages side by side, each page's first SHEET_HEIGHT px (for review by eye);
+    the single screenshots are removed once on the sheet."""
+    images = [Image.open(p) for p in paths]
+    width = PHONES["common"][0]
+    height = min(SHEET_HEIGHT, max(i.height for i in images))
+    board = Image.new("RGB", ((width + 10) * len(images), height), "white")
+    for n, image in enumerate(images):
+        board.paste(image.crop((0, 0, width, min(height, image.height))), (n * (width + 10), 0))
+        image.close()
+    board.save(out)
+    for path in paths:
+        path.unlink()
