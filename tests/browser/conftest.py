@@ -100,3 +100,32 @@ class Kiosk:
 @pytest.fixture(scope="module")
 def kiosk(server) -> Kiosk:
     return Kiosk(server)
+
+
+# What makes a page wider than a phone: measured against the phone's own width, not
+# `window.innerWidth` (a mobile browser widens its layout viewport to fit an overflowing page,
+# so the page always "fits" innerWidth). An element inside a box that scrolls or clips is not
+# the page's width.
+WIDER_THAN = """(width) => {
+  const found = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const r = e.getBoundingClientRect();
+    if (!r.width || (r.right <= width + 1 && r.left >= -1)) continue;
+    let clipped = false;  // inside a box that scrolls or clips: not the page's width
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      if (getComputedStyle(p).overflowX !== 'visible') { clipped = true; break; }
+    }
+    if (!clipped) found.push(`${e.tagName.toLowerCase()}.${e.className} ` +
+                             `[${Math.round(r.left)}, ${Math.round(r.right)}]`);
+  }
+  return {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
+          elements: found.slice(0, 3)};
+}"""
+
+
+def too_wide(page, width: int) -> dict | None:
+    """What makes the page wider than a phone `width` px wide (None: it fits)."""
+    seen = page.evaluate(WIDER_THAN, width)
+    if seen["innerWidth"] > width or seen["scrollWidth"] > width or seen["elements"]:
+        return seen
+    return None

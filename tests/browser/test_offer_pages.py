@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.browser.conftest import too_wide
+
 pytestmark = pytest.mark.browser
 
 OFFER = "visite-hotel-de-ville"  # a Carte Citoyenne offer of the demo, with a link
@@ -34,7 +36,7 @@ def phone(phone_context):
 
 
 def fits_the_phone(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return too_wide(page, page.viewport_size["width"]) is None
 
 
 def test_the_offer_page_in_french(phone, server, screenshots):

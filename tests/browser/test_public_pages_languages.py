@@ -17,6 +17,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from tests.browser.conftest import too_wide
+
 pytestmark = pytest.mark.browser
 
 LANGUAGES = ("fr", "en", "ar", "zh", "wo", "bm")
@@ -30,31 +32,6 @@ PAGES = {
     "proposer": "/proposer",
     "not-found": "/s/no-such-service",
 }
-
-WIDER_THAN = """(width) => {
-  const found = [];
-  for (const e of document.querySelectorAll('body *')) {
-    const r = e.getBoundingClientRect();
-    if (!r.width || (r.right <= width + 1 && r.left >= -1)) continue;
-    let clipped = false;  // inside a box that scrolls or clips: not the page's width
-    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
-      if (getComputedStyle(p).overflowX !== 'visible') { clipped = true; break; }
-    }
-    if (!clipped) found.push(`${e.tagName.toLowerCase()}.${e.className} ` +
-                             `[${Math.round(r.left)}, ${Math.round(r.right)}]`);
-  }
-  return {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth,
-          elements: found.slice(0, 3)};
-}"""
-
-
-def too_wide(page, width: int) -> dict | None:
-    """What makes the page wider than a phone `width` px wide (None: it fits)."""
-    seen = page.evaluate(WIDER_THAN, width)
-    if seen["innerWidth"] > width or seen["scrollWidth"] > width or seen["elements"]:
-        return seen
-    return None
-
 
 @pytest.fixture(scope="module")
 def phones(browser):
