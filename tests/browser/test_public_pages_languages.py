@@ -2,8 +2,9 @@
 phone: nothing wider than the phone, the page's language and direction right, and a contact
 sheet per page (the six languages side by side) to look at.
 
-Pages: the ticket's page (from the kiosk's QR), a service, an offer, the Carte Citoyenne,
-the proposal form (the kiosk's other QR) and the page of an unknown link. Found by this
+Pages: the ticket's page (from the kiosk's QR), a carnet's page (kept from a ticket's), a
+service, an offer, the Carte Citoyenne, the proposal form (the kiosk's other QR) and the
+page of an unknown link. Found by this
 test: the proposal form in Arabic was 10,000 px wide on a phone (its honeypot field was put
 off the left edge, which a right-to-left page scrolls to; the phone zoomed out to show it).
 
@@ -45,9 +46,19 @@ def phones(browser):
 
 
 @pytest.fixture(scope="module")
-def pages(server, kiosk) -> dict:
+def pages(server, kiosk, phones) -> dict:
     ticket = kiosk.take("naissance", language="wo")
-    return {"ticket": ticket["phone_url"], **{k: f"{server.url}{v}" for k, v in PAGES.items()}}
+    # A carnet kept from a ticket's page, as a visitor does (consent, then "keep").
+    kept = kiosk.take("naissance", language="bm")
+    page = phones["common"]
+    page.goto(kept["phone_url"])
+    page.check("[data-testid=consent]")
+    with page.expect_navigation():
+        page.click("[data-testid=keep]")
+    carnet = page.inner_text("[data-testid=carnet-url]").strip()
+    assert "/c/" in carnet
+    return {"ticket": ticket["phone_url"], "carnet": carnet,
+            **{k: f"{server.url}{v}" for k, v in PAGES.items()}}
 
 
 def test_the_check_finds_a_right_to_left_page_wider_than_the_phone(phones):
@@ -67,7 +78,7 @@ def test_the_check_finds_a_right_to_left_page_wider_than_the_phone(phones):
     assert too_wide(page, PHONES["common"][0]) is None
 
 
-@pytest.mark.parametrize("name", ["ticket", *PAGES])
+@pytest.mark.parametrize("name", ["ticket", "carnet", *PAGES])
 def test_every_public_page_fits_a_phone_in_every_language(phones, pages, screenshots, name):
     problems, shots = {}, []
     for code in LANGUAGES:
