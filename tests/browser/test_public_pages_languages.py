@@ -2,7 +2,7 @@
 phone: nothing wider than the phone, the page's language and direction right, and a contact
 sheet per page (the six languages side by side) to look at.
 
-Pages: the ticket's page (from the kiosk's QR), a carnet's page (kept from a ticket's), a
+Pages: the ticket's page (from the kiosk's QR) waiting, called and served, a carnet's page (kept from a ticket's), a
 service, an offer, the Carte Citoyenne, the proposal form (the kiosk's other QR) and the
 page of an unknown link. Found by this
 test: the proposal form in Arabic was 10,000 px wide on a phone (its honeypot field was put
@@ -14,6 +14,8 @@ always "fits" it. Screenshots: tests/artifacts/screenshots/public-<page>.png.
 """
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from PIL import Image
@@ -45,8 +47,29 @@ def phones(browser):
         context.close()
 
 
+# A ticket called to a counter, and one served (its page asks how it went), in the server.
+STATES = """
+import json
+from kiosk.server.content.models import Site
+from kiosk.server.queueing.counter_actions import do_call_next, do_finish_current
+from kiosk.server.queueing.issuing import do_issue_ticket
+from kiosk.server.queueing.models import Counter
+site = Site.objects.get(slug="paris-19")
+counter = next(c for c in Counter.objects.filter(site=site, is_open=True).order_by("name")
+               if c.services.filter(ticketing=True).exists())
+service = counter.services.filter(ticketing=True).order_by("slug").first()
+for _ in range(2):
+    do_issue_ticket(service, language="zh")
+done = do_call_next(counter)
+do_finish_current(counter)
+called = do_call_next(counter)
+print(json.dumps({"done": done.public_token, "called": called.public_token}))
+"""
+
+
 @pytest.fixture(scope="module")
 def pages(server, kiosk, phones) -> dict:
+    states = json.loads(server.manage("shell", "-c", STATES, quiet=False).strip().splitlines()[-1])
     ticket = kiosk.take("naissance", language="wo")
     # A carnet kept from a ticket's page, as a visitor does (consent, then "keep").
     kept = kiosk.take("naissance", language="bm")
@@ -58,6 +81,7 @@ def pages(server, kiosk, phones) -> dict:
     carnet = page.inner_text("[data-testid=carnet-url]").strip()
     assert "/c/" in carnet
     return {"ticket": ticket["phone_url"], "carnet": carnet,
+            **{f"ticket-{k}": f"{server.url}/t/{v}" for k, v in states.items()},
             **{k: f"{server.url}{v}" for k, v in PAGES.items()}}
 
 
@@ -78,7 +102,7 @@ def test_the_check_finds_a_right_to_left_page_wider_than_the_phone(phones):
     assert too_wide(page, PHONES["common"][0]) is None
 
 
-@pytest.mark.parametrize("name", ["ticket", "carnet", *PAGES])
+@pytest.mark.parametrize("name", ["ticket", "ticket-called", "ticket-done", "carnet", *PAGES])
 def test_every_public_page_fits_a_phone_in_every_language(phones, pages, screenshots, name):
     problems, shots = {}, []
     for code in LANGUAGES:
@@ -89,6 +113,9 @@ def test_every_public_page_fits_a_phone_in_every_language(phones, pages, screens
             html = page.locator("html")
             assert html.get_attribute("lang") == code, (name, code)
             assert html.get_attribute("dir") == ("rtl" if code == "ar" else "ltr"), (name, code)
+            if name == "ticket-done":  # served: "how was it?" first, before the documents
+                assert (page.locator("[data-testid=voice]").bounding_box()["y"]
+                        < page.locator("[data-testid=documents]").bounding_box()["y"]), code
             wide = too_wide(page, PHONES[phone][0])
             if wide:
                 problems[f"{code} on the {phone} phone"] = wide
