@@ -16,6 +16,9 @@ admin.site.site_header = "Carrefour — back-office"
 admin.site.site_title = "Carrefour"
 admin.site.login = ratelimit("login")(admin.site.login)  # the back-office's login form too
 
+# Every 404 outside the API: the visitor's page, in their language, with the switch.
+handler404 = "kiosk.server.web.phone.page_not_found"
+
 urlpatterns = [
     path("api/v1/", api.urls),
     # Before the admin's catch-all: how complete each language is, per site.

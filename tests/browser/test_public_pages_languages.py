@@ -1,6 +1,7 @@
 """Every page a visitor opens on a phone, in the six languages, on a small and a common
-phone: nothing wider than the phone, the page's language and direction right, and a contact
-sheet per page (the six languages side by side) to look at.
+phone: nothing wider than the phone, the page's language and direction right, the language
+switch on every page, and a contact sheet per page (the six languages side by side) to look
+at.
 
 Pages: the ticket's page (from the kiosk's QR) waiting, called and served, a carnet's page (kept from a ticket's), a
 service, an offer, the Carte Citoyenne, the proposal form (the kiosk's other QR) and the
@@ -113,6 +114,8 @@ def test_every_public_page_fits_a_phone_in_every_language(phones, pages, screens
             html = page.locator("html")
             assert html.get_attribute("lang") == code, (name, code)
             assert html.get_attribute("dir") == ("rtl" if code == "ar" else "ltr"), (name, code)
+            # Every page has the language switch (an unknown link too: not a dead end).
+            assert page.locator("[data-testid=languages] a").count() == len(LANGUAGES), name
             if name == "ticket-done":  # served: "how was it?" first, before the documents
                 assert (page.locator("[data-testid=voice]").bounding_box()["y"]
                         < page.locator("[data-testid=documents]").bounding_box()["y"]), code

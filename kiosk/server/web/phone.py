@@ -160,10 +160,19 @@ def _on_the_way(request):
 def _unknown_ticket(request):
     """A link no ticket can ever have (malformed, too long): a page in the visitor's
     language, sized for a phone, not a bare "Not Found"."""
+    return _not_found(request, "phone.unknown_title", "phone.unknown_help")
+
+
+def page_not_found(request, exception=None):
+    """Every other 404 (a service, an offer, any unknown address: urls.handler404): the same
+    page, in the visitor's language, with the language switch (not a dead end)."""
+    return _not_found(request, "notfound.title", "notfound.help")
+
+
+def _not_found(request, title: str, help_text: str):
     lang = visitor_language(request)
     return _private(render(request, "web/not_found.html", {
-        **page_context(lang), "title": tr("phone.unknown_title"),
-        "help": tr("phone.unknown_help"),
+        **page_context(lang), "title": tr(title), "help": tr(help_text),
     }, status=404))
 
 
