@@ -8,6 +8,7 @@ every screen. MirrorBox lays its children out right to left when `app.rtl`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from kivy.app import App
@@ -62,7 +63,8 @@ class ScriptLabel(Label):
         """The widest word of `text` as drawn: a button at least that wide (plus its padding)
         never cuts a word ("Ndoorte|el" in large text). kv passes the properties the width
         depends on (`font_size`, `bold`...) after the text, so that it is measured again."""
-        words = text.split()
+        # Words as wrap() cuts them: at spaces only (a no-break space holds "choix\u00a0:").
+        words = [word for word in re.split(r"[ \t\n]+", text) if word]
         if not words:
             return 0.0
         app = App.get_running_app()

@@ -169,7 +169,7 @@ def wav_audio(path) -> tuple[int, float, int]:
 
 @needs_espeak
 @pytest.mark.parametrize("language, text", [
-    ("fr", "Votre numéro est le C 42. Attente estimée : environ 25 minutes."),
+    ("fr", "Votre numéro est le C 42. Attente estimée\u00a0: environ 25 minutes."),
     ("ar", "رقمك هو سي اثنان وأربعون"),
     ("zh", "您的号码是 C42"),
     ("en", "Your number is C 42."),

@@ -190,7 +190,7 @@ def test_envies_chips_filter_the_offers_and_the_idle_reset_forgets_them(run_kios
     assert result["offers_child_numerique"] == tids(select_offers(
         offers, "all", today, age=AGES["child"], interests=["numerique"]))
     # Read aloud: what is chosen, then the offers; nothing chosen: how to choose.
-    assert "Vos choix : Tout, Tous âges, Nature et jardin, Numérique" in result["speech"]
+    assert "Vos choix\u00a0: Tout, Tous âges, Nature et jardin, Numérique" in result["speech"]
     assert "AMAP" in result["speech"]
     assert "اختياراتك" in result["speech_none_chosen"]
     assert "المس اهتماماً أو أكثر" in result["speech_none_chosen"]

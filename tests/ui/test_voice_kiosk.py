@@ -67,7 +67,7 @@ def test_a_visitor_gives_their_opinion_at_the_kiosk(run_voice, server, shots, tm
     assert result["ar_face_x"] == sorted(result["ar_face_x"], reverse=True)  # Arabic: mirrored
     assert result["fr_payload"]["pole"] == result["fr_poles"][0].removeprefix("pole-")
     assert result["ar_payload"]["pole"] is None
-    assert result["fr_thanks"] == "Merci pour votre avis !"
+    assert result["fr_thanks"] == "Merci pour votre avis\u00a0!"
     assert result["ar_thanks"] == "شكرًا على رأيك!"
     assert result["fr_next_label"] == "Continuer" and result["zh_next_label"] == "提交评价"
 
