@@ -21,6 +21,8 @@ fails, as a reminder)."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 pytest.importorskip("schemathesis")
@@ -32,6 +34,7 @@ from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import CHECKS, load_all_checks  # noqa: E402
 
 from tests.conftest import demo_data  # noqa: E402
+from tests.support.patience import LIVE_TIMEOUT  # noqa: E402
 from tests.support.servers import demo_server  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
@@ -48,6 +51,9 @@ KNOWN_BUGS: dict[str, str] = {}
 SEMANTIC_REFUSALS = ["422"]
 
 SERVICES = sorted(s["id"] for s in demo_data()["services"] if s.get("ticketing", True))
+# A body each write must accept (201), sent once besides the fuzzed ones.
+KNOWN_GOOD = {"POST /api/v1/tickets": {"service": SERVICES[0]},
+              "POST /api/v1/assistance": {"language": "fr"}}
 
 
 def operations() -> list[str]:
@@ -131,13 +137,24 @@ def test_operation_conforms_to_its_schema(schema, server, made, label):
         realistic(case, data, made)
         # The kiosk's token as the run's explicit auth (the fuzzer also invents tokens):
         # the auth check then probes the operation without it and with a wrong one.
-        response = case.call_and_validate(timeout=10, headers=auth, checks=all_checks())
+        response = case.call_and_validate(timeout=LIVE_TIMEOUT, headers=auth,
+                                          checks=all_checks())
         statuses.add(response.status_code)
         remember(label, response, made)
 
     check()
-    if label in ("POST /api/v1/tickets", "POST /api/v1/assistance"):
-        assert 201 in statuses  # the success path was exercised
+    if label in KNOWN_GOOD:
+        # The success path, once for sure, with a fresh key and every check: the fuzzer's
+        # keys repeat (a key that got an answer refuses another body: 422), and whether one
+        # of its cases succeeded depended on the run (none did in two runs after the
+        # browser tests, 2026-12-07; the cause was not found).
+        case = operation.Case(body=dict(KNOWN_GOOD[label]), media_type="application/json",
+                              headers={"Idempotency-Key": str(uuid.uuid4())})
+        response = case.call_and_validate(timeout=LIVE_TIMEOUT, headers=auth,
+                                          checks=all_checks())
+        statuses.add(response.status_code)
+        remember(label, response, made)
+        assert 201 in statuses, response.text  # the success path was exercised
     if label.startswith("GET /api/v1/tickets/") or label.startswith("GET /api/v1/assistance/"):
         assert {200, 404} <= statuses
 
@@ -154,7 +171,8 @@ def test_invalid_requests_never_crash_the_server(schema, server, label):
     @given(case=operation.as_strategy(generation_mode=GenerationMode.NEGATIVE))
     @HYPOTHESIS
     def check(case):
-        response = case.call_and_validate(timeout=10, headers=auth, checks=all_checks())
+        response = case.call_and_validate(timeout=LIVE_TIMEOUT, headers=auth,
+                                          checks=all_checks())
         assert response.status_code < 500
 
     check()
