@@ -9,6 +9,7 @@ from threading import Barrier
 import requests
 
 from kiosk.domain.tickets import parse_ticket_number
+from tests.support.patience import LIVE_TIMEOUT
 
 PARALLEL = 40
 
@@ -27,7 +28,7 @@ def _post_ticket(server, service, key, barrier=None):
 def _ticketing_services(server):
     body = requests.get(
         f"{server.url}/api/v1/content",
-        headers={"Authorization": f"Bearer {server.kiosk_token}"}, timeout=10,
+        headers={"Authorization": f"Bearer {server.kiosk_token}"}, timeout=LIVE_TIMEOUT,
     ).json()
     return [i["data"] for i in body["items"] if i["kind"] == "service" and i["data"]["ticketing"]]
 

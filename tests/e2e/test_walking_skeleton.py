@@ -12,27 +12,28 @@ from kiosk.sync.desk import TicketDesk, TicketUnavailable
 from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
 from tests.conftest import demo_data
+from tests.support.patience import LIVE_TIMEOUT
 
 
 def _agent_session(server) -> requests.Session:
     session = requests.Session()
-    page = session.get(f"{server.url}/connexion/", timeout=10)
+    page = session.get(f"{server.url}/connexion/", timeout=LIVE_TIMEOUT)
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = session.post(
         f"{server.url}/connexion/",
         data={"username": server.agent["username"], "password": server.agent["password"],
               "csrfmiddlewaretoken": csrf, "next": "/guichet/"},
-        headers={"Referer": f"{server.url}/connexion/"}, timeout=10,
+        headers={"Referer": f"{server.url}/connexion/"}, timeout=LIVE_TIMEOUT,
     )
     assert response.status_code == 200 and "/guichet/" in response.url, response.text[:300]
     return session
 
 
 def _post_action(session, counter_url, action):
-    page = session.get(counter_url, timeout=10)
+    page = session.get(counter_url, timeout=LIVE_TIMEOUT)
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     return session.post(f"{counter_url}{action}/", data={"csrfmiddlewaretoken": csrf},
-                        headers={"Referer": counter_url}, timeout=10)
+                        headers={"Referer": counter_url}, timeout=LIVE_TIMEOUT)
 
 
 def test_a_ticket_taken_at_the_kiosk_is_called_at_the_counter_and_seen_on_the_phone(
@@ -47,12 +48,12 @@ def test_a_ticket_taken_at_the_kiosk_is_called_at_the_counter_and_seen_on_the_ph
 
     # The agent's counter serves some services: take a ticket for one of them.
     session = _agent_session(server)
-    console = session.get(f"{server.url}/guichet/", timeout=10)
+    console = session.get(f"{server.url}/guichet/", timeout=LIVE_TIMEOUT)
     if console.url.rstrip("/").endswith("/guichet"):
         # Several counters: the agent picks the first one (Guichet 1) on the pick page.
         first = re.search(r'href="(/guichet/\d+/)"', console.text)
         assert first, "the pick page lists no counter"
-        console = session.get(f"{server.url}{first.group(1)}", timeout=10)
+        console = session.get(f"{server.url}{first.group(1)}", timeout=LIVE_TIMEOUT)
     counter_url = console.url
     # Guichet 1 (the first on the pick page) serves the first counter's services of the demo.
     first_counter = demo_data()["counters"][0]
@@ -64,7 +65,7 @@ def test_a_ticket_taken_at_the_kiosk_is_called_at_the_counter_and_seen_on_the_ph
     assert re.fullmatch(r"[A-Z]\d{3}", ticket["number"])
     assert ticket["status"] == "waiting" and ticket["position"] >= 1
 
-    phone = requests.get(ticket["phone_url"], timeout=10)
+    phone = requests.get(ticket["phone_url"], timeout=LIVE_TIMEOUT)
     assert phone.status_code == 200 and ticket["number"] in phone.text
     assert "En attente" in phone.text
 
@@ -77,7 +78,7 @@ def test_a_ticket_taken_at_the_kiosk_is_called_at_the_counter_and_seen_on_the_ph
     else:
         pytest.fail("the counter never called the kiosk's ticket")
 
-    phone = requests.get(ticket["phone_url"], timeout=10)
+    phone = requests.get(ticket["phone_url"], timeout=LIVE_TIMEOUT)
     assert "Appelé" in phone.text
     status = transport.ticket_status(ticket["id"])
     assert status["status"] == "called" and status["counter"]
@@ -115,7 +116,7 @@ def test_an_unchanged_content_costs_a_304(server, tmp_path):
 
 def test_a_revoked_token_is_refused(server):
     response = requests.get(f"{server.url}/api/v1/content",
-                            headers={"Authorization": "Bearer not-a-real-token"}, timeout=10)
+                            headers={"Authorization": "Bearer not-a-real-token"}, timeout=LIVE_TIMEOUT)
     assert response.status_code == 401
 
 
@@ -126,7 +127,7 @@ def test_polled_pages_revalidate_across_the_server_processes(server):
     import uuid
 
     auth = {"Authorization": f"Bearer {server.kiosk_token}"}
-    items = requests.get(f"{server.url}/api/v1/content", headers=auth, timeout=10).json()["items"]
+    items = requests.get(f"{server.url}/api/v1/content", headers=auth, timeout=LIVE_TIMEOUT).json()["items"]
     service = next(i["data"]["id"] for i in items
                    if i["kind"] == "service" and i["data"]["ticketing"])
 
@@ -138,11 +139,11 @@ def test_polled_pages_revalidate_across_the_server_processes(server):
     url = f"{server.url}/t/{take()['id']}/etat.json"
 
     def codes(etag):  # a new connection each time: the workers take them in turn
-        return {requests.get(url, headers={"If-None-Match": etag}, timeout=10).status_code
+        return {requests.get(url, headers={"If-None-Match": etag}, timeout=LIVE_TIMEOUT).status_code
                 for _ in range(12)}
 
     for _ in range(3):  # a 30 s time bucket may turn in between: then look again
-        etag = requests.get(url, timeout=10).headers["ETag"]
+        etag = requests.get(url, timeout=LIVE_TIMEOUT).headers["ETag"]
         if codes(etag) == {304}:
             break
     else:
