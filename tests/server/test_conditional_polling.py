@@ -132,3 +132,42 @@ def test_site_positions_are_ticket_positions(counter):  # noqa: F811
     places = site_positions(counter.site_id, waiting[0].day)
     assert len(waiting) == 11 and set(places) == {t.pk for t in waiting}
     assert all(places[t.pk] == ticket_position(t) for t in waiting)
+
+
+def test_each_services_recent_calls_in_one_query(counter, django_assert_num_queries):  # noqa: F811
+    """recent_priority_calls_each is recent_priority_calls per service (ties in the draw
+    time broken the same way), and site_positions reads it in one query whatever the number
+    of services where both lines wait: two queries in all."""
+    from django.utils import timezone
+
+    from kiosk.server.queueing.models import Ticket
+    from kiosk.server.queueing.ordering import (
+        RECENT_CALLS,
+        recent_priority_calls,
+        recent_priority_calls_each,
+        site_positions,
+        ticket_position,
+    )
+
+    services = [counter.service, counter.other]
+    for n, service in enumerate(services):
+        # Drawn tickets, more than the rule looks at, priority or not, some at one instant
+        # (the first of the list drawn last): the services' histories differ.
+        priority, normal = issue(service, RECENT_CALLS, priority="elderly"), issue(service, 3)
+        drawn = normal + priority if n == 0 else priority + normal
+        now = timezone.now()
+        for i, ticket in enumerate(drawn):
+            at = now - timezone.timedelta(seconds=i // 2)  # pairs drawn at the same time
+            Ticket.objects.filter(pk=ticket.pk).update(drawn_at=at, status="done")
+        issue(service, 2)  # both lines wait again
+        issue(service, 2, priority="elderly")
+    day = drawn[0].day
+    ids = [s.pk for s in services]
+    each = recent_priority_calls_each(counter.site_id, day, ids)
+    assert each == {pk: recent_priority_calls(counter.site_id, day, [pk]) for pk in ids}
+    assert all(len(flags) == RECENT_CALLS for flags in each.values())
+    assert len({tuple(flags) for flags in each.values()}) == 2  # the services differ
+    with django_assert_num_queries(2):  # the waiting tickets, then the histories
+        places = site_positions(counter.site_id, day)
+    waiting = list(Ticket.objects.filter(site=counter.site, status="waiting"))
+    assert places == {t.pk: ticket_position(t) for t in waiting}

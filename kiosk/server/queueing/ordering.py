@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from kiosk.domain.estimation import (
@@ -46,14 +47,35 @@ def as_waiting(ticket: Ticket) -> WaitingTicket:
     )
 
 
+RECENT_CALLS = 4  # how many of the latest draws the priority rule looks at
+
+
 def recent_priority_calls(site_id: int, day: dt.date, service_ids) -> list[bool]:
     """Priority flags of the latest draws from these services, oldest first."""
     flags = list(
         Ticket.objects.filter(site_id=site_id, day=day, service_id__in=service_ids,
                               drawn_at__isnull=False)
-        .order_by("-drawn_at").values_list("priority", flat=True)[:4]
+        .order_by("-drawn_at", "-pk").values_list("priority", flat=True)[:RECENT_CALLS]
     )
     return [bool(p) for p in reversed(flags)]
+
+
+def recent_priority_calls_each(site_id: int, day: dt.date, service_ids) -> dict[int, list[bool]]:
+    """recent_priority_calls of each service on its own, in one query (a window per
+    service) instead of one a service."""
+    rows = (
+        Ticket.objects.filter(site_id=site_id, day=day, service_id__in=service_ids,
+                              drawn_at__isnull=False)
+        .annotate(rank=Window(RowNumber(), partition_by=[F("service_id")],
+                              order_by=[F("drawn_at").desc(), F("pk").desc()]))
+        .filter(rank__lte=RECENT_CALLS)
+        .values_list("service_id", "rank", "priority")
+    )
+    latest: dict[int, list[tuple[int, bool]]] = {}
+    for service_id, rank, priority in rows:
+        latest.setdefault(service_id, []).append((rank, bool(priority)))
+    return {service_id: [p for _, p in sorted(flags, reverse=True)]
+            for service_id, flags in latest.items()}
 
 
 _HEADS = (WaitingTicket("priority", "", 0.0, priority=True),
@@ -124,12 +146,16 @@ def site_positions(site_id: int, day: dt.date) -> dict[int, int]:
             "pk", "service_id", "queued_at", "priority"):
         lines.setdefault(service_id, []).append((queued_at, pk, bool(priority)))
     places: dict[int, int] = {}
+    # The history of calls only matters when both lines wait (as in ticket_position): one
+    # query for the services where they do.
+    both = [service_id for service_id, line in lines.items()
+            if any(p for *_, p in line) and not all(p for *_, p in line)]
+    histories = recent_priority_calls_each(site_id, day, both) if both else {}
     for service_id, line in lines.items():
         line.sort()
         prio = [pk for _, pk, p in line if p]
         normal = [pk for _, pk, p in line if not p]
-        # The history of calls only matters when both lines wait (as in ticket_position).
-        history = recent_priority_calls(site_id, day, [service_id]) if prio and normal else []
+        history = histories.get(service_id, []) if prio and normal else []
         for place, pk in enumerate(_interleave(prio, normal, history), start=1):
             places[pk] = place
     return places
