@@ -24,6 +24,7 @@ import requests
 
 from kiosk.server.launcher import LocalServer, free_port
 from tests.conftest import demo_data
+from tests.support.patience import GUARD
 from tests.support.unit import start_as_unit
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -102,7 +103,7 @@ def test_replica_promoted_after_the_primary_is_lost(pg_dir, tmp_path):
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("ALTER SYSTEM SET synchronous_standby_names = 'FIRST 1 (replica1)'")
         conn.execute("SELECT pg_reload_conf()")
-        state, deadline = [], time.monotonic() + 60
+        state, deadline = [], time.monotonic() + GUARD
         while state != [("replica1", "sync")] and time.monotonic() < deadline:
             state = conn.execute("SELECT application_name, sync_state FROM pg_stat_replication"
                                  ).fetchall()

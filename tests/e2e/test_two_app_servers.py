@@ -29,6 +29,7 @@ import requests
 from kiosk.server.launcher import LocalServer, free_port
 from tests.conftest import demo_data
 from tests.support.nginx import Nginx, nginx_binary
+from tests.support.patience import GUARD
 from tests.support.servers import fresh_database_url
 from tests.support.unit import ROOT, start_as_unit
 
@@ -374,7 +375,7 @@ def test_sms_are_sent_once_with_a_worker_on_each_machine(site):
     try:
         with kannel.changed:
             assert kannel.changed.wait_for(lambda: len(kannel.received) >= 20, timeout=120)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + GUARD
         statuses = shell(site["a"], OUTBOX % tickets)
         while any(s in ("pending", "sending") for s in statuses) and time.monotonic() < deadline:
             statuses = shell(site["a"], OUTBOX % tickets)  # each look takes a second or two
