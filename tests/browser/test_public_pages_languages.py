@@ -3,11 +3,13 @@ phone: nothing wider than the phone, the page's language and direction right, th
 switch on every page, and a contact sheet per page (the six languages side by side) to look
 at.
 
-Pages: the ticket's page (from the kiosk's QR) waiting, called and served, a carnet's page (kept from a ticket's), a
-service, an offer, the Carte Citoyenne, the proposal form (the kiosk's other QR) and the
-page of an unknown link. Found by this
-test: the proposal form in Arabic was 10,000 px wide on a phone (its honeypot field was put
-off the left edge, which a right-to-left page scrolls to; the phone zoomed out to show it).
+Pages: the ticket's page (from the kiosk's QR) waiting, called, served and not uploaded
+yet (an offline ticket), a carnet's page (kept from a ticket's), a service, an offer, the
+Carte Citoyenne, the proposal form (the kiosk's other QR) and the page of an unknown link.
+Found by this test: the proposal form in Arabic was 10,000 px wide on a phone (its
+honeypot field was put off the left edge, which a right-to-left page scrolls to; the phone
+zoomed out to show it); the unknown link's page had no language switch; a served ticket's
+"how was it?" came last.
 
 The width is checked against the phone's own viewport, not `window.innerWidth`: a mobile
 browser widens its layout viewport to fit an overflowing page, so the page's own width
@@ -17,6 +19,7 @@ always "fits" it. Screenshots: tests/artifacts/screenshots/public-<page>.png.
 from __future__ import annotations
 
 import json
+import secrets
 
 import pytest
 from PIL import Image
@@ -82,6 +85,8 @@ def pages(server, kiosk, phones) -> dict:
     carnet = page.inner_text("[data-testid=carnet-url]").strip()
     assert "/c/" in carnet
     return {"ticket": ticket["phone_url"], "carnet": carnet,
+            # A kiosk's offline ticket not uploaded yet: "on its way" (it reloads itself).
+            "ticket-on-the-way": f"{server.url}/t/{secrets.token_urlsafe(16)}",
             **{f"ticket-{k}": f"{server.url}/t/{v}" for k, v in states.items()},
             **{k: f"{server.url}{v}" for k, v in PAGES.items()}}
 
@@ -103,7 +108,8 @@ def test_the_check_finds_a_right_to_left_page_wider_than_the_phone(phones):
     assert too_wide(page, PHONES["common"][0]) is None
 
 
-@pytest.mark.parametrize("name", ["ticket", "ticket-called", "ticket-done", "carnet", *PAGES])
+@pytest.mark.parametrize("name", ["ticket", "ticket-called", "ticket-done",
+                                  "ticket-on-the-way", "carnet", *PAGES])
 def test_every_public_page_fits_a_phone_in_every_language(phones, pages, screenshots, name):
     problems, shots = {}, []
     for code in LANGUAGES:
