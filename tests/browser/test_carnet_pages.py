@@ -128,6 +128,12 @@ def test_the_whole_carnet(browser, server, kiosk, phone, agent_page, screenshots
     assert axe_violations(phone) == []
     phone.goto(f"{link}?lang=ar")
     assert "العودة بالوثائق الناقصة" in phone.inner_text("main")
+    # The agent's French note, quoted: the quotation marks follow the page (they open on
+    # the right), the note inside keeps its own direction (they came out reversed, ”…“,
+    # when the whole quotation was left to right).
+    note = phone.locator(".fiche-note q").first
+    assert note.evaluate("q => getComputedStyle(q).direction") == "rtl"
+    assert note.locator("bdi").evaluate("b => getComputedStyle(b).direction") == "ltr"
     phone.screenshot(path=str(screenshots / "carnet-page-ar.png"), full_page=True)
     assert axe_violations(phone) == []
 

@@ -175,7 +175,7 @@ def test_the_carnet_page_lists_the_procedures_and_the_fiche(client, agent, count
     assert "بعض الوثائق ناقصة" in page  # the status, in Arabic
     assert "العودة بالوثائق الناقصة" in page  # the next step
     assert "إثبات السكن" in page  # the missing document
-    assert '<q lang="fr" dir="ltr">Facture de moins de 3 mois</q>' in page
+    assert '<q><bdi lang="fr" dir="ltr">Facture de moins de 3 mois</bdi></q>' in page
     assert carnet_code.display(carnet.code) in page
 
 

@@ -1,4 +1,5 @@
-"""The carnet du citoyen as a visitor and an agent live it, in one run across both halves:
+"""The carnet du citoyen as a visitor and an agent live it, in one run across both halves,
+in French and in Arabic:
 the real kiosk (Kivy under Xvfb, real touches) and headless Chromium (the phone page, the
 agent's console), against one real server.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.domain import carnet_code
+from kiosk.domain import fiche as fiche_texts
 from kiosk.ui import i18n
 from tests.browser.conftest import agent_console, browser  # noqa: F401 (the fixture)
 from tests.support import siteclock
@@ -46,12 +48,12 @@ def server(tmp_path_factory):
 def visit(display, shots, server, tmp_path):
     """One visit at the kiosk (tests/ui/carnet_driver.py carnet_visit), in its own kiosk
     process, printer on file: the driver's JSON result, with the paper printed."""
-    def run(name: str, ticks: list[int], code: str = "") -> dict:
+    def run(name: str, ticks: list[int], code: str = "", lang: str = "fr") -> dict:
         printed = tmp_path / f"{name}.bin"
         config = write_flow_config(tmp_path / f"{name}.toml", server.url, server.kiosk_token,
                                    tmp_path / name, extra=printer_section(printed))
         extra = ["--param", f"service={SERVICE}", "--param", f"name={name}",
-                 "--param", f"ticks={','.join(map(str, ticks))}"]
+                 "--param", f"ticks={','.join(map(str, ticks))}", "--param", f"lang={lang}"]
         if code:
             extra += ["--param", f"code={code}"]
         result = drive("tests.ui.carnet_driver", "carnet_visit", config,
@@ -72,12 +74,16 @@ def call_next(page, number: str) -> str:
     return page.inner_text("#carnet-panel")
 
 
+@pytest.mark.parametrize("lang", ["fr", "ar"])
 def test_a_visitor_and_an_agent_live_the_carnet_end_to_end(visit, server, browser,  # noqa: F811
-                                                           shots):
-    tr = i18n.read_po(i18n.po_path("fr"))
+                                                           shots, lang):
+    """The visitor in French, then in Arabic (right to left: the kiosk, the phone page and
+    the carnet's page in Arabic; the agent's console in French)."""
+    tr = i18n.read_po(i18n.po_path(lang))
+    suffix = "" if lang == "fr" else f"-{lang}"
 
     # 1. The kiosk: two of four documents ticked, a ticket with a carnet code and a QR.
-    first = visit("carnet-journey-1", ticks=[0, 2])
+    first = visit(f"carnet-journey-1{suffix}", ticks=[0, 2], lang=lang)
     assert first["state"] == "ready" and first["ticks_shown"] == [True, False, True, False]
     ticket = first["ticket"]
     code, link = ticket["carnet_code"], ticket["phone_url"]
@@ -87,7 +93,8 @@ def test_a_visitor_and_an_agent_live_the_carnet_end_to_end(visit, server, browse
     assert first["carnet_line"] == tr["ticket_carnet"].format(code=shown.replace(" ", "\u00a0"))
     assert ("Code carnet : " + shown).encode("cp858") in first["paper"]
     assert link.encode() in first["paper"]  # the paper's QR (GS ( k) holds the same link
-    names = [d["text"]["fr"] for d in ticket["documents"]]
+    names = [d["text"]["fr"] for d in ticket["documents"]]  # as the agent reads them
+    seen = [d["text"].get(lang) or d["text"]["fr"] for d in ticket["documents"]]  # visitor
     assert [d["have"] for d in ticket["documents"]] == [True, False, True, False]
 
     # 2. The phone, at the QR's link: the kiosk's ticks; one more ticked; the carnet kept.
@@ -104,7 +111,8 @@ def test_a_visitor_and_an_agent_live_the_carnet_end_to_end(visit, server, browse
             phone.click("[data-testid=save-ticks]")
         assert [phone.is_checked(f"[data-testid=doc-{i}]") for i in range(4)] == \
             [True, True, True, False]
-        phone.screenshot(path=str(shots / "carnet-journey-2-phone-ticks.png"),
+        assert phone.evaluate("document.documentElement.lang") == lang
+        phone.screenshot(path=str(shots / f"carnet-journey-2-phone-ticks{suffix}.png"),
                          full_page=True)
         phone.check("[data-testid=consent]")  # explicit consent: the form needs it
         with phone.expect_navigation():
@@ -112,7 +120,7 @@ def test_a_visitor_and_an_agent_live_the_carnet_end_to_end(visit, server, browse
         assert phone.inner_text("[data-testid=carnet-code]").replace(" ", "") == code
         carnet_link = phone.inner_text("[data-testid=carnet-url]").strip()
         assert "/c/" in carnet_link
-        phone.screenshot(path=str(shots / "carnet-journey-2-phone-kept.png"),
+        phone.screenshot(path=str(shots / f"carnet-journey-2-phone-kept{suffix}.png"),
                          full_page=True)
         with phone.expect_navigation():  # "Ouvrir mon carnet": its page, this procedure
             phone.click("[data-testid=carnet-link]")
@@ -130,19 +138,20 @@ def test_a_visitor_and_an_agent_live_the_carnet_end_to_end(visit, server, browse
         agent.check("[data-testid=next-come_back_documents]")
         agent.fill("[data-testid=fiche-note]", NOTE)
         agent.locator("#carnet-panel").scroll_into_view_if_needed()
-        agent.screenshot(path=str(shots / "carnet-journey-3-console-fiche.png"),
+        agent.screenshot(path=str(shots / f"carnet-journey-3-console-fiche{suffix}.png"),
                          full_page=True)
         with agent.expect_navigation():
             agent.click("[data-testid=fiche-save]")
         assert "Fiche de liaison enregistrée" in agent.inner_text("ul.messages")
         phone.reload()  # the visitor's carnet page now has the agent's fiche
-        fiche = phone.inner_text("[data-testid=fiche]")
-        assert "Il manque des documents" in fiche and NOTE in fiche and names[3] in fiche
-        phone.screenshot(path=str(shots / "carnet-journey-3-phone-carnet.png"),
+        fiche = phone.inner_text("[data-testid=fiche]")  # in the visitor's language
+        assert fiche_texts.status("documents_missing").text(lang) in fiche
+        assert NOTE in fiche and seen[3] in fiche
+        phone.screenshot(path=str(shots / f"carnet-journey-3-phone-carnet{suffix}.png"),
                          full_page=True)
 
         # 4. The second visit: one document ticked, the carnet code typed on the kiosk.
-        second = visit("carnet-journey-4", ticks=[0], code=code)
+        second = visit(f"carnet-journey-4{suffix}", ticks=[0], code=code, lang=lang)
         assert second["carnet_button_after"] == tr["carnet_attached"].format(
             code=shown.replace(" ", "\u00a0"))
         assert second["ticket"]["carnet_linked"] is True
@@ -159,7 +168,7 @@ def test_a_visitor_and_an_agent_live_the_carnet_end_to_end(visit, server, browse
                      f"Manquait : {names[3]}", "Revenir avec les documents manquants", NOTE):
             assert line in history, history
         agent.locator("#carnet-panel").scroll_into_view_if_needed()
-        agent.screenshot(path=str(shots / "carnet-journey-4-console-history.png"),
+        agent.screenshot(path=str(shots / f"carnet-journey-4-console-history{suffix}.png"),
                          full_page=True)
     finally:
         phone_context.close()
