@@ -1,7 +1,6 @@
-"""The carnet du citoyen as a visitor and an agent live it, in one run across both halves,
-in French and in Arabic:
-the real kiosk (Kivy under Xvfb, real touches) and headless Chromium (the phone page, the
-agent's console), against one real server.
+"""The carnet du citoyen as a visitor and an agent live it, in French and in Arabic, in one
+run across both halves: the real kiosk (Kivy under Xvfb, real touches) and headless Chromium
+(the phone page, the agent's console), against one real server.
 
 1. Kiosk: the visitor ticks documents of a service, takes a ticket; its QR holds the phone
    link, the screen shows the carnet code.
