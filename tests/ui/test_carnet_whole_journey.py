@@ -130,6 +130,9 @@ def test_a_visitor_and_an_agent_live_the_carnet_end_to_end(visit, server, browse
 
         # 3. The console: the call shows the ticks as the phone left them; the fiche.
         panel = call_next(agent, ticket["number"])
+        # The agent sees the visitor's language (its code and its own name).
+        badge = agent.locator(f"[data-testid=lang-{ticket['number']}]").first
+        assert badge.inner_text().split()[0] == lang.upper()
         summary = agent.inner_text("[data-testid=docs-summary]")
         assert summary == f"Documents : 3 sur 4 ; manque : {names[3]}", summary
         assert "Carnet : oui" in panel, panel  # kept on the phone a moment ago
