@@ -121,20 +121,24 @@ def api(client, kiosk_token):
 
 
 @pytest.fixture(autouse=True)
-def _still_rate_limit_clock(monkeypatch):
-    """The rate limiter counts in fixed windows of the wall clock: a test that turns it on
-    and sends "2/m" + 1 requests would see them straddle two windows when the minute turns
-    (a clean run found [200, 200, 200]). Its clock stands at the start of a window here;
-    tests/security/test_ratelimit.py sets its own."""
+def _still_window_clocks(monkeypatch):
+    """Two server mechanisms count in fixed windows of the wall clock, and a test that reads
+    one twice would see the window turn in between now and then: the rate limiter ("2/m" + 1
+    requests straddled a minute: [200, 200, 200]) and the polled states' validators (a 30 s
+    bucket: two polls a moment apart got different ETags, and a 304 test failed). Both clocks
+    stand at the start of a window here; tests/security/test_ratelimit.py and
+    test_the_validator_ages_with_time move them on."""
     import time
     import types
 
     try:
         from kiosk.server import ratelimit
+        from kiosk.server.queueing import polling
     except Exception:  # the kiosk-only test modules don't load Django
         return
-    still = (int(time.time()) // 3600) * 3600 + 1.0
+    still = (int(time.time()) // 3600) * 3600 + 1.0  # an hour's start: every window's start
     monkeypatch.setattr(ratelimit, "time", types.SimpleNamespace(time=lambda: still))
+    monkeypatch.setattr(polling, "wall_clock", lambda: still - 1.0)
 
 
 @pytest.fixture(autouse=True)

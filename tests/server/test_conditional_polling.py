@@ -17,17 +17,6 @@ from tests.server.test_web_live import act, agent, counter, issue, static_root  
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _one_time_bucket(monkeypatch):
-    """The validators also turn every POLL_BUCKET_SECONDS (estimates age): held within one
-    bucket here, so that two polls a moment apart never straddle a turn (a 304 test failed
-    so on PostgreSQL); test_the_validator_ages_with_time moves it on."""
-    from kiosk.server.queueing import polling
-
-    start = 1_800_000_000 // polling.POLL_BUCKET_SECONDS * polling.POLL_BUCKET_SECONDS
-    monkeypatch.setattr(polling, "wall_clock", lambda: float(start))
-
-
 def poll(client, url, etag=None):
     headers = {"If-None-Match": etag} if etag else {}
     return client.get(url, headers=headers)
