@@ -12,7 +12,6 @@ import re
 from pathlib import Path
 
 from kivy.app import App
-from kivy.core.text import Label as CoreLabel
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
@@ -20,9 +19,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.utils import get_hex_from_color
 
+from kiosk.ui.core_label import ShapedLabel, ShapedMarkupLabel
 from kiosk.ui.text import display_markup, escape_markup, measure_runs
 
-_MEASURERS: dict[tuple, CoreLabel] = {}
+_MEASURERS: dict[tuple, ShapedLabel] = {}
 
 
 def discard_children(parent) -> None:
@@ -53,7 +53,7 @@ class ScriptLabel(Label):
         key = (font, float(self.font_size), self.bold, self.font_direction, self.font_script_name)
         core = _MEASURERS.get(key)
         if core is None:
-            core = CoreLabel(font_name=font, font_size=self.font_size, bold=self.bold,
+            core = ShapedLabel(font_name=font, font_size=self.font_size, bold=self.bold,
                              font_direction=self.font_direction,
                              font_script_name=self.font_script_name)
             _MEASURERS[key] = core
@@ -127,11 +127,24 @@ class ScriptLabel(Label):
             self.texture_size = list(texture.size)
         self.is_shortened = label.is_shortened
 
-    def _plain_label(self) -> CoreLabel:
+    def _create_label(self):
+        # Kivy's Label._create_label, with core labels that measure as they draw
+        # (kiosk.ui.core_label): right-to-left text in its place from its first layout.
+        cls = ShapedMarkupLabel if self.markup else ShapedLabel
+        if self._label is not None and self._label.__class__ is cls:
+            return
+        options = {name: getattr(self, name) for name in self._font_properties}
+        options["usersize"] = self.text_size
+        if self.disabled:
+            options["color"] = self.disabled_color
+            options["outline_color"] = self.disabled_outline_color
+        self._label = cls(**options)
+
+    def _plain_label(self) -> ShapedLabel:
         """A plain core label sharing the markup label's options (font, size, wrapping...)."""
         plain = self.__dict__.get("_plain")
         if plain is None:
-            plain = self.__dict__["_plain"] = CoreLabel()
+            plain = self.__dict__["_plain"] = ShapedLabel()
         plain.options = dict(self._label.options)
         plain.usersize = self._label.usersize  # text_size: Kivy keeps it out of the options
         return plain

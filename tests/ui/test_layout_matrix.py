@@ -73,32 +73,9 @@ def test_every_screen_and_mode_was_drawn(run_language, shots, code):
         assert (shots / f"matrix-{screen}-{code}.png").stat().st_size > 20_000
 
 
-# A known defect below our code: Kivy's SDL2 text provider measures an Arabic line too wide
-# the first time it lays it out (the home title: 499 px measured, 380 drawn), so right-aligned
-# Arabic text sits ~120 px off until its next layout; the matrix sees it as "a mode switched
-# on then off left the screen changed" (the second frame is the right one). Four fixes were
-# tried and reverted (a font warm-up, a font object per direction, laying out twice, again a
-# frame later: that one cut other Arabic labels). Those findings, and only those, are kept
-# out of the test below and asserted by the strict xfail after it: the day the defect is
-# fixed, the xfail passes, fails the run, and goes.
-FIRST_LAYOUT = "on then off left the screen changed"
-
-
-def _first_layout(code: str, finding: str) -> bool:
-    return code == "ar" and FIRST_LAYOUT in finding
-
-
 @pytest.mark.parametrize("code", CHECKED)
 def test_no_cut_text_no_overlap_nothing_off_screen(run_language, code):
-    mine = {k: [f for f in v if not _first_layout(code, f)]
-            for k, v in run_language(code)["problems"].items() if k.startswith(f"{code}/")}
+    # Arabic included from its first layout: right-aligned Arabic measured too wide the first
+    # time a font size was used (Kivy's SDL2 provider) until kiosk/ui/core_label.py.
+    mine = {k: v for k, v in run_language(code)["problems"].items() if k.startswith(f"{code}/")}
     assert {k: v for k, v in mine.items() if v} == {}
-
-
-if "ar" in CHECKED:  # (the suite that checks Arabic)
-    @pytest.mark.xfail(strict=True, reason="known defect: Arabic first layout measured unshaped "
-                                           "by Kivy's SDL2 text provider (tests/README.md)")
-    def test_arabic_text_is_right_from_its_first_layout(run_language):
-        found = {k: [f for f in v if _first_layout("ar", f)]
-                 for k, v in run_language("ar")["problems"].items() if k.startswith("ar/")}
-        assert {k: v for k, v in found.items() if v} == {}
