@@ -1,6 +1,8 @@
 """Settings for the test suites: production settings with test-safe environment defaults."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -32,6 +34,7 @@ AXES_ENABLED = False
 # The phone numbers' day keys (kiosk/server/queueing/phone_vault.py): one folder per test
 # process, so a purge in one run never shreds the keys another run is using.
 PHONE_KEYS_DIR = Path(tempfile.mkdtemp(prefix="carrefour-phone-keys-"))
+atexit.register(shutil.rmtree, PHONE_KEYS_DIR, ignore_errors=True)  # gone with its process
 
 # A run may cross the end of the working day: sessions last SESSION_MAX_HOURS here (the
 # end of day has its own tests, tests/server/test_accounts_sessions.py).
