@@ -53,6 +53,11 @@ def configure_kivy(config: KioskConfig) -> None:
     from kivy.config import Config
 
     dev = config.dev_mode
+    if not dev:
+        # Kivy leaves the root logger at NOTSET with its console handler on it: every HTTP
+        # request of the sync (urllib3's DEBUG lines, a few a minute all day) reached the
+        # journal. A developer's window keeps them.
+        logging.getLogger("urllib3").setLevel(logging.INFO)
     Config.set("kivy", "exit_on_escape", "1" if dev else "0")
     Config.set("kivy", "pause_on_minimize", "0")
     Config.set("graphics", "fullscreen", "auto" if config.fullscreen else "0")

@@ -1,7 +1,10 @@
 """The one place where worker threads hand results to the Kivy main thread.
 
 Blocking work (network, disk) runs on a small thread pool; its result or error comes back
-through `@mainthread`, so widgets are only ever touched on the Kivy thread.
+through `@mainthread`, so widgets are only ever touched on the Kivy thread. Once the kiosk
+stops (`shutdown`), what still comes back is dropped: a content refresh that arrived in the
+last frame ran after Kivy had let the app go (`App.get_running_app()` None: a traceback in
+every stop that raced a sync).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ log = logging.getLogger(__name__)
 class Bridge:
     def __init__(self, workers: int = 2):
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kiosk-worker")
+        self.closed = False
 
     def submit(
         self,
@@ -29,9 +33,10 @@ class Bridge:
         future.add_done_callback(lambda f: self._deliver(f, on_done, on_error))
         return future
 
-    @staticmethod
     @mainthread
-    def _deliver(future: Future, on_done, on_error) -> None:
+    def _deliver(self, future: Future, on_done, on_error) -> None:
+        if self.closed:
+            return
         exc = future.exception()
         if exc is not None:
             log.warning("background task failed: %s", exc)
@@ -39,10 +44,16 @@ class Bridge:
         else:
             on_done(future.result())
 
-    @staticmethod
-    def to_main(fn: Callable[..., None]) -> Callable[..., None]:
-        """Wrap a callback that a worker thread calls, so it runs on the Kivy thread."""
-        return mainthread(fn)
+    def to_main(self, fn: Callable[..., None]) -> Callable[..., None]:
+        """Wrap a callback that a worker thread calls, so it runs on the Kivy thread (unless
+        the kiosk stopped meanwhile)."""
+
+        def on_main(*args, **kwargs) -> None:
+            if not self.closed:
+                fn(*args, **kwargs)
+
+        return mainthread(on_main)
 
     def shutdown(self) -> None:
+        self.closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -95,11 +95,16 @@ async def scenario_escape(app, args, result):
     from kivy.core.window import Window
 
     await wait_until(lambda: all_tids(app, "pole-") or app.root.current == "home", what="home")
+    if args.wait_sync:
+        await wait_until(lambda: app.sync_reports > 0, what="first sync report")
     await settle()
     result["escape_swallowed"] = bool(Window.dispatch("on_keyboard", 27, 9, "", []))
     result["close_refused"] = bool(Window.dispatch("on_request_close"))
     await settle()
     result["still_running"] = app.root is not None and app.root.current == "home"
+    # The sync thread hands over a content change in the kiosk's last frame: it comes back
+    # after the stop below (the test reads the kiosk's output for a traceback).
+    app.bridge.to_main(app.refresh_content)()
 
 
 async def scenario_agent_exit(app, args, result):
