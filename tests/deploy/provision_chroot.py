@@ -2,7 +2,7 @@
 network: not part of `make test`; deploy/kiosk/README.md gives the figures).
 
     .venv/bin/python -m tests.deploy.provision_chroot [--chroot DIR] [--keep] [--bundle]
-                                                      [--start-kiosk]
+                                                      [--start-kiosk] [--update]
 
 Builds a minbase bookworm chroot (or reuses a pristine one given with --pristine), copies
 this checkout into it, starts the demo server on loopback (the chroot shares the network),
@@ -18,19 +18,30 @@ Kivy & co. from the package index), signed with a key made for the run, given to
 kiosk's user (installed by `runuser` as that user: the chroot runs as real root), the
 systemd drop-in in place, `[updates]` on with the key. --start-kiosk then starts the kiosk
 as the drop-in does: the boot guard, then `current`'s carrefour-kiosk.
+
+With --update (and --bundle), a remote update end to end with the real kiosk: two more
+builds of this checkout (9.0.1, and 9.0.2 whose program exits before any frame) signed with
+the run's key and uploaded to the server; the script plays systemd (guard, `current`,
+restart on every exit). 9.0.1 chosen for the kiosk in the server: fetched, installed
+beside the running release and switched to by the kiosk, confirmed; 9.0.2 chosen: switched
+to, dies, rolled back by the guard, 9.0.1 runs again and the server hears "rolled_back".
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
+import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -70,22 +81,52 @@ APP = "/var/lib/carrefour-kiosk/app"  # the release root of deploy/kiosk/provisi
 DROPIN = "etc/systemd/system/carrefour-kiosk.service.d/10-signed-updates.conf"
 
 
-def build_bundle(work: Path) -> tuple[Path, str, str]:
-    """A signed bundle of this checkout with all its dependencies: (path, public key, version)."""
+def project_version(project: Path) -> str:
     import tomllib
 
-    version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
-    key, bundle = work / "release-key.pem", work / f"carrefour-kiosk-{version}.tar"
+    return tomllib.loads((project / "pyproject.toml").read_text())["project"]["version"]
+
+
+def make_key(work: Path) -> tuple[Path, str]:
+    """A release key for the run: (private key file, public key to pin)."""
+    key = work / "release-key.pem"
     public = subprocess.run([sys.executable, "-m", "kiosk.release", "keygen", "--private",
                              str(key)], check=True, capture_output=True, text=True).stdout.strip()
+    return key, public
+
+
+def build_bundle(work: Path, key: Path, project: Path = ROOT) -> tuple[Path, str]:
+    """A signed bundle of `project` with all its dependencies: (path, version)."""
+    version = project_version(project)
+    bundle = work / f"carrefour-kiosk-{version}.tar"
     start = time.monotonic()
     sh(sys.executable, "-m", "kiosk.release", "build", "--version", version, "--key", str(key),
-       "--out", str(bundle), "--project", str(ROOT), "--with-deps", cwd=ROOT)
+       "--out", str(bundle), "--project", str(project), "--with-deps", cwd=project)
     with tarfile.open(bundle) as tar:
         wheels = [n for n in tar.getnames() if n.endswith(".whl")]
     print(f"bundle {bundle.name}: {len(wheels)} wheels, {bundle.stat().st_size / 1e6:.0f} MB, "
           f"built in {time.monotonic() - start:.0f} s", flush=True)
-    return bundle, public, version
+    return bundle, version
+
+
+def next_build(work: Path, key: Path, version: str, broken: bool = False) -> Path:
+    """This checkout as another version of the kiosk (pyproject and kiosk.__version__), or a
+    broken one: its program exits at once, before any frame (an error in a release)."""
+    src = work / f"src-{version}"
+    copy_checkout(src)
+    for name, pattern, line in (("pyproject.toml", r'^version = ".*"$', f'version = "{version}"'),
+                                ("kiosk/__init__.py", r'^__version__ = ".*"$',
+                                 f'__version__ = "{version}"')):
+        path = src / name
+        path.write_text(re.sub(pattern, line, path.read_text(), count=1, flags=re.M))
+    if broken:
+        with open(src / "kiosk/ui/app.py", "a", encoding="utf-8") as app:
+            app.write("\n\ndef main(argv=None):  # a broken build (tests/deploy/provision_chroot.py)\n"
+                      "    raise SystemExit('carrefour-kiosk: a broken build')\n")
+    bundle, built = build_bundle(work, key, src)
+    assert built == version, (built, version)
+    shutil.rmtree(src)
+    return bundle
 
 
 def release_in_place(chroot: Path, version: str, public: str) -> bool:
@@ -114,10 +155,15 @@ def release_in_place(chroot: Path, version: str, public: str) -> bool:
     return all(checks.values())
 
 
-def start_kiosk(chroot: Path, server, mounts: list[Path], bundle: bool = False) -> bool:
-    """The installed kiosk, run as its unit runs it (user, credential, state directory), on
-    this machine's Xvfb: True when the server saw its token and SIGTERM ended it with 0.
-    `bundle`: as the signed-updates drop-in runs it (its boot guard first, then `current`)."""
+AS_KIOSK = ["--userspec=carrefour:carrefour"]
+GUARD = ["/usr/bin/python3", "/opt/carrefour/src/kiosk/release/guard.py", "--root", APP]
+CONFIG = ["--config", "/etc/carrefour/kiosk.toml"]
+
+
+@contextlib.contextmanager
+def as_the_unit(chroot: Path, mounts: list[Path]):
+    """What carrefour-kiosk.service gives the kiosk (its credential, its state directory)
+    and an Xvfb screen of this machine: yields the environment to run it with."""
     from tests.support.xvfb import xvfb
 
     uid = gid = None
@@ -133,26 +179,32 @@ def start_kiosk(chroot: Path, server, mounts: list[Path], bundle: bool = False) 
     os.chown(state, uid, gid)
     x11 = chroot / "tmp/.X11-unix"
     x11.mkdir(parents=True, exist_ok=True)
-    sh("mount", "--bind", "/tmp/.X11-unix", str(x11))
-    mounts.append(x11)
-    before = last_seen(server)
+    if x11 not in mounts:
+        sh("mount", "--bind", "/tmp/.X11-unix", str(x11))
+        mounts.append(x11)
     with xvfb(1280, 800) as display:
-        env = {**CLEAN_ENV, "DISPLAY": display, "HOME": "/var/lib/carrefour-kiosk",
+        yield {**CLEAN_ENV, "DISPLAY": display, "HOME": "/var/lib/carrefour-kiosk",
                "KIVY_HOME": "/var/lib/carrefour-kiosk/kivy", "PYTHONUNBUFFERED": "1",
                "CARREFOUR_KIOSK_TOKEN": "file:/run/credentials/carrefour-kiosk.service/kiosk-token"}
-        as_kiosk = ["chroot", "--userspec=carrefour:carrefour", str(chroot)]
+
+
+def start_kiosk(chroot: Path, server, mounts: list[Path], bundle: bool = False) -> bool:
+    """The installed kiosk, run as its unit runs it (user, credential, state directory), on
+    this machine's Xvfb: True when the server saw its token and SIGTERM ended it with 0.
+    `bundle`: as the signed-updates drop-in runs it (its boot guard first, then `current`)."""
+    before = last_seen(server)
+    with as_the_unit(chroot, mounts) as env:
+        as_kiosk = ["chroot", *AS_KIOSK, str(chroot)]
         program = "/opt/carrefour/venv/bin/carrefour-kiosk"
         if bundle:  # the drop-in's ExecStartPre, then its ExecStart
-            guard = subprocess.run([*as_kiosk, "/usr/bin/python3",
-                                    "/opt/carrefour/src/kiosk/release/guard.py", "--root", APP],
-                                   env=env, capture_output=True, text=True)
+            guard = subprocess.run([*as_kiosk, *GUARD], env=env, capture_output=True, text=True)
             print(f"boot guard: exit {guard.returncode} {guard.stdout}{guard.stderr}", flush=True)
             if guard.returncode != 0:
                 return False
             program = f"{APP}/current/bin/carrefour-kiosk"
         print(f"starting {program} as carrefour", flush=True)
         log = open(chroot.parent / "kiosk.log", "w")  # noqa: SIM115 - closed below
-        proc = subprocess.Popen([*as_kiosk, program, "--config", "/etc/carrefour/kiosk.toml"],
+        proc = subprocess.Popen([*as_kiosk, program, *CONFIG],
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
         start = time.monotonic()
         seen = False
@@ -182,6 +234,111 @@ def start_kiosk(chroot: Path, server, mounts: list[Path], bundle: bool = False) 
     return seen and code == 0 and not errors
 
 
+class Unit(threading.Thread):
+    """systemd's part for carrefour-kiosk.service with the signed-updates drop-in:
+    `ExecStartPre=` the boot guard, `ExecStart=current/bin/carrefour-kiosk`, restarted on
+    every exit (Restart=always); `runs` lists each start: [version, exit status, seconds]."""
+
+    def __init__(self, chroot: Path, env: dict, log: Path):
+        super().__init__(name="chroot-unit", daemon=True)
+        self.chroot, self.env, self.log = chroot, env, log
+        self.runs: list[list] = []
+        self.stopping = threading.Event()
+        self.process: subprocess.Popen | None = None
+
+    def run(self) -> None:
+        as_kiosk = ["chroot", *AS_KIOSK, str(self.chroot)]
+        with open(self.log, "ab") as log:
+            while not self.stopping.is_set():
+                subprocess.run([*as_kiosk, *GUARD], env=self.env, stdout=log,
+                               stderr=subprocess.STDOUT, check=False)
+                version = Path(os.readlink(self.chroot / APP.lstrip("/") / "current")).name
+                run = [version, None, time.monotonic()]
+                self.runs.append(run)
+                self.process = subprocess.Popen(
+                    [*as_kiosk, f"{APP}/current/bin/carrefour-kiosk", *CONFIG],
+                    env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                run[1] = self.process.wait()
+                run[2] = round(time.monotonic() - run[2], 1)
+
+    def stop(self) -> int | None:
+        """SIGTERM, as `systemctl stop`: the kiosk's exit status."""
+        self.stopping.set()
+        process = self.process
+        if process is None:
+            return None
+        process.send_signal(signal.SIGTERM)
+        try:
+            code = process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            code = process.wait()
+        self.join(30)
+        return code
+
+
+def kiosk_row(server) -> dict:
+    """What the fleet page shows of the chroot's kiosk (the server's row)."""
+    out = server.manage("shell", "-c", "import json\n"
+                        "from kiosk.server.devices.models import Kiosk\n"
+                        "k = Kiosk.objects.get(name='chroot-kiosk')\n"
+                        "print('ROW', json.dumps({'version': k.version, 'state': k.update_state,"
+                        " 'update': k.update_version, 'detail': k.update_detail}))")
+    return json.loads(out.split("ROW", 1)[1])
+
+
+def wait_row(server, what: str, ok, deadline: float = 300) -> bool:
+    start = time.monotonic()
+    while time.monotonic() - start < deadline:  # each look is a Django start (~2 s)
+        row = kiosk_row(server)
+        if ok(row):
+            print(f"  {what}: after {time.monotonic() - start:.0f} s {row}", flush=True)
+            return True
+    print(f"  {what}: NOT within {deadline:.0f} s {kiosk_row(server)}", flush=True)
+    return False
+
+
+def updates_end_to_end(chroot: Path, server, work: Path, key: Path, first: str,
+                       mounts: list[Path]) -> bool:
+    """Two more builds of the real kiosk, uploaded to the server: the next version chosen
+    for this kiosk is fetched, installed beside the running one and switched to by the
+    kiosk itself, then a broken build chosen is rolled back by the boot guard."""
+    good = next_build(work, key, "9.0.1")
+    broken = next_build(work, key, "9.0.2", broken=True)
+    for bundle in (good, broken):
+        print("server:", server.manage("release", "add", str(bundle)).strip(), flush=True)
+    ok = True
+    with as_the_unit(chroot, mounts) as env:
+        unit = Unit(chroot, env, work / "unit.log")
+        unit.start()
+        try:
+            ok &= wait_row(server, f"{first} running and heard from",
+                           lambda row: row["version"] == first)
+            print("server:", server.manage("release", "kiosk", "paris-19", "chroot-kiosk",
+                                           "9.0.1").strip(), flush=True)
+            ok &= ok and wait_row(server, "9.0.1 fetched, installed, switched to, confirmed",
+                                  lambda row: row["version"] == "9.0.1"
+                                  and row["state"] == "confirmed")
+            print("server:", server.manage("release", "kiosk", "paris-19", "chroot-kiosk",
+                                           "9.0.2").strip(), flush=True)
+            switched = time.monotonic()
+            ok &= ok and wait_row(server, "the broken 9.0.2 rolled back, 9.0.1 running",
+                                  lambda row: row["state"] == "rolled_back"
+                                  and row["update"] == "9.0.2" and row["version"] == "9.0.1")
+            print(f"  from the choice of 9.0.2 to 9.0.1 running again: "
+                  f"{time.monotonic() - switched:.0f} s", flush=True)
+        finally:
+            code = unit.stop()
+    print(f"starts (version, exit status, seconds): {unit.runs}; SIGTERM: exit {code}",
+          flush=True)
+    versions = [run[0] for run in unit.runs]
+    ok &= versions[:2] == [first, "9.0.1"] and "9.0.2" in versions and versions[-1] == "9.0.1"
+    ok &= unit.runs[0][1] == 75 and code == 0  # the switch's restart; a clean stop
+    current = Path(os.readlink(chroot / APP.lstrip("/") / "current")).name
+    print(f"current -> {current}", flush=True)
+    return ok and current == "9.0.1"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--pristine", help="a debootstrap'd chroot to copy instead of building")
@@ -193,7 +350,13 @@ def main() -> int:
     parser.add_argument("--bundle", action="store_true",
                         help="also install the kiosk's first signed release: a bundle of this "
                         "checkout with all its dependencies (needs the package index)")
+    parser.add_argument("--update", action="store_true",
+                        help="with --bundle: then two more builds of the kiosk through the "
+                        "server, a good one the kiosk updates itself to and a broken one it "
+                        "rolls back")
     args = parser.parse_args()
+    if args.update and not args.bundle:
+        parser.error("--update needs --bundle")
     work = Path(args.chroot or tempfile.mkdtemp(prefix="carrefour-chroot-"))
     work.mkdir(parents=True, exist_ok=True)
     chroot = work / "root"
@@ -224,7 +387,8 @@ def main() -> int:
         copy_checkout(chroot / "root/carrefour")
         release: list[str] = []
         if args.bundle:
-            bundle, public, version = build_bundle(work)
+            key, public = make_key(work)
+            bundle, version = build_bundle(work, key)
             shutil.copy(bundle, chroot / "root" / bundle.name)
             release = ["--bundle", f"/root/{bundle.name}", "--public-key", public]
         with demo_server(work / "server", sqlite_only=True) as server:
@@ -254,6 +418,8 @@ def main() -> int:
                 ok &= release_in_place(chroot, version, public)
             if ok and args.start_kiosk:
                 ok &= start_kiosk(chroot, server, mounts, bundle=args.bundle)
+            if ok and args.update:
+                ok &= updates_end_to_end(chroot, server, work, key, version, mounts)
         return 0 if ok else 1
     finally:
         for mount in reversed(mounts):
