@@ -1,4 +1,4 @@
-"""Kivy's core labels, measuring a text as they draw it (the kiosk's one fix to Kivy 2.3).
+"""Kivy's core labels, measuring a text as they draw it (a fix to Kivy 2.3's SDL2 provider).
 
 Kivy's SDL2 text provider shapes a text with the font's direction and script
 (`font_direction="rtl"`, `font_script_name="Arab"`), but it gives them to the font only
@@ -28,6 +28,7 @@ try:  # the SDL2 provider, which the kiosk runs; another provider has no such st
 except ImportError:  # pragma: no cover - another text provider (pango, PIL)
     _SurfaceContainer = None
 
+_SDL2 = _SurfaceContainer is not None and CoreLabel.__module__.endswith("text_sdl2")
 _SURFACE = None
 
 
@@ -35,7 +36,7 @@ def give_font_its_shaping(core) -> None:
     """Set the direction and script of `core`'s font object to `core`'s options, as Kivy's
     drawing does: draw an empty text with them (nothing is drawn, the state stays)."""
     global _SURFACE
-    if _SurfaceContainer is None or not CoreLabel.__module__.endswith("text_sdl2"):
+    if not _SDL2:
         return
     if _SURFACE is None:
         _SURFACE = _SurfaceContainer(1, 1)

@@ -54,8 +54,8 @@ class ScriptLabel(Label):
         core = _MEASURERS.get(key)
         if core is None:
             core = ShapedLabel(font_name=font, font_size=self.font_size, bold=self.bold,
-                             font_direction=self.font_direction,
-                             font_script_name=self.font_script_name)
+                               font_direction=self.font_direction,
+                               font_script_name=self.font_script_name)
             _MEASURERS[key] = core
         return core.get_extents(chunk)[0]
 
