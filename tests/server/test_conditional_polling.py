@@ -48,8 +48,11 @@ def test_phone_state_304_until_the_queue_changes(client, counter,  # noqa: F811
     ticket, behind = issue(counter.service, 2)
     url = f"/t/{ticket.public_token}/etat.json"
     etag = assert_conditional(client, url, lambda: issue(counter.other))["ETag"]
-    with django_assert_num_queries(1):  # the ticket's site version, nothing else
+    with django_assert_num_queries(1) as captured:  # the ticket's site version, nothing else
         assert poll(client, url, etag).status_code == 304
+    # A unique token's look-up: no ORDER BY (the model's ordering joined the ticket's service
+    # and its pole into every poll).
+    assert "ORDER BY" not in captured.captured_queries[0]["sql"]
     another_process_changed(counter.site)
     assert poll(client, url, etag).status_code == 200
     assert poll(Client(), f"/t/{'x' * 22}/etat.json", etag).status_code == 404

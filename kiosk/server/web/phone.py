@@ -52,10 +52,14 @@ def _ticket(token: str, tickets=None) -> Ticket:
     it from (the polled JSON wants its site's queue version, not its service)."""
     if tickets is None:
         tickets = Ticket.objects.select_related("service", "counter", "site")
-    ticket = tickets.filter(public_token=token).first() if is_public_token(token) else None
-    if ticket is None:
+    if not is_public_token(token):
         raise Http404("ticket inconnu")
-    return ticket
+    try:
+        # get(), not first(): the token is unique, and first() would order by the model's
+        # ordering (day, then the service's own ordering: joins) on every poll.
+        return tickets.get(public_token=token)
+    except Ticket.DoesNotExist:
+        raise Http404("ticket inconnu") from None
 
 
 def _lang_of(request, ticket: Ticket) -> str:
