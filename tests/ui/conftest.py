@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import siteclock
+from tests.support.patience import NEVER
 from tests.support.servers import demo_server
 from tests.support.xvfb import xvfb
 
@@ -75,7 +76,11 @@ def write_config(path: Path, server_url: str, token: str, data_dir: Path, dev: b
         f'server_url = "{server_url}"\n'
         f'token = "{token}"\n'
         f"sync_interval = 5.0\nrequest_timeout = {REQUEST_TIMEOUT}\n\n"
-        f'[kiosk]\ndata_dir = "{data_dir}"\n\n'
+        f'[kiosk]\ndata_dir = "{data_dir}"\n'
+        # A scripted run is no visitor: a starved process must not meet the idle reset
+        # mid-run (the matrix once lost its service screen to it under a CPU hog). The
+        # idle tests give their own times (tests/ui/test_flows.py write_flow_config).
+        f"idle_timeout = {NEVER}\n\n"
         f"[screen]\nfullscreen = false\ndev_mode = {'true' if dev else 'false'}\n"
         "width = 1280\nheight = 800\n",
         encoding="utf-8",

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import demo_data
+from tests.support.patience import NEVER
 from tests.ui.conftest import kiosk_env
 
 pytestmark = pytest.mark.ui
@@ -38,7 +39,7 @@ def kiosk_config(path: Path, server_url: str, token: str, data_dir: Path, printe
     path.write_text(
         f'[server]\nserver_url = "{server_url}"\ntoken = "{token}"\n'
         "sync_interval = 300.0\nrequest_timeout = 30.0\n\n"
-        f'[kiosk]\ndata_dir = "{data_dir}"\n\n'
+        f'[kiosk]\ndata_dir = "{data_dir}"\nidle_timeout = {NEVER}\n\n'
         "[screen]\nfullscreen = true\ndev_mode = false\nwidth = 1280\nheight = 800\n\n"
         f'[printer]\nbackend = "file"\npath = "{printer}"\n',
         encoding="utf-8",

@@ -14,13 +14,14 @@ from kiosk.domain.content import parse_item
 from kiosk.domain.documents import resolve
 from kiosk.ui.searching import fold, search
 from tests.conftest import demo_data
+from tests.support.patience import NEVER
 from tests.ui.conftest import REQUEST_TIMEOUT
 
 pytestmark = pytest.mark.ui
 
 
 def write_flow_config(path: Path, server_url: str, token: str, data_dir: Path,
-                      idle_timeout: float = 90.0, idle_warning: float = 20.0, extra: str = "") -> Path:
+                      idle_timeout: float = NEVER, idle_warning: float = 20.0, extra: str = "") -> Path:
     path.write_text(
         "[server]\n"
         f'server_url = "{server_url}"\n'

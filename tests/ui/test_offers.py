@@ -13,6 +13,7 @@ import pytest
 from kiosk.domain.content import AGES, current_offers, offers_on, parse_item, select_offers
 from tests.conftest import demo_data
 from tests.support import siteclock
+from tests.support.patience import NEVER
 from tests.ui.conftest import REQUEST_TIMEOUT
 
 pytestmark = pytest.mark.ui
@@ -48,7 +49,8 @@ def offers_config(server, tmp_path):
         "[server]\n"
         f'server_url = "{server.url}"\ntoken = "{server.kiosk_token}"\n'
         f"sync_interval = 5.0\nrequest_timeout = {REQUEST_TIMEOUT}\n\n"
-        f'[kiosk]\ndata_dir = "{tmp_path / "k"}"\nassets_dir = "{assets}"\n\n'
+        f'[kiosk]\ndata_dir = "{tmp_path / "k"}"\nassets_dir = "{assets}"\n'
+        f"idle_timeout = {NEVER}\n\n"  # a scripted run: no idle reset (tests/ui/conftest.py)
         "[screen]\nfullscreen = false\ndev_mode = true\nwidth = 1280\nheight = 800\n",
         encoding="utf-8")
     yield config
