@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 BACKUP = ROOT / "deploy" / "server" / "backup.sh"
 RESTORE = ROOT / "deploy" / "server" / "restore.sh"
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = pytest.mark.timeout(900)
 
 MAKE_TICKETS = """
 import json

@@ -27,7 +27,7 @@ from tests.conftest import demo_data
 from tests.support.patience import GUARD
 from tests.support.unit import start_as_unit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 BINS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
 

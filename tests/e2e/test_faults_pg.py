@@ -30,7 +30,7 @@ from tests.support.servers import demo_server
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 pytestmark = [
-    pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(180),
+    pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900),
     pytest.mark.skipif(not DATABASE_URL.startswith("postgres"),
                        reason="needs the PostgreSQL of the run (DATABASE_URL=postgres://...)"),
 ]

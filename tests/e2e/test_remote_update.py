@@ -21,7 +21,10 @@ from kiosk.sync.transport import Transport
 from tests.support.servers import demo_server
 from tests.support.standin import ROOT, Supervisor, make_wheel
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]  # safety net: waits are on conditions
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]  # safety net: waits are on conditions
+# The guard of each step, which installs a virtualenv with pip (a hang guard, not a pace: a
+# stress run with both cores taken took one step past 240 s).
+INSTALL_GUARD = 480.0
 
 PILOT, OTHER = "Hall d'entrée", "Salle d'attente"
 
@@ -88,7 +91,7 @@ def test_signed_update_staged_quiet_switch_rollback_and_bad_signature(tmp_path):
         supervisor = Supervisor(root, env).start()
         try:
             # Staged to the pilot: it fetches, verifies, installs, then waits (busy).
-            until(lambda: row(PILOT)["update"]["state"] == "waiting_quiet", 180,
+            until(lambda: row(PILOT)["update"]["state"] == "waiting_quiet", INSTALL_GUARD,
                   "pilot installed 2.0 and waits for a quiet moment", supervisor)
             pilot = row(PILOT)
             assert (pilot["version"], pilot["update"]["target_version"],
@@ -100,7 +103,8 @@ def test_signed_update_staged_quiet_switch_rollback_and_bad_signature(tmp_path):
             # A quiet moment: the switch, a restart on 2.0, confirmed.
             (root / "busy").unlink()
             until(lambda: row(PILOT)["update"]["state"] == "confirmed"
-                  and row(PILOT)["version"] == "2.0", 180, "pilot confirmed on 2.0", supervisor)
+                  and row(PILOT)["version"] == "2.0", INSTALL_GUARD, "pilot confirmed on 2.0",
+                  supervisor)
             assert [(r.version, r.returncode) for r in supervisor.runs[:1]] == [("1.0", 75)]
             assert os.readlink(root / "current") == "releases/2.0"
             assert other.heartbeat({"version": "1.0"})["update"]["version"] == "2.0"
@@ -109,13 +113,14 @@ def test_signed_update_staged_quiet_switch_rollback_and_bad_signature(tmp_path):
             # A broken build (hangs before its first frame and heartbeat): rolled back.
             server.manage("release", "site", "paris-19", "3.0", "--pilot", PILOT)
             started = time.monotonic()
-            until(lambda: row(PILOT)["update"]["state"] == "rolled_back", 240,
+            until(lambda: row(PILOT)["update"]["state"] == "rolled_back", INSTALL_GUARD,
                   "3.0 rolled back by itself", supervisor)
             rollback_seconds = time.monotonic() - started
             runs = [(r.version, r.returncode) for r in supervisor.runs]
             assert ("3.0", 76) in runs, runs  # it missed its deadline
             assert os.readlink(root / "current") == "releases/2.0"
-            until(lambda: supervisor.runs[-1].version == "2.0", 120, "2.0 runs again", supervisor)
+            until(lambda: supervisor.runs[-1].version == "2.0", INSTALL_GUARD, "2.0 runs again",
+                  supervisor)
             assert row(PILOT)["version"] == "2.0" and row(PILOT)["update"]["state_version"] == "3.0"
             # The site stays on 2.0: the pilot never confirmed 3.0.
             assert other.heartbeat({"version": "2.0"})["update"]["version"] == "2.0"
@@ -123,7 +128,7 @@ def test_signed_update_staged_quiet_switch_rollback_and_bad_signature(tmp_path):
 
             # A bundle signed with another key: refused, reported, nothing installed.
             server.manage("release", "kiosk", "paris-19", PILOT, "4.0")
-            until(lambda: row(PILOT)["update"]["state"] == "bad_signature", 180,
+            until(lambda: row(PILOT)["update"]["state"] == "bad_signature", INSTALL_GUARD,
                   "4.0 refused for its signature", supervisor)
             assert not (root / "releases" / "4.0").exists()
             assert os.readlink(root / "current") == "releases/2.0"

@@ -33,7 +33,7 @@ from tests.support.patience import GUARD
 from tests.support.servers import fresh_database_url
 from tests.support.unit import ROOT, start_as_unit
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.timeout(900)]
 
 KIOSKS = """
 import json

@@ -19,7 +19,7 @@ from kiosk.sync.engine import SyncEngine
 from kiosk.sync.transport import Transport
 from tests.sync import FakeServer, Reply
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = pytest.mark.timeout(900)
 
 TOKEN = "kiosk-token-for-fault-tests-0123456789"
 

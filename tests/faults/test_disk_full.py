@@ -28,7 +28,7 @@ from tests.support.faults import SimClock, assert_no_ticket_lost, drain
 from tests.support.servers import demo_server
 from tests.sync import closed_port_url
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def paris_day() -> str:

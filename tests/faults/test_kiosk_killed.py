@@ -28,7 +28,7 @@ from tests.conftest import ROOT, demo_data
 from tests.support.faults import SimClock, assert_no_ticket_lost, drain, outbox_tickets
 from tests.support.servers import demo_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 WRITER = textwrap.dedent("""
     import sys, uuid

@@ -26,7 +26,7 @@ from tests.support.patience import LIVE_TIMEOUT
 from tests.support.servers import demo_server
 from tests.sync import closed_port_url
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 OFFLINE = 8
 

@@ -22,7 +22,7 @@ from kiosk.sync.transport import Transport, TransportError
 from tests.support.faults import SimClock, assert_no_ticket_lost, drain, outbox_tickets
 from tests.support.servers import demo_server
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 BURST = 30
 KILL_AT = 9  # the ticket whose answer the kill swallows

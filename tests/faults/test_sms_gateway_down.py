@@ -31,7 +31,7 @@ from tests.support.faults import assert_no_ticket_lost
 from tests.support.kannel import KannelHarness, KannelUnavailable
 from tests.support.servers import fresh_database_url
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 SERVICE = "logement-social"  # served by Guichet 5 only (demo content)
 COUNTER = "Guichet 5"

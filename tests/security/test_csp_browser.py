@@ -14,7 +14,7 @@ from tests.conftest import demo_data
 from tests.support.patience import LIVE_TIMEOUT
 from tests.support.servers import demo_server
 
-pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.browser, pytest.mark.e2e, pytest.mark.timeout(900)]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]

@@ -37,7 +37,7 @@ from tests.conftest import demo_data  # noqa: E402
 from tests.support.patience import LIVE_TIMEOUT  # noqa: E402
 from tests.support.servers import demo_server  # noqa: E402
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 MAX_EXAMPLES = 25
 HYPOTHESIS = settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None,

@@ -22,7 +22,7 @@ from kiosk.server.launcher import LocalServer, free_port
 from tests.support.kannel import KannelHarness, KannelUnavailable
 from tests.support.servers import fresh_database_url
 
-pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 PHONE = "+33612345678"
 OTHER_PHONE = "+33698765432"

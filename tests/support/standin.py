@@ -103,6 +103,7 @@ class Supervisor:
     changed: threading.Condition = field(default_factory=threading.Condition)
     _stop: threading.Event = field(default_factory=threading.Event)
     _process: subprocess.Popen | None = None
+    error: BaseException | None = None  # what ended the supervisor's loop, if anything
     _thread: threading.Thread | None = None
 
     def start(self) -> Supervisor:
@@ -114,8 +115,10 @@ class Supervisor:
         log = open(self.root / "standin.log", "ab")  # noqa: SIM115 - closed at the end
         try:
             while not self._stop.is_set():
+                # No time limit of its own: a starved machine once took the guard past one
+                # (60 s), and the supervisor's thread died with it; the test's wait guards.
                 subprocess.run([sys.executable, str(GUARD), "--root", str(self.root)],
-                               stdout=log, stderr=subprocess.STDOUT, check=False, timeout=60)
+                               stdout=log, stderr=subprocess.STDOUT, check=False)
                 version = Path(os.readlink(self.root / "current")).name
                 run = Run(version)
                 with self.changed:
@@ -130,12 +133,22 @@ class Supervisor:
                 with self.changed:
                     run.returncode = code
                     self.changed.notify_all()
+        except BaseException as exc:  # told to the test's waits (wait_for), not lost
+            with self.changed:
+                self.error = exc
+                self.changed.notify_all()
+            raise
         finally:
             log.close()
 
     def wait_for(self, predicate, timeout: float) -> bool:
+        """Until `predicate(runs)` holds; raises what stopped the supervisor if it died."""
         with self.changed:
-            return self.changed.wait_for(lambda: predicate(self.runs), timeout)
+            held = self.changed.wait_for(
+                lambda: self.error is not None or predicate(self.runs), timeout)
+            if self.error is not None:
+                raise AssertionError("the supervisor stopped") from self.error
+            return held
 
     def stop(self) -> None:
         self._stop.set()
