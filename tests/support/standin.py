@@ -115,8 +115,9 @@ class Supervisor:
         log = open(self.root / "standin.log", "ab")  # noqa: SIM115 - closed at the end
         try:
             while not self._stop.is_set():
-                # No time limit of its own: a starved machine once took the guard past one
-                # (60 s), and the supervisor's thread died with it; the test's wait guards.
+                # No time limit of its own (it had 60 s: a stress run found this thread dead
+                # mid-test, and that limit was the one thing here to raise); the test's
+                # waits are the guard.
                 subprocess.run([sys.executable, str(GUARD), "--root", str(self.root)],
                                stdout=log, stderr=subprocess.STDOUT, check=False)
                 version = Path(os.readlink(self.root / "current")).name
