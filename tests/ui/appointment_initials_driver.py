@@ -36,14 +36,16 @@ async def _to_times(app, screen, letters: str) -> None:
                      what="the time step's times")
 
 
-async def _check_in(app, screen, letters: str, slot: str | None = None) -> None:
+async def _check_in(app, screen, letters: str, slot: str | None = None) -> str:
     """From the initials step: type `letters`, next, touch `slot` (None: the first time
-    offered), send; wait for the answer."""
+    offered), send; the time sent (the marks offered offline follow the clock: a slow run
+    may see others than a moment before)."""
     await _to_times(app, screen, letters)
     slot = slot or screen.times[0]
     await tap(app, f"appt-time-{slot.replace(':', '')}")
     await wait_until(lambda: screen.slot == slot, what=f"{slot} chosen")
     await tap(app, "appt-time-send")
+    return slot
 
 
 async def scenario_appointment_initials(app, args, result):
@@ -131,7 +133,7 @@ async def scenario_appointment_initials(app, args, result):
     await shot(app, args.shots, f"appointment-time-offline-{lang}", result)
     await tap(app, "appt-time-back")
     await wait_until(lambda: screen.step == "initials", what="back to the initials")
-    await _check_in(app, screen, p["initials"])
+    result["down_sent"] = await _check_in(app, screen, p["initials"])
     await wait_until(lambda: not screen.checking_now and screen.error, what="'failed' said")
     result["down_error"] = screen.error
     cut["on"] = False
