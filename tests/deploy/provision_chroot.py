@@ -160,6 +160,16 @@ GUARD = ["/usr/bin/python3", "/opt/carrefour/src/kiosk/release/guard.py", "--roo
 CONFIG = ["--config", "/etc/carrefour/kiosk.toml"]
 
 
+def terminate(process: subprocess.Popen) -> int:
+    """SIGTERM, as `systemctl stop` sends it (SIGKILL past 15 s): the exit status."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
 @contextlib.contextmanager
 def as_the_unit(chroot: Path, mounts: list[Path]):
     """What carrefour-kiosk.service gives the kiosk (its credential, its state directory)
@@ -219,12 +229,7 @@ def start_kiosk(chroot: Path, server, mounts: list[Path], bundle: bool = False) 
                   f"{time.monotonic() - start:.0f} s", flush=True)
         finally:
             stop = time.monotonic()
-            proc.send_signal(signal.SIGTERM)
-            try:
-                code = proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                code = proc.wait()
+            code = terminate(proc)
             log.close()
         print(f"SIGTERM: exit {code} in {time.monotonic() - stop:.1f} s; log "
               f"{chroot.parent / 'kiosk.log'}", flush=True)
@@ -264,15 +269,9 @@ class Unit(threading.Thread):
     def stop(self) -> int | None:
         """SIGTERM, as `systemctl stop`: the kiosk's exit status."""
         self.stopping.set()
-        process = self.process
-        if process is None:
+        if self.process is None:
             return None
-        process.send_signal(signal.SIGTERM)
-        try:
-            code = process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            code = process.wait()
+        code = terminate(self.process)
         self.join(30)
         return code
 
