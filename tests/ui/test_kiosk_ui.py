@@ -115,7 +115,7 @@ def test_escape_and_window_close_do_nothing_outside_dev_mode(run_kiosk, server, 
     assert result["close_refused"] is True
     assert result["still_running"] is True
     # A kiosk in production logs no line per HTTP request of its sync (urllib3's DEBUG lines
-    # filled the journal); it did sync (--wait-sync), and its own INFO lines are there.
+    # filled the journal); it did sync (--wait-sync), and its log is there (Kivy's INFO).
     assert "Start application main loop" in result["stderr"], result["stderr"][-3000:]
     assert "Starting new HTTP connection" not in result["stderr"]
     assert 'HTTP/1.1" 200' not in result["stderr"]
