@@ -4,8 +4,8 @@
 #
 # uvicorn workers (ASGI, kiosk/server/asgi.py): each worker is one event loop. The kiosks'
 # content long-polls (25 s each, all day) are coroutines there, not threads: a city's kiosks
-# wait on one server. Sync views run in a thread per request, with PostgreSQL connections
-# from a pool per worker (DB_POOL_MAX, settings.py).
+# wait on one server. Sync views run on SYNC_REQUESTS threads kept by each worker, with
+# PostgreSQL connections from a pool per worker (DB_POOL_MAX, settings.py).
 import multiprocessing
 import os
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import heapq
 import math
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -248,16 +249,16 @@ def estimate_calls(
         return hit
 
     # Per service, the sessions that may serve it: the pool sharing its work.
-    pools: dict[str, list[tuple[float, float | None]]] = {}
+    spans: dict[str, list[tuple[float, float | None]]] = {}
     for idx, base, _offsets, _var in starts:
         for s in served[idx]:
-            pools.setdefault(s, []).append((base, sessions[idx].closes_at))
+            spans.setdefault(s, []).append((base, sessions[idx].closes_at))
+    pools = {s: _Pool(span) for s, span in spans.items()}
     probe_ids = frozenset(t.ticket_id for t in probes)
     context = _Context(sessions, served, lines, snapshot.recent_calls, cost, hazard, now,
                        probe_ids, pools, sorted(snapshot.appointments, key=lambda a: a.start),
                        1.0 - p)
 
-    sums: dict[str, list[float]] = {}  # id -> [runs reached, Σ t, Σ t², Σ within variance]
     per_run: dict[str, list[tuple[float, float]]] = {}  # id -> (wait, within variance) per run
     simulated: dict[tuple[tuple[float, int, float], ...], dict[str, tuple[float, float]]] = {}
     for run in range(runs):
@@ -272,31 +273,31 @@ def estimate_calls(
             heapq.heapify(heap)
             calls = simulated[key] = _forward(heap, context)
         for ticket_id, (at, var) in calls.items():
-            acc = sums.get(ticket_id)
-            if acc is None:
-                acc = sums[ticket_id] = [0.0, 0.0, 0.0, 0.0]
-            wait = at - now
-            acc[0] += 1
-            acc[1] += wait
-            acc[2] += wait * wait
-            acc[3] += var
-            per_run.setdefault(ticket_id, []).append((wait, var))
+            reached = per_run.get(ticket_id)
+            if reached is None:
+                reached = per_run[ticket_id] = []
+            reached.append((at - now, var))
 
     z_low, z_high = _NORMAL.inv_cdf(low_q), _NORMAL.inv_cdf(high_q)
     result: dict[str, CallEstimate] = {}
     for ticket_id in ids:
-        acc = sums.get(ticket_id)
-        if acc is None:
+        reached = per_run.get(ticket_id)
+        if reached is None:
             result[ticket_id] = UNREACHABLE
             continue
         # A ticket reached in only some runs (a counter closing) counts as reached.
-        n = acc[0]
-        mean = acc[1] / n
-        between = max(acc[2] / n - mean * mean, 0.0)
-        var = VARIANCE_SCALE * (between + acc[3] / n) + (RELATIVE_SPREAD * mean) ** 2
+        total = squares = within = 0.0
+        for wait, var in reached:
+            total += wait
+            squares += wait * wait
+            within += var
+        n = len(reached)
+        mean = total / n
+        between = max(squares / n - mean * mean, 0.0)
+        var = VARIANCE_SCALE * (between + within / n) + (RELATIVE_SPREAD * mean) ** 2
         low, high = _lognormal_quantiles(mean, var, z_low, z_high)
         mixture = tuple((w, VARIANCE_SCALE * v + (RELATIVE_SPREAD * w) ** 2)
-                        for w, v in per_run[ticket_id])
+                        for w, v in reached)
         result[ticket_id] = CallEstimate(mean, low, high, True, mixture)
     return result
 
@@ -328,7 +329,7 @@ class _Context:
     hazard: float
     now: float
     probe_ids: frozenset[str]
-    pools: Mapping[str, list[tuple[float, float | None]]]
+    pools: Mapping[str, _Pool]
     slots: Sequence[Slot] = ()  # by start
     shows: float = 1.0  # the chance a booked (not checked-in) appointment comes
 
@@ -342,8 +343,21 @@ def _slot_for(pending: list[Slot], served: tuple[str, ...], until: float) -> Slo
     return None
 
 
-def _pool_size(pool: list[tuple[float, float | None]], at: float) -> int:
-    return max(sum(1 for start, end in pool if start <= at and (end is None or at < end)), 1)
+class _Pool:
+    """The sessions sharing a service's work, each open from its start until its end (None:
+    no end): how many are open at a time (at least one), in O(log n) a question. A session
+    open at ``at`` has started by then and not ended; one that ends by its start never is."""
+
+    __slots__ = ("starts", "ends")
+
+    def __init__(self, spans: Sequence[tuple[float, float | None]]) -> None:
+        kept = [(start, end) for start, end in spans if end is None or end > start]
+        self.starts = sorted(start for start, _ in kept)
+        self.ends = sorted(end for _, end in kept if end is not None)
+
+    def size(self, at: float) -> int:
+        # Started by `at`, less those ended by `at` (all of which had started by then).
+        return max(bisect_right(self.starts, at) - bisect_right(self.ends, at), 1)
 
 
 def _forward(heap: list[tuple[float, int, float]], ctx: _Context) -> dict[str, tuple[float, float]]:
@@ -360,6 +374,8 @@ def _forward(heap: list[tuple[float, int, float]], ctx: _Context) -> dict[str, t
     history = list(ctx.recent_calls[-MAX_PRIORITY_STREAK:])
     calls: dict[str, tuple[float, float]] = {}
     sessions, served, probe_ids, cost = ctx.sessions, ctx.served, ctx.probe_ids, ctx.cost
+    pools, hazard, now = ctx.pools, ctx.hazard, ctx.now
+    empty: tuple[list[WaitingTicket], list[WaitingTicket]] = ([], [])
     while heap and (left or pending):
         free_at, idx, var = heapq.heappop(heap)
         session = sessions[idx]
@@ -367,7 +383,7 @@ def _forward(heap: list[tuple[float, int, float]], ctx: _Context) -> dict[str, t
             continue
         heads = []
         for s in served[idx]:
-            prio, normal = lines.get(s, ((), ()))
+            prio, normal = lines.get(s, empty)
             if prio:
                 heads.append(prio[-1])
             if normal:
@@ -386,7 +402,7 @@ def _forward(heap: list[tuple[float, int, float]], ctx: _Context) -> dict[str, t
             at = max(free_at, slot.start)
             shows = 1.0 if slot.ticket_id is not None else ctx.shows
             if slot.ticket_id is not None:
-                calls[slot.ticket_id] = (at, var / _pool_size(ctx.pools[slot.service], at))
+                calls[slot.ticket_id] = (at, var / pools[slot.service].size(at))
             # For what its service learned to take (the booked length is an upper bound).
             length = min(slot.duration, cost(slot.service, session.counter_id, at)[0])
             heapq.heappush(heap, (at + shows * length, idx, var))
@@ -395,7 +411,7 @@ def _forward(heap: list[tuple[float, int, float]], ctx: _Context) -> dict[str, t
             continue  # nothing left this counter may serve: it idles for good
         lines[chosen.service][0 if chosen.priority else 1].pop()
         left -= 1
-        call_var = var / _pool_size(ctx.pools[chosen.service], free_at)
+        call_var = var / pools[chosen.service].size(free_at)
         calls[chosen.ticket_id] = (free_at, call_var)
         if chosen.ticket_id in probe_ids:
             heapq.heappush(heap, (free_at, idx, var))
@@ -404,7 +420,7 @@ def _forward(heap: list[tuple[float, int, float]], ctx: _Context) -> dict[str, t
         if len(history) > MAX_PRIORITY_STREAK:
             del history[0]
         mean, v = cost(chosen.service, session.counter_id, free_at)
-        stays = math.exp(-ctx.hazard * (free_at - ctx.now)) if ctx.hazard else 1.0
+        stays = math.exp(-hazard * (free_at - now)) if hazard else 1.0
         # Left before the call (probability 1 - stays): it costs no counter time.
         step = stays * mean
         step_var = stays * (v + mean * mean) - step * step

@@ -72,12 +72,16 @@ def choose_next(
     """The ticket to call next under the fair priority rule, or None when nobody waits."""
     oldest_priority: WaitingTicket | None = None
     oldest_normal: WaitingTicket | None = None
+    # Each ticket's place read once (the estimator's forward simulation calls this for
+    # every call it simulates).
+    priority_place = normal_place = (0.0, 0)
     for ticket in waiting:
+        place = (ticket.issued_at, ticket.seq)
         if ticket.priority:
-            if oldest_priority is None or ticket.place < oldest_priority.place:
-                oldest_priority = ticket
-        elif oldest_normal is None or ticket.place < oldest_normal.place:
-            oldest_normal = ticket
+            if oldest_priority is None or place < priority_place:
+                oldest_priority, priority_place = ticket, place
+        elif oldest_normal is None or place < normal_place:
+            oldest_normal, normal_place = ticket, place
     if oldest_priority is None:
         return oldest_normal
     if oldest_normal is None:

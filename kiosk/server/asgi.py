@@ -1,9 +1,9 @@
 """ASGI entry point: gunicorn with uvicorn workers (deploy/server/gunicorn.conf.py).
 
 Under ASGI the content long-poll is a coroutine (kiosk/server/content/push.py): hundreds of
-kiosks wait on one process without a thread each. Sync views run in a thread per request,
-so PostgreSQL connections come from a pool (DB_POOL, on here by default; settings.py)
-rather than one persistent connection per thread.
+kiosks wait on one process without a thread each. Sync views run on a few threads shared by
+the process's requests, so PostgreSQL connections come from a pool (DB_POOL, on here by
+default; settings.py), each handed back at the end of the request that took it.
 
 Two handlers:
 - everything but the long-poll: Django's handler with its middleware chain and the (sync)
@@ -17,8 +17,9 @@ Two handlers:
   kiosk/server/middleware.py).
 
 Everything but the long-poll is admitted `SYNC_REQUESTS` at a time per process (a
-semaphore on the loop; the others wait there, in order, holding no thread). Without it an
-overloaded worker started a thread per request: hundreds of threads fighting for the GIL and
+semaphore on the loop; the others wait there, in order, holding no thread), and runs on
+`SYNC_REQUESTS` threads kept for the process. Without the gate an overloaded worker started
+a thread per request: hundreds of threads fighting for the GIL and
 for the pool's connections, and a request that waited over DB_POOL_TIMEOUT for one answered
 500 (the load bench saw 315). Admitted requests never wait for a connection: the pool holds
 as many as the semaphore admits, plus one per long-poll thread and one for the push hub.
@@ -37,6 +38,7 @@ import django  # noqa: E402 - after the environment
 from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async  # noqa: E402
 from django.core.handlers.asgi import ASGIHandler  # noqa: E402
 from django.core.handlers.exception import convert_exception_to_response  # noqa: E402
+from django.db import close_old_connections  # noqa: E402
 
 from kiosk.server.middleware import long_poll_chain  # noqa: E402
 
@@ -45,19 +47,66 @@ django.setup(set_prefix=False)
 LONG_POLL_PATHS = frozenset({"/api/v1/content/changes"})
 LONG_POLL_THREADS = 4  # per worker, for all its long-polls' short sync parts
 
-# One context for every long-poll of this process, never exited, with its threads: asgiref
-# sends a context's thread-sensitive calls to that context's executor.
-_SHARED = ThreadSensitiveContext()
-SyncToAsync.context_to_thread_executor[_SHARED] = ThreadPoolExecutor(
-    max_workers=LONG_POLL_THREADS, thread_name_prefix="long-poll")
+
+
+def shared_context(threads: int, name: str) -> ThreadSensitiveContext:
+    """A thread-sensitive context for many requests of this process, never exited, with its
+    own threads: asgiref sends a context's thread-sensitive calls to that context's executor."""
+    context = ThreadSensitiveContext()
+    SyncToAsync.context_to_thread_executor[context] = ThreadPoolExecutor(
+        max_workers=threads, thread_name_prefix=name)
+    return context
+
+
+_SHARED = shared_context(LONG_POLL_THREADS, "long-poll")  # every long-poll of the process
+
+
+def sync_requests() -> int:
+    """How many requests a worker runs at once: SYNC_REQUESTS, else what the pool has left
+    once the long-polls' threads and the push hub's reader hold one connection each."""
+    from django.conf import settings
+
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    default = pool["max_size"] - LONG_POLL_THREADS - 1 if isinstance(pool, dict) else 16
+    return max(1, int(os.environ.get("SYNC_REQUESTS") or default))
+
+
+def _then_close_connections(chain):
+    """The chain, then this thread's database connection back to the pool (what Django's
+    request_finished does, but on the thread that used it: with shared threads, Django's
+    own request signals may run on another of them)."""
+    def run(request):
+        try:
+            return chain(request)
+        finally:
+            close_old_connections()
+    return run
 
 
 class OneHopHandler(ASGIHandler):
-    """Django's handler with the middleware chain and the view run sync, in one hop."""
+    """Django's handler with the middleware chain and the view run sync, in one hop, on
+    `threads` threads kept for the process. Django's handler starts a thread for every
+    request, and another to join it at the end: each start holds the event loop, and every
+    connection of the worker with it, until the new thread gets the GIL (a profile of the
+    load bench found 42 % of the loop's samples in Thread.start). One hop per request needs
+    no thread of its own: the Admitted gate lets no more requests in than there are threads."""
+
+    def __init__(self, threads: int):
+        super().__init__()
+        self._context = shared_context(threads, "request")
 
     def load_middleware(self, is_async=False):
         super().load_middleware(is_async=False)
-        self._middleware_chain = sync_to_async(self._middleware_chain, thread_sensitive=True)
+        self._middleware_chain = sync_to_async(
+            _then_close_connections(self._middleware_chain), thread_sensitive=True)
+
+    async def __call__(self, scope, receive, send):
+        # Django's own per-request context is then a no-op: it keeps the one set here.
+        token = SyncToAsync.thread_sensitive_context.set(self._context)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            SyncToAsync.thread_sensitive_context.reset(token)
 
 
 class SharedThreadHandler(ASGIHandler):
@@ -106,17 +155,8 @@ class Admitted:
                 self.running -= 1
 
 
-def sync_requests() -> int:
-    """How many requests a worker runs at once: SYNC_REQUESTS, else what the pool has left
-    once the long-polls' threads and the push hub's reader hold one connection each."""
-    from django.conf import settings
-
-    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
-    default = pool["max_size"] - LONG_POLL_THREADS - 1 if isinstance(pool, dict) else 16
-    return max(1, int(os.environ.get("SYNC_REQUESTS") or default))
-
-
-django_application = Admitted(OneHopHandler(), sync_requests())
+SYNC_REQUESTS = sync_requests()
+django_application = Admitted(OneHopHandler(SYNC_REQUESTS), SYNC_REQUESTS)
 long_poll_application = SharedThreadHandler()
 
 

@@ -65,9 +65,9 @@ def database_from_url(url: str) -> dict:
 
 
 def postgres_connections() -> dict:
-    """Under ASGI (DB_POOL=1, set by kiosk/server/asgi.py) sync views run in a thread per
-    request: connections come from a pool of DB_POOL_MAX per process (psycopg_pool), handed
-    back after each request. Under WSGI each gunicorn thread keeps its own for CONN_MAX_AGE."""
+    """Under ASGI (DB_POOL=1, set by kiosk/server/asgi.py) sync views run on threads shared
+    by the process's requests: connections come from a pool of DB_POOL_MAX per process
+    (psycopg_pool), handed back after each request. Under WSGI each gunicorn thread keeps its own for CONN_MAX_AGE."""
     if envbool("DB_POOL", False):
         # Health checks: a pooled connection cut by a PostgreSQL restart or a failover is
         # replaced at checkout (one empty round trip), never handed to a request.

@@ -19,7 +19,9 @@ What runs (all on 127.0.0.1, all stopped and removed at the end, even on Ctrl-C)
      over the size cap), as kiosk/sync/engine.py does.
   The targets: /health and ticket creation p99 in phase 2 <= 2 x phase 1; 0 timeouts, 0 5xx;
   an edit reaches the kiosks with p95 <= 5 s. Printed: the server's memory per waiting kiosk
-  (the workers' RSS with the long-polls parked minus before them, over LONG_POLLERS).
+  (the workers' RSS with the long-polls parked minus before them, over LONG_POLLERS), and
+  its CPU per request answered in each phase (a figure the machine's other load moves
+  less than the latencies: a saturated server's p99 is mostly its queue).
 
 The users do what the product's pages do (kiosk/server/web/static/web/*.js): the console
 polls etat.json a second after each answer and the phone page 5 s after each answer near the
@@ -352,6 +354,12 @@ def drive(config_path: str, out_path: str) -> None:
         gevent.sleep(max(0.0, started + PHASE - 1 - time.time()))
         memory["without_long_polls"] = server_rss(cfg["server_pid"])
 
+    def cpu_marks():
+        """The server's CPU seconds at the edges of the two measured windows (phase_of)."""
+        for mark in (WARMUP, PHASE, PHASE + SETTLE, DURATION - 0.5):
+            gevent.sleep(max(0.0, started + mark - time.time()))
+            memory.setdefault("cpu", []).append(server_cpu(cfg["server_pid"]))
+
     classes = [KioskUser, AgentUser, PhoneUser, ProbeUser, LongPollUser]
     for cls in classes:
         cls.host = cfg["url"]
@@ -362,6 +370,7 @@ def drive(config_path: str, out_path: str) -> None:
     users = KIOSKS + COUNTERS + PHONES + PROBES + LONG_POLLERS
     runner.start(users, spawn_rate=users / (WARMUP - 1))
     gevent.spawn(before_long_polls)
+    gevent.spawn(cpu_marks)
     gevent.spawn(editor)
     gevent.spawn_later(DURATION, runner.quit)
     runner.greenlet.join()
@@ -383,16 +392,40 @@ def phase_of(t: float) -> str | None:
     return None
 
 
-def server_rss(pid: int) -> float:
-    """kB of resident memory of the server's processes (its process group)."""
-    group, total = os.getpgid(pid), 0.0
+def _group(pid: int) -> list[int]:
+    """The processes of `pid`'s process group (the server's: its master and workers)."""
+    group, pids = os.getpgid(pid), []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
         try:
-            if os.getpgid(int(entry)) != group:
-                continue
-            with open(f"/proc/{entry}/status") as f:
+            if entry.isdigit() and os.getpgid(int(entry)) == group:
+                pids.append(int(entry))
+        except OSError:  # gone meanwhile
+            continue
+    return pids
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the server's processes, workers that gunicorn
+    replaced included (counted in the master's children's times)."""
+    ticks = 0
+    for member in _group(pid):
+        try:
+            with open(f"/proc/{member}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        if member == pid:
+            ticks += int(fields[13]) + int(fields[14])  # cutime, cstime: reaped workers
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_rss(pid: int) -> float:
+    """kB of resident memory of the server's processes."""
+    total = 0.0
+    for member in _group(pid):
+        try:
+            with open(f"/proc/{member}/status") as f:
                 total += next(float(line.split()[1]) for line in f if line.startswith("VmRSS"))
         except (OSError, StopIteration):
             continue
@@ -566,6 +599,14 @@ def run() -> list[Row]:
     rows.append(Row("load 2: requests served (long-polls aside)", served, "req/s", "offered",
                     offered, target=">= 0.9x", ok=served >= 0.9 * offered))
     errors = sum(s["5xx"] for stats in (one, two) for s in stats.values())
+    cpu = data["memory"].get("cpu", [])
+    if len(cpu) == 4:
+        # What a request costs the server, whatever the machine's load: its CPU over the
+        # requests answered in the same window (phase 2: the long-polls' answers included).
+        for phase, (a, b), stats in (("1", cpu[0:2], one), ("2", cpu[2:4], two)):
+            answered = sum(s["n"] for s in stats.values())
+            rows.append(Row(f"load {phase}: server CPU per request answered ({answered} req)",
+                            1000 * (b - a) / max(answered, 1), "ms"))
     rows.append(Row("load: 5xx / timeouts / failed (both phases, all users)", errors, "req",
                     target="== 0", ok=errors == 0))
     lags, alls, missing = _lags(data)

@@ -103,3 +103,66 @@ def test_the_default_limit_leaves_the_long_polls_and_the_push_reader_a_connectio
     assert asgi.sync_requests() == 7
     monkeypatch.setenv("SYNC_REQUESTS", "0")
     assert asgi.sync_requests() == 1  # never none at all
+
+
+def _get(path: str) -> tuple[dict, list[dict]]:
+    """An ASGI GET as uvicorn hands it to the application: its scope, receive and send."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "root_path": "", "query_string": b"", "headers": [(b"host", b"localhost")],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000)}
+    return scope, []
+
+
+def test_requests_run_on_the_threads_kept_for_the_process_and_hand_their_connection_back(
+        monkeypatch):
+    """Django's handler starts a thread for every request and another to join it, each start
+    holding the event loop until the new thread runs; ours keeps `threads` for the process.
+    Each request's chain gives its thread's database connection back on that thread."""
+    import threading
+
+    closed_on: list[str] = []
+    real_close = asgi.close_old_connections
+
+    def close_recorded():
+        closed_on.append(threading.current_thread().name)
+        real_close()
+
+    monkeypatch.setattr(asgi, "close_old_connections", close_recorded)
+    started: list[str] = []
+    real_start = threading.Thread.start
+
+    def start_recorded(thread):
+        started.append(thread.name)
+        real_start(thread)
+
+    async def scenario():
+        app = asgi.Admitted(asgi.OneHopHandler(threads=3), limit=3)
+        gone = asyncio.Event()  # the client never leaves: Django listens for it all along
+
+        async def one():
+            scope, messages = _get("/api/v1/health")
+            body = [{"type": "http.request", "body": b"", "more_body": False}]
+
+            async def receive():  # the request's body, then nothing
+                if body:
+                    return body.pop()
+                await gone.wait()
+
+            async def send(message):
+                messages.append(message)
+
+            await app(scope, receive, send)
+            return messages
+
+        monkeypatch.setattr(threading.Thread, "start", start_recorded)
+        async with asyncio.timeout(120):
+            return await asyncio.gather(*(one() for _ in range(30)))
+
+    answers = asyncio.run(scenario())
+    monkeypatch.undo()
+    assert [m[0]["status"] for m in answers] == [200] * 30
+    assert all(b'"status": "ok"' in b"".join(x.get("body", b"") for x in m) for m in answers)
+    assert len(started) <= 3, started  # Django's own handler: 60 here
+    assert all(name.startswith("request") for name in started), started
+    assert len(closed_on) == 30 and all(name.startswith("request") for name in closed_on)

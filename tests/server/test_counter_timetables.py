@@ -360,6 +360,34 @@ def test_the_grid_posts_become_the_timetable(client, demo, counter):
         {"from": "2026-12-28", "to": "2026-12-30"}]
 
 
+def test_a_counter_changed_or_deleted_in_the_back_office_is_a_queue_change(client, demo,
+                                                                            counter):
+    """The back-office's saves and deletions of counters are queue changes, in their
+    transaction: the polled pages answer 200 again and the process's estimates are dropped
+    (the queue's actions do the same). Once, not twice: a save is no signal's business."""
+    from kiosk.server.queueing import estimates
+    from kiosk.server.queueing.models import Counter
+
+    estimates.queue_changed(demo.pk)  # the site's version row, as its first ticket makes it
+    admin = make_agent("admin19", demo, "admin")
+    login(client, admin)
+    seen = []
+    for post in (
+            lambda: client.post(f"/admin/queueing/counter/{counter.pk}/change/",
+                                counter_form(counter, is_open="")),
+            lambda: client.post(f"/admin/queueing/counter/{counter.pk}/delete/", {"post": "yes"}),
+            lambda: client.post("/admin/queueing/counter/", {
+                "action": "delete_selected", "post": "yes",
+                "_selected_action": [str(c.pk) for c in Counter.objects.filter(site=demo)[:2]]})):
+        estimates.queue_estimates(demo)
+        before = version(demo.pk)
+        answer = post()
+        assert answer.status_code == 302, answer.content.decode()[:2000]
+        seen.append((version(demo.pk) - before, demo.pk in estimates._estimates_cache))
+    assert seen == [(1, False)] * 3
+    assert not Counter.objects.filter(pk=counter.pk).exists()
+
+
 @pytest.mark.parametrize("fields, message", [
     ({"hours-1-0-open": "09:00"}, "Mardi, séance 1 : indiquez l&#x27;heure de début et l&#x27;heure de fin."),
     ({"hours-1-0-open": "12:00", "hours-1-0-close": "09:00"},

@@ -89,7 +89,10 @@ def test_closing_one_of_two_counters_lengthens_the_wait(api, demo):
 
     issue(demo, "naissance", 6)
     both = fresh(api)["services"]["naissance"]
-    Counter.objects.filter(site=demo, name="Guichet 2").update(is_open=False)
+    # Closed as the back-office does (a save: a queue change for the site's estimates).
+    counter = Counter.objects.get(site=demo, name="Guichet 2")
+    counter.is_open = False
+    counter.save()
     one = fresh(api)["services"]["naissance"]
     assert (both["open_counters"], one["open_counters"]) == (2, 1)
     assert one["estimated_wait_minutes"] > both["estimated_wait_minutes"]
@@ -127,3 +130,29 @@ def test_a_kiosk_only_sees_its_own_site(api, demo, client):
 
 def test_without_a_token_it_is_401(client, demo):
     assert client.get("/api/v1/queues").status_code == 401
+
+
+def test_the_status_reads_the_estimates_the_pages_share(api, demo, monkeypatch):
+    """The kiosks' status computes no estimates of its own: it reads the process's shared
+    ones (those the phone pages and the tickets read); with tickets issued since that they
+    cannot account for (the demo's services share counters), the queue as it is, computed
+    once and shared in turn."""
+    from kiosk.server.queueing import estimates
+
+    computed = []
+    real = estimates._compute_estimates
+    monkeypatch.setattr(estimates, "_compute_estimates",
+                        lambda *a: computed.append(a) or real(*a))
+    issue(demo, "deces", 2)
+    estimates.queue_estimates(demo, fresh=True)  # as a page reading the queue as it is
+    computed.clear()
+    first = fresh(api)["services"]["deces"]
+    assert computed == []
+    issue(demo, "deces", 1)
+    computed.clear()
+    second = fresh(api)["services"]["deces"]
+    assert len(computed) <= 1
+    computed.clear()
+    assert fresh(api)["services"]["deces"] == second and computed == []
+    assert (first["waiting"], second["waiting"]) == (2, 3)
+    assert second["estimated_wait_minutes"] >= first["estimated_wait_minutes"]

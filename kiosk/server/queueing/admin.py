@@ -46,6 +46,14 @@ class CounterAdmin(SiteScopedAdmin, admin.ModelAdmin):
         # transaction, as every queue change).
         queue_changed(form.instance.site_id)
 
+    def delete_queryset(self, request, queryset):  # delete_model comes here too
+        from kiosk.server.queueing.estimates import queue_changed
+
+        counters = list(queryset)
+        super().delete_queryset(request, counters)
+        for site_id in sorted({counter.site_id for counter in counters}):
+            queue_changed(site_id)  # counters fewer: the site's waits change
+
 
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
