@@ -85,14 +85,13 @@ def test_no_open_counter_means_no_estimate(api, demo):
 
 
 def test_closing_one_of_two_counters_lengthens_the_wait(api, demo):
+    from kiosk.server.queueing.counter_actions import do_close_counter
     from kiosk.server.queueing.models import Counter
 
     issue(demo, "naissance", 6)
     both = fresh(api)["services"]["naissance"]
-    # Closed as the back-office does (a save: a queue change for the site's estimates).
-    counter = Counter.objects.get(site=demo, name="Guichet 2")
-    counter.is_open = False
-    counter.save()
+    # Closed as its agent does (a queue action: the site's estimates are dropped).
+    do_close_counter(Counter.objects.get(site=demo, name="Guichet 2"))
     one = fresh(api)["services"]["naissance"]
     assert (both["open_counters"], one["open_counters"]) == (2, 1)
     assert one["estimated_wait_minutes"] > both["estimated_wait_minutes"]
