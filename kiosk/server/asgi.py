@@ -7,22 +7,23 @@ default; settings.py), each handed back at the end of the request that took it.
 
 Two handlers:
 - everything but the long-poll: Django's handler with its middleware chain and the (sync)
-  view run in one hop to the request's thread. (Django's default under ASGI hops between
-  the loop and that thread around every middleware: about twenty hops a request.)
+  view run in one hop to one of the threads the worker keeps. (Django's default under ASGI
+  starts a thread per request and hops between the loop and it around every middleware:
+  about twenty hops a request.)
 - the long-poll: Django's handler gives every request its own thread for its sync parts (a
   ThreadSensitiveContext), alive until the request ends: for a 25 s long-poll, an idle
   thread per waiting kiosk. This one has no such context: the long-poll's short sync parts
   (token check, first read, Django's request signals) go to a few threads shared by all
-  long-polls of the process, and the wait itself is on the event loop (every middleware is async-capable:
-  kiosk/server/middleware.py).
+  long-polls of the process, and the wait itself is on the event loop (every middleware
+  is async-capable: kiosk/server/middleware.py).
 
 Everything but the long-poll is admitted `SYNC_REQUESTS` at a time per process (a
 semaphore on the loop; the others wait there, in order, holding no thread), and runs on
-`SYNC_REQUESTS` threads kept for the process. Without the gate an overloaded worker started
-a thread per request: hundreds of threads fighting for the GIL and
-for the pool's connections, and a request that waited over DB_POOL_TIMEOUT for one answered
-500 (the load bench saw 315). Admitted requests never wait for a connection: the pool holds
-as many as the semaphore admits, plus one per long-poll thread and one for the push hub.
+`SYNC_REQUESTS` threads kept for the process. Without the gate an overloaded worker had
+hundreds of threads fighting for the GIL and for the pool's connections, and a request
+that waited over DB_POOL_TIMEOUT for one answered 500 (the load bench saw 315). Admitted
+requests never wait for a connection: the pool holds as many as the semaphore admits, plus
+one per long-poll thread and one for the push hub.
 """
 
 import asyncio
@@ -46,7 +47,6 @@ django.setup(set_prefix=False)
 
 LONG_POLL_PATHS = frozenset({"/api/v1/content/changes"})
 LONG_POLL_THREADS = 4  # per worker, for all its long-polls' short sync parts
-
 
 
 def shared_context(threads: int, name: str) -> ThreadSensitiveContext:
