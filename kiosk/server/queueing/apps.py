@@ -6,7 +6,9 @@ class QueueingConfig(AppConfig):
     lifecycle), each a queue change in its transaction (estimates.queue_changed); the
     back-office's counter saves and deletions call it too (CounterAdmin). No signal: the
     receivers once wired here were functions local to ready(), held by the signals' weak
-    references only, and lost in some processes (a counter saved then changed no version)."""
+    references only. With DEBUG on, Django's check of a receiver's arguments keeps it in an
+    lru_cache; with DEBUG off (production, the tests) it was gone as soon as ready()
+    returned: a counter deleted in the back-office changed no queue version."""
 
     name = "kiosk.server.queueing"
     label = "queueing"
