@@ -138,6 +138,8 @@ def test_the_status_reads_the_estimates_the_pages_share(api, demo, monkeypatch):
     once and shared in turn."""
     from kiosk.server.queueing import estimates
 
+    # The shared result's clock held still: a slow machine must not outlive its second.
+    monkeypatch.setattr(estimates, "time", SimpleNamespace(monotonic=lambda: 1000.0))
     computed = []
     real = estimates._compute_estimates
     monkeypatch.setattr(estimates, "_compute_estimates",
