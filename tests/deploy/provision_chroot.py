@@ -316,14 +316,14 @@ def updates_end_to_end(chroot: Path, server, work: Path, key: Path, first: str,
             print("server:", server.manage("release", "kiosk", "paris-19", "chroot-kiosk",
                                            "9.0.1").strip(), flush=True)
             ok = ok and wait_row(server, "9.0.1 fetched, installed, switched to, confirmed",
-                                  lambda row: row["version"] == "9.0.1"
-                                  and row["state"] == "confirmed")
+                                 lambda row: row["version"] == "9.0.1"
+                                 and row["state"] == "confirmed")
             print("server:", server.manage("release", "kiosk", "paris-19", "chroot-kiosk",
                                            "9.0.2").strip(), flush=True)
             switched = time.monotonic()
             ok = ok and wait_row(server, "the broken 9.0.2 rolled back, 9.0.1 running",
-                                  lambda row: row["state"] == "rolled_back"
-                                  and row["update"] == "9.0.2" and row["version"] == "9.0.1")
+                                 lambda row: row["state"] == "rolled_back"
+                                 and row["update"] == "9.0.2" and row["version"] == "9.0.1")
             print(f"  from the choice of 9.0.2 to 9.0.1 running again: "
                   f"{time.monotonic() - switched:.0f} s", flush=True)
         finally:
