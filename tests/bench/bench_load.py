@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import signal
 import statistics
@@ -359,6 +360,10 @@ def drive(config_path: str, out_path: str) -> None:
         for mark in (WARMUP, PHASE, PHASE + SETTLE, DURATION - 0.5):
             gevent.sleep(max(0.0, started + mark - time.time()))
             memory.setdefault("cpu", []).append(server_cpu(cfg["server_pid"]))
+            # The driver's own (one process, one core at most): near a whole core, what
+            # the bench measures includes the driver's delays.
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            memory.setdefault("driver_cpu", []).append(usage.ru_utime + usage.ru_stime)
 
     classes = [KioskUser, AgentUser, PhoneUser, ProbeUser, LongPollUser]
     for cls in classes:
@@ -607,6 +612,11 @@ def run() -> list[Row]:
             answered = sum(s["n"] for s in stats.values())
             rows.append(Row(f"load {phase}: server CPU per request answered ({answered} req)",
                             1000 * (b - a) / max(answered, 1), "ms"))
+    driver = data["memory"].get("driver_cpu", [])
+    if len(driver) == 4:
+        for phase, (a, b) in (("1", driver[0:2]), ("2", driver[2:4])):
+            rows.append(Row(f"load {phase}: the load driver's CPU (one process; 1.0 = a core)",
+                            (b - a) / data["measured_s"][phase], ""))
     rows.append(Row("load: 5xx / timeouts / failed (both phases, all users)", errors, "req",
                     target="== 0", ok=errors == 0))
     lags, alls, missing = _lags(data)

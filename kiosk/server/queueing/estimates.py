@@ -30,6 +30,8 @@ from kiosk.server.queueing.models import (
 from kiosk.server.queueing.snapshot import MODELS, snapshot, unplanned_services
 
 ESTIMATES_TTL_SECONDS = 1.0
+# A result past its TTL is still read while the next one is computed, up to this age.
+ESTIMATES_STALE_SECONDS = 10.0
 
 
 NEEDS_FRESH = object()  # Estimates.for_new: only the queue as it is will do
@@ -201,27 +203,39 @@ def queue_estimates(site: Site, now: dt.datetime | None = None,
 
     Pages poll this (consoles every second, phones every 5 s): within a process the answer
     is shared for ESTIMATES_TTL_SECONDS; queue changes compute it fresh (and refresh it).
+    Past that age, one thread computes the next result while the others go on reading the
+    previous one (up to ESTIMATES_STALE_SECONDS old): a page never waits for a computation
+    unless no result is valid (none yet, or a queue change of this process dropped it).
     """
     if now is not None:
         return _compute_estimates(site, now)
     asked = time.monotonic()
-    if not fresh:
-        hit = _estimates_cache.get(site.pk)
-        if hit and asked - hit[0] < ESTIMATES_TTL_SECONDS:
-            return hit[1]
+    hit = None if fresh else _estimates_cache.get(site.pk)
+    if hit and asked - hit[0] < ESTIMATES_TTL_SECONDS:
+        return hit[1]
     if fresh and transaction.get_connection().in_atomic_block:
         # Inside a queue change: its own uncommitted rows count, nobody else's result will do.
         return _store_estimates(site.pk, time.monotonic(), _compute_estimates(site, None))
     # One computation at a time per site and process: the threads that missed the shared
     # result (or want one computed after they asked: `fresh`) wait for it instead of all
-    # computing the same thing at once, and take it when it started after they asked.
-    with _estimates_locks.setdefault(site.pk, threading.Lock()):
+    # computing the same thing at once, and take it when it started after they asked...
+    lock = _estimates_locks.setdefault(site.pk, threading.Lock())
+    if hit and asked - hit[0] < ESTIMATES_STALE_SECONDS:
+        if not lock.acquire(blocking=False):
+            # ...but while the shared result is only old, the previous one meanwhile: a
+            # convoy of pages behind the lock held every thread of a worker under load.
+            return hit[1]
+    else:
+        lock.acquire()
+    try:
         hit = _estimates_cache.get(site.pk)
         if hit and (hit[0] >= asked if fresh
                     else time.monotonic() - hit[0] < ESTIMATES_TTL_SECONDS):
             return hit[1]
         started = time.monotonic()
         return _store_estimates(site.pk, started, _compute_estimates(site, None))
+    finally:
+        lock.release()
 
 
 _estimates_locks: dict[int, threading.Lock] = {}
