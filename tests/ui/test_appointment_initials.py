@@ -131,7 +131,7 @@ def test_the_new_steps_fit_in_every_language_and_mode(run_initials, server, tmp_
     config = write_flow_config(tmp_path / "kiosk.toml", server.url, server.kiosk_token,
                                tmp_path / "k")
     result = run_initials(config, scenario="appointment_initials_layout")
-    assert len(result["checked"]) == len(LANGUAGES) * len(MODES) * 5
+    assert len(result["checked"]) == len(LANGUAGES) * len(MODES) * 4
     assert result["problems"] == {}, json.dumps(result["problems"], indent=1)
     for code in LANGUAGES:
         tr = i18n.read_po(i18n.po_path(code))
