@@ -427,16 +427,7 @@ class EscposPrinter:
         printer = Network(self.host, self.port, timeout=self.timeout, profile=self.profile)
         printer.device = sock
         try:
-            asked = self.check_paper or data is None
-            paper = self._paper(printer) if asked else 2
-            if paper == 0:
-                return PrintResult(False, "paper_out", "no paper")
-            if data is not None:
-                try:
-                    printer._raw(data)
-                except OSError as exc:
-                    return PrintResult(False, "absent", f"connection lost: {exc}")
-            return PrintResult(True, "ok", _paper_message(paper))
+            return self._job(printer, data, OSError, "connection lost")
         finally:
             sock.close()
             printer.device = False  # closed here; escpos' close() would only log about it
@@ -453,19 +444,24 @@ class EscposPrinter:
                 printer.open(raise_not_found=True)
             except Exception as exc:  # USBNotFoundError, permissions, no libusb
                 return PrintResult(False, "absent", _first_line(exc))
-            asked = self.check_paper or data is None
-            paper = self._paper(printer) if asked else 2
-            if paper == 0:
-                return PrintResult(False, "paper_out", "no paper")
-            if data is not None:
-                try:
-                    printer._raw(data)
-                except Exception as exc:  # usb.core.USBError: unplugged mid-job
-                    return PrintResult(False, "absent", f"USB write failed: {exc}")
-            return PrintResult(True, "ok", _paper_message(paper))
+            # usb.core.USBError (unplugged mid-job) is not an OSError
+            return self._job(printer, data, Exception, "USB write failed")
         finally:
             with contextlib.suppress(Exception):
                 printer.close()
+
+    def _job(self, printer, data: bytes | None, lost: type[Exception], saying: str) -> PrintResult:
+        """On an open printer: the paper asked (when configured, or for a status request
+        `data is None`), then the job; a `lost` error while writing says the printer is gone."""
+        paper = self._paper(printer) if self.check_paper or data is None else 2
+        if paper == 0:
+            return PrintResult(False, "paper_out", "no paper")
+        if data is not None:
+            try:
+                printer._raw(data)
+            except lost as exc:
+                return PrintResult(False, "absent", f"{saying}: {exc}")
+        return PrintResult(True, "ok", _paper_message(paper))
 
     @staticmethod
     def _paper(printer) -> int | None:

@@ -9,22 +9,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kiosk.domain.content_wire import (
-    ContentError,
-    Texts,
-    Wire,
-    _audio,
-    _choice,
-    _date,
-    _guarded,
-    _hhmm,
-    _int,
-    _is_weekdays,
-    _plain,
-    _slug,
-    _texts,
-    _url,
-)
+from kiosk.domain import content_wire as wire
+from kiosk.domain.content_wire import ContentError, Texts, Wire
 from kiosk.domain.languages import localized
 
 OFFER_SOURCES = ("carte", "local")  # a Carte Citoyenne offer; a resident's local offer
@@ -129,24 +115,24 @@ class Offer:
 
     @classmethod
     def from_wire(cls, data: Wire) -> Offer:
-        return _guarded(cls._from_wire, "offer", data)
+        return wire._guarded(cls._from_wire, "offer", data)
 
     @classmethod
     def _from_wire(cls, data: Wire) -> Offer:
-        source = _choice(data, "source", OFFER_SOURCES, "local", "offer source")
-        category = _choice(data, "category", OFFER_CATEGORIES, "event", "offer category")
-        where = _plain(data, "where")
+        source = wire._choice(data, "source", OFFER_SOURCES, "local", "offer source")
+        category = wire._choice(data, "category", OFFER_CATEGORIES, "event", "offer category")
+        where = wire._plain(data, "where")
         weekdays = data.get("weekdays") or []
-        if not _is_weekdays(weekdays):
+        if not wire._is_weekdays(weekdays):
             raise ContentError("weekdays must be a list of weekdays 0-6 (0 = Monday)")
-        starts, ends = _date(data, "starts"), _date(data, "ends")
+        starts, ends = wire._date(data, "starts"), wire._date(data, "ends")
         if starts and ends and ends < starts:
             raise ContentError("an offer cannot end before it starts")
-        time_, end_time = _hhmm(data, "time"), _hhmm(data, "end_time")
+        time_, end_time = wire._hhmm(data, "time"), wire._hhmm(data, "end_time")
         if time_ and end_time and end_time <= time_:
             raise ContentError("end_time must come after time")
-        age_min = _int(data, "age_min", 0, 0, 120)
-        age_max = None if data.get("age_max") is None else _int(data, "age_max", 120, 0, 120)
+        age_min = wire._int(data, "age_min", 0, 0, 120)
+        age_max = None if data.get("age_max") is None else wire._int(data, "age_max", 120, 0, 120)
         if age_max is not None and age_max < age_min:
             raise ContentError("age_max must be at least age_min")
         walking = data.get("walking_minutes")
@@ -157,15 +143,15 @@ class Offer:
         ):
             raise ContentError("interests must be a list of short slugs")
         return cls(
-            id=_slug(data, "id"),
+            id=wire._slug(data, "id"),
             order=int(data.get("order", 0)),
             source=source,
             category=category,
-            pictogram=_slug(data, "pictogram"),
-            title_texts=_texts(data, "title"),
-            summary=_texts(data, "summary", required=False),
+            pictogram=wire._slug(data, "pictogram"),
+            title_texts=wire._texts(data, "title"),
+            summary=wire._texts(data, "summary", required=False),
             where=where,
-            walking_minutes=None if walking is None else _int(data, "walking_minutes", 0, 0, 120),
+            walking_minutes=None if walking is None else wire._int(data, "walking_minutes", 0, 0, 120),
             starts=starts,
             ends=ends,
             weekdays=tuple(sorted(set(weekdays))),
@@ -173,10 +159,10 @@ class Offer:
             end_time=end_time,
             age_min=age_min,
             age_max=age_max,
-            capacity=None if capacity is None else _int(data, "capacity", 0, 1, 100000),
-            link=_url(data, "link"),
+            capacity=None if capacity is None else wire._int(data, "capacity", 0, 1, 100000),
+            link=wire._url(data, "link"),
             interests=tuple(interests),
-            audio=_audio(data),
+            audio=wire._audio(data),
         )
 
 

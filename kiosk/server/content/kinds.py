@@ -18,18 +18,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from kiosk.server.content.models import (
-    Announcement,
-    Asset,
-    Closure,
-    FloorPlan,
-    InfoPage,
-    NearbyPlace,
-    Offer,
-    Pole,
-    Service,
-    Situation,
-)
+from kiosk.server.content import models as content_models
 
 # Never on the wire whatever the kind: the row's own keys and the draft switch.
 NOT_WIRE = ("id", "site", "slug", "published")
@@ -173,35 +162,35 @@ _PREVIEW = "kiosk.server.content.preview."
 _ROWS = "content/preview/rows.html"  # a list of rows under the title
 
 register(ContentKind(
-    "pole", Pole, _ADMIN + "PoleAdmin", demo_key="poles",
+    "pole", content_models.Pole, _ADMIN + "PoleAdmin", demo_key="poles",
     texts=("name", "summary"), long_texts=("summary",),
     preview=_PREVIEW + "pole_screen", preview_template=_ROWS, screen="écran du pôle"))
 register(ContentKind(  # before the services that name it
-    "plan", FloorPlan, "kiosk.server.content.plans_admin.FloorPlanAdmin", demo_key="plans",
+    "plan", content_models.FloorPlan, "kiosk.server.content.plans_admin.FloorPlanAdmin", demo_key="plans",
     texts=("name",), preview=_PREVIEW + "plan_screen", screen="plan d'étage",
     select_related=("image",)))
 register(ContentKind(
-    "service", Service, _ADMIN + "ServiceAdmin", demo_key="services",
+    "service", content_models.Service, _ADMIN + "ServiceAdmin", demo_key="services",
     texts=("name", "summary", "place", "documents"), long_texts=("summary",),
     preview=_PREVIEW + "service_screen", screen="écran du service",
     wire_derived=("document_keys",), sent_transformed=("documents",),
     hidden_by=("pole",), select_related=("pole",)))
 register(ContentKind(  # after the services it names
-    "situation", Situation, _ADMIN + "SituationAdmin", demo_key="situations",
+    "situation", content_models.Situation, _ADMIN + "SituationAdmin", demo_key="situations",
     texts=("name", "summary", "documents", "tips"), long_texts=("summary",),
     preview=_PREVIEW + "situation_screen", screen="écran de la situation de vie",
     wire_derived=("document_keys",), sent_transformed=("documents",)))
 register(ContentKind(
-    "place", NearbyPlace, _ADMIN + "NearbyPlaceAdmin", demo_key="places",
+    "place", content_models.NearbyPlace, _ADMIN + "NearbyPlaceAdmin", demo_key="places",
     texts=("name", "summary"), long_texts=("summary",),
     preview=_PREVIEW + "place_screen",  # content/preview/place.html: its spot on the plan
     screen="« Pendant votre attente »"))
 register(ContentKind(
-    "page", InfoPage, _ADMIN + "InfoPageAdmin", demo_key="pages",
+    "page", content_models.InfoPage, _ADMIN + "InfoPageAdmin", demo_key="pages",
     texts=("title", "summary", "body", "link_label"), long_texts=("summary",),
     preview=_PREVIEW + "page_screen", screen="page d'information"))
 register(ContentKind(
-    "offer", Offer, _ADMIN + "OfferAdmin", demo_key="offers",
+    "offer", content_models.Offer, _ADMIN + "OfferAdmin", demo_key="offers",
     texts=("title", "summary"), long_texts=("summary",),
     preview=_PREVIEW + "offer_screen", screen="détail de l'offre",
     # Residents' proposals and their moderation stay on the server.
@@ -209,17 +198,17 @@ register(ContentKind(
                  "submitted_at", "moderated_by", "moderated_at", "idempotency_key"),
     translate_drafts=False))  # a pending proposal is nobody's translation work yet
 register(ContentKind(
-    "closure", Closure, _ADMIN + "ClosureAdmin", demo_key="closures",
+    "closure", content_models.Closure, _ADMIN + "ClosureAdmin", demo_key="closures",
     texts=("reason",), preview=_PREVIEW + "closure_screen", preview_template=_ROWS,
     screen="horaires des services ce jour-là",
     wire_names=(("starts", "from"), ("ends", "to"))))
 register(ContentKind(
-    "announcement", Announcement, _ADMIN + "AnnouncementAdmin", demo_key="announcements",
+    "announcement", content_models.Announcement, _ADMIN + "AnnouncementAdmin", demo_key="announcements",
     texts=("message",), long_texts=("message",),
     preview=_PREVIEW + "announcement_screen", screen="bannière de l'accueil",
     wire_names=(("message", "text"),)))
 register(ContentKind(
-    "asset", Asset, _ADMIN + "AssetAdmin",
+    "asset", content_models.Asset, _ADMIN + "AssetAdmin",
     wire_names=(("content_type", "type"),), server_only=("created_at",),
     # A plan's image travels inside its `plan` item: a kiosk one version behind would
     # reject the whole delta for an asset kind it does not know.

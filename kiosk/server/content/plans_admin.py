@@ -55,7 +55,23 @@ def bundled_plan(slug: str):
     return path_ if slug and path_.is_file() else None
 
 
-class HotspotsWidget(forms.Textarea):
+class _PlanEditor:
+    """What the two plan widgets share: the editor's script and style, and the editor's box
+    (`editor`, per widget) under the field it writes to."""
+
+    @property
+    def media(self):
+        return EDITOR_MEDIA
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        return html + self.editor((attrs or {}).get("id", f"id_{name}"))
+
+    def editor(self, target: str) -> str:
+        raise NotImplementedError
+
+
+class HotspotsWidget(_PlanEditor, forms.Textarea):
     """The hotspots' JSON, and under it the plan: a click adds a landmark (or moves the one
     chosen in the list)."""
 
@@ -63,14 +79,8 @@ class HotspotsWidget(forms.Textarea):
         super().__init__(attrs={"rows": 6, "cols": 90, "class": "plan-json", **(attrs or {})})
         self.image_url = image_url
 
-    @property
-    def media(self):
-        return EDITOR_MEDIA
-
-    def render(self, name, value, attrs=None, renderer=None):
-        html = super().render(name, value, attrs, renderer)
-        target = (attrs or {}).get("id", f"id_{name}")
-        return html + format_html(
+    def editor(self, target: str) -> str:
+        return format_html(
             '<div class="plan-editor" data-mode="hotspots" data-target="{}" data-image="{}">'
             '<p class="plan-editor-empty">{}</p></div>',
             target, self.image_url,
@@ -78,7 +88,7 @@ class HotspotsWidget(forms.Textarea):
             "cliquant dessus." if not self.image_url else "Chargement du plan…")
 
 
-class PlanSpotWidget(forms.Select):
+class PlanSpotWidget(_PlanEditor, forms.Select):
     """The service's plan (a select of the site's plans), and under it the chosen plan: a
     click sets plan_x and plan_y (still shown as numbers, and editable)."""
 
@@ -86,14 +96,8 @@ class PlanSpotWidget(forms.Select):
         super().__init__(attrs=attrs, choices=choices)
         self.plans = plans
 
-    @property
-    def media(self):
-        return EDITOR_MEDIA
-
-    def render(self, name, value, attrs=None, renderer=None):
-        html = super().render(name, value, attrs, renderer)
-        target = (attrs or {}).get("id", f"id_{name}")
-        return html + format_html(
+    def editor(self, target: str) -> str:
+        return format_html(
             '<div class="plan-editor" data-mode="spot" data-target="{}" data-x="id_plan_x" '
             'data-y="id_plan_y" data-site="id_site" data-plans="{}"></div>',
             target, json.dumps(self.plans, ensure_ascii=False))

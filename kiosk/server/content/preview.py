@@ -40,19 +40,8 @@ from kiosk.domain.content import Service as ServiceItem
 from kiosk.domain.content import Situation as SituationItem
 from kiosk.domain.languages import LANGUAGES, get_language, localized
 from kiosk.domain.po import read_po
+from kiosk.server.content import models
 from kiosk.server.content.kinds import KINDS
-from kiosk.server.content.models import (
-    Announcement,
-    Asset,
-    Closure,
-    FloorPlan,
-    InfoPage,
-    NearbyPlace,
-    Offer,
-    Pole,
-    Service,
-    Situation,
-)
 from kiosk.server.content.services import live
 from kiosk.server.web.qr import qr_svg
 
@@ -124,7 +113,7 @@ def _data_url(path: Path, mime: str) -> str:
 def pictogram_url(site_id: int, slug: str) -> str:
     """As the kiosk chooses it (kiosk/sync/assets.py pictogram_file): the pictogram agents
     uploaded for the site, else the bundled one; "" when there is none."""
-    asset = Asset.objects.filter(site_id=site_id, slug=slug, kind="pictogram").first()
+    asset = models.Asset.objects.filter(site_id=site_id, slug=slug, kind="pictogram").first()
     if asset is not None and asset.path.is_file():
         return _data_url(asset.path, "image/png")
     for path, mime in ((ASSETS_DIR / "pictograms" / "build" / f"{slug}.png", "image/png"),
@@ -139,7 +128,7 @@ def plan_url(site_id: int, slug: str) -> str:
     else the one bundled under that name; "" when there is none."""
     if not slug:
         return ""
-    plan = live(FloorPlan.objects.filter(site_id=site_id, slug=slug)).select_related(
+    plan = live(models.FloorPlan.objects.filter(site_id=site_id, slug=slug)).select_related(
         "image").first()
     image = plan.image if plan is not None else None
     if image is not None and image.path.is_file():
@@ -153,7 +142,7 @@ def plan_url(site_id: int, slug: str) -> str:
 
 def _closures(site_id: int) -> list[ClosureItem]:
     out = []
-    for closure in live(Closure.objects.filter(site_id=site_id)):
+    for closure in live(models.Closure.objects.filter(site_id=site_id)):
         try:
             out.append(ClosureItem.from_wire(closure.to_wire()))
         except ContentError:
@@ -161,13 +150,13 @@ def _closures(site_id: int) -> list[ClosureItem]:
     return out
 
 
-def _service_row(service: Service, lang: str) -> dict:
+def _service_row(service: models.Service, lang: str) -> dict:
     return {"name": localized(service.name, lang), "color": service.pole.color,
             "pictogram": pictogram_url(service.site_id, service.pictogram),
             "detail": localized(service.place, lang) or localized(service.summary, lang)}
 
 
-def service_screen(obj: Service, lang: str, words: Words, request, notes: list[str]) -> dict:
+def service_screen(obj: models.Service, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = ServiceItem.from_wire(obj.to_wire())
     if not obj.pole.published:
         notes.append(f"Le pôle « {obj.pole} » est un brouillon : ce service reste invisible sur "
@@ -186,7 +175,7 @@ def service_screen(obj: Service, lang: str, words: Words, request, notes: list[s
     }
 
 
-def pole_screen(obj: Pole, lang: str, words: Words, request, notes: list[str]) -> dict:
+def pole_screen(obj: models.Pole, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = PoleItem.from_wire(obj.to_wire())
     rows = []
     for service in obj.services.select_related("pole").order_by("order", "slug"):
@@ -199,9 +188,9 @@ def pole_screen(obj: Pole, lang: str, words: Words, request, notes: list[str]) -
             "summary": localized(item.summary, lang), "rows": rows}
 
 
-def situation_screen(obj: Situation, lang: str, words: Words, request, notes: list[str]) -> dict:
+def situation_screen(obj: models.Situation, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = SituationItem.from_wire(obj.to_wire())
-    services = {s.slug: s for s in Service.objects.filter(site_id=obj.site_id)
+    services = {s.slug: s for s in models.Service.objects.filter(site_id=obj.site_id)
                 .select_related("pole")}
     rows = []
     for slug in item.services:  # the kiosk skips the services it does not hold
@@ -217,7 +206,7 @@ def situation_screen(obj: Situation, lang: str, words: Words, request, notes: li
             "tip_pictogram": pictogram_url(obj.site_id, TIP_PICTOGRAM)}
 
 
-def place_screen(obj: NearbyPlace, lang: str, words: Words, request, notes: list[str]) -> dict:
+def place_screen(obj: models.NearbyPlace, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = PlaceItem.from_wire(obj.to_wire())
     return {"title": words("waitinfo_title"), "heading": words("waitinfo_places"),
             **_place_on_plan(obj, item, notes), "rows": [{
@@ -227,13 +216,13 @@ def place_screen(obj: NearbyPlace, lang: str, words: Words, request, notes: list
                                           item.address, localized(item.summary, lang)) if t)}]}
 
 
-def _place_on_plan(obj: NearbyPlace, item: PlaceItem, notes: list[str]) -> dict:
+def _place_on_plan(obj: models.NearbyPlace, item: PlaceItem, notes: list[str]) -> dict:
     """The neighbourhood plan with this place's numbered spot, numbered as the kiosk does
     among the site's published places (this one counted even as a draft)."""
     if not item.plan:
         return {}
     places = []
-    for other in live(NearbyPlace.objects.filter(site_id=obj.site_id).exclude(pk=obj.pk)):
+    for other in live(models.NearbyPlace.objects.filter(site_id=obj.site_id).exclude(pk=obj.pk)):
         try:
             places.append(PlaceItem.from_wire(other.to_wire()))
         except ContentError:
@@ -251,14 +240,14 @@ def _place_on_plan(obj: NearbyPlace, item: PlaceItem, notes: list[str]) -> dict:
             "number": number}
 
 
-def page_screen(obj: InfoPage, lang: str, words: Words, request, notes: list[str]) -> dict:
+def page_screen(obj: models.InfoPage, lang: str, words: Words, request, notes: list[str]) -> dict:
     from kiosk.server.web.offer_page import CARTE_PAGE, when_text
 
     item = PageItem.from_wire(obj.to_wire())
     offers = []
     if item.id == CARTE_PAGE:
         today = timezone.localdate()
-        for offer in live(Offer.objects.filter(site_id=obj.site_id, source="carte")):
+        for offer in live(models.Offer.objects.filter(site_id=obj.site_id, source="carte")):
             try:
                 o = OfferItem.from_wire(offer.to_wire())
             except ContentError:
@@ -272,7 +261,7 @@ def page_screen(obj: InfoPage, lang: str, words: Words, request, notes: list[str
             "qr": qr_svg(item.link) if item.link else "", "offers": offers}
 
 
-def offer_screen(obj: Offer, lang: str, words: Words, request, notes: list[str]) -> dict:
+def offer_screen(obj: models.Offer, lang: str, words: Words, request, notes: list[str]) -> dict:
     from kiosk.server.web.offer_page import when_text
 
     item = OfferItem.from_wire(obj.to_wire())
@@ -299,17 +288,17 @@ def offer_screen(obj: Offer, lang: str, words: Words, request, notes: list[str])
 def _home_tiles(site_id: int, lang: str) -> list[dict]:
     return [{"name": localized(p.name, lang), "color": p.color,
              "pictogram": pictogram_url(site_id, p.pictogram)}
-            for p in live(Pole.objects.filter(site_id=site_id))]
+            for p in live(models.Pole.objects.filter(site_id=site_id))]
 
 
-def announcement_screen(obj: Announcement, lang: str, words: Words, request, notes: list[str]) -> dict:
+def announcement_screen(obj: models.Announcement, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = AnnouncementItem.from_wire(obj.to_wire())
     now = timezone.localtime().replace(tzinfo=None)
     if not item.active_at(now):
         notes.append("En dehors de sa période d'affichage en ce moment : la bannière n'apparaît "
                      "sur les bornes que pendant cette période.")
     others = []
-    for other in live(Announcement.objects.filter(site_id=obj.site_id).exclude(pk=obj.pk)):
+    for other in live(models.Announcement.objects.filter(site_id=obj.site_id).exclude(pk=obj.pk)):
         try:
             others.append(AnnouncementItem.from_wire(other.to_wire()))
         except ContentError:
@@ -321,12 +310,12 @@ def announcement_screen(obj: Announcement, lang: str, words: Words, request, not
             "urgent": item.level == "urgent", "tiles": _home_tiles(obj.site_id, lang)}
 
 
-def closure_screen(obj: Closure, lang: str, words: Words, request, notes: list[str]) -> dict:
+def closure_screen(obj: models.Closure, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = ClosureItem.from_wire(obj.to_wire())
     day = item.starts
     closures = [item, *(c for c in _closures(obj.site_id) if c.id != item.id)]
     rows = []
-    for service in live(Service.objects.filter(site_id=obj.site_id)).select_related("pole"):
+    for service in live(models.Service.objects.filter(site_id=obj.site_id)).select_related("pole"):
         if item.services and service.slug not in item.services:
             continue
         try:
@@ -341,7 +330,7 @@ def closure_screen(obj: Closure, lang: str, words: Words, request, notes: list[s
     return {"title": localized(item.reason, lang) or obj.slug, "summary": span, "rows": rows}
 
 
-def plan_screen(obj: FloorPlan, lang: str, words: Words, request, notes: list[str]) -> dict:
+def plan_screen(obj: models.FloorPlan, lang: str, words: Words, request, notes: list[str]) -> dict:
     item = FloorPlanItem.from_wire(obj.to_wire())
     image = obj.image
     if image is not None and image.path.is_file():
@@ -359,7 +348,7 @@ def plan_screen(obj: FloorPlan, lang: str, words: Words, request, notes: list[st
 def visible_on_kiosks(obj) -> bool:
     if not obj.published:
         return False
-    return not isinstance(obj, Service) or obj.pole.published
+    return not isinstance(obj, models.Service) or obj.pole.published
 
 
 def render_preview(request, obj, change_url: str):

@@ -12,9 +12,10 @@ site do not all come back for a full answer at the same second.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from django.db.models import OuterRef, Subquery
-from django.http import HttpResponseNotModified
+from django.http import HttpResponseNotModified, JsonResponse
 
 from kiosk.server.queueing.models import QueueVersion
 
@@ -54,6 +55,14 @@ def revalidate(response, etag: str, private: bool = True):
 
 def not_modified(etag: str, private: bool = True):
     return revalidate(HttpResponseNotModified(), etag, private)
+
+
+def polled_json(request, etag: str, state: Callable[[], dict], private: bool = True):
+    """A polled state's answer: 304 while the client holds `etag`, else `state()` as JSON,
+    with the validator either way (state() is not computed for a 304)."""
+    if unchanged(request, etag):
+        return not_modified(etag, private)
+    return revalidate(JsonResponse(state()), etag, private)
 
 
 # Per process, what only a queue change can change, keyed by the site's queue version (read

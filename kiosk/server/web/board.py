@@ -9,7 +9,6 @@ else French.
 
 from __future__ import annotations
 
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone, translation
 from django.views.decorators.http import require_safe
@@ -19,7 +18,7 @@ from kiosk.server.appointments.lane import lane_slots
 from kiosk.server.content.models import Site
 from kiosk.server.queueing.counter_actions import counter_label
 from kiosk.server.queueing.models import Ticket
-from kiosk.server.queueing.polling import not_modified, poll_etag, revalidate, unchanged, version_of
+from kiosk.server.queueing.polling import poll_etag, polled_json, version_of
 from kiosk.server.web.console import no_store
 from kiosk.server.web.language import counter_name, page_context, tr, visitor_language
 
@@ -93,6 +92,4 @@ def board_state_json(request, site_slug: str):
     lang = visitor_language(request)
     site = get_object_or_404(Site.objects.annotate(queue=version_of("pk")), slug=site_slug)
     etag = poll_etag(f"b{lang.code}", site.queue, site.pk)
-    if unchanged(request, etag):
-        return not_modified(etag, private=False)
-    return revalidate(JsonResponse(board_state(site)), etag, private=False)
+    return polled_json(request, etag, lambda: board_state(site), private=False)

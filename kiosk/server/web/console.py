@@ -62,11 +62,9 @@ from kiosk.server.queueing.models import Counter, Priority, Ticket, is_public_to
 from kiosk.server.queueing.ordering import call_order, recent_priority_calls, ticket_position
 from kiosk.server.queueing.polling import (
     POLL_BUCKET_SECONDS,
-    not_modified,
     poll_etag,
-    revalidate,
+    polled_json,
     shared,
-    unchanged,
     version_of,
 )
 from kiosk.server.web.errors import french
@@ -339,9 +337,7 @@ def counter_state_json(request, counter_id: int):
     counter = _agent_counter(request, counter_id)
     version = counter.queue or 0
     etag = poll_etag("c", version, counter.pk)
-    if unchanged(request, etag):
-        return not_modified(etag)
-    return revalidate(JsonResponse(counter_state(counter, version)), etag)
+    return polled_json(request, etag, lambda: counter_state(counter, version))
 
 
 def _ticket_id(request) -> int:

@@ -19,19 +19,11 @@ from django.views.decorators.http import require_POST, require_safe
 from kiosk.domain.languages import LANGUAGES
 from kiosk.domain.tickets import TicketStatus
 from kiosk.domain.wait import NOT_TODAY, SOON, UNKNOWN, ShownWait
+from kiosk.server.queueing import polling
 from kiosk.server.queueing.lifecycle import QueueError
 from kiosk.server.queueing.models import Ticket, is_public_token
 from kiosk.server.queueing.notices import shown_for
 from kiosk.server.queueing.ordering import site_positions, ticket_position
-from kiosk.server.queueing.polling import (
-    POLL_BUCKET_SECONDS,
-    not_modified,
-    poll_etag,
-    revalidate,
-    shared,
-    unchanged,
-    version_of,
-)
 from kiosk.server.queueing.visitor_actions import do_cancel_by_visitor, do_postpone
 from kiosk.server.ratelimit import ratelimit
 from kiosk.server.voice.phone import phone_context as voice_phone_context
@@ -103,8 +95,8 @@ def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None
     status = TicketStatus(ticket.status)
     position = None
     if version is not None and status == TicketStatus.WAITING:
-        bucket = int(time.time() // POLL_BUCKET_SECONDS)
-        position = shared(("positions", ticket.site_id, ticket.day, bucket), version,
+        bucket = int(time.time() // polling.POLL_BUCKET_SECONDS)
+        position = polling.shared(("positions", ticket.site_id, ticket.day, bucket), version,
                           lambda: site_positions(ticket.site_id, ticket.day)).get(ticket.pk)
     if position is None:
         position = ticket_position(ticket, loaded)
@@ -206,14 +198,11 @@ def phone_ticket(request, token: str):
 def phone_state_json(request, token: str):
     """Polled by the page: 304 while the site's queue has not changed (one query)."""
     ticket = _ticket(token, Ticket.objects.select_related("counter", "site")
-                     .annotate(queue=version_of()))
+                     .annotate(queue=polling.version_of()))
     code = _lang_of(request, ticket)
-    etag = poll_etag(f"t{code}", ticket.queue, ticket.pk)
-    if unchanged(request, etag):
-        response = not_modified(etag)
-    else:
-        state = phone_state(ticket, loaded=True, version=ticket.queue or 0)
-        response = revalidate(JsonResponse(state), etag)
+    etag = polling.poll_etag(f"t{code}", ticket.queue, ticket.pk)
+    response = polling.polled_json(
+        request, etag, lambda: phone_state(ticket, loaded=True, version=ticket.queue or 0))
     response["X-Robots-Tag"] = "noindex"
     return response
 
