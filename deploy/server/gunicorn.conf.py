@@ -21,8 +21,13 @@ graceful_timeout = 20
 # Above nginx's upstream keepalive (60 s): nginx, not the app, closes idle connections, so a
 # request never meets a connection the app is closing (a 502).
 keepalive = 75
-max_requests = 5000
-max_requests_jitter = 500
+# A worker is replaced after this many requests (long-polls and 304s count), a guard against
+# a slow leak, jittered so that two workers do not go together. Not much lower: a replaced
+# worker drops its parked long-polls (a third of the kiosks come back at once) and its
+# caches, and boots Django again; at 5,000 the load bench's city (~50 requests/s a worker)
+# replaced every worker each 100 s. At 100,000: every half-hour or so under that load.
+max_requests = 100_000
+max_requests_jitter = 20_000
 accesslog = "-"
 # nginx on this machine: its X-Forwarded-* headers are believed, nobody else's.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

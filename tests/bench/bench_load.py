@@ -360,6 +360,8 @@ def drive(config_path: str, out_path: str) -> None:
         for mark in (WARMUP, PHASE, PHASE + SETTLE, DURATION - 0.5):
             gevent.sleep(max(0.0, started + mark - time.time()))
             memory.setdefault("cpu", []).append(server_cpu(cfg["server_pid"]))
+            memory.setdefault("workers", []).append(
+                [p for p in _group(cfg["server_pid"]) if p != cfg["server_pid"]])
             # The driver's own (one process, one core at most): near a whole core, what
             # the bench measures includes the driver's delays.
             usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -617,6 +619,14 @@ def run() -> list[Row]:
         for phase, (a, b) in (("1", driver[0:2]), ("2", driver[2:4])):
             rows.append(Row(f"load {phase}: the load driver's CPU (one process; 1.0 = a core)",
                             (b - a) / data["measured_s"][phase], ""))
+    workers = data["memory"].get("workers", [])
+    if workers:
+        # A worker gunicorn replaces (max_requests) drops its parked long-polls and its caches
+        # and boots Django again on a loaded machine: in the measured windows, a measurement
+        # of restarts rather than of load.
+        replaced = len({p for pids in workers[1:] for p in pids} - set(workers[0]))
+        rows.append(Row("load: server workers replaced during the measured windows", replaced,
+                        "", target="== 0", ok=replaced == 0))
     rows.append(Row("load: 5xx / timeouts / failed (both phases, all users)", errors, "req",
                     target="== 0", ok=errors == 0))
     lags, alls, missing = _lags(data)
