@@ -146,6 +146,7 @@ def _fresh_queue_caches():
     """The server shares estimates per site for a second and refits models once a minute,
     in process memory; tests roll their database back, so they start from empty caches."""
     try:
+        from kiosk.server.api.auth import forget_tokens
         from kiosk.server.appointments.slots import clear_cache as clear_slots
         from kiosk.server.content.delta_cache import ANSWERS
         from kiosk.server.queueing.estimates import reset_caches
@@ -159,7 +160,9 @@ def _fresh_queue_caches():
     clear_slots()
     clear_shared()  # keyed by queue versions, which restart with each test's database
     ANSWERS.clear()  # keyed by content cursors, which restart likewise
+    forget_tokens()  # the long-poll's tokens: their kiosks' rows restart likewise
     yield
+    forget_tokens()
     reset_caches()
     clear_cache()
     clear_slots()

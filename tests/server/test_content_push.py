@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import threading
 import time
 
@@ -68,7 +69,8 @@ def test_times_out_with_changed_false(api, demo, monkeypatch):
     response = api.get(f"/content/changes?since={cursor}&wait=0.6")
     elapsed = time.monotonic() - started
     assert response.json() == {"cursor": str(cursor), "changed": False}
-    assert elapsed >= 0.5  # a loaded machine only makes it later
+    # Held at least the shortest share of it (WAIT_SPREAD); a loaded machine only makes it later.
+    assert elapsed >= (1 - push.WAIT_SPREAD) * 0.6 - 0.01
 
 
 @pytest.mark.django_db(transaction=True)
@@ -224,3 +226,27 @@ def test_a_save_made_while_the_shared_read_still_says_no_change_wakes_the_kiosk(
 
     cursor, answer = async_to_sync(scenario)()
     assert answer == (cursor + 1, True)  # woken by the hub's read, not the 25 s timeout
+
+
+def test_each_wait_is_held_a_random_80_to_100_percent_of_it(monkeypatch):
+    """The kiosks one edit woke at once must not all time out at once 25 s later (and every
+    25 s after): each wait is shortened by a random share of up to WAIT_SPREAD."""
+    held = []
+
+    class Hub:
+        async def wait(self, site_id, since, read, timeout, fresh=True):
+            held.append(timeout)
+            return since
+
+    monkeypatch.setattr(push, "_hub", Hub)
+    monkeypatch.setattr(push, "recent_cursor", lambda site_id: 7)
+    monkeypatch.setattr(push, "random", random.Random(2026))
+    answers = [async_to_sync(push.await_change)(1, 7, 20.0) for _ in range(200)]
+    assert answers == [(7, False)] * 200
+    assert all((1 - push.WAIT_SPREAD) * 20.0 <= t <= 20.0 for t in held)
+    # Spread over the whole range, not one value (seeded: the same draws every run).
+    assert min(held) < 16.5 and max(held) > 19.5 and len(set(held)) == 200
+    # Capped first, then spread: never more than MAX_WAIT_SECONDS.
+    held.clear()
+    async_to_sync(push.await_change)(1, 7, 3600.0)
+    assert (1 - push.WAIT_SPREAD) * push.MAX_WAIT_SECONDS <= held[0] <= push.MAX_WAIT_SECONDS

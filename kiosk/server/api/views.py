@@ -14,7 +14,7 @@ from django.utils.text import compress_string
 from ninja import Header, NinjaAPI, Query, Schema, Status
 from ninja.errors import HttpError
 
-from kiosk.server.api.auth import KioskBearer
+from kiosk.server.api.auth import KioskBearer, LongPollBearer
 from kiosk.server.api.idempotency import fingerprint, remember, replay
 from kiosk.server.api.parser import ObjectParser
 from kiosk.server.api.schemas import (
@@ -171,7 +171,8 @@ class ChangesQuery(Schema):
     wait: float = MAX_WAIT_SECONDS
 
 
-@api.get("/content/changes", response={200: ContentChangesOut, **ERRORS}, exclude_unset=True)
+@api.get("/content/changes", response={200: ContentChangesOut, **ERRORS}, exclude_unset=True,
+         auth=LongPollBearer())
 async def content_changes(request: HttpRequest, query: Query[ChangesQuery]):
     """Long-poll: answers at once `changed: true` when the site's content cursor differs from
     `since`, else holds the request until it changes or `wait` s pass (at most 25 s), then

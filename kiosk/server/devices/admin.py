@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 
 from kiosk.domain.updates import UPDATE_STATES
 from kiosk.server.accounts.models import Role
+from kiosk.server.api.auth import forget_tokens
 from kiosk.server.content.admin_base import PlainSiteScopedAdmin
 from kiosk.server.devices.models import Kiosk, Release, SiteRollout
 from kiosk.server.devices.releases import ReleaseRejected, add_release
@@ -46,12 +47,24 @@ class KioskAdmin(FleetScoped, admin.ModelAdmin):
             messages.warning(request, f"Jeton de la borne « {obj.name} » (affiché une seule fois) : {token}")
             return
         super().save_model(request, obj, form, change)
+        # Revoked or moved: this process's long-polls check the token again at once (the
+        # others within LONG_POLL_TOKEN_SECONDS; every other call checks it each time).
+        forget_tokens()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        forget_tokens()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        forget_tokens()
 
     @admin.action(description="Générer un nouveau jeton (l'ancien cesse de fonctionner)")
     def rotate_token(self, request, queryset):
         for kiosk in queryset:
             _, token = Kiosk.objects.register(kiosk.site, kiosk.name)
             messages.warning(request, f"Nouveau jeton de « {kiosk.name} » : {token}")
+        forget_tokens()
 
 
 class ReleaseUploadForm(forms.ModelForm):
