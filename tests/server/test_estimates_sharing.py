@@ -2,7 +2,9 @@
 ESTIMATES_TTL_SECONDS a result is read as it is; past it, one thread computes the next while
 the others read the previous one (never a convoy of pages behind the computation), unless
 no result is valid: none yet, dropped by a queue change, older than ESTIMATES_STALE_SECONDS,
-or the caller wants the queue as it is (`fresh`)."""
+or the caller wants the queue as it is (`fresh`). Past its TTL, a result the site's queue has
+not changed since (its version) is kept, not computed again, up to ESTIMATES_SAME_QUEUE_SECONDS
+from its computation."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from kiosk.server.queueing import estimates
 
 SITE = SimpleNamespace(pk=4242)  # the shared results are per site pk; nothing else is read
 NOW = 5000.0
+QUEUE = {"version": 7}  # the site's queue version, as queue_version reads it
 
 
 class ComputingElsewhere:
@@ -43,6 +46,8 @@ def shared(monkeypatch):
     monkeypatch.setattr(estimates, "_estimates_dropped", {})
     monkeypatch.setattr(estimates, "_estimates_locks", {})
     monkeypatch.setattr(estimates, "time", SimpleNamespace(monotonic=lambda: NOW))
+    monkeypatch.setattr(estimates, "queue_version", lambda site_id: QUEUE["version"])
+    QUEUE["version"] = 7
     computed: list[estimates.Estimates] = []
 
     def compute(site, now):
@@ -58,9 +63,11 @@ def held_elsewhere(monkeypatch):
     monkeypatch.setitem(estimates._estimates_locks, SITE.pk, ComputingElsewhere())
 
 
-def result_aged(seconds: float) -> estimates.Estimates:
+def result_aged(seconds: float, version: int = 6) -> estimates.Estimates:
+    """A shared result computed `seconds` ago, at queue version `version` (by default not
+    the queue's now: it changed since)."""
     result = estimates.Estimates(max_pk=99)
-    estimates._estimates_cache[SITE.pk] = (NOW - seconds, result)
+    estimates._estimates_cache[SITE.pk] = (NOW - seconds, result, version, NOW - seconds)
     return result
 
 
@@ -98,3 +105,24 @@ def test_without_a_valid_result_the_reader_waits_for_the_computation(shared, mon
     with pytest.raises(AssertionError, match="waited for another thread's computation"):
         estimates.queue_estimates(SITE, fresh=why == "fresh")
     assert shared == []
+
+
+def test_past_its_ttl_a_result_of_an_unchanged_queue_is_kept_not_computed(shared, monkeypatch):
+    reads = []
+    monkeypatch.setattr(estimates, "queue_version", lambda site_id: reads.append(site_id) or 7)
+    previous = result_aged(estimates.ESTIMATES_TTL_SECONDS + 0.5, version=7)
+    assert estimates.queue_estimates(SITE) is previous
+    assert shared == [] and reads == [SITE.pk]  # one query, no computation
+    # Found current now: read as it is for another TTL, without asking again.
+    assert estimates.queue_estimates(SITE) is previous and reads == [SITE.pk]
+    assert estimates._estimates_cache[SITE.pk][0] == NOW
+    assert estimates._estimates_cache[SITE.pk][3] == NOW - estimates.ESTIMATES_TTL_SECONDS - 0.5
+
+
+@pytest.mark.parametrize("why", ["the queue changed", "computed too long ago", "fresh"])
+def test_a_result_is_computed_again_when_the_queue_changed_or_it_is_old(shared, why):
+    age = estimates.ESTIMATES_SAME_QUEUE_SECONDS + 0.1 if why == "computed too long ago" else 2.0
+    previous = result_aged(age, version=6 if why == "the queue changed" else 7)
+    result = estimates.queue_estimates(SITE, fresh=why == "fresh")
+    assert result is not previous and shared == [result]
+    assert estimates._estimates_cache[SITE.pk] == (NOW, result, 7, NOW)

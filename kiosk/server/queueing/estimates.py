@@ -32,6 +32,11 @@ from kiosk.server.queueing.snapshot import MODELS, snapshot, unplanned_services
 ESTIMATES_TTL_SECONDS = 1.0
 # A result past its TTL is still read while the next one is computed, up to this age.
 ESTIMATES_STALE_SECONDS = 10.0
+# Past its TTL, a result the site's queue has not changed since (its QueueVersion: a change
+# in any process) is kept by one query instead of computed again, up to this age from its
+# computation: a quiet queue costs a query a second, not a simulation, per site and worker;
+# its estimates then lag the clock by at most that much (whole minutes are shown).
+ESTIMATES_SAME_QUEUE_SECONDS = 10.0
 
 
 NEEDS_FRESH = object()  # Estimates.for_new: only the queue as it is will do
@@ -118,7 +123,9 @@ class Estimates(dict):
         return values
 
 
-_estimates_cache: dict[int, tuple[float, Estimates]] = {}
+# site pk -> (stamp: when it was last known current, the result, the site's queue version
+# read before computing it, when its computation started)
+_estimates_cache: dict[int, tuple[float, Estimates, int, float]] = {}
 
 
 def newer_tickets(estimates: Estimates, site_id: int, day: dt.date) -> list[tuple[int, int, bool]]:
@@ -206,6 +213,8 @@ def queue_estimates(site: Site, now: dt.datetime | None = None,
     Past that age, one thread computes the next result while the others go on reading the
     previous one (up to ESTIMATES_STALE_SECONDS old): a page never waits for a computation
     unless no result is valid (none yet, or a queue change of this process dropped it).
+    That thread first asks the site's queue version: a result of a queue no process changed
+    since is kept, not computed again (up to ESTIMATES_SAME_QUEUE_SECONDS after its computation).
     """
     if now is not None:
         return _compute_estimates(site, now)
@@ -215,7 +224,8 @@ def queue_estimates(site: Site, now: dt.datetime | None = None,
         return hit[1]
     if fresh and transaction.get_connection().in_atomic_block:
         # Inside a queue change: its own uncommitted rows count, nobody else's result will do.
-        return _store_estimates(site.pk, time.monotonic(), _compute_estimates(site, None))
+        started, version = time.monotonic(), queue_version(site.pk)
+        return _store_estimates(site.pk, started, _compute_estimates(site, None), version)
     # One computation at a time per site and process: the threads that missed the shared
     # result (or want one computed after they asked: `fresh`) wait for it instead of all
     # computing the same thing at once, and take it when it started after they asked...
@@ -232,8 +242,13 @@ def queue_estimates(site: Site, now: dt.datetime | None = None,
         if hit and (hit[0] >= asked if fresh
                     else time.monotonic() - hit[0] < ESTIMATES_TTL_SECONDS):
             return hit[1]
-        started = time.monotonic()
-        return _store_estimates(site.pk, started, _compute_estimates(site, None))
+        started, version = time.monotonic(), queue_version(site.pk)
+        if (hit and not fresh and version == hit[2]
+                and started - hit[3] < ESTIMATES_SAME_QUEUE_SECONDS):
+            # Nothing changed since it was computed: still current, as of now.
+            _store_estimates(site.pk, started, hit[1], version, computed=hit[3])
+            return hit[1]
+        return _store_estimates(site.pk, started, _compute_estimates(site, None), version)
     finally:
         lock.release()
 
@@ -242,17 +257,21 @@ _estimates_locks: dict[int, threading.Lock] = {}
 _estimates_dropped: dict[int, float] = {}
 
 
-def _store_estimates(site_id: int, started: float, result: Estimates) -> Estimates:
-    """Share a result, stamped with the time its computation started, unless a queue change
-    dropped the estimates since (it may not have seen that change)."""
+def _store_estimates(site_id: int, started: float, result: Estimates, version: int,
+                     computed: float | None = None) -> Estimates:
+    """Share a result, stamped with the time its computation started (or, `computed` earlier,
+    the time it was found current), unless a queue change dropped the estimates since (it
+    may not have seen that change)."""
     if started >= _estimates_dropped.get(site_id, -math.inf):
-        _estimates_cache[site_id] = (started, result)
+        _estimates_cache[site_id] = (started, result, version,
+                                     started if computed is None else computed)
     return result
 
 
 def is_shared(site_id: int, estimates: Estimates) -> bool:
     """Whether `estimates` is still this process's shared result for the site."""
-    return _estimates_cache.get(site_id, (0, None))[1] is estimates
+    hit = _estimates_cache.get(site_id)
+    return hit is not None and hit[1] is estimates
 
 
 def invalidate_estimates(site_id: int) -> None:

@@ -97,7 +97,7 @@ def phone_state(ticket: Ticket, loaded: bool = False, version: int | None = None
     if version is not None and status == TicketStatus.WAITING:
         bucket = int(time.time() // polling.POLL_BUCKET_SECONDS)
         position = polling.shared(("positions", ticket.site_id, ticket.day, bucket), version,
-                          lambda: site_positions(ticket.site_id, ticket.day)).get(ticket.pk)
+                                  lambda: site_positions(ticket.site_id, ticket.day)).get(ticket.pk)
     if position is None:
         position = ticket_position(ticket, loaded)
     wait = shown_for(ticket) if position else ShownWait(UNKNOWN)
