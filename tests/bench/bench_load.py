@@ -86,7 +86,9 @@ TARGET = 2.0
 SETUP = r"""
 import datetime as dt, json, random
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
+from kiosk.server.accounts.sessions import ENDS_AT, session_end
 from django.utils import timezone
 from kiosk.domain.tickets import TicketStatus
 from kiosk.server.accounts.models import Role, SiteMembership
@@ -120,6 +122,10 @@ for i, c in enumerate(counters[:N_COUNTERS]):
     s[SESSION_KEY] = str(user.pk)
     s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # The deadline a login sets (accounts/sessions.py): without it the first request logs
+    # the agent out, and the consoles' load is a redirect to the login page.
+    s[ENDS_AT] = session_end(timezone.now(), settings.SESSION_END_OF_DAY,
+                             settings.SESSION_MAX_HOURS).timestamp()
     s.create()
     sessions.append({"counter": c.pk, "session": s.session_key})
 services = list(Service.objects.filter(site=site, ticketing=True).order_by("pk"))
@@ -235,13 +241,15 @@ def drive(config_path: str, out_path: str) -> None:
         @task
         def poll(self):
             headers = {**self.headers, "If-None-Match": self.etag} if self.etag else self.headers
+            # Not followed: a logged-out agent's redirect is a failure, not the login page.
             r = self.client.get(f"/guichet/{self.counter}/etat.json", headers=headers,
-                                name="counter state")
+                                name="counter state", allow_redirects=False)
             if r.status_code == 200:
                 self.etag = r.headers.get("ETag")
             if random.random() < 1 / 30:  # about one visitor every 30 s per counter
                 self.client.post(f"/guichet/{self.counter}/next/", name="counter next",
-                                 headers={**self.headers, "X-CSRFToken": csrf})
+                                 headers={**self.headers, "X-CSRFToken": csrf},
+                                 allow_redirects=False)
 
     class PhoneUser(FastHttpUser):
         fixed_count = PHONES
@@ -533,9 +541,12 @@ def _stats(samples: dict, seconds: float) -> dict:
         lat = [r[0] for r in rows]
         stats[name] = {
             "n": len(rows), "rps": len(rows) / seconds, "p50": _pct(lat, 50), "p99": _pct(lat, 99),
-            "5xx": sum(1 for r in rows if r[1] >= 500 or (r[1] == 0 and r[2])),
+            # A redirect is a failure too: every request here expects its answer, not the
+            # login page (an agent logged out) nor another address.
+            "5xx": sum(1 for r in rows if r[1] >= 500 or 300 <= r[1] < 304 or r[1] in (305, 307, 308)
+                       or (r[1] == 0 and r[2])),
             "4xx": sum(1 for r in rows if 400 <= r[1] < 500),
-            "codes": sorted({r[1] for r in rows if r[1] >= 400 or r[1] == 0}),
+            "codes": sorted({r[1] for r in rows if r[1] >= 400 or r[1] == 0 or 300 <= r[1] < 304}),
             "304": sum(1 for r in rows if r[1] == 304),
         }
     return stats
