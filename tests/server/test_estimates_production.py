@@ -300,3 +300,65 @@ def test_an_agent_finishing_before_lunch_calls_nobody_until_the_afternoon(q):
     ca.do_open_counter(q.g)  # back before the afternoon session: serving already
     early = fresh(issue(q.a))
     assert early.estimate_at_issue is not None and early.estimate_at_issue < 30
+
+
+# -- what the pages show of a ticket issued a moment ago ------------------------------------
+
+
+def test_a_page_shows_a_ticket_issued_since_the_shared_estimates_as_told_at_issue(q, monkeypatch):
+    """Tickets A then B (services sharing counter g) issued by another process after this
+    process's shared estimates: only the queue computed again could place B, so the pages
+    show B's wait as it was told at issue (computed by the issuing process a moment ago)
+    instead of simulating the queue for each of them; the SMS rule (no `told`) still does."""
+    from kiosk.domain.wait import ShownWait
+    from kiosk.server.queueing import estimates
+    from kiosk.server.queueing.notices import shown_for
+
+    # The shared result never ages here: whatever the machine's speed, it stays the one read.
+    monkeypatch.setattr(estimates, "time", SimpleNamespace(monotonic=lambda: 100.0))
+    issue(q.a)
+    shared = estimates.queue_estimates(q.site)
+    # A copy: issuing adds each new ticket to the process's shared result itself.
+    before = estimates.Estimates(shared.calls, new=shared.new, max_pk=shared.max_pk,
+                                 snapshot=shared.snapshot, model=shared._model,
+                                 related=shared.related, unplanned=shared.unplanned)
+    issue(q.a)
+    b = fresh(issue(q.b))
+    assert b.wait_status_at_issue and b.estimate_at_issue is not None
+    # This process's shared result is the one from before them (another process issued them).
+    estimates._estimates_cache[q.site.pk] = (100.0, before, -1, 100.0)
+    computed = []
+    real = estimates._compute_estimates
+    monkeypatch.setattr(estimates, "_compute_estimates",
+                        lambda site, now: computed.append(site.pk) or real(site, now))
+    assert estimates.estimates_for(q.site, [b]) == {b.pk: b.estimate_at_issue}
+    assert shown_for(b) == ShownWait(b.wait_status_at_issue, b.estimate_at_issue,
+                                     b.wait_low_at_issue, b.wait_high_at_issue)
+    assert computed == []
+    call = estimates.calls_for(q.site, [b])[b.pk]
+    assert computed == [q.site.pk] and call is not estimates.TOLD and call.reachable
+
+
+def test_a_page_shows_a_ticket_called_since_it_read_it_as_told_at_issue(q, monkeypatch):
+    """The console's waiting lines are shared per queue version: a ticket in them may be
+    called before the estimates are read, and a shared result computed since has no place
+    for it. The page shows it as told at issue (for the moment until its next poll) instead
+    of simulating the queue again; without `told` the queue is computed, as before."""
+    from kiosk.server.queueing import estimates
+    from kiosk.server.queueing.counter_actions import do_call_next
+
+    monkeypatch.setattr(estimates, "time", SimpleNamespace(monotonic=lambda: 100.0))
+    first = fresh(issue(q.a))  # as the page read it, waiting
+    issue(q.b)
+    assert do_call_next(q.g).pk == first.pk
+    estimates.invalidate_estimates(q.site.pk)
+    shared = estimates.queue_estimates(q.site)  # newer than `first`, which is no longer there
+    assert first.pk not in shared and shared.max_pk > first.pk
+    computed = []
+    real = estimates._compute_estimates
+    monkeypatch.setattr(estimates, "_compute_estimates",
+                        lambda site, now: computed.append(site.pk) or real(site, now))
+    assert estimates.estimates_for(q.site, [first]) == {first.pk: first.estimate_at_issue}
+    assert computed == []
+    estimates.calls_for(q.site, [first])
+    assert computed == [q.site.pk]

@@ -40,6 +40,8 @@ ESTIMATES_SAME_QUEUE_SECONDS = 10.0
 
 
 NEEDS_FRESH = object()  # Estimates.for_new: only the queue as it is will do
+# calls_for(told=True): show the ticket what it was told at issue (compared with `is`).
+TOLD = CallEstimate(None, None, None, True)
 UNKNOWN = CallEstimate(None, None, None, True)  # nothing known (no timetable, closed now)
 
 
@@ -154,10 +156,20 @@ def estimate_for_new(estimates: Estimates, newer: list[tuple[int, int, bool]],
     return estimates.for_new(service_id, priority, normal, prio, compute)
 
 
-def calls_for(site: Site, tickets: list, fresh: bool = False) -> dict[int, CallEstimate | None]:
+def calls_for(site: Site, tickets: list, fresh: bool = False,
+              told: bool = False) -> dict[int, CallEstimate | None]:
     """Full estimates of these waiting tickets, from the site's shared estimates; those issued
     since the shared result get theirs as at issue (estimate_for_new), else the queue as it
-    is is computed (once for the process, and shared). `fresh`: the queue as it is now."""
+    is is computed (once for the process, and shared). `fresh`: the queue as it is now.
+
+    `told` (what a page shows, never the SMS rule): a ticket issued since the shared result
+    whose estimate would need the queue computed afresh (tickets of services sharing its
+    counters issued in between) is TOLD instead when it holds the wait it was told at
+    issue: that was computed, with the queue as it was then, by the process that issued
+    it, a moment ago; the next shared result (a second at most) has it in full. So is a
+    ticket missing from a shared result newer than it (see below). Without it, each ticket
+    issued or called on a busy site made every process compute the site's queue again for
+    the pages that showed it (a third of the load bench's estimates)."""
     if fresh:
         estimates = queue_estimates(site, fresh=True)
         return {t.pk: estimates.call(t.pk) for t in tickets}
@@ -174,17 +186,28 @@ def calls_for(site: Site, tickets: list, fresh: bool = False) -> dict[int, CallE
             estimate = estimate_for_new(estimates, [r for r in newer if r[0] < t.pk],
                                         t.service_id, bool(t.priority))
             if estimate is NEEDS_FRESH:
-                break
+                if not (told and t.wait_status_at_issue):
+                    break
+                estimate = TOLD
             out[t.pk] = estimate
         else:
             return out
+    elif told and all(t.wait_status_at_issue for t in missing):
+        # Not in a shared result newer than them: called since the page read them (the
+        # console's lines are shared per queue version), or back in the queue (transferred,
+        # back from the parked ones). A page shows them as told at issue for the moment
+        # until the next shared result (a second), not a computation of the queue for each.
+        return {**out, **{t.pk: TOLD for t in missing}}
     estimates = queue_estimates(site, fresh=True)
     return {t.pk: estimates.call(t.pk) for t in tickets}
 
 
 def estimates_for(site: Site, tickets: list) -> dict[int, int | None]:
-    """Whole minutes until the call of these waiting tickets (None: unknown, unreachable)."""
-    return {pk: whole_minutes(c) for pk, c in calls_for(site, tickets).items()}
+    """Whole minutes until the call of these waiting tickets (None: unknown, unreachable), as
+    a page shows them (calls_for, `told`)."""
+    calls = calls_for(site, tickets, told=True)
+    return {t.pk: t.estimate_at_issue if calls[t.pk] is TOLD else whole_minutes(calls[t.pk])
+            for t in tickets}
 
 
 def queue_changed(site_id: int, estimates: bool = True) -> None:

@@ -18,7 +18,7 @@ from kiosk.domain.notify import near_at_issue, near_by_time
 from kiosk.domain.tickets import TicketStatus
 from kiosk.domain.wait import SOON, UNKNOWN, ShownWait, shown_wait
 from kiosk.server.content.models import Site
-from kiosk.server.queueing.estimates import calls_for, whole_minutes
+from kiosk.server.queueing.estimates import TOLD, calls_for, whole_minutes
 from kiosk.server.queueing.models import Ticket
 
 
@@ -39,13 +39,16 @@ def wait_at_issue(estimate: CallEstimate | None, site: Site) -> ShownWait:
 
 def shown_for(ticket: Ticket, just_issued: bool = False) -> ShownWait:
     """What a ticket's pages say of its wait: as told at issue when just issued (printed),
-    else from the current estimates ("soon" once its turn is within the SMS lead)."""
+    else from the current estimates ("soon" once its turn is within the SMS lead), or as told
+    at issue while only a new computation of the queue could place it (calls_for, `told`)."""
+    told = ShownWait(ticket.wait_status_at_issue, ticket.estimate_at_issue,
+                     ticket.wait_low_at_issue, ticket.wait_high_at_issue)
     if just_issued and ticket.wait_status_at_issue:
-        return ShownWait(ticket.wait_status_at_issue, ticket.estimate_at_issue,
-                         ticket.wait_low_at_issue, ticket.wait_high_at_issue)
+        return told
     if ticket.status != TicketStatus.WAITING:
         return ShownWait(UNKNOWN)
-    return wait_at_issue(calls_for(ticket.site, [ticket])[ticket.pk], ticket.site)
+    call = calls_for(ticket.site, [ticket], told=True)[ticket.pk]
+    return told if call is TOLD else wait_at_issue(call, ticket.site)
 
 
 def _owed_near(ticket: Ticket, estimate: CallEstimate | None, site: Site) -> bool:

@@ -130,10 +130,12 @@ class _WaitingRow:
     Ticket instances was the biggest cost of a poll)."""
 
     # `day`: estimates_for tells a ticket issued since the shared estimates by it (a poll
-    # without it answered 500 whenever the shared result was older than a new ticket).
+    # without it answered 500 whenever the shared result was older than a new ticket); the
+    # wait told at issue is what it shows of such a ticket when only a new computation of
+    # the queue could place it (calls_for, `told`).
     __slots__ = ("pk", "service_id", "queued_at", "priority", "number", "prefix", "language",
                  "created_at", "postponed", "transferred_from_id", "day", "help_reading",
-                 "service")
+                 "wait_status_at_issue", "estimate_at_issue", "service")
     FIELDS = __slots__[:-1]
     # The slots' types (annotations only: no class attribute, the slots stay).
     pk: int
@@ -148,6 +150,8 @@ class _WaitingRow:
     transferred_from_id: int | None
     day: Any
     help_reading: bool
+    wait_status_at_issue: str
+    estimate_at_issue: int | None
     service: Any
 
     def __init__(self, row):
