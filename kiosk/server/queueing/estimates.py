@@ -169,7 +169,7 @@ def calls_for(site: Site, tickets: list, fresh: bool = False,
     it, a moment ago; the next shared result (a second at most) has it in full. So is a
     ticket missing from a shared result newer than it (see below). Without it, each ticket
     issued or called on a busy site made every process compute the site's queue again for
-    the pages that showed it (a third of the load bench's estimates)."""
+    the pages that showed it (a fifth of the load bench's simulations)."""
     if fresh:
         estimates = queue_estimates(site, fresh=True)
         return {t.pk: estimates.call(t.pk) for t in tickets}
