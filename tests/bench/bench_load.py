@@ -85,11 +85,11 @@ TARGET = 2.0
 # morning's tickets. Prints one JSON line.
 SETUP = r"""
 import datetime as dt, json, random
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
 from django.contrib.sessions.backends.db import SessionStore
-from kiosk.server.accounts.sessions import ENDS_AT, session_end
 from django.utils import timezone
+from kiosk.server.accounts.sessions import ENDS_AT, session_end
 from kiosk.domain.tickets import TicketStatus
 from kiosk.server.accounts.models import Role, SiteMembership
 from kiosk.server.content.models import Service, Site
@@ -535,6 +535,10 @@ def _measure() -> tuple[dict, str]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _redirect(code: int) -> bool:
+    return 300 <= code < 400 and code != 304
+
+
 def _stats(samples: dict, seconds: float) -> dict:
     stats = {}
     for name, rows in samples.items():
@@ -543,10 +547,9 @@ def _stats(samples: dict, seconds: float) -> dict:
             "n": len(rows), "rps": len(rows) / seconds, "p50": _pct(lat, 50), "p99": _pct(lat, 99),
             # A redirect is a failure too: every request here expects its answer, not the
             # login page (an agent logged out) nor another address.
-            "5xx": sum(1 for r in rows if r[1] >= 500 or 300 <= r[1] < 304 or r[1] in (305, 307, 308)
-                       or (r[1] == 0 and r[2])),
+            "5xx": sum(1 for r in rows if r[1] >= 500 or _redirect(r[1]) or (r[1] == 0 and r[2])),
             "4xx": sum(1 for r in rows if 400 <= r[1] < 500),
-            "codes": sorted({r[1] for r in rows if r[1] >= 400 or r[1] == 0 or 300 <= r[1] < 304}),
+            "codes": sorted({r[1] for r in rows if r[1] >= 400 or r[1] == 0 or _redirect(r[1])}),
             "304": sum(1 for r in rows if r[1] == 304),
         }
     return stats
