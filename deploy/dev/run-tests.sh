@@ -12,7 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 export PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 PY=.venv/bin/python
-PYTEST=("$PY" -m pytest -q -p no:cacheprovider -rfEs)
+PYTEST=("$PY" -m pytest -q -p no:cacheprovider -p tests.support.cpu -rfEs)
 start=$(date +%s)
 failed=()
 run=tests/artifacts/test-run  # each suite's log, JUnit report, exit code and seconds: kept
@@ -88,7 +88,8 @@ suite() {  # name, pytest arguments...: runs in the background, output to $run/<
   # every process it waited for (kiosks, servers, Xvfb, browsers), bash's `time` of the run.
   local name=$1; shift
   ( t0=$(date +%s) TIMEFORMAT='%3U %3S'
-    { time "${PYTEST[@]}" "$@" --junitxml="$run/$name.xml" >"$run/$name.log" 2>&1; } \
+    { time CPU_REPORT="$run/$name.cpu.json" "${PYTEST[@]}" "$@" --junitxml="$run/$name.xml" \
+        >"$run/$name.log" 2>&1; } \
       2>"$run/$name.times"
     echo $? >"$run/$name.rc"; echo $(( $(date +%s) - t0 )) >"$run/$name.seconds"
     awk '{ printf "%.0f\n", $1 + $2 }' "$run/$name.times" >"$run/$name.cpu-seconds" ) &
@@ -140,6 +141,10 @@ for name in "${suites[@]}"; do
   [[ $cpu =~ ^[0-9]+$ ]] && total=$((total + cpu))
 done
 printf '%-12s %8s %8s\n' total "" "$total"
+# Where that CPU went: the costliest test modules over all the suites (tests/support/cpu.py).
+echo
+echo "=== the costliest test modules (CPU s: pytest and the processes it waited for)"
+$PY -m tests.support.cpu "$run"/*.cpu.json
 
 # -- 4. skips: only the reasons tests/README.md allows ------------------------------------
 reports=()
