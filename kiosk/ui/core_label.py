@@ -12,9 +12,8 @@ provider of its main branch) still measures this way.
 
 ShapedLabel and ShapedMarkupLabel give the font its direction and script before they
 measure, as drawing does: an empty text is drawn on a 1 x 1 surface (SDL_ttf sets the state,
-then draws nothing). Once per batch of measurements (`get_cached_extents`, which Kivy's
-layout takes once per line or run and calls per word: nothing else draws in between) and
-before every single `get_extents`. Every label of the kiosk is a ScriptLabel, which uses
+then draws nothing), before every measurement. Each text is measured once per font and
+shaping (`_EXTENTS`). Every label of the kiosk is a ScriptLabel, which uses
 them (kiosk.ui.widgets).
 """
 
@@ -43,16 +42,46 @@ def give_font_its_shaping(core) -> None:
     _SURFACE.render(core, "", 0, 0)
 
 
+# (the font's id, direction, script, hinting, kerning, outline, text) -> its extents. A
+# text measured once in a font is not measured again: Kivy's layout measures every word of
+# a label each time it draws it (a mode switched, a language changed, a screen drawn
+# again), and measuring was the kiosk's largest single cost in drawing its screens (a
+# profile of the layout matrix: 15 % of the kiosk's CPU, most of it the same words again).
+_EXTENTS: dict[tuple, tuple[int, int]] = {}
+EXTENTS_KEPT = 50_000  # forgotten at once past that many (typed and free texts)
+
+
+def _font_key(core) -> tuple:
+    options = core.options
+    return (core._get_font_id(), options.get("font_direction"), options.get("font_script_name"),
+            options.get("font_hinting"), options.get("font_kerning"),
+            options.get("outline_width"))
+
+
 class _Shaped:
-    """Measure with the font's direction and script set first (mixed into a core label)."""
+    """Measure with the font's direction and script set first (mixed into a core label),
+    each text once per font."""
 
     def get_extents(self, text):
-        give_font_its_shaping(self)
-        return super().get_extents(text)
+        if not _SDL2:
+            return super().get_extents(text)
+        return self._extents(_font_key(self), text)
 
     def get_cached_extents(self):
-        give_font_its_shaping(self)
-        return super().get_extents
+        if not _SDL2:
+            return super().get_cached_extents()
+        key = _font_key(self)
+        return lambda text: self._extents(key, text)
+
+    def _extents(self, font, text):
+        found = _EXTENTS.get((font, text))
+        if found is None:
+            give_font_its_shaping(self)
+            found = super().get_extents(text)
+            if len(_EXTENTS) >= EXTENTS_KEPT:
+                _EXTENTS.clear()
+            _EXTENTS[(font, text)] = found
+        return found
 
 
 class ShapedLabel(_Shaped, CoreLabel):

@@ -81,3 +81,49 @@ def test_kivys_own_labels_still_measure_before_they_draw(display):
     assert found["bold_first"]["right"] > 50, found["bold_first"]
     assert found["markup_first"]["hole"] > 50, found["markup_first"]
     assert found["bold_again"]["right"] <= 8, found["bold_again"]
+
+
+MEMO = r"""
+import json, os
+os.environ.setdefault("KIVY_NO_ARGS", "1")
+from kivy.base import EventLoop
+EventLoop.ensure_window()
+from kiosk.ui import core_label
+from kiosk.ui.theme import register_fonts, font_name
+register_fonts()
+ARABIC = font_name("arabic")
+TITLE = "مرحبًا، أهلًا بكم في البلدية"
+
+def width(cls, rtl, size=43):
+    shaping = {"font_direction": "rtl", "font_script_name": "Arab"} if rtl else {}
+    return cls(text=TITLE, font_name=ARABIC, font_size=size, bold=True, **shaping).get_extents(TITLE)[0]
+
+out = {"rtl": width(core_label.ShapedLabel, True)}
+kept = len(core_label._EXTENTS)
+out["ltr"] = width(core_label.ShapedLabel, False)   # same font object, another shaping
+out["rtl_again"] = width(core_label.ShapedLabel, True)
+out["kept_after_again"] = len(core_label._EXTENTS) - kept
+out["kivy_ltr"] = width(core_label.CoreLabel, False, 47)
+out["kivy_rtl"] = width(core_label.CoreLabel, True, 47)  # Kivy's own: measured as left to right
+out["shaped_rtl_47"] = width(core_label.ShapedLabel, True, 47)
+print("RESULT " + json.dumps(out))
+"""
+
+
+def test_each_text_is_measured_once_per_font_and_shaping(display):
+    """The measurements kept (core_label._EXTENTS) are per font *and* shaping: the same
+    Arabic title in the same font object measures differently right to left, and each
+    measurement is kept under its own key (a key without the direction would give the
+    first one's width to both)."""
+    proc = subprocess.run([sys.executable, "-c", MEMO], cwd=ROOT, env=kiosk_env(display),
+                          capture_output=True, text=True, timeout=300)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    assert line, proc.stderr[-3000:]
+    found = json.loads(line[len("RESULT "):])
+    assert found["ltr"] != found["rtl"], found
+    assert found["rtl_again"] == found["rtl"]
+    assert found["kept_after_again"] == 1  # the left-to-right one; the right-to-left kept
+    # Kivy's own label measures right-to-left Arabic as left to right (core_label's reason)...
+    assert found["kivy_rtl"] == found["kivy_ltr"]
+    # ...the shaped one as drawn.
+    assert found["shaped_rtl_47"] != found["kivy_ltr"]
