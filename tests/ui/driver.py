@@ -30,8 +30,10 @@ from tests.ui.touch import (  # noqa: F401 - re-exported
     _notice_text,
     _shown,
     all_tids,
+    draw_only_when_looked_at,
     find,
     find_anywhere,
+    looking,
     on_screen,
     params,
     press_digits,
@@ -165,7 +167,9 @@ async def scenario_render_check(app, args, result):
     await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
     await settle(3)
     screen = app.root.current_screen
-    result["clean"] = missing_glyphs(screen) + low_contrast(screen, md.thumbnail_full(md.frame()))
+    async with looking():
+        pixels = md.frame()
+    result["clean"] = missing_glyphs(screen) + low_contrast(screen, md.thumbnail_full(pixels))
     latin = app.font  # French: Noto Sans, which has no arrows (the kiosk's runs add one)
     bad = [Label(text="Invisible", color=(1, 1, 1, 1), font_size=40, size_hint=(None, None),
                  size=(300, 80), pos=(40, 300)),
@@ -182,7 +186,9 @@ async def scenario_render_check(app, args, result):
             Rectangle(pos=label.pos, size=label.size)
         screen.add_widget(label)
     await settle(3)
-    result["found"] = missing_glyphs(screen) + low_contrast(screen, md.thumbnail_full(md.frame()))
+    async with looking():
+        pixels = md.frame()
+    result["found"] = missing_glyphs(screen) + low_contrast(screen, md.thumbnail_full(pixels))
     for label in bad:
         screen.remove_widget(label)
 
@@ -545,6 +551,7 @@ def main() -> int:
         try:
             await wait_until(lambda: app.root is not None and app.first_frame_seconds, what="first frame")
             result["first_frame_seconds"] = app.first_frame_seconds
+            draw_only_when_looked_at()
             await SCENARIOS[args.scenario](app, args, result)
             result["ok"] = True
         except BaseException as exc:  # reported to the test, which fails with it

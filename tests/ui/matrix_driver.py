@@ -18,13 +18,12 @@ from __future__ import annotations
 import os
 import resource
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 from tests.ui import driver
 from tests.ui.layout_check import problems
 from tests.ui.render_check import low_contrast, missing_glyphs
-from tests.ui.touch import settle, wait_until
+from tests.ui.touch import looking, settle, wait_until
 
 LANGUAGES = ("fr", "en", "ar", "zh", "wo", "bm")
 MODES = ("normal", "large", "contrast", "lower", "large+lower")
@@ -201,48 +200,27 @@ def _pulses_at_rest(app) -> None:
             plan.pulse = 0.0
 
 
-def _skip(*_args) -> bool:
-    return True  # handled: Kivy's own on_draw / on_flip (the drawing) do not run
-
-
-@contextmanager
-def _not_drawn():
-    """Frames run (clock, layouts, label textures) but are not drawn: a frame drawn costs
-    ~0.1 s of CPU with Mesa's software GL under Xvfb, and one nobody looks at is waste. What
-    was asked to be drawn meanwhile is drawn on the first frame after (the canvas stays
-    marked for redraw); the kiosk draws nothing off-canvas (no Fbo, no Callback)."""
-    from kivy.core.window import Window
-
-    Window.fbind("on_draw", _skip)
-    Window.fbind("on_flip", _skip)
-    try:
-        yield
-    finally:
-        Window.funbind("on_draw", _skip)
-        Window.funbind("on_flip", _skip)
-
-
 async def quiet(app) -> None:
     """Until the screen is at rest (laid out, bars and pulses at rest, the frame unchanged):
-    the frames before are laid out but not drawn; from then on each is drawn and compared."""
-    with _not_drawn():
-        await settle(3)
-        _rest_bars(app)
-        _pulses_at_rest(app)
-        await settle(1)
+    the frames before are laid out but not drawn (touch.looking); from then on each is
+    drawn and compared."""
+    await settle(3)
+    _rest_bars(app)
+    _pulses_at_rest(app)
     await settle(1)
-    # Then until the screen stops changing: a text laid out again a few frames later (a
-    # right-to-left label measured once its width is known) is part of the screen.
-    shown = frame()
-    for _ in range(30):
-        await settle(1)
-        if not _bars_at_rest(app):  # laid out again: its bar lit up again
-            _rest_bars(app)
+    async with looking():
+        # Then until the screen stops changing: a text laid out again a few frames later (a
+        # right-to-left label measured once its width is known) is part of the screen.
+        shown = frame()
+        for _ in range(30):
             await settle(1)
-        again = frame()
-        if again == shown:
-            return
-        shown = again
+            if not _bars_at_rest(app):  # laid out again: its bar lit up again
+                _rest_bars(app)
+                await settle(1)
+            again = frame()
+            if again == shown:
+                return
+            shown = again
 
 
 def frame() -> bytes:
@@ -283,8 +261,7 @@ async def modes_leave_nothing(app, before: bytes, name: str = "") -> list[str]:
     found = []
     for attribute in ("contrast", "large_text"):
         setattr(app, attribute, True)
-        with _not_drawn():  # laid out in the mode; its frame is compared with nothing
-            await settle(3)
+        await settle(3)  # laid out in the mode, not drawn: its frame is compared with nothing
         setattr(app, attribute, False)
         await quiet(app)
         after = frame()

@@ -3,12 +3,20 @@
 Nothing here sleeps a fixed time: every step waits for a condition (a widget, a screen, a
 state) or for frames drawn by Kivy's clock (`settle`: the layouts, textures and callbacks
 scheduled by the last action have run), so a slow machine only makes a run longer.
+
+Frames are laid out (clock, layouts, label textures, touches) but drawn only while a step
+looks at the screen (`looking`: a screenshot, the pixels of a frame): with Mesa's software
+GL under Xvfb a frame drawn costs ~0.1 s of CPU, and a screen that animates (a pulsing
+button, the idle countdown) was drawn as fast as the CPU allowed while nobody looked
+(59 % of the kiosk's CPU in the read-aloud test). What changed meanwhile is drawn on the
+first frame looked at: the window's canvas stays marked for redraw.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 # The safety net of every wait: long enough for a busy 2-core machine, never a pace.
@@ -75,8 +83,55 @@ async def tap(app, tid: str, finder=None):
 
 async def shot(app, shots: Path, name: str, result: dict):
     await settle(3)
-    path = app.save_screenshot(str(shots / f"{name}.png"))
+    async with looking():
+        path = app.save_screenshot(str(shots / f"{name}.png"))
     result.setdefault("screenshots", {})[name] = path
+
+# -- drawing only what is looked at ------------------------------------------------------
+
+_drawing = {"installed": False, "looking": 0, "drawn": 0}
+
+
+def _unless_looking(*_args) -> bool:
+    return not _drawing["looking"]  # True: handled, Kivy's own drawing does not run
+
+
+def _count_drawn(*_args) -> None:
+    _drawing["drawn"] += 1
+
+
+def draw_only_when_looked_at() -> None:
+    """From now on frames are drawn only inside `looking` (driver.main, after the kiosk's
+    first frame)."""
+    from kivy.core.window import Window
+
+    if _drawing["installed"]:
+        return
+    Window.fbind("on_flip", _count_drawn)  # bound first: runs after the check below
+    Window.fbind("on_draw", _unless_looking)
+    Window.fbind("on_flip", _unless_looking)
+    _drawing["installed"] = True
+
+
+@asynccontextmanager
+async def looking(frames: int = 1):
+    """Frames are drawn inside; entered once `frames` frames were drawn (the screen as it
+    is now, on the window's buffer for a screenshot or glReadPixels)."""
+    from kivy.core.window import Window
+
+    if not _drawing["installed"]:  # a process that draws every frame
+        await settle(frames)
+        yield
+        return
+    _drawing["looking"] += 1
+    try:
+        target = _drawing["drawn"] + frames
+        # ask_update: a frame is drawn even if nothing changed since the last one drawn.
+        await wait_until(lambda: _drawing["drawn"] >= target or Window.canvas.ask_update(),
+                         what=f"{frames} frames drawn")
+        yield
+    finally:
+        _drawing["looking"] -= 1
 
 def find_anywhere(app, tid: str):
     """Like find(), but also in popups (the idle warning is a ModalView over the screens)."""
