@@ -326,7 +326,7 @@ def test_a_page_shows_a_ticket_issued_since_the_shared_estimates_as_told_at_issu
     b = fresh(issue(q.b))
     assert b.wait_status_at_issue and b.estimate_at_issue is not None
     # This process's shared result is the one from before them (another process issued them).
-    estimates._estimates_cache[q.site.pk] = (100.0, before, -1, 100.0)
+    estimates._estimates_cache[q.site.pk] = estimates.Shared(100.0, before, -1, 100.0)
     computed = []
     real = estimates._compute_estimates
     monkeypatch.setattr(estimates, "_compute_estimates",

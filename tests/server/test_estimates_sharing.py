@@ -67,7 +67,8 @@ def result_aged(seconds: float, version: int = 6) -> estimates.Estimates:
     """A shared result computed `seconds` ago, at queue version `version` (by default not
     the queue's now: it changed since)."""
     result = estimates.Estimates(max_pk=99)
-    estimates._estimates_cache[SITE.pk] = (NOW - seconds, result, version, NOW - seconds)
+    estimates._estimates_cache[SITE.pk] = estimates.Shared(NOW - seconds, result, version,
+                                                         NOW - seconds)
     return result
 
 
@@ -115,8 +116,8 @@ def test_past_its_ttl_a_result_of_an_unchanged_queue_is_kept_not_computed(shared
     assert shared == [] and reads == [SITE.pk]  # one query, no computation
     # Found current now: read as it is for another TTL, without asking again.
     assert estimates.queue_estimates(SITE) is previous and reads == [SITE.pk]
-    assert estimates._estimates_cache[SITE.pk][0] == NOW
-    assert estimates._estimates_cache[SITE.pk][3] == NOW - estimates.ESTIMATES_TTL_SECONDS - 0.5
+    assert estimates._estimates_cache[SITE.pk].stamp == NOW
+    assert estimates._estimates_cache[SITE.pk].computed == NOW - estimates.ESTIMATES_TTL_SECONDS - 0.5
 
 
 @pytest.mark.parametrize("why", ["the queue changed", "computed too long ago", "fresh"])
@@ -125,4 +126,4 @@ def test_a_result_is_computed_again_when_the_queue_changed_or_it_is_old(shared, 
     previous = result_aged(age, version=6 if why == "the queue changed" else 7)
     result = estimates.queue_estimates(SITE, fresh=why == "fresh")
     assert result is not previous and shared == [result]
-    assert estimates._estimates_cache[SITE.pk] == (NOW, result, 7, NOW)
+    assert estimates._estimates_cache[SITE.pk] == estimates.Shared(NOW, result, 7, NOW)

@@ -7,6 +7,7 @@ import datetime as dt
 import math
 import threading
 import time
+from typing import NamedTuple
 
 from django.db import transaction
 from django.db.models import F
@@ -125,9 +126,16 @@ class Estimates(dict):
         return values
 
 
-# site pk -> (stamp: when it was last known current, the result, the site's queue version
-# read before computing it, when its computation started)
-_estimates_cache: dict[int, tuple[float, Estimates, int, float]] = {}
+class Shared(NamedTuple):
+    """A site's shared estimates in this process."""
+
+    stamp: float  # when it was last known current (time.monotonic)
+    result: Estimates
+    version: int  # the site's queue version, read before computing it
+    computed: float  # when its computation started
+
+
+_estimates_cache: dict[int, Shared] = {}  # site pk -> its shared estimates
 
 
 def newer_tickets(estimates: Estimates, site_id: int, day: dt.date) -> list[tuple[int, int, bool]]:
@@ -243,8 +251,8 @@ def queue_estimates(site: Site, now: dt.datetime | None = None,
         return _compute_estimates(site, now)
     asked = time.monotonic()
     hit = None if fresh else _estimates_cache.get(site.pk)
-    if hit and asked - hit[0] < ESTIMATES_TTL_SECONDS:
-        return hit[1]
+    if hit and asked - hit.stamp < ESTIMATES_TTL_SECONDS:
+        return hit.result
     if fresh and transaction.get_connection().in_atomic_block:
         # Inside a queue change: its own uncommitted rows count, nobody else's result will do.
         started, version = time.monotonic(), queue_version(site.pk)
@@ -253,24 +261,24 @@ def queue_estimates(site: Site, now: dt.datetime | None = None,
     # result (or want one computed after they asked: `fresh`) wait for it instead of all
     # computing the same thing at once, and take it when it started after they asked...
     lock = _estimates_locks.setdefault(site.pk, threading.Lock())
-    if hit and asked - hit[0] < ESTIMATES_STALE_SECONDS:
+    if hit and asked - hit.stamp < ESTIMATES_STALE_SECONDS:
         if not lock.acquire(blocking=False):
             # ...but while the shared result is only old, the previous one meanwhile: a
             # convoy of pages behind the lock held every thread of a worker under load.
-            return hit[1]
+            return hit.result
     else:
         lock.acquire()
     try:
         hit = _estimates_cache.get(site.pk)
-        if hit and (hit[0] >= asked if fresh
-                    else time.monotonic() - hit[0] < ESTIMATES_TTL_SECONDS):
-            return hit[1]
+        if hit and (hit.stamp >= asked if fresh
+                    else time.monotonic() - hit.stamp < ESTIMATES_TTL_SECONDS):
+            return hit.result
         started, version = time.monotonic(), queue_version(site.pk)
-        if (hit and not fresh and version == hit[2]
-                and started - hit[3] < ESTIMATES_SAME_QUEUE_SECONDS):
+        if (hit and not fresh and version == hit.version
+                and started - hit.computed < ESTIMATES_SAME_QUEUE_SECONDS):
             # Nothing changed since it was computed: still current, as of now.
-            _store_estimates(site.pk, started, hit[1], version, computed=hit[3])
-            return hit[1]
+            _store_estimates(site.pk, started, hit.result, version, computed=hit.computed)
+            return hit.result
         return _store_estimates(site.pk, started, _compute_estimates(site, None), version)
     finally:
         lock.release()
@@ -286,15 +294,15 @@ def _store_estimates(site_id: int, started: float, result: Estimates, version: i
     the time it was found current), unless a queue change dropped the estimates since (it
     may not have seen that change)."""
     if started >= _estimates_dropped.get(site_id, -math.inf):
-        _estimates_cache[site_id] = (started, result, version,
-                                     started if computed is None else computed)
+        _estimates_cache[site_id] = Shared(started, result, version,
+                                           started if computed is None else computed)
     return result
 
 
 def is_shared(site_id: int, estimates: Estimates) -> bool:
     """Whether `estimates` is still this process's shared result for the site."""
     hit = _estimates_cache.get(site_id)
-    return hit is not None and hit[1] is estimates
+    return hit is not None and hit.result is estimates
 
 
 def invalidate_estimates(site_id: int) -> None:
