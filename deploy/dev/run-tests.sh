@@ -101,6 +101,10 @@ suite() {  # name, pytest arguments...: runs in the background, output to $run/<
     awk '{ printf "%.0f\n", $1 + $2 }' "$run/$name.times" >"$run/$name.cpu-seconds" ) &
 }
 
+# The whole machine's CPU over the suites (/proc/stat: user, nice, system, irq, softirq,
+# steal; idle and iowait apart): the suites' own figures leave out the PostgreSQL clusters.
+machine_cpu() { awk '/^cpu / { printf "%d %d\n", $2 + $3 + $4 + $7 + $8 + $9, $5 + $6 }' /proc/stat; }
+read -r busy0 idle0 < <(machine_cpu)
 suite "sqlite-a" "${SQLITE_MARKS[@]}" "${SQLITE_A[@]}"
 suite "sqlite-c" "${SQLITE_MARKS[@]}" "${SQLITE_C[@]}"
 suite "sqlite-b" "${SQLITE_MARKS[@]}" "${SQLITE_B[@]}"
@@ -116,6 +120,8 @@ suite "ui-b" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tes
 MATRIX_LANGUAGES=fr,en,ar suite "ui-matrix-a" tests/ui/test_layout_matrix.py
 MATRIX_LANGUAGES=zh,wo,bm suite "ui-matrix-b" tests/ui/test_layout_matrix.py
 wait
+read -r busy1 idle1 < <(machine_cpu)
+hz=$(getconf CLK_TCK)
 
 echo
 echo "=== types (mypy: [tool.mypy] in pyproject.toml)"
@@ -147,6 +153,7 @@ for name in "${suites[@]}"; do
   [[ $cpu =~ ^[0-9]+$ ]] && total=$((total + cpu))
 done
 printf '%-12s %8s %8s\n' total "" "$total"
+echo "the machine over the suites: $(( (busy1 - busy0) / hz )) CPU s busy, $(( (idle1 - idle0) / hz )) idle ($(nproc) cores)"
 # Where that CPU went: the costliest test modules over all the suites (tests/support/cpu.py).
 echo
 echo "=== the costliest test modules (CPU s: pytest and the processes it waited for)"
