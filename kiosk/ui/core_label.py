@@ -45,8 +45,8 @@ def give_font_its_shaping(core) -> None:
 # (the font's id, direction, script, hinting, kerning, outline, text) -> its extents. A
 # text measured once in a font is not measured again: Kivy's layout measures every word of
 # a label each time it draws it (a mode switched, a language changed, a screen drawn
-# again), and measuring was the kiosk's largest single cost in drawing its screens (a
-# profile of the layout matrix: 15 % of the kiosk's CPU, most of it the same words again).
+# again): in a profile of the layout matrix, measuring was ~15 % of the CPU samples, and
+# 95 % of the measurements were of a text already measured in that font.
 _EXTENTS: dict[tuple, tuple[int, int]] = {}
 EXTENTS_KEPT = 50_000  # forgotten at once past that many (typed and free texts)
 

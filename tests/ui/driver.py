@@ -7,8 +7,10 @@ under the Xvfb display the test started. Touches go through Kivy's whole input p
 (EventLoop.post_dispatch_input), as a finger on the touchscreen would.
 
 Nothing here sleeps a fixed time: every step waits for a condition (a widget, a screen, a
-state) or for frames drawn by Kivy's clock (`settle`: the layouts, textures and callbacks
-scheduled by the last action have run), so a slow machine only makes a run longer.
+state) or for frames of Kivy's clock (`settle`: the layouts, textures and callbacks
+scheduled by the last action have run), so a slow machine only makes a run longer. Once the
+kiosk's first frame is drawn, frames are drawn only when a step looks at the screen
+(touch.looking: screenshots, pixels read).
 """
 
 from __future__ import annotations

@@ -1,14 +1,14 @@
 """The touch and wait primitives of the kiosk drivers (tests/ui/driver.py and its kin).
 
 Nothing here sleeps a fixed time: every step waits for a condition (a widget, a screen, a
-state) or for frames drawn by Kivy's clock (`settle`: the layouts, textures and callbacks
+state) or for frames of Kivy's clock (`settle`: the layouts, textures and callbacks
 scheduled by the last action have run), so a slow machine only makes a run longer.
 
 Frames are laid out (clock, layouts, label textures, touches) but drawn only while a step
 looks at the screen (`looking`: a screenshot, the pixels of a frame): with Mesa's software
 GL under Xvfb a frame drawn costs ~0.1 s of CPU, and a screen that animates (a pulsing
 button, the idle countdown) was drawn as fast as the CPU allowed while nobody looked
-(59 % of the kiosk's CPU in the read-aloud test). What changed meanwhile is drawn on the
+(59 % of the read-aloud test's CPU samples, its server and pytest included). What changed meanwhile is drawn on the
 first frame looked at: the window's canvas stays marked for redraw.
 """
 
@@ -33,8 +33,9 @@ async def wait_until(predicate, timeout: float = DEADLINE, what: str = "conditio
         await asyncio.sleep(0.02)  # the polling step: lets Kivy's loop run
 
 async def settle(frames: int = 2):
-    """Return once Kivy drew `frames` more frames: what the last action scheduled for the
-    next frame (layouts, label textures, Clock callbacks) has run and been drawn."""
+    """Return once Kivy's clock ran `frames` more frames: what the last action scheduled for
+    the next frame (layouts, label textures, Clock callbacks) has run (and been drawn, inside
+    `looking`)."""
     from kivy.clock import Clock
 
     target = Clock.frames_displayed + frames
