@@ -35,7 +35,6 @@ from tests.ui.touch import (  # noqa: F401 - re-exported
     draw_only_when_looked_at,
     find,
     find_anywhere,
-    looking,
     on_screen,
     params,
     press_digits,
@@ -169,9 +168,8 @@ async def scenario_render_check(app, args, result):
     await wait_until(lambda: all_tids(app, "pole-"), what="pole tiles")
     await settle(3)
     screen = app.root.current_screen
-    async with looking():
-        pixels = md.frame()
-    result["clean"] = missing_glyphs(screen) + low_contrast(screen, md.thumbnail_full(pixels))
+    result["clean"] = missing_glyphs(screen) + low_contrast(
+        screen, md.thumbnail_full(await md.drawn_frame()))
     latin = app.font  # French: Noto Sans, which has no arrows (the kiosk's runs add one)
     bad = [Label(text="Invisible", color=(1, 1, 1, 1), font_size=40, size_hint=(None, None),
                  size=(300, 80), pos=(40, 300)),
@@ -188,9 +186,8 @@ async def scenario_render_check(app, args, result):
             Rectangle(pos=label.pos, size=label.size)
         screen.add_widget(label)
     await settle(3)
-    async with looking():
-        pixels = md.frame()
-    result["found"] = missing_glyphs(screen) + low_contrast(screen, md.thumbnail_full(pixels))
+    result["found"] = missing_glyphs(screen) + low_contrast(
+        screen, md.thumbnail_full(await md.drawn_frame()))
     for label in bad:
         screen.remove_widget(label)
 

@@ -233,6 +233,12 @@ def frame() -> bytes:
     return glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
 
 
+async def drawn_frame() -> bytes:
+    """The screen as it is now: a frame drawn (touch.looking), then read (frame)."""
+    async with looking():
+        return frame()
+
+
 def thumbnail(image):
     """`image`: a frame as a PIL image (thumbnail_full)."""
     from PIL import Image
