@@ -107,6 +107,7 @@ def build_app_class():
     from kiosk.ui.bridge import Bridge
     from kiosk.ui.flows import FlowsMixin
     from kiosk.ui.modes import KioskModes
+    from kiosk.ui.widgets import draw_stale_labels
 
     App = _kivy_app_base()
 
@@ -198,6 +199,7 @@ def build_app_class():
             Window.bind(on_request_close=self._on_request_close, on_keyboard=self._on_keyboard)
             root = ScreenManager(transition=NoTransition())
             root.bind(current=self._on_screen)
+            root.bind(current_screen=lambda _root, screen: draw_stale_labels(screen))
             # Only home is built before the first frame; every other screen on first use.
             self.screens = ScreenRegistry(self)
             self.screens["home"] = HomeScreen()
