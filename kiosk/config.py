@@ -37,6 +37,11 @@ class KioskConfig:
     request_timeout: float = 5.0
     width: int = 1280
     height: int = 800
+    # Samples per pixel of the window's anti-aliasing (OpenGL multisampling; Kivy's default
+    # 2): the smooth edges of the rounded tiles and the pictograms' circles. 0 turns it off:
+    # a machine drawing without a GPU (Mesa's software GL, which makes 2 a 4-sample buffer)
+    # spends about half a frame's CPU on it.
+    multisamples: int = 2
     screenshot_path: str = ""
     # Idle reset: without a touch for idle_timeout s, back home, default language, modes off,
     # anything typed wiped; a warning with "more time" shows idle_warning s before.
@@ -95,6 +100,8 @@ def load_config(path: str | Path | None = None, **overrides) -> KioskConfig:
         set_zone(config.time_zone)
     except ClockError as exc:
         raise ConfigError(str(exc)) from exc
+    if not 0 <= config.multisamples <= 16:
+        raise ConfigError(f"multisamples must be between 0 and 16, got {config.multisamples}")
     if not config.server_url.startswith(("http://", "https://")):
         raise ConfigError(f"server_url must be http(s)://..., got {config.server_url!r}")
     return config

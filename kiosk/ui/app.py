@@ -66,6 +66,7 @@ def configure_kivy(config: KioskConfig) -> None:
     Config.set("graphics", "height", str(config.height))
     Config.set("graphics", "show_cursor", "1" if dev else "0")
     Config.set("graphics", "resizable", "1" if dev else "0")
+    Config.set("graphics", "multisamples", str(config.multisamples))
     # A touchscreen is one input device: no emulated multitouch red dots from the mouse.
     Config.set("input", "mouse", "mouse,disable_multitouch")
 
