@@ -63,7 +63,10 @@ $PY -m compileall -q kiosk tests deploy >/dev/null || failed+=("compileall")
 source deploy/dev/postgres.sh
 PG_DIRS=()
 stop_clusters() { local dir; for dir in "${PG_DIRS[@]}"; do PG_DIR=$dir pg_stop; done; }
-trap stop_clusters EXIT
+# The demo servers' SQLite templates, built once for all the suites (tests/support/servers.py).
+CARREFOUR_TEST_TEMPLATES=$(mktemp -d /tmp/carrefour-templates-XXXXXX)
+export CARREFOUR_TEST_TEMPLATES
+trap 'stop_clusters; rm -rf "$CARREFOUR_TEST_TEMPLATES"' EXIT
 PG_DIR=/tmp/carrefour-pg-a-$$
 if pg_start; then PG_DIRS+=("$PG_DIR"); PG_URL_A=$DATABASE_URL_PG; else failed+=("postgresql start"); fi
 PG_DIR=/tmp/carrefour-pg-b-$$ PG_PORT=$((PG_PORT + 1))

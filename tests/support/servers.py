@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import atexit
+import fcntl
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -66,7 +69,8 @@ def prepare_demo(srv: LocalServer) -> None:
     a kind in this process runs both commands, into a template; the next ones get a copy of
     it: its data folder (secret key, the plans' image files, the SQLite file) and, on
     PostgreSQL, a database made from the template's (CREATE DATABASE ... TEMPLATE). Saves
-    about 8 s of CPU a server; the commands themselves keep their own tests."""
+    about 8 s of CPU a server; the commands themselves keep their own tests. Under make
+    test the SQLite templates are shared by the suites' processes (SHARED_TEMPLATES)."""
     sqlite = srv.database_url.startswith("sqlite:")
     if sqlite and srv.database_url != f"sqlite:///{srv.data_dir / 'server.sqlite3'}":
         srv.prepare(demo=True, timetables=False)  # a database elsewhere: not copied
@@ -99,7 +103,31 @@ def _run_admin(url: str, *statements: str) -> None:
             conn.execute(statement.format(name=name))
 
 
+# make test's folder of SQLite templates shared by its suites' processes (run-tests.sh): the
+# first suite to need one builds it under a lock, the others wait for it and copy it (seven
+# suites, each ~6 s of CPU for `migrate` and `load_demo`). Unset: each process its own.
+SHARED_TEMPLATES = "CARREFOUR_TEST_TEMPLATES"
+
+
+def _shared_sqlite_template(srv: LocalServer) -> Path | None:
+    root = os.environ.get(SHARED_TEMPLATES)
+    if not root:
+        return None
+    settings = json.dumps(sorted(srv.extra_env.items())).encode()
+    folder = Path(root) / f"sqlite-{hashlib.sha256(settings).hexdigest()[:16]}"
+    with open(f"{folder}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
+        if not folder.exists():
+            building = Path(tempfile.mkdtemp(dir=root, prefix="building-"))
+            LocalServer(data_dir=building, database_url=f"sqlite:///{building / 'server.sqlite3'}",
+                        extra_env=dict(srv.extra_env)).prepare(demo=True, timetables=False)
+            building.rename(folder)  # whole or absent: a build cut short leaves no template
+    return folder
+
+
 def _template(srv: LocalServer, sqlite: bool) -> tuple[Path, str]:
+    if sqlite and (shared := _shared_sqlite_template(srv)) is not None:
+        return shared, ""
     folder = Path(tempfile.mkdtemp(prefix="carrefour-demo-template-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     if sqlite:
