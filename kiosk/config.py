@@ -40,7 +40,7 @@ class KioskConfig:
     # Samples per pixel of the window's anti-aliasing (OpenGL multisampling; Kivy's default
     # 2): the smooth edges of the rounded tiles and the pictograms' circles. 0 turns it off:
     # a machine drawing without a GPU (Mesa's software GL, which makes 2 a 4-sample buffer)
-    # spends about half a frame's CPU on it.
+    # spends about two thirds of a frame's CPU on it (a kiosk frame: 88 ms with, 31 without).
     multisamples: int = 2
     screenshot_path: str = ""
     # Idle reset: without a touch for idle_timeout s, back home, default language, modes off,

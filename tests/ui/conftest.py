@@ -67,6 +67,15 @@ def kiosk_env(display: str) -> dict[str, str]:
     return {**os.environ, "DISPLAY": display, **siteclock.env(), "LP_NUM_THREADS": "0"}
 
 
+def kivy_script_result(display: str, script: str, *args: str) -> dict:
+    """Run `script` in a Kivy process on the Xvfb screen; the JSON of its RESULT line."""
+    proc = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT,
+                          env=kiosk_env(display), capture_output=True, text=True, timeout=300)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
+    assert line, proc.stderr[-3000:]
+    return json.loads(line[len("RESULT "):])
+
+
 @pytest.fixture(scope="session")
 def shots() -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -75,8 +84,8 @@ def shots() -> Path:
 
 # The kiosks of the UI tests draw without multisampling ([screen] multisamples, 2 in
 # production): under Xvfb, Mesa's software GL makes Kivy's 2 samples a 4-sample buffer, and a
-# frame of the kiosk cost 2.8x the CPU with it (88 -> 31 ms: the layout matrix in English). What the
-# tests check (layout, glyphs, contrast behind text, frames compared) does not depend on the
+# frame of the kiosk cost 2.8x the CPU with it (88 -> 31 ms: the layout matrix in English).
+# What the tests check (layout, glyphs, contrast behind text, frames compared) does not depend on the
 # smoothing of shapes' edges; the production-settings test (test_clean_stop.py: the 'back
 # soon' screen photographed) keeps production's multisampling.
 NO_MULTISAMPLING = "multisamples = 0\n"

@@ -9,11 +9,7 @@ window (Xvfb) and compares the texture's width with where the ink is."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-
-from tests.ui.conftest import ROOT, kiosk_env
+from tests.ui.conftest import kivy_script_result
 
 SCRIPT = r"""
 import json, os, sys
@@ -56,17 +52,8 @@ print("RESULT " + json.dumps({
 """
 
 
-def _result(display, script: str, *args: str) -> dict:
-    """Run `script` in a Kivy process on the Xvfb screen; the JSON of its RESULT line."""
-    proc = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT,
-                          env=kiosk_env(display), capture_output=True, text=True, timeout=300)
-    line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
-    assert line, proc.stderr[-3000:]
-    return json.loads(line[len("RESULT "):])
-
-
 def _gaps(display, classes: str) -> dict:
-    return _result(display, SCRIPT, classes)
+    return kivy_script_result(display, SCRIPT, classes)
 
 
 def test_arabic_is_measured_as_drawn_from_the_fonts_first_use(display):
@@ -120,7 +107,7 @@ def test_each_text_is_measured_once_per_font_and_shaping(display):
     Arabic title in the same font object measures differently right to left, and each
     measurement is kept under its own key (a key without the direction would give the
     first one's width to both)."""
-    found = _result(display, MEMO)
+    found = kivy_script_result(display, MEMO)
     assert found["ltr"] != found["rtl"], found
     assert found["rtl_again"] == found["rtl"]
     assert found["kept_after_again"] == 1  # the left-to-right one; the right-to-left kept

@@ -4,7 +4,7 @@ the screen shown, and every other screen is right the first frame it is shown.""
 
 from __future__ import annotations
 
-from tests.ui.test_core_label import _result
+from tests.ui.conftest import kivy_script_result
 
 SCRIPT = r"""
 import json, os
@@ -73,7 +73,7 @@ print("RESULT " + json.dumps(result))
 
 
 def test_a_hidden_screens_labels_are_drawn_when_it_is_shown(display):
-    found = _result(display, SCRIPT)
+    found = kivy_script_result(display, SCRIPT)
     start, switched, shown = found["start"], found["switched"], found["shown"]
     # From the start only the screen shown is drawn.
     assert start["drawn"] == ["Bonjour"] and start["far"] == [0, 0] and start["far_stale"]

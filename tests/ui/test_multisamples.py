@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kiosk.config import ConfigError, load_config
-from tests.ui.test_core_label import _result
+from tests.ui.conftest import kivy_script_result
 
 SCRIPT = r"""
 import json, sys
@@ -30,9 +30,9 @@ def _config(tmp_path, screen: str):
 
 def test_the_window_draws_with_the_samples_the_file_asks(display, tmp_path):
     assert load_config(_config(tmp_path, "")).multisamples == 2
-    production = _result(display, SCRIPT, str(_config(tmp_path, "")))
+    production = kivy_script_result(display, SCRIPT, str(_config(tmp_path, "")))
     assert production["samples"] >= 2  # Mesa's software GL gives 4 for Kivy's 2
-    assert _result(display, SCRIPT, str(_config(tmp_path, "multisamples = 0\n")))["samples"] == 0
+    assert kivy_script_result(display, SCRIPT, str(_config(tmp_path, "multisamples = 0\n")))["samples"] == 0
 
 
 @pytest.mark.parametrize("value", ["-1", "17"])
