@@ -82,15 +82,15 @@ export DATABASE_URL_PG=${PG_URL_B:-}
 # SQLite: every test outside tests/ui but the `postgres` ones (they run on PostgreSQL, the
 # production database; `both_databases` ones run on both).
 SQLITE_MARKS=(-m "not postgres or both_databases")
-SQLITE_A=(tests/server/test_[a-h]*.py)
+SQLITE_A=(tests/server/test_[a-h]*.py tests/sms tests/faults)
 SQLITE_C=(tests/server --ignore-glob="tests/server/test_[a-h]*.py" tests/deploy tests/compat
-          tests/faults tests/sms tests/sync tests/localstore tests/devices tests/domain)
+          tests/sync tests/localstore tests/devices tests/domain)
 SQLITE_B=(tests --ignore=tests/ui --ignore=tests/server --ignore=tests/deploy
           --ignore=tests/compat --ignore=tests/faults --ignore=tests/sms --ignore=tests/sync
           --ignore=tests/localstore --ignore=tests/devices --ignore=tests/domain)
 # PostgreSQL: the `postgres` tests in two halves, each with its own test database.
-PG_A=(tests/e2e tests/deploy tests/security tests/server/test_[a-c]*.py)
-PG_B=(tests/server --ignore-glob="tests/server/test_[a-c]*.py")
+PG_A=(tests/e2e tests/deploy tests/server/test_[a-c]*.py)
+PG_B=(tests/server --ignore-glob="tests/server/test_[a-c]*.py" tests/security)
 
 suite() {  # name, pytest arguments...: runs in the background, output to $run/<name>.log
   # <name>.seconds: its wall time; <name>.cpu-seconds: the CPU (user + sys) of pytest and of
@@ -118,8 +118,8 @@ if [ -n "${PG_URL_A:-}" ] && [ -n "${PG_URL_B:-}" ]; then
 fi
 # The Kivy UI in four processes, each with its own Xvfb and server: the journeys in two
 # halves, and the layout matrix (every screen x five modes) for three languages each.
-suite "ui-a" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[g-z]*.py"
-suite "ui-b" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[a-f]*.py"
+suite "ui-a" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[f-z]*.py"
+suite "ui-b" tests/ui --ignore=tests/ui/test_layout_matrix.py --ignore-glob="tests/ui/test_[a-e]*.py"
 MATRIX_LANGUAGES=fr,en,ar suite "ui-matrix-a" tests/ui/test_layout_matrix.py
 MATRIX_LANGUAGES=zh,wo,bm suite "ui-matrix-b" tests/ui/test_layout_matrix.py
 wait
