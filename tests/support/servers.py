@@ -119,8 +119,7 @@ def _shared_sqlite_template(srv: LocalServer) -> Path | None:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes, or the process dies
         if not folder.exists():
             building = Path(tempfile.mkdtemp(dir=root, prefix="building-"))
-            LocalServer(data_dir=building, database_url=f"sqlite:///{building / 'server.sqlite3'}",
-                        extra_env=dict(srv.extra_env)).prepare(demo=True, timetables=False)
+            _prepare_into(srv, building, f"sqlite:///{building / 'server.sqlite3'}")
             building.rename(folder)  # whole or absent: a build cut short leaves no template
     return folder
 
@@ -138,9 +137,14 @@ def _template(srv: LocalServer, sqlite: bool) -> tuple[Path, str]:
         _run_admin(url, 'CREATE DATABASE "{name}"')
         atexit.register(_quietly, lambda: _run_admin(
             url, 'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _prepare_into(srv, folder, url)
+    return folder, database
+
+
+def _prepare_into(srv: LocalServer, folder: Path, url: str) -> None:
+    """`migrate` and `load_demo` (no timetables) with `srv`'s settings, into a template."""
     LocalServer(data_dir=folder, database_url=url, extra_env=dict(srv.extra_env)).prepare(
         demo=True, timetables=False)
-    return folder, database
 
 
 def _quietly(step: Callable[[], None]) -> None:

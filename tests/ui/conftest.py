@@ -82,13 +82,15 @@ def shots() -> Path:
     return SHOTS
 
 
-# The kiosks of the UI tests draw without multisampling ([screen] multisamples, 2 in
-# production): under Xvfb, Mesa's software GL makes Kivy's 2 samples a 4-sample buffer, and a
-# frame of the kiosk cost 2.8x the CPU with it (88 -> 31 ms: the layout matrix in English).
-# What the tests check (layout, glyphs, contrast behind text, frames compared) does not depend on the
-# smoothing of shapes' edges; the production-settings test (test_clean_stop.py: the 'back
-# soon' screen photographed) keeps production's multisampling.
-NO_MULTISAMPLING = "multisamples = 0\n"
+def screen_section(dev: bool = True) -> str:
+    """The `[screen]` section of the UI tests' kiosks: windowed, 1280 x 800, and without
+    multisampling (2 in production): under Xvfb, Mesa's software GL makes Kivy's 2 samples a
+    4-sample buffer, and a kiosk frame cost 2.8x the CPU with it (88 -> 31 ms: the layout
+    matrix in English). What the tests check (layout, glyphs, contrast behind text, frames
+    compared) does not depend on the smoothing of shapes' edges; the production-settings
+    test (test_clean_stop.py: the 'back soon' screen photographed) keeps multisampling."""
+    return (f"[screen]\nfullscreen = false\ndev_mode = {'true' if dev else 'false'}\n"
+            "width = 1280\nheight = 800\nmultisamples = 0\n")
 
 
 def write_config(path: Path, server_url: str, token: str, data_dir: Path, dev: bool = True) -> Path:
@@ -102,8 +104,7 @@ def write_config(path: Path, server_url: str, token: str, data_dir: Path, dev: b
         # mid-run (the matrix once lost its service screen to it under a CPU hog). The
         # idle tests give their own times (tests/ui/test_flows.py write_flow_config).
         f"idle_timeout = {NEVER}\n\n"
-        f"[screen]\nfullscreen = false\ndev_mode = {'true' if dev else 'false'}\n"
-        f"width = 1280\nheight = 800\n{NO_MULTISAMPLING}",
+        + screen_section(dev),
         encoding="utf-8",
     )
     return path

@@ -15,7 +15,7 @@ from kiosk.domain.documents import resolve
 from kiosk.ui.searching import fold, search
 from tests.conftest import demo_data
 from tests.support.patience import NEVER
-from tests.ui.conftest import NO_MULTISAMPLING, REQUEST_TIMEOUT
+from tests.ui.conftest import REQUEST_TIMEOUT, screen_section
 
 pytestmark = pytest.mark.ui
 
@@ -29,8 +29,7 @@ def write_flow_config(path: Path, server_url: str, token: str, data_dir: Path,
         f"sync_interval = 5.0\nrequest_timeout = {REQUEST_TIMEOUT}\n\n"
         f'[kiosk]\ndata_dir = "{data_dir}"\n'
         f"idle_timeout = {idle_timeout}\nidle_warning = {idle_warning}\n\n"
-        "[screen]\nfullscreen = false\ndev_mode = true\nwidth = 1280\nheight = 800\n"
-        + NO_MULTISAMPLING + "\n[speech]\nenabled = false\n\n" + extra,
+        + screen_section() + "\n[speech]\nenabled = false\n\n" + extra,
         encoding="utf-8",
     )
     return path

@@ -14,7 +14,7 @@ from kiosk.domain.content import AGES, current_offers, offers_on, parse_item, se
 from tests.conftest import demo_data
 from tests.support import siteclock
 from tests.support.patience import NEVER
-from tests.ui.conftest import NO_MULTISAMPLING, REQUEST_TIMEOUT
+from tests.ui.conftest import REQUEST_TIMEOUT, screen_section
 
 pytestmark = pytest.mark.ui
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,8 +51,7 @@ def offers_config(server, tmp_path):
         f"sync_interval = 5.0\nrequest_timeout = {REQUEST_TIMEOUT}\n\n"
         f'[kiosk]\ndata_dir = "{tmp_path / "k"}"\nassets_dir = "{assets}"\n'
         f"idle_timeout = {NEVER}\n\n"  # a scripted run: no idle reset (tests/ui/conftest.py)
-        "[screen]\nfullscreen = false\ndev_mode = true\nwidth = 1280\nheight = 800\n"
-        + NO_MULTISAMPLING,
+        + screen_section(),
         encoding="utf-8")
     yield config
     server.manage("shell", "-c", (
